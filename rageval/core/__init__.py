@@ -1,0 +1,1 @@
+"""The contract every scorer follows, the registry that finds scorers, and rageval's errors."""

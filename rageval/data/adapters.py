@@ -1,0 +1,233 @@
+"""Dataset adapters: any supported input becomes a `Source` of canonical, checked columns.
+
+Supported: `datasets.Dataset`, `DatasetDict` (with `split=`), `IterableDataset` (streamed),
+`pandas.DataFrame`, `list[dict]`, and paths to `.jsonl`, `.json`, `.csv` and `.parquet` files.
+`columns` maps canonical field -> the user's column. Every field a scorer needs is checked over
+all rows before any scoring starts (streamed data: batch by batch, before that batch is scored).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from dataclasses import dataclass, field as dc_field
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from rageval.core.errors import ConfigError, FieldError
+from rageval.data.fields import FIELDS, check_references, check_str
+
+
+@dataclass
+class Source:
+    """Canonical data for one evaluation.
+
+    Materialised data keeps its raw columns in ``table``; streamed data yields raw rows from
+    ``stream``. ``columns`` maps canonical field -> user column.
+    """
+
+    columns: dict[str, str]
+    table: dict[str, list] | None = None
+    stream: Callable[[], Iterator[Mapping[str, Any]]] | None = None
+    origin: str = ""
+    _ids: list[str] | None = dc_field(default=None, repr=False)
+
+    # --- shape --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        if self.table is None:
+            raise TypeError("a streamed source has no length")
+        return len(next(iter(self.table.values()))) if self.table else 0
+
+    @property
+    def streamed(self) -> bool:
+        return self.table is None
+
+    def available(self) -> set[str]:
+        """Canonical fields this data can provide."""
+        raw = set(self.table) if self.table is not None else set(self._peek_keys())
+        fields = {f for f in FIELDS if self.column(f, raw) is not None}
+        if fields & {"reference", "references"}:
+            fields |= {"reference", "references"}
+        return fields | {"id"}
+
+    def column(self, field: str, raw: Iterable[str] | None = None) -> str | None:
+        """The user's column holding ``field``, or None."""
+        raw = set(self.table) if raw is None and self.table is not None else set(raw or self._peek_keys())
+        name = self.columns.get(field, field)
+        return name if name in raw else None
+
+    def _peek_keys(self) -> list[str]:
+        first = next(iter(self.stream()), None) if self.stream else None
+        return list(first) if first else []
+
+    # --- canonical columns --------------------------------------------------------------
+    def canonical(self, fields: Iterable[str], raw: Mapping[str, Sequence[Any]] | None = None,
+                  offset: int = 0) -> dict[str, list]:
+        """Checked canonical columns for ``fields`` (always with ``id``), from the whole table or
+        from the raw ``raw`` batch whose first row is row ``offset``."""
+        raw = self.table if raw is None else raw
+        n = len(next(iter(raw.values()))) if raw else 0
+        out: dict[str, list] = {}
+        for f in sorted(set(fields) | {"id"}):
+            out[f] = self._field(f, raw, n, offset)
+        return out
+
+    def _field(self, f: str, raw: Mapping[str, Sequence[Any]], n: int, offset: int) -> list:
+        if f == "id":
+            col = self.column("id", raw)
+            if col is None:
+                return [str(offset + i) for i in range(n)]
+            ids = FIELDS["id"]("id", col, raw[col], offset)
+            _check_unique(ids, col, offset)
+            return ids
+        if f in ("reference", "references"):
+            return self._reference(f, raw, offset)
+        if f not in FIELDS:
+            raise ConfigError(f"unknown canonical field {f!r}; known: {', '.join(FIELDS)}")
+        col = self.column(f, raw)
+        if col is None:
+            raise FieldError(f, self.columns.get(f, f), None,
+                             f"missing: the data has no column {self.columns.get(f, f)!r} "
+                             f"(columns: {', '.join(map(str, raw)) or 'none'}); map one with columns={{{f!r}: ...}}")
+        return FIELDS[f](f, col, raw[col], offset)
+
+    def _reference(self, f: str, raw: Mapping[str, Sequence[Any]], offset: int) -> list:
+        single, multi = self.column("reference", raw), self.column("references", raw)
+        col = multi or single
+        if col is None:
+            wanted = self.columns.get(f, f)
+            raise FieldError(f, wanted, None, f"missing: the data has neither a 'reference' nor a 'references' "
+                                              f"column (columns: {', '.join(map(str, raw))})")
+        refs = check_references(f, col, raw[col], offset)
+        if f == "references":
+            return refs
+        out = []
+        for i, r in enumerate(refs):
+            if len(r) != 1:
+                raise FieldError(f, col, offset + i, f"this scorer needs exactly one reference, the row has {len(r)}")
+            out.append(r[0])
+        return check_str(f, col, out, offset)
+
+    def batches(self, fields: Iterable[str], batch_size: int) -> Iterator[tuple[int, dict[str, list]]]:
+        """``(offset, canonical batch)`` pairs over the data, in order."""
+        fields = list(fields)
+        if self.table is not None:
+            data = self.canonical(fields)
+            n = len(data["id"])
+            for start in range(0, n, batch_size):
+                yield start, {k: v[start:start + batch_size] for k, v in data.items()}
+            return
+        rows = iter(self.stream())
+        offset = 0
+        seen: set[str] = set()
+        while chunk := list(itertools.islice(rows, batch_size)):
+            raw = {k: [r.get(k) for r in chunk] for k in chunk[0]}
+            batch = self.canonical(fields, raw, offset)
+            dup = seen.intersection(batch["id"])
+            if dup:
+                raise FieldError("id", self.columns.get("id", "id"), offset, f"duplicate id {sorted(dup)[0]!r}")
+            seen.update(batch["id"])
+            yield offset, batch
+            offset += len(chunk)
+
+    def fingerprint(self, fields: Iterable[str]) -> str:
+        """A hash of the canonical data for ``fields`` (streamed data: of its origin)."""
+        if self.table is None:
+            return "stream:" + hashlib.sha256(self.origin.encode()).hexdigest()[:16]
+        h = hashlib.sha256()
+        for name, col in sorted(self.canonical(fields).items()):
+            h.update(name.encode())
+            h.update(json.dumps(col, sort_keys=True, ensure_ascii=False, default=str).encode())
+        return h.hexdigest()[:16]
+
+
+def _check_unique(ids: list[str], column: str, offset: int) -> None:
+    seen: set[str] = set()
+    for i, x in enumerate(ids):
+        if x in seen:
+            raise FieldError("id", column, offset + i, f"duplicate id {x!r}")
+        seen.add(x)
+
+
+def load_source(data: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
+                limit: int | None = None) -> Source:
+    """Wrap ``data`` (see the module docstring) as a `Source`, keeping at most ``limit`` rows."""
+    columns = dict(columns or {})
+    for f in columns:
+        if f not in FIELDS:
+            raise ConfigError(f"columns: unknown canonical field {f!r}; known: {', '.join(FIELDS)}")
+    if isinstance(data, (str, os.PathLike)):
+        return _from_path(os.fspath(data), columns, limit)
+    kind = type(data).__module__.split(".")[0] + "." + type(data).__name__
+    if kind in ("datasets.DatasetDict", "datasets.IterableDatasetDict"):
+        if split is None:
+            if len(data) != 1:
+                raise ConfigError(f"the data has splits {sorted(data)}: choose one with split=")
+            split = next(iter(data))
+        if split not in data:
+            raise ConfigError(f"no split {split!r}; the data has {sorted(data)}")
+        return load_source(data[split], columns, None, limit)
+    if kind == "datasets.Dataset":
+        if limit is not None:
+            data = data.select(range(min(limit, len(data))))
+        return Source(columns, table=data.to_dict(), origin=f"datasets:{data._fingerprint}")
+    if kind == "datasets.IterableDataset":
+        stream = (lambda: itertools.islice(iter(data), limit)) if limit is not None else (lambda: iter(data))
+        return Source(columns, stream=stream, origin=f"iterable:{data.info.dataset_name}:{data.split}:{limit}")
+    if kind == "pandas.DataFrame":
+        frame = data if limit is None else data.head(limit)
+        return Source(columns, table={str(c): frame[c].tolist() for c in frame.columns}, origin="pandas")
+    if isinstance(data, list):
+        rows = data if limit is None else data[:limit]
+        return Source(columns, table=_columns_of(rows), origin="list")
+    raise ConfigError(f"unsupported data of type {type(data).__name__}: pass a datasets.Dataset, DatasetDict "
+                      f"(with split=), IterableDataset, pandas.DataFrame, list of dicts, or a .jsonl/.json/"
+                      f".csv/.parquet path")
+
+
+def _columns_of(rows: list) -> dict[str, list]:
+    keys: dict[str, None] = {}
+    for i, r in enumerate(rows):
+        if not isinstance(r, Mapping):
+            raise FieldError("(row)", "(row)", i, f"expected a dict per example, got {type(r).__name__}")
+        keys.update(dict.fromkeys(r))
+    return {k: [r.get(k) for r in rows] for k in keys}
+
+
+def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
+    if not os.path.exists(path):
+        raise ConfigError(f"no such file: {path}")
+    ext = path.rsplit(".", 1)[-1].lower()
+    if ext == "jsonl":
+        with open(path, encoding="utf-8") as fh:
+            rows = []
+            for lineno, line in enumerate(fh, 1):
+                if limit is not None and len(rows) >= limit:
+                    break
+                if line.strip():
+                    try:
+                        rows.append(json.loads(line))
+                    except ValueError as e:
+                        raise ConfigError(f"{path}, line {lineno}: not valid JSON ({e})") from None
+    elif ext == "json":
+        with open(path, encoding="utf-8") as fh:
+            rows = json.load(fh)
+        if isinstance(rows, dict) and "data" in rows:
+            rows = rows["data"]
+        if not isinstance(rows, list):
+            raise ConfigError(f"{path}: expected a JSON list of examples (or {{'data': [...]}})")
+    elif ext in ("csv", "parquet"):
+        import pandas as pd
+
+        if ext == "csv":  # text fields stay text ("42" is an answer, not a number); labels parse
+            text = {columns.get(f, f): str for f in FIELDS if f not in ("y_true", "y_pred", "y_score")}
+            frame = pd.read_csv(path, dtype=text, keep_default_na=False)
+        else:
+            frame = pd.read_parquet(path)
+        src = load_source(frame, columns, limit=limit)
+        src.origin = f"file:{os.path.abspath(path)}"
+        return src
+    else:
+        raise ConfigError(f"{path}: unsupported file type .{ext}; use .jsonl, .json, .csv or .parquet")
+    rows = rows if limit is None else rows[:limit]
+    return Source(columns, table=_columns_of(rows), origin=f"file:{os.path.abspath(path)}")
