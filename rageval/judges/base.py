@@ -1,0 +1,271 @@
+"""The judge contract: batched primitives (support, relevance, agreement, addresses, claims) that
+RAG scorers combine, each answer cached on disk and each failure a `JudgeError` for that item.
+
+Note for scorer authors (interface as agreed, plus two additions):
+
+* every primitive takes ``errors="raise"`` (default: raise the first item's `JudgeError`, after
+  every other item was computed and cached) or ``errors="return"`` (the failed items come back as
+  `JudgeError` instances in the list, with ``.index`` set; the others as floats), so a scorer can
+  record an error for one example without redoing the batch;
+* ``usage()`` also reports ``errors``, ``cached_prompt_tokens`` and ``cached_completion_tokens``.
+
+Values are floats in [0, 1]; a judge never returns NaN in place of an answer.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from abc import ABC
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable, Literal, Sequence
+
+from rageval.core.errors import RagevalError
+from rageval.judges.cache import JudgeCache, cache_key, default_cache_dir, open_cache
+
+Errors = Literal["raise", "return"]
+_UNSET: Any = object()
+
+
+class _DefaultCache:
+    def __repr__(self) -> str:
+        return "DEFAULT_CACHE"
+
+
+DEFAULT_CACHE: Any = _DefaultCache()
+"""``cache_dir`` default: `default_cache_dir()` for judges that cache by default, else no cache."""
+
+
+class JudgeError(RagevalError):
+    """A judge call failed after retries, or its output stayed unusable after repair and re-ask."""
+
+    def __init__(self, message: str, index: int | None = None, raw: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.index, self.raw = message, index, raw
+
+    def __str__(self) -> str:
+        where = f"item {self.index}: " if self.index is not None else ""
+        return f"{where}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able record of the error (for per-example results)."""
+        return {"error": self.message, "index": self.index, "raw": self.raw}
+
+
+class Judge(ABC):
+    """Base class of judges.
+
+    Subclasses set ``kind``, extend ``signature_items`` with whatever changes their answers, and
+    implement the hooks ``_support`` and ``_relevance`` (and, where they can do better than the
+    defaults below, ``_agreement``, ``_addresses`` and ``_claims``). A hook returns one value or
+    one exception per item; the public methods check the inputs and apply ``errors=``.
+
+    Defaults: ``agreement`` is the mean of ``support`` both ways (answer ⇒ reference and
+    reference ⇒ answer); ``addresses`` is ``relevance(question, answer)``; ``claims`` is
+    `rageval.judges.text.split_sentences`.
+    """
+
+    kind: ClassVar[str]
+    generative: ClassVar[bool] = False
+    #: bumped whenever a change alters the answers a judge gives (enters the signature)
+    version: ClassVar[str] = "1"
+    #: judges whose answers cost nothing to recompute (lexical) do not cache unless asked
+    cache_by_default: ClassVar[bool] = True
+
+    def __init__(self, cache_dir: str | os.PathLike | None | bool = DEFAULT_CACHE) -> None:
+        if cache_dir is DEFAULT_CACHE or cache_dir is True:
+            cache_dir = default_cache_dir() if (self.cache_by_default or cache_dir is True) else None
+        self.cache: JudgeCache | None = open_cache(cache_dir) if cache_dir else None
+        self._lock = threading.Lock()
+        self._usage = {"calls": 0, "cached": 0, "errors": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                       "cached_prompt_tokens": 0, "cached_completion_tokens": 0}
+
+    # --- public primitives ----------------------------------------------------------------
+    def support(self, premises: Sequence[str], claims: Sequence[str], errors: Errors = "raise") -> list:
+        """P(claim is supported by / entailed by the premise), one float in [0, 1] per pair."""
+        _check("support", premises=premises, claims=claims)
+        return self._finish(self._support(list(premises), list(claims)), errors)
+
+    def relevance(self, questions: Sequence[str], passages: Sequence[str], errors: Errors = "raise") -> list:
+        """How relevant the passage is to the question (does it help answer it), in [0, 1]."""
+        _check("relevance", questions=questions, passages=passages)
+        return self._finish(self._relevance(list(questions), list(passages)), errors)
+
+    def agreement(self, answers: Sequence[str], references: Sequence[str],
+                  questions: Sequence[str] | None = None, errors: Errors = "raise") -> list:
+        """Does the answer agree with the reference answer (to the question, when given), in [0, 1]."""
+        if questions is None:
+            _check("agreement", answers=answers, references=references)
+        else:
+            _check("agreement", answers=answers, references=references, questions=questions)
+        qs = list(questions) if questions is not None else None
+        return self._finish(self._agreement(list(answers), list(references), qs), errors)
+
+    def addresses(self, questions: Sequence[str], answers: Sequence[str], errors: Errors = "raise") -> list:
+        """Does the answer directly address the question, in [0, 1]."""
+        _check("addresses", questions=questions, answers=answers)
+        return self._finish(self._addresses(list(questions), list(answers)), errors)
+
+    def claims(self, texts: Sequence[str], errors: Errors = "raise") -> list:
+        """Atomic claims of each text: an LLM decomposition for generative judges, sentences otherwise."""
+        _check("claims", texts=texts)
+        return self._finish(self._claims(list(texts)), errors)
+
+    def usage(self) -> dict[str, Any]:
+        """Counters since construction: ``calls`` (model calls made), ``cached`` (answers served from
+        the cache), ``errors``, ``prompt_tokens``/``completion_tokens`` of the calls made,
+        ``cached_prompt_tokens``/``cached_completion_tokens`` of cached answers, and ``cost`` (of the
+        calls made, None when the judge has no price)."""
+        with self._lock:
+            out: dict[str, Any] = dict(self._usage)
+        out["cost"] = self._cost(out["prompt_tokens"], out["completion_tokens"])
+        return out
+
+    # --- identity -------------------------------------------------------------------------
+    def signature_items(self) -> dict[str, Any]:
+        """Everything that can change this judge's answers (subclasses add model, prompts, params)."""
+        return {"kind": self.kind, "version": self.version}
+
+    @property
+    def signature(self) -> str:
+        """``judge:kind|key:value|...``: enters the scorers' signatures and every cache key."""
+        return "|".join(f"{k}:{_fmt(v)}" for k, v in self.signature_items().items())
+
+    def __repr__(self) -> str:
+        return f"<Judge {self.signature}>"
+
+    # --- hooks ----------------------------------------------------------------------------
+    def _support(self, premises: list[str], claims: list[str]) -> list:
+        raise NotImplementedError(f"the {self.kind} judge does not implement support")
+
+    def _relevance(self, questions: list[str], passages: list[str]) -> list:
+        raise NotImplementedError(f"the {self.kind} judge does not implement relevance")
+
+    def _agreement(self, answers: list[str], references: list[str], questions: list[str] | None) -> list:
+        both = self._support(answers + references, references + answers)
+        n = len(answers)
+        return [_mean2(both[i], both[n + i]) for i in range(n)]
+
+    def _addresses(self, questions: list[str], answers: list[str]) -> list:
+        return self._relevance(questions, answers)
+
+    def _claims(self, texts: list[str]) -> list:
+        from rageval.judges.text import split_sentences
+
+        return [split_sentences(t) for t in texts]
+
+    def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        return None
+
+    # --- helpers for subclasses -----------------------------------------------------------
+    def _record(self, **counts: int) -> None:
+        with self._lock:
+            for k, v in counts.items():
+                self._usage[k] += v
+
+    def _cached(self, namespace: str, payloads: Sequence[Any],
+                compute: Callable[[list[int]], Iterable[tuple[int, Any]]], flush_every: int = 256) -> list:
+        """The value for each payload, from the cache or from ``compute``.
+
+        ``compute(indices)`` gets the indices of the payloads not in the cache (one per distinct
+        payload) and yields ``(index, value)`` pairs, in any order, where ``value`` is JSON-able or
+        an exception. Values are stored as they arrive (every ``flush_every`` values, and always
+        before returning or raising); exceptions are not stored, so a later run tries again. The
+        key is ``(signature, namespace, payload)``: ``payload`` must hold every input of the call.
+        """
+        keys = [cache_key(self.signature, namespace, p) for p in payloads]
+        out: list[Any] = [_UNSET] * len(keys)
+        hits = self.cache.get_many(keys) if self.cache is not None else {}
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key in hits:
+                out[i] = hits[key]
+            else:
+                first.setdefault(key, i)
+        if hits:
+            self._record(cached=sum(1 for k in keys if k in hits))
+        same: dict[str, list[int]] = {}
+        for i, key in enumerate(keys):
+            if key in first:
+                same.setdefault(key, []).append(i)
+        pending: dict[str, Any] = {}
+        try:
+            for i, value in compute(list(first.values())):
+                for j in same[keys[i]]:
+                    out[j] = value
+                if not isinstance(value, BaseException) and self.cache is not None:
+                    pending[keys[i]] = value
+                    if len(pending) >= flush_every:
+                        self.cache.put_many(pending)
+                        pending = {}
+        finally:
+            if pending and self.cache is not None:
+                self.cache.put_many(pending)
+        missing = [i for i, v in enumerate(out) if v is _UNSET]
+        if missing:  # a compute hook that skipped an item is a bug, never a silent value
+            raise RuntimeError(f"{type(self).__name__}: no value computed for items {missing[:5]}")
+        return out
+
+    def _finish(self, results: list, errors: Errors) -> list:
+        if errors not in ("raise", "return"):
+            raise ValueError(f"errors must be 'raise' or 'return', not {errors!r}")
+        first: JudgeError | None = None
+        for i, r in enumerate(results):
+            if isinstance(r, BaseException):
+                err = r if isinstance(r, JudgeError) else JudgeError(f"{type(r).__name__}: {r}")
+                err.index = i
+                results[i] = err
+                first = first or err
+        if first is not None:
+            self._record(errors=sum(isinstance(r, JudgeError) for r in results))
+            if errors == "raise":
+                raise first
+        return results
+
+
+def model_fingerprint(path: str | os.PathLike) -> str:
+    """A short hash identifying a local model directory's files, cheap even for large weights.
+
+    Hashes each file's relative name and size, the full content of files under 16 MiB (configs,
+    tokenizers), and the first and last MiB of larger ones (weights).
+    """
+    root = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts))
+    for p in files:
+        size = p.stat().st_size
+        h.update(f"{p.relative_to(root).as_posix()}\0{size}\0".encode())
+        with open(p, "rb") as f:
+            if size <= 16 << 20:
+                h.update(f.read())
+            else:
+                h.update(f.read(1 << 20))
+                f.seek(-(1 << 20), os.SEEK_END)
+                h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def _check(what: str, **columns: Sequence[str]) -> None:
+    lengths = {name: len(col) for name, col in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{what}: inputs differ in length: {lengths}")
+    for name, col in columns.items():
+        for row, value in enumerate(col):
+            if not isinstance(value, str):
+                raise TypeError(f"{what}: {name}[{row}] must be a str, not {type(value).__name__}")
+
+
+def _mean2(a: Any, b: Any) -> Any:
+    if isinstance(a, BaseException):
+        return a
+    if isinstance(b, BaseException):
+        return b
+    return (a + b) / 2.0
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}={_fmt(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(map(_fmt, value)) + "]"
+    return str(value)
