@@ -81,30 +81,39 @@ class Judge(ABC):
                        "cached_prompt_tokens": 0, "cached_completion_tokens": 0}
 
     # --- public primitives ----------------------------------------------------------------
+    # Convention for every judge: an empty (whitespace-only) premise, passage or answer on the
+    # evidence side scores 0.0 without a model call (it supports / answers nothing); an empty
+    # claim, question or reference is a JudgeError ("nothing to judge"), never a silent 0 or 1.
+
     def support(self, premises: Sequence[str], claims: Sequence[str], errors: Errors = "raise") -> list:
         """P(claim is supported by / entailed by the premise), one float in [0, 1] per pair."""
         _check("support", premises=premises, claims=claims)
-        return self._finish(self._support(list(premises), list(claims)), errors)
+        return self._finish(self._guarded(self._support, "claim", list(claims), list(premises)), errors)
 
     def relevance(self, questions: Sequence[str], passages: Sequence[str], errors: Errors = "raise") -> list:
         """How relevant the passage is to the question (does it help answer it), in [0, 1]."""
         _check("relevance", questions=questions, passages=passages)
-        return self._finish(self._relevance(list(questions), list(passages)), errors)
+        return self._finish(self._guarded(lambda p, q: self._relevance(q, p), "question", list(questions),
+                                          list(passages)), errors)
 
     def agreement(self, answers: Sequence[str], references: Sequence[str],
                   questions: Sequence[str] | None = None, errors: Errors = "raise") -> list:
         """Does the answer agree with the reference answer (to the question, when given), in [0, 1]."""
         if questions is None:
             _check("agreement", answers=answers, references=references)
+            hook = lambda a, r: self._agreement(a, r, None)  # noqa: E731
+            out = self._guarded(hook, "reference", list(references), list(answers))
         else:
             _check("agreement", answers=answers, references=references, questions=questions)
-        qs = list(questions) if questions is not None else None
-        return self._finish(self._agreement(list(answers), list(references), qs), errors)
+            hook = lambda a, r, q: self._agreement(a, r, q)  # noqa: E731
+            out = self._guarded(hook, "reference", list(references), list(answers), list(questions))
+        return self._finish(out, errors)
 
     def addresses(self, questions: Sequence[str], answers: Sequence[str], errors: Errors = "raise") -> list:
         """Does the answer directly address the question, in [0, 1]."""
         _check("addresses", questions=questions, answers=answers)
-        return self._finish(self._addresses(list(questions), list(answers)), errors)
+        return self._finish(self._guarded(lambda a, q: self._addresses(q, a), "question", list(questions),
+                                          list(answers)), errors)
 
     def claims(self, texts: Sequence[str], errors: Errors = "raise") -> list:
         """Atomic claims of each text: an LLM decomposition for generative judges, sentences otherwise."""
@@ -204,6 +213,26 @@ class Judge(ABC):
         missing = [i for i, v in enumerate(out) if v is _UNSET]
         if missing:  # a compute hook that skipped an item is a bug, never a silent value
             raise RuntimeError(f"{type(self).__name__}: no value computed for items {missing[:5]}")
+        return out
+
+    @staticmethod
+    def _guarded(hook: Callable[..., list], target_name: str, targets: list[str], sources: list[str],
+                 *extra: list[str]) -> list:
+        """``hook(sources, targets, *extra)`` on the items that have something to judge (see the
+        convention above); the others get 0.0 or a JudgeError without reaching the hook."""
+        out: list[Any] = [None] * len(targets)
+        todo = []
+        for i, (t, s) in enumerate(zip(targets, sources)):
+            if not t.strip():
+                out[i] = JudgeError(f"nothing to judge: empty {target_name}")
+            elif not s.strip():
+                out[i] = 0.0
+            else:
+                todo.append(i)
+        if todo:
+            pick = lambda col: [col[i] for i in todo]  # noqa: E731
+            for i, v in zip(todo, hook(pick(sources), pick(targets), *map(pick, extra))):
+                out[i] = v
         return out
 
     def _finish(self, results: list, errors: Errors) -> list:
