@@ -119,8 +119,8 @@ class Scorer(ABC):
         return "|".join([self.key, *items, f"version:{self.version}"])
 
     def spec(self) -> dict[str, Any]:
-        """What rebuilds this scorer: ``get_scorer(spec["name"], **spec["params"])``."""
-        return {"name": self.key, "params": _jsonable(self.params)}
+        """What rebuilds this scorer: ``get_scorer(spec["base"], **spec["params"])``, key ``spec["key"]``."""
+        return {"base": type(self).name, "key": self.key, "params": _jsonable(self.params)}
 
     def __repr__(self) -> str:
         return f"<Scorer {self.signature}>"

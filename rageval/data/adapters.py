@@ -94,11 +94,15 @@ class Source:
     def _reference(self, f: str, raw: Mapping[str, Sequence[Any]], offset: int) -> list:
         single, multi = self.column("reference", raw), self.column("references", raw)
         col = multi or single
+        values = raw[col] if col else None
+        if multi and single:  # rows may use either column; `references` wins where both are set
+            values = [m if m is not None else r for m, r in zip(raw[multi], raw[single])]
+            col = f"{multi}/{single}"
         if col is None:
             wanted = self.columns.get(f, f)
             raise FieldError(f, wanted, None, f"missing: the data has neither a 'reference' nor a 'references' "
                                               f"column (columns: {', '.join(map(str, raw))})")
-        refs = check_references(f, col, raw[col], offset)
+        refs = check_references(f, col, values, offset)
         if f == "references":
             return refs
         out = []

@@ -1,0 +1,124 @@
+"""Run directories: a manifest plus Parquet parts written as the run goes, resumable after a kill.
+
+The manifest records the scorer signatures, package versions, the dataset fingerprint and a
+config hash over everything that changes the numbers. Re-running the same configuration on the
+directory skips the examples already in its parts; a different configuration is refused.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import hashlib
+import json
+import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Iterator, Mapping
+
+from rageval.core.errors import ConfigError
+from rageval.core.scorer import Scorer
+from rageval.data.adapters import Source
+from rageval.results.store import MANIFEST, Part, part_count, read_json, read_parts, write_json, write_part
+
+PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "sentence-transformers", "datasets",
+            "nltk", "rouge-score", "scikit-learn", "sacrebleu", "bert-score")
+
+#: manifest keys that must match for a run directory to be resumed
+CONFIG_KEYS = ("scorers", "fingerprint", "columns", "fields")
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], columns: Mapping[str, str] | None,
+                   task: str | None = None) -> dict[str, Any]:
+    """Everything that identifies a run; ``config_hash`` covers the parts that change its numbers."""
+    manifest: dict[str, Any] = {
+        "format": 1,
+        "task": task,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "scorers": [{"key": s.key, "signature": s.signature, "spec": s.spec(),
+                     "higher_is_better": s.higher_is_better, "variable": s.variable_stats, "keys": s.keys()} for s in scorers],
+        "fields": fields,
+        "columns": dict(columns or {}),
+        "fingerprint": source.fingerprint(fields),
+        "origin": source.origin,
+        "n_examples": None if source.streamed else len(source),
+        "versions": package_versions(),
+    }
+    manifest["config_hash"] = config_hash(manifest)
+    return manifest
+
+
+def config_hash(manifest: Mapping[str, Any]) -> str:
+    config = {k: manifest[k] for k in CONFIG_KEYS}
+    config["scorers"] = [s["signature"] for s in config["scorers"]]
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class RunDir:
+    """A run directory being written; holds an exclusive lock while open."""
+
+    def __init__(self, path: str, manifest: dict[str, Any]) -> None:
+        self.path, self.manifest = path, manifest
+        self._next = part_count(path)
+        self._lock = open(os.path.join(path, ".lock"), "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ConfigError(f"{path} is in use by another rageval process") from None
+
+    @classmethod
+    def open(cls, path: str | os.PathLike, manifest: dict[str, Any]) -> "RunDir":
+        """Create ``path``, or resume it when its manifest has the same configuration."""
+        path = os.fspath(path)
+        existing = os.path.join(path, MANIFEST)
+        if os.path.exists(existing):
+            old = read_json(existing)
+            if old.get("config_hash") != manifest["config_hash"]:
+                raise ConfigError(f"{path} holds a run with a different configuration "
+                                  f"({_differences(old, manifest)}); use another output directory")
+            manifest["created"] = old.get("created", manifest["created"])
+        else:
+            os.makedirs(path, exist_ok=True)
+        write_json(existing, {**manifest, "status": "running"})
+        return cls(path, manifest)
+
+    def parts(self) -> Iterator[Part]:
+        return read_parts(self.path, self._variable())
+
+    def done_ids(self) -> set[str]:
+        return {x for p in self.parts() for x in p.ids}
+
+    def write(self, part: Part) -> None:
+        write_part(self.path, self._next, part, self._variable())
+        self._next += 1
+
+    def finish(self, results: Any) -> None:
+        write_json(os.path.join(self.path, MANIFEST),
+                   {**results.manifest, "status": "complete", "aggregate": dict(results.aggregate),
+                    "counts": {k: list(v) for k, v in results.aggregate.counts.items()}})
+        self._lock.close()
+
+    def _variable(self) -> set[str]:
+        return {s["key"] for s in self.manifest["scorers"] if s.get("variable")}
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    diffs = []
+    old_sigs = [s["signature"] for s in old.get("scorers", [])]
+    new_sigs = [s["signature"] for s in new["scorers"]]
+    if old_sigs != new_sigs:
+        diffs.append(f"scorers {old_sigs} vs {new_sigs}")
+    for key in ("fingerprint", "columns", "fields"):
+        if old.get(key) != new.get(key):
+            diffs.append(f"{key} {old.get(key)!r} vs {new.get(key)!r}")
+    return "; ".join(diffs) or "config hash differs"

@@ -1,0 +1,70 @@
+"""`exact_match` and `token_f1`: the official SQuAD v2.0 evaluation script's definitions.
+
+Answers and references are normalised as the script does (lowercase, punctuation removed, the
+articles a/an/the removed, whitespace collapsed). Exact match is 1 when the normalised strings
+are equal; token F1 is the harmonic mean of token precision and recall over the bag of
+normalised tokens. The empty-answer rule: when either side has no tokens, F1 is 1 if both are
+empty and 0 otherwise. With several references, the maximum over references is taken (as the
+script does over gold answers). Values on 0-1 (the script reports 0-100).
+"""
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+
+from rageval.core.scorer import Batch, MeanScorer
+
+_PUNCT = set(string.punctuation)
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+
+
+def normalize_answer(s: str) -> str:
+    """Lower text and remove punctuation, articles and extra whitespace (SQuAD v2.0 script)."""
+    s = "".join(ch for ch in s.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLES.sub(" ", s).split())
+
+
+def exact_match(answer: str, reference: str) -> float:
+    return float(normalize_answer(answer) == normalize_answer(reference))
+
+
+def token_f1(answer: str, reference: str) -> float:
+    pred, gold = normalize_answer(answer).split(), normalize_answer(reference).split()
+    if not pred or not gold:
+        return float(pred == gold)
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(gold)
+    return 2 * precision * recall / (precision + recall)
+
+
+class _Squad(MeanScorer):
+    fields = ("answer", "references")
+    metric = staticmethod(exact_match)
+
+    def score_batch(self, batch: Batch) -> list[float]:
+        out = []
+        for answer, refs in zip(batch["answer"], batch["references"]):
+            # the script scores against [""] when there is no gold answer (unanswerable)
+            out.append(max(self.metric(answer, r) for r in (refs or [""])))
+        return out
+
+
+class ExactMatch(_Squad):
+    """Exact match after SQuAD normalisation, maximum over references, on 0-1.
+
+    >>> ExactMatch().reduce(ExactMatch().stats({"answer": ["The cat!"], "references": [["cat"]]}))
+    {'exact_match': 1.0}
+    """
+
+    name = "exact_match"
+    metric = staticmethod(exact_match)
+
+
+class TokenF1(_Squad):
+    """Token-level F1 after SQuAD normalisation, maximum over references, on 0-1."""
+
+    name = "token_f1"
+    metric = staticmethod(token_f1)
