@@ -1,0 +1,101 @@
+"""The common frame of the sacrebleu-identical scorers (`bleu`, `chrf`, `ter`): input checks, the
+references convention, per-segment statistics summed over any subset, and signatures.
+
+References convention. Each example has its own list of references, possibly of different
+lengths. sacrebleu's corpus API takes reference *streams* of equal length and drops ``None``
+entries per segment; an example's list here is the segment's references after that dropping,
+so rageval on ``[["a", "b"], ["c"]]`` equals sacrebleu on the streams ``[["a", "c"], ["b", None]]``.
+An empty string is a reference (an empty one), as in sacrebleu; ``None`` items are dropped; an
+example needs at least one reference (sacrebleu fails without one).
+"""
+from __future__ import annotations
+
+import math
+from abc import abstractmethod
+from typing import Any, Sequence
+
+import numpy as np
+
+from rageval.core.errors import FieldError
+from rageval.core.scorer import Batch, Scorer
+
+#: the sacrebleu release whose numbers these scorers reproduce (tests compare against it)
+SACREBLEU_VERSION = "2.6.0"
+
+
+def hypotheses_and_references(batch: Batch) -> tuple[list[str], list[list[str]]]:
+    """The batch's ``answer`` strings and each example's references (``None`` dropped).
+
+    Raises `FieldError` naming the field and the row (within the batch) for a missing answer, a
+    reference that is not a string, or an example without references.
+    """
+    hyps, refs = batch["answer"], batch["references"]
+    if len(hyps) != len(refs):
+        raise ValueError(f"the batch has {len(hyps)} answers and {len(refs)} reference lists")
+    out_refs = []
+    for row, (hyp, rs) in enumerate(zip(hyps, refs)):
+        if not isinstance(hyp, str):
+            raise FieldError("answer", "answer", row, f"expected a string, got {type(hyp).__name__}")
+        if isinstance(rs, str):
+            rs = [rs]
+        if not isinstance(rs, (list, tuple)):
+            raise FieldError("references", "references", row,
+                             f"expected a list of strings, got {type(rs).__name__}")
+        rs = [r for r in rs if r is not None]
+        for r in rs:
+            if not isinstance(r, str):
+                raise FieldError("references", "references", row,
+                                 f"expected a list of strings, got an item of type {type(r).__name__}")
+        if not rs:
+            raise FieldError("references", "references", row, "no reference (at least one is needed)")
+        out_refs.append(rs)
+    return list(hyps), out_refs
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+class SacrebleuScorer(Scorer):
+    """A corpus metric computed, as sacrebleu computes it, from per-segment statistics summed.
+
+    Subclasses define ``width`` (statistics per example), ``segment_stats`` (one example) and
+    ``score`` (summed statistics -> values, keyed like ``keys()``); ``sentence`` selects the
+    per-example variant where it differs (BLEU's effective order).
+    """
+
+    fields = ("answer", "references")
+    width: int
+
+    @abstractmethod
+    def segment_stats(self, hyp: str, refs: list[str]) -> list[float]:
+        """sacrebleu's statistics for one hypothesis against its references."""
+
+    @abstractmethod
+    def score(self, totals: np.ndarray, sentence: bool = False) -> dict[str, np.ndarray]:
+        """The metric for each row of ``totals`` (statistics summed over segments), keyed like
+        ``keys()``: sacrebleu's ``_compute_score_from_stats``, vectorised over rows."""
+
+    @abstractmethod
+    def sacrebleu_signature(self, nrefs: int | str = 1) -> str:
+        """sacrebleu's own signature string for these parameters (``nrefs``: references per
+        segment, ``"var"`` when it varies)."""
+
+    def stats(self, batch: Batch) -> np.ndarray:
+        hyps, refs = hypotheses_and_references(batch)
+        seg = self.segment_stats
+        rows = [seg(h, r) for h, r in zip(hyps, refs)]
+        return np.array(rows, dtype=np.float64).reshape(len(rows), self.width)
+
+    def reduce(self, stats: np.ndarray) -> dict[str, float]:
+        stats = np.asarray(stats, dtype=np.float64).reshape(-1, self.width)
+        if not len(stats):
+            return dict.fromkeys(self.keys(), math.nan)
+        return {k: float(v[0]) for k, v in self.score(stats.sum(axis=0, keepdims=True)).items()}
+
+    def example_scores(self, stats: np.ndarray) -> dict[str, np.ndarray]:
+        """sacrebleu's ``sentence_score`` for each example."""
+        return self.score(np.asarray(stats, dtype=np.float64).reshape(-1, self.width), sentence=True)
+
+    def signature_items(self) -> dict[str, Any]:
+        return {**dict(sorted(self.params.items())), "sacrebleu": SACREBLEU_VERSION}

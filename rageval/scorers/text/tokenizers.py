@@ -1,0 +1,255 @@
+"""sacrebleu's tokenizers, reimplemented natively: `13a`, `intl`, `char`, `none` and `zh` for BLEU,
+and the Tercom normaliser that TER uses. Each gives exactly the tokens sacrebleu gives.
+
+Every tokenizer maps one line to a list of tokens (``tokens``), the list sacrebleu's metrics get
+by splitting its tokenizer's output on whitespace; calling it returns them joined by single
+spaces (sacrebleu's `char` and `none` keep the original spacing: the tokens are the same).
+Token lists are cached (like sacrebleu's ``lru_cache``): treat them as read-only.
+
+>>> get_tokenizer("13a")("Hello, world (it's 3.5).")
+"Hello , world ( it's 3.5 ) ."
+"""
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from functools import lru_cache
+
+import regex
+
+_CACHE_SIZE = 2**16
+
+
+class Tokenizer(ABC):
+    """A sacrebleu tokenizer: ``signature`` is the name sacrebleu writes in its signatures."""
+
+    signature: str
+
+    def __init__(self) -> None:
+        # per-instance cache (sacrebleu caches per call as well); the bound method keeps self alive
+        self.tokens = lru_cache(maxsize=_CACHE_SIZE)(self._tokens)
+
+    @abstractmethod
+    def _tokens(self, line: str) -> list[str]:
+        """The tokens of ``line``."""
+
+    def tokens(self, line: str) -> list[str]:  # replaced by the cached version in __init__
+        """The tokens of ``line`` (cached; do not modify the returned list)."""
+        return self._tokens(line)
+
+    def __call__(self, line: str) -> str:
+        """The tokenized line: the tokens joined by single spaces."""
+        return " ".join(self.tokens(line))
+
+    def __repr__(self) -> str:
+        return f"<Tokenizer {self.signature}>"
+
+
+# --- mteval-v13a (sacrebleu's TokenizerRegexp + Tokenizer13a) ------------------------------------
+# The first rule of sacrebleu's TokenizerRegexp puts spaces around every character of
+# [{-~[-` -&(-+:-@/]. A str.replace per character present gives the same string, much faster
+# than the regular expression; the space itself (in ' -&') only turns into more spaces.
+_SPACED = [(c, f" {c} ") for c in '{|}~[\\]^_`!"#$%&()*+:;<=>?@/']
+_PERIOD_AFTER_NONDIGIT = re.compile(r"([^0-9])([\.,])").sub
+_PERIOD_BEFORE_NONDIGIT = re.compile(r"([\.,])([^0-9])").sub
+_DASH_AFTER_DIGIT = re.compile(r"([0-9])(-)").sub
+
+
+def _regexp_tokens(line: str) -> list[str]:
+    """sacrebleu's TokenizerRegexp (the language-dependent part shared by `13a` and `zh`)."""
+    for char, spaced in _SPACED:
+        if char in line:
+            line = line.replace(char, spaced)
+    if "." in line or "," in line:
+        line = _PERIOD_AFTER_NONDIGIT(r"\1 \2 ", line)
+        line = _PERIOD_BEFORE_NONDIGIT(r" \1 \2", line)
+    if "-" in line:
+        line = _DASH_AFTER_DIGIT(r"\1 \2 ", line)
+    return line.split()
+
+
+class Tokenizer13a(Tokenizer):
+    """mteval-v13a, sacrebleu's default: unescape &quot; &amp; &lt; &gt;, join lines, split off
+    punctuation and symbols, periods and commas unless next to a digit, dashes after a digit."""
+
+    signature = "13a"
+
+    def _tokens(self, line: str) -> list[str]:
+        line = line.replace("<skipped>", "").replace("-\n", "").replace("\n", " ")
+        if "&" in line:
+            line = (line.replace("&quot;", '"').replace("&amp;", "&")
+                    .replace("&lt;", "<").replace("&gt;", ">"))
+        return _regexp_tokens(f" {line} ")
+
+
+# --- zh ------------------------------------------------------------------------------------------
+# sacrebleu's _UCODE_RANGES compares one character with the bounds as strings. Two of its bounds
+# are written with five hex digits ('\u20000', '\u2f800', ...), which Python reads as a
+# four-digit escape followed by a digit: a two-character string. For one character c,
+# c >= "XY" holds iff c > "X", and c <= "XY" iff c <= "X". The ranges below are the characters
+# that comparison accepts (test_tokenizers checks every code point against sacrebleu).
+_ZH_BOUNDS = [
+    ("\u3400", "\u4db5"), ("\u4e00", "\u9fa5"), ("\u9fa6", "\u9fbb"), ("\uf900", "\ufa2d"),
+    ("\ufa30", "\ufa6a"), ("\ufa70", "\ufad9"), ("\u20000", "\u2a6d6"), ("\u2f800", "\u2fa1d"),
+    ("\uff00", "\uffef"), ("\u2e80", "\u2eff"), ("\u3000", "\u303f"), ("\u31c0", "\u31ef"),
+    ("\u2f00", "\u2fdf"), ("\u2ff0", "\u2fff"), ("\u3100", "\u312f"), ("\u31a0", "\u31bf"),
+    ("\ufe10", "\ufe1f"), ("\ufe30", "\ufe4f"), ("\u2600", "\u26ff"), ("\u2700", "\u27bf"),
+    ("\u3200", "\u32ff"), ("\u3300", "\u33ff"),
+]
+
+
+def _char_range(start: str, end: str) -> str:
+    """The regex class range of single characters c with start <= c <= end (string order)."""
+    lo = ord(start[0]) + (1 if len(start) > 1 else 0)
+    hi = ord(end[0])
+    return f"{re.escape(chr(lo))}-{re.escape(chr(hi))}"
+
+
+_ZH_CHAR = re.compile("([" + "".join(_char_range(s, e) for s, e in _ZH_BOUNDS) + "])").sub
+
+
+class TokenizerZh(Tokenizer):
+    """sacrebleu's `zh`: strip, put spaces around each Chinese character (sacrebleu's ranges), then
+    the 13a regular expressions (without 13a's unescaping and line joining)."""
+
+    signature = "zh"
+
+    def _tokens(self, line: str) -> list[str]:
+        return _regexp_tokens(_ZH_CHAR(r" \1 ", line.strip()))
+
+
+# --- intl (mteval-v14 international) --------------------------------------------------------------
+_INTL_RULES = [
+    (regex.compile(r"(\P{N})(\p{P})").sub, r"\1 \2 "),
+    (regex.compile(r"(\p{P})(\P{N})").sub, r" \1 \2"),
+    (regex.compile(r"(\p{S})").sub, r" \1 "),
+]
+
+
+class TokenizerIntl(Tokenizer):
+    """mteval-v14 `intl`: split off Unicode punctuation unless between digits, and every symbol
+    (Unicode properties from the `regex` package, as sacrebleu)."""
+
+    signature = "intl"
+
+    def _tokens(self, line: str) -> list[str]:
+        for sub, repl in _INTL_RULES:
+            line = sub(repl, line)
+        return line.split()
+
+
+class TokenizerChar(Tokenizer):
+    """`char`: every non-whitespace character is a token."""
+
+    signature = "char"
+
+    def _tokens(self, line: str) -> list[str]:
+        return " ".join(line).split()
+
+
+class TokenizerNone(Tokenizer):
+    """`none`: split on whitespace only."""
+
+    signature = "none"
+
+    def _tokens(self, line: str) -> list[str]:
+        return line.split()
+
+
+# --- Tercom (TER) ---------------------------------------------------------------------------------
+_ASIAN_PUNCT = r"([\u3001\u3002\u3008-\u3011\u3014-\u301f\uff61-\uff65\u30fb])"
+_FULL_WIDTH_PUNCT = r"([\uff0e\uff0c\uff1f\uff1a\uff1b\uff01\uff02\uff08\uff09])"
+
+_WESTERN_RULES = [
+    (re.compile(r"\n-"), ""),
+    (re.compile(r"\n"), " "),
+    (re.compile(r"&quot;"), '"'),
+    (re.compile(r"&amp;"), "&"),
+    (re.compile(r"&lt;"), "<"),
+    (re.compile(r"&gt;"), ">"),
+]
+_WESTERN_PADDED_RULES = [
+    (re.compile(r"([{-~[-` -&(-+:-@/])"), r" \1 "),
+    (re.compile(r"'s "), r" 's "),
+    (re.compile(r"'s$"), r" 's"),
+    (re.compile(r"([^0-9])([\.,])"), r"\1 \2 "),
+    (re.compile(r"([\.,])([^0-9])"), r" \1 \2"),
+    (re.compile(r"([0-9])(-)"), r"\1 \2 "),
+]
+# the Hiragana/Katakana rules are copied from Tercom via sacrebleu as they are (their `^` inside
+# the groups makes them split only whole-line runs)
+_ASIAN_RULES = [
+    (re.compile(r"([\u4e00-\u9fff\u3400-\u4dbf])"), r" \1 "),
+    (re.compile(r"([\u31c0-\u31ef\u2e80-\u2eff])"), r" \1 "),
+    (re.compile(r"([\u3300-\u33ff\uf900-\ufaff\ufe30-\ufe4f])"), r" \1 "),
+    (re.compile(r"([\u3200-\u3f22])"), r" \1 "),
+    (re.compile(r"(^|^[\u3040-\u309f])([\u3040-\u309f]+)(?=$|^[\u3040-\u309f])"), r"\1 \2 "),
+    (re.compile(r"(^|^[\u30a0-\u30ff])([\u30a0-\u30ff]+)(?=$|^[\u30a0-\u30ff])"), r"\1 \2 "),
+    (re.compile(r"(^|^[\u31f0-\u31ff])([\u31f0-\u31ff]+)(?=$|^[\u31f0-\u31ff])"), r"\1 \2 "),
+    (re.compile(_ASIAN_PUNCT), r" \1 "),
+    (re.compile(_FULL_WIDTH_PUNCT), r" \1 "),
+]
+_PUNCT_RULES = [(re.compile(r"[\.,\?:;!\"\(\)]"), "")]
+_ASIAN_PUNCT_RULES = [(re.compile(_ASIAN_PUNCT), ""), (re.compile(_FULL_WIDTH_PUNCT), "")]
+
+
+def _apply(rules: list, line: str) -> str:
+    for pattern, repl in rules:
+        line = pattern.sub(repl, line)
+    return line
+
+
+class TokenizerTercom(Tokenizer):
+    """Tercom's normaliser as sacrebleu's TER applies it (sacrebleu's TercomTokenizer).
+
+    Lowercases unless ``case_sensitive``; with ``normalized``, unescapes and tokenizes
+    punctuation the Western way (and, with ``asian_support``, splits CJK characters); with
+    ``no_punct``, removes ``.,?:;!"()`` (and, with ``asian_support``, CJK punctuation).
+    """
+
+    signature = "tercom"
+
+    def __init__(self, normalized: bool = False, no_punct: bool = False,
+                 asian_support: bool = False, case_sensitive: bool = False) -> None:
+        super().__init__()
+        self.normalized, self.no_punct = normalized, no_punct
+        self.asian_support, self.case_sensitive = asian_support, case_sensitive
+
+    def _tokens(self, line: str) -> list[str]:
+        if not line:
+            return []
+        if not self.case_sensitive:
+            line = line.lower()
+        if self.normalized:
+            line = _apply(_WESTERN_PADDED_RULES, f" {_apply(_WESTERN_RULES, line)} ")
+            if self.asian_support:
+                line = _apply(_ASIAN_RULES, line)
+        if self.no_punct:
+            line = _apply(_PUNCT_RULES, line)
+            if self.asian_support:
+                line = _apply(_ASIAN_PUNCT_RULES, line)
+        return line.split()
+
+
+#: sacrebleu's BLEU tokenizer names -> classes
+TOKENIZERS: dict[str, type[Tokenizer]] = {
+    "13a": Tokenizer13a,
+    "intl": TokenizerIntl,
+    "zh": TokenizerZh,
+    "char": TokenizerChar,
+    "none": TokenizerNone,
+}
+
+# sacrebleu tokenizers that need external models or binaries; named so the error can say so
+_UNSUPPORTED = ("ja-mecab", "ko-mecab", "spm", "flores101", "flores200", "spBLEU-1K")
+
+
+def get_tokenizer(name: str) -> Tokenizer:
+    """A new tokenizer (with its own cache) of the kind sacrebleu calls ``name``."""
+    if name in TOKENIZERS:
+        return TOKENIZERS[name]()
+    if name in _UNSUPPORTED:
+        raise ValueError(f"tokenize={name!r} needs sacrebleu's external models (MeCab or "
+                         f"SentencePiece) and is not available in rageval; available: "
+                         f"{', '.join(TOKENIZERS)}")
+    raise ValueError(f"unknown tokenize={name!r}; available: {', '.join(TOKENIZERS)}")
