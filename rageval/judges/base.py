@@ -77,8 +77,8 @@ class Judge(ABC):
             cache_dir = default_cache_dir() if (self.cache_by_default or cache_dir is True) else None
         self.cache: JudgeCache | None = open_cache(cache_dir) if cache_dir else None
         self._lock = threading.Lock()
-        self._usage = {"calls": 0, "cached": 0, "errors": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                       "cached_prompt_tokens": 0, "cached_completion_tokens": 0}
+        self._usage = dict.fromkeys(("calls", "cached", "errors", "retries", "prompt_tokens", "completion_tokens",
+                                     "cached_prompt_tokens", "cached_completion_tokens", "estimated_token_calls"), 0)
 
     # --- public primitives ----------------------------------------------------------------
     # Convention for every judge: an empty (whitespace-only) premise, passage or answer on the
@@ -122,9 +122,11 @@ class Judge(ABC):
 
     def usage(self) -> dict[str, Any]:
         """Counters since construction: ``calls`` (model calls made), ``cached`` (answers served from
-        the cache), ``errors``, ``prompt_tokens``/``completion_tokens`` of the calls made,
-        ``cached_prompt_tokens``/``cached_completion_tokens`` of cached answers, and ``cost`` (of the
-        calls made, None when the judge has no price)."""
+        the cache), ``errors`` (items returned or raised as JudgeError), ``retries`` (HTTP attempts
+        retried after a fault), ``prompt_tokens``/``completion_tokens`` of the calls made,
+        ``cached_prompt_tokens``/``cached_completion_tokens`` of cached answers,
+        ``estimated_token_calls`` (calls whose server sent no ``usage``: tokens estimated as
+        ceil(characters / 4)), and ``cost`` (of the calls made; None when the judge has no price)."""
         with self._lock:
             out: dict[str, Any] = dict(self._usage)
         out["cost"] = self._cost(out["prompt_tokens"], out["completion_tokens"])
@@ -173,7 +175,8 @@ class Judge(ABC):
                 self._usage[k] += v
 
     def _cached(self, namespace: str, payloads: Sequence[Any],
-                compute: Callable[[list[int]], Iterable[tuple[int, Any]]], flush_every: int = 256) -> list:
+                compute: Callable[[list[int]], Iterable[tuple[int, Any]]], flush_every: int = 256,
+                on_hit: Callable[[Any], None] | None = None) -> list:
         """The value for each payload, from the cache or from ``compute``.
 
         ``compute(indices)`` gets the indices of the payloads not in the cache (one per distinct
@@ -181,6 +184,7 @@ class Judge(ABC):
         an exception. Values are stored as they arrive (every ``flush_every`` values, and always
         before returning or raising); exceptions are not stored, so a later run tries again. The
         key is ``(signature, namespace, payload)``: ``payload`` must hold every input of the call.
+        ``on_hit(value)`` is called for each item served from the cache (for usage accounting).
         """
         keys = [cache_key(self.signature, namespace, p) for p in payloads]
         out: list[Any] = [_UNSET] * len(keys)
@@ -193,6 +197,10 @@ class Judge(ABC):
                 first.setdefault(key, i)
         if hits:
             self._record(cached=sum(1 for k in keys if k in hits))
+            if on_hit is not None:
+                for key in keys:
+                    if key in hits:
+                        on_hit(hits[key])
         same: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
             if key in first:
