@@ -1,0 +1,172 @@
+"""Shared machinery of the judge-backed RAG scorers: the judge parameter, input checks, the
+"nothing to judge" convention, per-example detail, and the mean over judged examples.
+
+Convention for cases with nothing to judge (every RAG scorer): an example whose answer is empty,
+whose text has no claims, or that has no contexts (or no reference) gets no score; its statistics
+entry is ``{"score": None, "flag": "<reason>", ...}``. Such examples are left out of the mean (the
+scorer's value is the mean over *judged* examples), their per-example score is NaN, and the share of
+flagged examples is reported as the part ``flagged`` (``faithfulness.flagged``), so they are
+never a silent 0, 1 or NaN. A judge failure (`rageval.judges.JudgeError`) propagates from
+``stats``; the evaluate runner then records it for the failing example (judge calls are cached,
+so the examples that succeeded are not recomputed).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Mapping, Sequence
+
+import numpy as np
+
+from rageval.core.errors import FieldError
+from rageval.core.scorer import Batch, Scorer
+from rageval.data.fields import FIELDS
+from rageval.judges import Judge, get_judge
+
+#: flag reasons (the value of ``"flag"`` in an example's statistics)
+EMPTY_ANSWER = "empty_answer"
+NO_CLAIMS = "no_claims"
+NO_CONTEXTS = "no_contexts"
+EMPTY_QUESTION = "empty_question"
+NO_REFERENCE = "no_reference"
+NO_RELEVANT = "no_relevant_ids"
+
+
+def blank(text: str) -> bool:
+    """True for an empty or whitespace-only text."""
+    return not text.strip()
+
+
+def flagged(reason: str, **detail: Any) -> dict[str, Any]:
+    """The statistics entry of an example with nothing to judge."""
+    return {"score": None, "flag": reason, **detail}
+
+
+def judged(score: float, **detail: Any) -> dict[str, Any]:
+    """The statistics entry of a judged example (``score`` in [0, 1])."""
+    if not math.isfinite(score):  # a judge never returns NaN; this guards the scorers' arithmetic
+        raise ValueError(f"non-finite score {score!r}")
+    return {"score": float(score), "flag": None, **detail}
+
+
+class JudgedScorer(Scorer):
+    """A mean-over-examples scorer whose statistics are one JSON-able dict per example.
+
+    Parameters common to all: ``judge`` (None or ``"default"``: the offline default judge; a kind
+    name such as ``"lexical"``; a dict ``{"kind": ..., **params}``; or a `Judge`) and ``threshold``
+    (a judged value ``>= threshold`` is reported as verdict ``True`` in the detail; it does not
+    change the score). The judge's signature enters the scorer's signature.
+    """
+
+    variable_stats: ClassVar[bool] = True
+    parts: ClassVar[tuple[str, ...]] = ("flagged",)
+
+    def __init__(self, judge: Any = None, threshold: float = 0.5, **params: Any) -> None:
+        if isinstance(judge, Judge):
+            spec: Any = {"kind": judge.kind}
+        elif judge is None or isinstance(judge, (str, Mapping)):
+            spec = judge if judge is not None else "default"
+        else:
+            raise TypeError(f"judge must be None, a kind name, a dict or a Judge, not {type(judge).__name__}")
+        if not 0.0 <= float(threshold) <= 1.0:
+            raise ValueError(f"threshold must lie in [0, 1], got {threshold!r}")
+        super().__init__(judge=spec, threshold=float(threshold), **params)
+        self._judge_arg = judge
+        self._judge: Judge | None = judge if isinstance(judge, Judge) else None
+        self.threshold = float(threshold)
+
+    @property
+    def judge(self) -> Judge:
+        """The judge, built on first use from the ``judge`` parameter."""
+        if self._judge is None:
+            self._judge = get_judge(self._judge_arg)
+        return self._judge
+
+    def signature_items(self) -> dict[str, Any]:
+        items = {k: v for k, v in self.params.items() if k != "judge"}
+        return {"judge": "{" + self.judge.signature + "}", **dict(sorted(items.items()))}
+
+    # --- inputs ---------------------------------------------------------------------------
+    def column(self, batch: Batch, field: str) -> list:
+        """``batch[field]`` checked and canonicalised by the field's checker (errors name the row)."""
+        if field not in batch:
+            raise FieldError(field, field, None, f"scorer {self.key!r} needs it and the batch has no such column")
+        return FIELDS[field](field, field, list(batch[field]), 0)
+
+    @staticmethod
+    def size(batch: Batch) -> int:
+        return len(next(iter(batch.values()))) if batch else 0
+
+    def verdicts(self, values: Sequence[float]) -> list[bool]:
+        return [bool(v >= self.threshold) for v in values]
+
+    # --- reduction ------------------------------------------------------------------------
+    def reduce(self, stats: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+        """Mean score over the judged examples (NaN when none is judged), and the share flagged."""
+        scores = [s["score"] for s in stats if s["flag"] is None]
+        mean = float(np.mean(scores)) if scores else math.nan
+        share = (len(stats) - len(scores)) / len(stats) if len(stats) else math.nan
+        return {self.key: mean, f"{self.key}.flagged": float(share)}
+
+    def example_scores(self, stats: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+        score = np.array([math.nan if s["flag"] is not None else s["score"] for s in stats], dtype=np.float64)
+        flags = np.array([0.0 if s["flag"] is None else 1.0 for s in stats], dtype=np.float64)
+        return {self.key: score, f"{self.key}.flagged": flags}
+
+
+def attribute(claim: str, contexts: Sequence[str]) -> int | None:
+    """The index of the context sharing the largest share of the claim's content words (first on
+    ties; None when none shares any). For display only: shows a person where a claim's support
+    most likely lies; it never changes a score."""
+    from rageval.judges.lexical import recall
+
+    best, where = 0.0, None
+    for k, ctx in enumerate(contexts):
+        r = recall(claim, ctx)
+        if isinstance(r, float) and r > best:
+            best, where = r, k
+    return where
+
+
+def claim_support(scorer: JudgedScorer, texts: Sequence[str], contexts: Sequence[Sequence[str]],
+                  empty_flag: str) -> list[dict[str, Any]]:
+    """Per example: split ``texts[i]`` into claims (``judge.claims``) and judge each claim's support
+    by the example's contexts joined into one premise (``judge.support``, blank contexts dropped,
+    joined by blank lines). Score = mean support over the claims. Detail: ``claims``, ``values``
+    (support of each claim), ``verdicts`` (value >= threshold) and ``support`` (for each supported
+    claim, the index of its most likely context, by `attribute`; None otherwise).
+
+    Flags: ``empty_flag`` for a blank text, ``no_contexts`` when every context is blank (or there
+    is none), ``no_claims`` when the judge finds no claim in the text.
+    """
+    out: list[Any] = [None] * len(texts)
+    todo = []
+    for i, (text, ctxs) in enumerate(zip(texts, contexts)):
+        if blank(text):
+            out[i] = flagged(empty_flag)
+        elif not any(not blank(c) for c in ctxs):
+            out[i] = flagged(NO_CONTEXTS)
+        else:
+            todo.append(i)
+    claims = scorer.judge.claims([texts[i] for i in todo]) if todo else []
+    owners, premises, pairs = [], [], []
+    for i, cs in zip(todo, claims):
+        cs = [c for c in cs if not blank(c)]
+        if not cs:
+            out[i] = flagged(NO_CLAIMS)
+            continue
+        premise = "\n\n".join(c for c in contexts[i] if not blank(c))
+        for c in cs:
+            owners.append(i)
+            premises.append(premise)
+            pairs.append(c)
+    values = scorer.judge.support(premises, pairs) if pairs else []
+    grouped: dict[int, tuple[list[str], list[float]]] = {}
+    for i, claim, v in zip(owners, pairs, values):
+        grouped.setdefault(i, ([], []))
+        grouped[i][0].append(claim)
+        grouped[i][1].append(float(v))
+    for i, (cs, vs) in grouped.items():
+        verdicts = scorer.verdicts(vs)
+        where = [attribute(c, contexts[i]) if ok else None for c, ok in zip(cs, verdicts)]
+        out[i] = judged(float(np.mean(vs)), claims=cs, values=vs, verdicts=verdicts, support=where)
+    return out
