@@ -1,0 +1,184 @@
+"""The nli judge: an NLI or cross-encoder model (transformers AutoModelForSequenceClassification)
+scoring premise/hypothesis pairs, each pair's score cached on disk."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from rageval.core.errors import ConfigError
+from rageval.judges.base import DEFAULT_CACHE, Judge, model_fingerprint
+from rageval.judges.text import split_sentences
+from rageval.models import load_transformer, resolve_model
+
+RELEVANCE_HYPOTHESIS = 'This text answers the question "{question}".'
+ADDRESSES_HYPOTHESIS = 'This is a direct answer to the question "{question}".'
+
+
+class NLIJudge(Judge):
+    """Entailment probabilities from a sequence-classification model.
+
+    Two model shapes are accepted:
+
+    * **NLI** (2 or more labels): the score of a pair (premise, hypothesis) is the softmax
+      probability of the entailment label. That label is found in ``config.id2label`` as the one
+      whose name contains "entail" (case-insensitive: ENTAILMENT, entailment, ...), or given
+      with ``entailment_label`` (a label name or index) for models with generic names
+      (LABEL_0, ...); a model with neither is a ConfigError, never a guess.
+    * **cross-encoder** (one logit, e.g. ms-marco rerankers): the score is ``sigmoid(logit)`` of
+      the pair (query, passage): (claim, premise), (question, passage), (reference, answer).
+
+    Primitives (NLI shape): ``support`` = P(premise ⇒ claim); ``relevance`` = P(passage ⇒
+    ``relevance_hypothesis`` with the question filled in), the zero-shot-classification use of
+    NLI; ``addresses`` likewise with ``addresses_hypothesis`` and the answer as premise;
+    ``agreement`` = mean of P(answer ⇒ reference) and P(reference ⇒ answer); ``claims`` =
+    sentences. A premise longer than the model's input is split into windows of whole sentences
+    that fit (with the hypothesis) and the largest window score is used, so evidence beyond
+    ``max_length`` tokens is not silently cut off.
+
+    Parameters: ``model`` (local path or hub name, resolved offline), ``entailment_label``,
+    ``max_length`` (default: the tokenizer's limit, at most 512), ``batch_size``, ``device``,
+    ``relevance_hypothesis``, ``addresses_hypothesis``, ``allow_download``, ``cache_dir``.
+    """
+
+    kind = "nli"
+
+    def __init__(self, model: str, entailment_label: str | int | None = None, max_length: int | None = None,
+                 batch_size: int = 32, device: str | None = None,
+                 relevance_hypothesis: str = RELEVANCE_HYPOTHESIS, addresses_hypothesis: str = ADDRESSES_HYPOTHESIS,
+                 allow_download: bool = False, cache_dir: Any = DEFAULT_CACHE) -> None:
+        super().__init__(cache_dir=cache_dir)
+        self.model_name, self._entailment_label = str(model), entailment_label
+        self._max_length, self.batch_size, self.device = max_length, batch_size, device
+        self.relevance_hypothesis, self.addresses_hypothesis = relevance_hypothesis, addresses_hypothesis
+        self.allow_download = allow_download
+        for name, template in (("relevance_hypothesis", relevance_hypothesis),
+                               ("addresses_hypothesis", addresses_hypothesis)):
+            if "{question}" not in template:
+                raise ConfigError(f"nli judge: {name} must contain {{question}}, got {template!r}")
+
+    # --- model ------------------------------------------------------------------------------
+    @functools.cached_property
+    def path(self) -> str:
+        return resolve_model(self.model_name, allow_download=self.allow_download)
+
+    @functools.cached_property
+    def config(self) -> Any:
+        import transformers
+
+        return transformers.AutoConfig.from_pretrained(self.path, local_files_only=not self.allow_download)
+
+    @functools.cached_property
+    def entailment_index(self) -> int | None:
+        """Index of the entailment logit, or None for a single-logit cross-encoder."""
+        id2label = {int(k): str(v) for k, v in (self.config.id2label or {}).items()}
+        if self.config.num_labels == 1:
+            return None
+        label = self._entailment_label
+        if label is None:
+            found = [i for i, name in id2label.items() if "entail" in name.lower() and "not" not in name.lower()]
+            if len(found) != 1:
+                raise ConfigError(f"nli judge: cannot tell the entailment label of {self.model_name} from "
+                                  f"config.id2label={id2label}; pass entailment_label=<name or index>")
+            return found[0]
+        if isinstance(label, int) and label in id2label:
+            return label
+        matches = [i for i, name in id2label.items() if name.lower() == str(label).lower()]
+        if not matches:
+            raise ConfigError(f"nli judge: entailment_label {label!r} is not in config.id2label={id2label}")
+        return matches[0]
+
+    @functools.cached_property
+    def max_length(self) -> int:
+        if self._max_length:
+            return int(self._max_length)
+        tokenizer, _ = self._load()
+        limit = getattr(tokenizer, "model_max_length", 512) or 512
+        positions = getattr(self.config, "max_position_embeddings", None) or 512
+        return int(min(limit, positions, 512))
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        return model_fingerprint(self.path) if not self.allow_download else "hub"
+
+    def _load(self) -> tuple[Any, Any]:
+        return load_transformer(self.path, self.device, kind="sequence-classification")
+
+    def signature_items(self) -> dict[str, Any]:
+        items = {**super().signature_items(), "model": self.model_name,
+                 "model_hash": self.fingerprint,
+                 "entailment": "sigmoid" if self.entailment_index is None else self.entailment_index}
+        if self._max_length:
+            items["max_length"] = self._max_length
+        if self.relevance_hypothesis != RELEVANCE_HYPOTHESIS or self.addresses_hypothesis != ADDRESSES_HYPOTHESIS:
+            items.update(relevance_hypothesis=self.relevance_hypothesis, addresses_hypothesis=self.addresses_hypothesis)
+        return items
+
+    # --- scoring ----------------------------------------------------------------------------
+    def pair_scores(self, premises: list[str], hypotheses: list[str]) -> list[float]:
+        """The score of each (premise, hypothesis) pair (see the class docstring), cached per pair."""
+        pairs = [[p, h] for p, h in zip(premises, hypotheses)]
+
+        def compute(index: list[int]):
+            windows, owner = [], []
+            for i in index:
+                for w in self._windows(*pairs[i]):
+                    windows.append(w)
+                    owner.append(i)
+            scores = self._forward(windows)
+            self._record(calls=len(windows))
+            best: dict[int, float] = {}
+            for i, s in zip(owner, scores):
+                best[i] = max(best.get(i, 0.0), s)
+            yield from best.items()
+
+        return self._cached("pair", pairs, compute)
+
+    def _windows(self, premise: str, hypothesis: str) -> list[tuple[str, str]]:
+        """The premise whole when the pair fits ``max_length``; else windows of whole sentences."""
+        tokenizer, _ = self._load()
+        first, second = (premise, hypothesis) if self.entailment_index is not None else (hypothesis, premise)
+        if len(tokenizer(first, second, truncation=False)["input_ids"]) <= self.max_length:
+            return [(premise, hypothesis)]
+        budget = self.max_length - len(tokenizer(hypothesis, add_special_tokens=True)["input_ids"]) - 1
+        windows, current, used = [], [], 0
+        for sentence in split_sentences(premise):
+            n = len(tokenizer(sentence, add_special_tokens=False)["input_ids"])
+            if current and used + n > budget:
+                windows.append(" ".join(current))
+                current, used = [], 0
+            current.append(sentence)
+            used += n
+        if current:
+            windows.append(" ".join(current))
+        return [(w, hypothesis) for w in windows]  # a single over-long sentence is truncated below
+
+    def _forward(self, pairs: list[tuple[str, str]]) -> list[float]:
+        import torch
+
+        tokenizer, model = self._load()
+        out: list[float] = []
+        entail = self.entailment_index
+        for start in range(0, len(pairs), self.batch_size):
+            chunk = pairs[start:start + self.batch_size]
+            first = [p if entail is not None else h for p, h in chunk]
+            second = [h if entail is not None else p for p, h in chunk]
+            enc = tokenizer(first, second, padding=True, truncation="only_first" if entail is not None else "only_second",
+                            max_length=self.max_length, return_tensors="pt").to(model.device)
+            with torch.inference_mode():
+                logits = model(**enc).logits.float()
+            probs = torch.sigmoid(logits[:, 0]) if entail is None else torch.softmax(logits, dim=-1)[:, entail]
+            out.extend(probs.cpu().tolist())
+        return out
+
+    def _support(self, premises: list[str], claims: list[str]) -> list:
+        return self.pair_scores(premises, claims)
+
+    def _relevance(self, questions: list[str], passages: list[str]) -> list:
+        if self.entailment_index is None:
+            return self.pair_scores(passages, questions)
+        return self.pair_scores(passages, [self.relevance_hypothesis.replace("{question}", q) for q in questions])
+
+    def _addresses(self, questions: list[str], answers: list[str]) -> list:
+        if self.entailment_index is None:
+            return self.pair_scores(answers, questions)
+        return self.pair_scores(answers, [self.addresses_hypothesis.replace("{question}", q) for q in questions])
