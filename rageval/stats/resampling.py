@@ -1,0 +1,165 @@
+"""A scorer's metric over many resampled example sets: bootstrap resamples and randomisation trials.
+
+The random draws are sacrebleu's (``significance.py``): bootstrap indices are
+``np.random.default_rng(seed).choice(n, size=(n_resamples, n), replace=True)`` and randomisation
+masks ``rng.integers(2, size=(n_trials, n), dtype=bool)``, so with the same seed (sacrebleu's
+default is 12345) the resampled example sets are exactly sacrebleu's.
+
+Each resample is reduced with the scorer's own ``reduce`` (the generic path, for any scorer,
+variable statistics included). Scorers whose metric is a function of column sums of their
+statistics take a vectorised path instead: a (resamples x examples) count matrix times the
+statistics matrix gives every resample's sums at once (see `summed_reducer`).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterator
+
+import numpy as np
+
+from rageval.core.scorer import MeanScorer, Scorer, Stats, take
+
+#: sacrebleu's default seed (``SACREBLEU_SEED``); the default of every resampling function here
+SEED = 12345
+
+#: index or mask entries generated per chunk (bounds the memory of big bootstrap runs)
+CHUNK_ENTRIES = 1 << 24
+
+SumsReducer = Callable[[np.ndarray, np.ndarray], "dict[str, np.ndarray]"]
+
+
+def bootstrap_indices(n: int, n_resamples: int, seed: int | None = SEED) -> Iterator[np.ndarray]:
+    """Row indices of each bootstrap resample, in chunks of shape ``(rows, n)``.
+
+    The concatenated chunks equal sacrebleu's ``rng.choice(n, size=(n_resamples, n),
+    replace=True)`` with ``rng = np.random.default_rng(seed)`` (chunking does not change numpy's
+    stream for ``choice``)."""
+    rng = np.random.default_rng(seed)
+    step = max(1, CHUNK_ENTRIES // max(n, 1))
+    for start in range(0, n_resamples, step):
+        yield rng.choice(n, size=(min(step, n_resamples - start), n), replace=True)
+
+
+def randomization_masks(n: int, n_trials: int, seed: int | None = SEED) -> Iterator[np.ndarray]:
+    """Which examples keep their own system's statistics in each randomisation trial (True) and
+    which swap, in chunks of shape ``(rows, n)``.
+
+    Equal to sacrebleu's ``rng.integers(2, size=(n_trials, n), dtype=bool)`` when the whole
+    matrix fits in `CHUNK_ENTRIES` (numpy's boolean stream changes with chunking, so larger runs
+    draw different, equally random, trials)."""
+    rng = np.random.default_rng(seed)
+    step = n_trials if n_trials * n <= CHUNK_ENTRIES else max(1, CHUNK_ENTRIES // max(n, 1))
+    for start in range(0, n_trials, step):
+        yield rng.integers(2, size=(min(step, n_trials - start), n), dtype=bool)
+
+
+def summed_reducer(scorer: Scorer) -> SumsReducer | None:
+    """A function ``(sums (m, w), counts (m,)) -> {key: (m,) values}`` that computes the scorer's
+    metric from column sums of its statistics over ``counts`` examples, or None when the metric
+    is not known to be such a function (the generic path then calls ``reduce`` per resample).
+
+    Known: a scorer's own ``reduce_sums(sums, counts)`` method when it has one (the hook proposed
+    for `rageval.core.scorer.Scorer`), `MeanScorer` subclasses that keep its ``reduce`` (mean =
+    sums / counts), and the sacrebleu-identical scorers (BLEU, chrF, TER: ``score(totals)``, vectorised over rows).
+    """
+    if scorer.variable_stats:
+        return None
+    hook = getattr(scorer, "reduce_sums", None)
+    if callable(hook):
+        return hook
+    if isinstance(scorer, MeanScorer) and type(scorer).reduce is MeanScorer.reduce:
+        keys = scorer.keys()
+
+        def mean(sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = sums / np.where(counts > 0, counts, np.nan)[:, None]
+            return {k: values[:, j] for j, k in enumerate(keys)}
+        return mean
+    try:
+        from rageval.scorers.text.sacrebleu_compat import SacrebleuScorer
+    except ImportError:  # pragma: no cover - the text family is part of the package
+        return None
+    if isinstance(scorer, SacrebleuScorer) and type(scorer).reduce is SacrebleuScorer.reduce:
+        keys = scorer.keys()
+
+        def from_totals(sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+            values = scorer.score(sums)  # sacrebleu's score from summed statistics, one per row
+            return {k: np.where(counts > 0, np.asarray(values[k], np.float64), math.nan) for k in keys}
+        return from_totals
+    return None
+
+
+def _counts(idx: np.ndarray, n: int) -> np.ndarray:
+    """(rows, n) matrix: how many times each example occurs in each resample."""
+    rows = idx.shape[0]
+    flat = (idx + (np.arange(rows) * n)[:, None]).ravel()
+    return np.bincount(flat, minlength=rows * n).reshape(rows, n).astype(np.float64)
+
+
+class Replicator:
+    """One scorer's statistics, laid out on a shared example axis, reduced over resamples.
+
+    ``positions[i]`` is the row of ``stats`` holding example ``i`` of the shared axis, or -1
+    where the scorer failed on that example: a resample then covers the examples it drew that
+    the scorer succeeded on (with no failures this is exactly a resample of ``stats``).
+    """
+
+    def __init__(self, scorer: Scorer, stats: Stats, positions: np.ndarray | None = None) -> None:
+        self.scorer, self.stats = scorer, stats
+        self.positions = np.arange(len(stats)) if positions is None else np.asarray(positions, np.int64)
+        self.n = len(self.positions)
+        self.keys = scorer.keys()
+        self._sums = summed_reducer(scorer)
+        if self._sums is not None:
+            matrix = np.asarray(stats, np.float64).reshape(len(stats), -1)
+            # statistics on the shared axis, zero rows where the scorer failed
+            self._matrix = np.zeros((self.n, matrix.shape[1]))
+            ok = self.positions >= 0
+            self._matrix[ok] = matrix[self.positions[ok]]
+            self._ok = ok.astype(np.float64)
+
+    def bootstrap(self, n_resamples: int, seed: int | None = SEED) -> dict[str, np.ndarray]:
+        """Every key's value on each bootstrap resample of the shared axis (sacrebleu's draws)."""
+        parts = [self.on_indices(idx) for idx in bootstrap_indices(self.n, n_resamples, seed)]
+        return {k: np.concatenate([p[k] for p in parts]) for k in self.keys}
+
+    def on_indices(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Every key's value on each row of ``idx`` (indices into the shared axis)."""
+        if self._sums is not None:
+            counts = _counts(idx, self.n)
+            return self._sums(counts @ self._matrix, counts @ self._ok)
+        out = {k: np.full(len(idx), math.nan) for k in self.keys}
+        for i, row in enumerate(idx):
+            rows = self.positions[row]
+            rows = rows[rows >= 0]
+            if len(rows):
+                for k, v in self.scorer.reduce(take(self.stats, rows)).items():
+                    if k in out:
+                        out[k][i] = v
+        return out
+
+    def swapped(self, other: "Replicator", mask: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Both pseudo-systems of each randomisation trial: the first takes this system's
+        statistics where ``mask`` is True and ``other``'s elsewhere, the second the reverse
+        (sacrebleu's ``pos_sel @ bl_stats + neg_sel @ sys_stats``). Needs failure-free axes."""
+        if self._sums is not None:
+            keep, swap = mask.astype(np.float64), (~mask).astype(np.float64)
+            counts = np.full(len(mask), float(self.n))
+            first = self._sums(keep @ self._matrix + swap @ other._matrix, counts)
+            second = self._sums(swap @ self._matrix + keep @ other._matrix, counts)
+            return first, second
+        first = {k: np.empty(len(mask)) for k in self.keys}
+        second = {k: np.empty(len(mask)) for k in self.keys}
+        for i, row in enumerate(mask):
+            for out, sel in ((first, row), (second, ~row)):
+                mixed = _mix(self.stats, other.stats, sel)
+                for k, v in self.scorer.reduce(mixed).items():
+                    if k in out:
+                        out[k][i] = v
+        return first, second
+
+
+def _mix(a: Stats, b: Stats, take_a: np.ndarray) -> Stats:
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return np.where(take_a.reshape(-1, *([1] * (a.ndim - 1))), a, b)
+    return [x if t else y for x, y, t in zip(a, b, take_a)]
