@@ -47,12 +47,12 @@ def tiny_chat_lm(path: Path, seed: int = 0, chat_template: str | None = CHAT_TEM
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     bpe.train_from_iterator([" ".join(WORDS), '{"verdict": "yes"} {"claims": []}'] * 4, trainer)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>",
-                                        model_max_length=256)
+                                        model_max_length=2048)
     if chat_template:
         tokenizer.chat_template = chat_template
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=2048,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          pad_token_id=tokenizer.pad_token_id)
     LlamaForCausalLM(config).eval().save_pretrained(path)
