@@ -15,7 +15,7 @@ from dataclasses import dataclass, field as dc_field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from rageval.core.errors import ConfigError, FieldError
-from rageval.data.fields import FIELDS, check_references, check_str
+from rageval.data.fields import FIELDS, STRUCTURED, check_references, check_str
 
 
 @dataclass
@@ -226,6 +226,10 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
         if ext == "csv":  # text fields stay text ("42" is an answer, not a number); labels parse
             text = {columns.get(f, f): str for f in FIELDS if f not in ("y_true", "y_pred", "y_score")}
             frame = pd.read_csv(path, dtype=text, keep_default_na=False)
+            for f in STRUCTURED:
+                col = columns.get(f, f)
+                if col in frame.columns:
+                    frame[col] = [_json_cell(v, f, col, i) for i, v in enumerate(frame[col])]
         else:
             frame = pd.read_parquet(path)
         src = load_source(frame, columns, limit=limit)
@@ -235,3 +239,13 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
         raise ConfigError(f"{path}: unsupported file type .{ext}; use .jsonl, .json, .csv or .parquet")
     rows = rows if limit is None else rows[:limit]
     return Source(columns, table=_columns_of(rows), origin=f"file:{os.path.abspath(path)}")
+
+
+def _json_cell(value: str, field: str, column: str, row: int) -> Any:
+    """A CSV cell holding a list or mapping as JSON (a bare string stays a string)."""
+    if value[:1] not in ("[", "{"):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as e:
+        raise FieldError(field, column, row, f"not valid JSON ({e})") from None

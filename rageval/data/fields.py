@@ -5,7 +5,6 @@ Each checker takes one column (a list of values) and returns it in canonical for
 """
 from __future__ import annotations
 
-import json
 import math
 import numbers
 from typing import Any, Callable, Sequence
@@ -22,17 +21,11 @@ def _type_name(value: Any) -> str:
 
 
 def _as_list(value: Any) -> Any:
-    """Lists arrive as list, tuple, numpy array (pandas/parquet) or a JSON string (CSV)."""
+    """Lists arrive as list, tuple or numpy array (pandas/parquet)."""
     if isinstance(value, (list, tuple)):
         return list(value)
     if isinstance(value, np.ndarray):
         return value.tolist()
-    if isinstance(value, str) and value.lstrip().startswith("["):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return value
-        return parsed if isinstance(parsed, list) else value
     return value
 
 
@@ -79,8 +72,6 @@ def check_relevance(field: str, column: str, values: Sequence[Any], offset: int 
     """`relevant_ids`: a list of ids (each relevance 1), or a dict id -> graded relevance."""
     out = []
     for i, v in enumerate(values):
-        if isinstance(v, str) and v.lstrip().startswith("{"):
-            v = json.loads(v)
         if isinstance(v, dict):
             for k, g in v.items():
                 if not isinstance(k, str) or isinstance(g, bool) or not isinstance(g, numbers.Real):
@@ -135,3 +126,6 @@ FIELDS: dict[str, Check] = {
     "preds": check_any,
     "target": check_any,
 }
+
+#: fields holding lists or mappings: a CSV file stores them as JSON text
+STRUCTURED = ("contexts", "references", "retrieved_ids", "relevant_ids", "context_ids")

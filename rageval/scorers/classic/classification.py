@@ -105,7 +105,8 @@ class F1(Scorer):
         true_count, pred_count = np.bincount(t, minlength=n), np.bincount(p, minlength=n)
         tp = np.bincount(t[t == p], minlength=n).astype(np.float64)
         present = (true_count + pred_count) > 0
-        tp, fp, fn = tp[present], (pred_count[present] - tp), (true_count[present] - tp)
+        tp = tp[present]
+        fp, fn = pred_count[present] - tp, true_count[present] - tp
         average = self.params["average"]
         if average == "micro":
             return {self.key: self._f1(np.array([tp.sum()]), np.array([fp.sum()]), np.array([fn.sum()]))[0]}

@@ -4,8 +4,9 @@ Answers and references are normalised as the script does (lowercase, punctuation
 articles a/an/the removed, whitespace collapsed). Exact match is 1 when the normalised strings
 are equal; token F1 is the harmonic mean of token precision and recall over the bag of
 normalised tokens. The empty-answer rule: when either side has no tokens, F1 is 1 if both are
-empty and 0 otherwise. With several references, the maximum over references is taken (as the
-script does over gold answers). Values on 0-1 (the script reports 0-100).
+empty and 0 otherwise. With several references, the maximum over references is taken, after
+dropping references that normalise to nothing (an example left with none is scored against
+"", the script's unanswerable case). Values on 0-1 (the script reports 0-100).
 """
 from __future__ import annotations
 
@@ -47,8 +48,10 @@ class _Squad(MeanScorer):
     def score_batch(self, batch: Batch) -> list[float]:
         out = []
         for answer, refs in zip(batch["answer"], batch["references"]):
-            # the script scores against [""] when there is no gold answer (unanswerable)
-            out.append(max(self.metric(answer, r) for r in (refs or [""])))
+            # as the script: gold answers that normalise to nothing are dropped, and an example
+            # with no gold answer left is scored against "" (unanswerable)
+            gold = [r for r in refs if normalize_answer(r)] or [""]
+            out.append(max(self.metric(answer, r) for r in gold))
         return out
 
 

@@ -1,0 +1,75 @@
+"""Run directories: written as the run goes, resumed after kill -9 without recomputing or losing
+an example, and refused for a different configuration."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+import rageval
+from rageval.results.store import EXAMPLES
+from slow_scorer import Slow
+
+HERE = os.path.dirname(__file__)
+DATA = [{"id": f"q{i}", "answer": "x" * i} for i in range(200)]
+
+
+def parts(run):
+    folder = os.path.join(run, EXAMPLES)
+    return [n for n in os.listdir(folder) if n.endswith(".parquet")] if os.path.isdir(folder) else []
+
+
+def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path):
+    run, log = str(tmp_path / "run"), str(tmp_path / "calls.log")
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "slow_scorer.py"), log, run])
+    deadline = time.time() + 60
+    while len(parts(run)) < 5 and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(parts(run))
+    assert 5 <= done_before < 40, "the run should have been killed midway"
+    first = open(log).read().split()
+    finished = set(pd.concat(pd.read_parquet(os.path.join(run, EXAMPLES, p)) for p in parts(run))["id"])
+
+    res = rageval.evaluate(DATA, [Slow(log, delay=0.05)], output=run, batch_size=5, progress=False)
+    calls = open(log).read().split()
+    rescored = calls[len(first):]
+    assert not finished & set(rescored), "finished examples were scored again"
+    assert sorted(set(calls)) == sorted(r["id"] for r in DATA)
+
+    clean = rageval.evaluate(DATA, [Slow(str(tmp_path / "clean.log"))], progress=False)
+    assert res.ids == clean.ids
+    assert res.aggregate == clean.aggregate
+    pd.testing.assert_frame_equal(res.to_pandas(), clean.to_pandas())
+    loaded_table = pd.read_parquet(os.path.join(run, EXAMPLES))
+    assert len(loaded_table) == 200 and loaded_table["id"].is_unique
+
+    # a third run has nothing left to do
+    again = rageval.evaluate(DATA, [Slow(log, delay=0.05)], output=run, batch_size=5, progress=False)
+    assert open(log).read().split() == calls and again.aggregate == clean.aggregate
+
+
+def test_a_different_configuration_is_refused(tmp_path):
+    run = str(tmp_path / "run")
+    rows = [{"answer": "x y", "reference": "x y z"}, {"answer": "c", "reference": "c"}]
+    rageval.evaluate(rows, ["token_f1"], output=run, progress=False)
+    with pytest.raises(rageval.ConfigError, match="different configuration.*scorers"):
+        rageval.evaluate(rows, ["exact_match"], output=run, progress=False)
+    with pytest.raises(rageval.ConfigError, match="fingerprint"):
+        rageval.evaluate(rows + [{"answer": "d", "reference": "d"}], ["token_f1"], output=run, progress=False)
+    with pytest.raises(rageval.ConfigError, match="different configuration"):
+        rageval.evaluate(rows, [("token_f1", {})], output=run, columns={"answer": "reference"}, progress=False)
+    assert rageval.load_results(run).aggregate["token_f1"] == pytest.approx((0.8 + 1) / 2)
+
+
+def test_manifest_records_what_the_numbers_depend_on(tmp_path):
+    run = str(tmp_path / "run")
+    rageval.evaluate([{"answer": "a", "reference": "a"}], ["exact_match"], output=run, progress=False)
+    m = rageval.load_results(run).manifest
+    assert m["status"] == "complete" and m["scorers"][0]["signature"].startswith("exact_match|")
+    assert {"python", "numpy", "rageval"} <= set(m["versions"])
+    assert len(m["fingerprint"]) == 16 and len(m["config_hash"]) == 16 and m["aggregate"] == {"exact_match": 1.0}
