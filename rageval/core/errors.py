@@ -16,12 +16,12 @@ class FieldError(RagevalError, ValueError):
         self.field, self.column, self.row, self.problem = field, column, row, problem
 
 
-class UnknownScorerError(RagevalError, KeyError):
+class ConfigError(RagevalError, ValueError):
+    """A task file, run directory or argument does not fit."""
+
+
+class UnknownScorerError(ConfigError, KeyError):
     """No scorer is registered under that name."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
-
-
-class ConfigError(RagevalError, ValueError):
-    """A task file, run directory or argument does not fit."""
