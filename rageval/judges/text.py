@@ -11,9 +11,9 @@ rev gen col lt sgt capt cmdr gov sen rep pres inc ltd co corp dept univ approx e
 jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e cf viz ca resp u.s u.k
 """.split())
 
-# Candidate boundary: terminal punctuation, optional closing quotes/brackets, then either
-# whitespace or (for CJK full-width punctuation) nothing at all.
-_BOUNDARY = re.compile(r"""([.!?…]+['"”’)\]]*)(\s+)|([。！？]+['"”’」』)\]]*)\s*""")
+# Candidate boundary: terminal punctuation, optional closing quotes/brackets (also detached ones as
+# in tokenised text: `. ''`, `? .`), then whitespace; or CJK full-width punctuation, no space needed.
+_BOUNDARY = re.compile(r"""([.!?…]+['"”’)\]]*(?:\s+(?:''|”|\)|[.!?])(?=\s|$))*)(\s+|$)|([。！？]+['"”’」』)\]]*)\s*""")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]|\d{1,3}[.)])\s+")
 
