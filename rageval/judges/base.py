@@ -176,17 +176,19 @@ class Judge(ABC):
 
     def _cached(self, namespace: str, payloads: Sequence[Any],
                 compute: Callable[[list[int]], Iterable[tuple[int, Any]]], flush_every: int = 256,
-                on_hit: Callable[[Any], None] | None = None) -> list:
+                on_hit: Callable[[Any], None] | None = None, scope: str | None = None) -> list:
         """The value for each payload, from the cache or from ``compute``.
 
         ``compute(indices)`` gets the indices of the payloads not in the cache (one per distinct
         payload) and yields ``(index, value)`` pairs, in any order, where ``value`` is JSON-able or
         an exception. Values are stored as they arrive (every ``flush_every`` values, and always
         before returning or raising); exceptions are not stored, so a later run tries again. The
-        key is ``(signature, namespace, payload)``: ``payload`` must hold every input of the call.
+        key is ``(scope, namespace, payload)``: ``payload`` must hold every input of the call, and
+        ``scope`` (default: the judge's signature) everything else that changes the value.
         ``on_hit(value)`` is called for each item served from the cache (for usage accounting).
         """
-        keys = [cache_key(self.signature, namespace, p) for p in payloads]
+        scope = self.signature if scope is None else scope
+        keys = [cache_key(scope, namespace, p) for p in payloads]
         out: list[Any] = [_UNSET] * len(keys)
         hits = self.cache.get_many(keys) if self.cache is not None else {}
         first: dict[str, int] = {}

@@ -66,7 +66,9 @@ class EmbeddingJudge(Judge):
             for i, v in zip(index, np.asarray(vectors, dtype=np.float32)):
                 yield i, base64.b64encode(v.tobytes()).decode("ascii")
 
-        encoded = self._cached("embed", texts, compute)
+        # a text's vector depends on the model only (prefixes are part of the text): share it
+        scope = f"kind:embedding|version:{self.version}|model:{self.model_name}|model_hash:{self.fingerprint}"
+        encoded = self._cached("embed", texts, compute, scope=scope)
         return np.stack([np.frombuffer(base64.b64decode(e), dtype=np.float32) for e in encoded])
 
     def similarity(self, left: list[str], right: list[str], left_query: bool = False) -> list[float]:
