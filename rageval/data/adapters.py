@@ -30,7 +30,7 @@ class Source:
     table: dict[str, list] | None = None
     stream: Callable[[], Iterator[Mapping[str, Any]]] | None = None
     origin: str = ""
-    _ids: list[str] | None = dc_field(default=None, repr=False)
+    _checked: dict[tuple[str, ...], dict[str, list]] = dc_field(default_factory=dict, repr=False)
 
     # --- shape --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -65,11 +65,14 @@ class Source:
                   offset: int = 0) -> dict[str, list]:
         """Checked canonical columns for ``fields`` (always with ``id``), from the whole table or
         from the raw ``raw`` batch whose first row is row ``offset``."""
-        raw = self.table if raw is None else raw
-        n = len(next(iter(raw.values()))) if raw else 0
-        out: dict[str, list] = {}
-        for f in sorted(set(fields) | {"id"}):
-            out[f] = self._field(f, raw, n, offset)
+        names = tuple(sorted(set(fields) | {"id"}))
+        if raw is None and names in self._checked:
+            return self._checked[names]
+        table = self.table if raw is None else raw
+        n = len(next(iter(table.values()))) if table else 0
+        out = {f: self._field(f, table, n, offset) for f in names}
+        if raw is None:
+            self._checked[names] = out
         return out
 
     def _field(self, f: str, raw: Mapping[str, Sequence[Any]], n: int, offset: int) -> list:
@@ -192,7 +195,7 @@ def load_source(data: Any, columns: Mapping[str, str] | None = None, split: str 
 def _columns_of(rows: list) -> dict[str, list]:
     keys: dict[str, None] = {}
     for i, r in enumerate(rows):
-        if not isinstance(r, Mapping):
+        if type(r) is not dict and not isinstance(r, Mapping):
             raise FieldError("(row)", "(row)", i, f"expected a dict per example, got {type(r).__name__}")
         keys.update(dict.fromkeys(r))
     return {k: [r.get(k) for r in rows] for k in keys}

@@ -40,6 +40,9 @@ def check_str(field: str, column: str, values: Sequence[Any], offset: int = 0) -
 def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     out = []
     for i, v in enumerate(values):
+        if type(v) is str:  # the common case, without the numbers ABC checks below
+            out.append(v)
+            continue
         if isinstance(v, (bool, np.bool_)) or v is None or (isinstance(v, float) and math.isnan(v)):
             raise FieldError(field, column, offset + i, f"expected a string or integer id, got {v!r}")
         if isinstance(v, (numbers.Integral, str)):
@@ -52,7 +55,8 @@ def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) ->
 def check_str_list(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     out = []
     for i, v in enumerate(values):
-        v = _as_list(v)
+        if type(v) is not list:
+            v = _as_list(v)
         if not isinstance(v, list):
             raise FieldError(field, column, offset + i, f"expected a list of strings, got {_type_name(v)} ({v!r:.60})")
         for j, item in enumerate(v):

@@ -16,22 +16,20 @@ from collections import Counter
 
 from rageval.core.scorer import Batch, MeanScorer
 
-_PUNCT = set(string.punctuation)
+_DROP_PUNCT = str.maketrans("", "", string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 
 
 def normalize_answer(s: str) -> str:
     """Lower text and remove punctuation, articles and extra whitespace (SQuAD v2.0 script)."""
-    s = "".join(ch for ch in s.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", s).split())
+    return " ".join(_ARTICLES.sub(" ", s.lower().translate(_DROP_PUNCT)).split())
 
 
-def exact_match(answer: str, reference: str) -> float:
-    return float(normalize_answer(answer) == normalize_answer(reference))
+def _exact(pred: list[str], gold: list[str]) -> float:
+    return float(pred == gold)
 
 
-def token_f1(answer: str, reference: str) -> float:
-    pred, gold = normalize_answer(answer).split(), normalize_answer(reference).split()
+def _f1(pred: list[str], gold: list[str]) -> float:
     if not pred or not gold:
         return float(pred == gold)
     common = sum((Counter(pred) & Counter(gold)).values())
@@ -41,17 +39,28 @@ def token_f1(answer: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def exact_match(answer: str, reference: str) -> float:
+    """1.0 when the normalised strings are equal, else 0.0."""
+    return _exact(normalize_answer(answer).split(), normalize_answer(reference).split())
+
+
+def token_f1(answer: str, reference: str) -> float:
+    """F1 over the bags of normalised tokens; 1.0 when both are empty, 0.0 when one is."""
+    return _f1(normalize_answer(answer).split(), normalize_answer(reference).split())
+
+
 class _Squad(MeanScorer):
     fields = ("answer", "references")
-    metric = staticmethod(exact_match)
+    compare = staticmethod(_exact)
 
     def score_batch(self, batch: Batch) -> list[float]:
         out = []
         for answer, refs in zip(batch["answer"], batch["references"]):
+            pred = normalize_answer(answer).split()
             # as the script: gold answers that normalise to nothing are dropped, and an example
             # with no gold answer left is scored against "" (unanswerable)
-            gold = [r for r in refs if normalize_answer(r)] or [""]
-            out.append(max(self.metric(answer, r) for r in gold))
+            golds = [g for g in (normalize_answer(r).split() for r in refs) if g] or [[]]
+            out.append(max(self.compare(pred, g) for g in golds))
         return out
 
 
@@ -63,11 +72,11 @@ class ExactMatch(_Squad):
     """
 
     name = "exact_match"
-    metric = staticmethod(exact_match)
+    compare = staticmethod(_exact)
 
 
 class TokenF1(_Squad):
     """Token-level F1 after SQuAD normalisation, maximum over references, on 0-1."""
 
     name = "token_f1"
-    metric = staticmethod(token_f1)
+    compare = staticmethod(_f1)
