@@ -19,9 +19,10 @@ def p_values(seed: int) -> np.ndarray:
     return p
 
 
-@pytest.mark.parametrize("ours,theirs", [(holm, "holm"), (benjamini_hochberg, "fdr_bh")])
-def test_equals_statsmodels(ours, theirs):
-    for seed in range(300):
+# statsmodels' holm takes about 0.1 s a call, hence fewer cases for it
+@pytest.mark.parametrize("ours,theirs,cases", [(holm, "holm", 40), (benjamini_hochberg, "fdr_bh", 300)])
+def test_equals_statsmodels(ours, theirs, cases):
+    for seed in range(cases):
         p = p_values(seed)
         np.testing.assert_allclose(ours(p), multitest.multipletests(p, method=theirs)[1], rtol=1e-12, atol=1e-15,
                                    err_msg=f"seed {seed}: {p.tolist()}")
