@@ -17,6 +17,7 @@ import hashlib
 import os
 import threading
 from abc import ABC
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Literal, Sequence
 
@@ -121,8 +122,9 @@ class Judge(ABC):
         return self._finish(self._claims(list(texts)), errors)
 
     def usage(self) -> dict[str, Any]:
-        """Counters since construction: ``calls`` (model calls made), ``cached`` (answers served from
-        the cache), ``errors`` (items returned or raised as JudgeError), ``retries`` (HTTP attempts
+        """Counters since construction: ``calls`` (model calls made: requests or generations for
+        generative judges, items passed through the model for local scoring models), ``cached``
+        (answers served from the cache or from another thread's call), ``errors`` (items returned or raised as JudgeError), ``retries`` (HTTP attempts
         retried after a fault), ``prompt_tokens``/``completion_tokens`` of the calls made,
         ``cached_prompt_tokens``/``cached_completion_tokens`` of cached answers,
         ``estimated_token_calls`` (calls whose server sent no ``usage``: tokens estimated as
@@ -185,33 +187,24 @@ class Judge(ABC):
         before returning or raising); exceptions are not stored, so a later run tries again. The
         key is ``(scope, namespace, payload)``: ``payload`` must hold every input of the call, and
         ``scope`` (default: the judge's signature) everything else that changes the value.
-        ``on_hit(value)`` is called for each item served from the cache (for usage accounting).
+        ``on_hit(value)`` is called for each item served without a call (for usage accounting).
+
+        Within a process, a key already being computed by another thread is waited for, not
+        computed twice (so parallel scorers sharing a judge never pay twice for one call).
         """
         scope = self.signature if scope is None else scope
         keys = [cache_key(scope, namespace, p) for p in payloads]
-        out: list[Any] = [_UNSET] * len(keys)
-        hits = self.cache.get_many(keys) if self.cache is not None else {}
+        found = self.cache.get_many(keys) if self.cache is not None else {}
         first: dict[str, int] = {}
         for i, key in enumerate(keys):
-            if key in hits:
-                out[i] = hits[key]
-            else:
+            if key not in found:
                 first.setdefault(key, i)
-        if hits:
-            self._record(cached=sum(1 for k in keys if k in hits))
-            if on_hit is not None:
-                for key in keys:
-                    if key in hits:
-                        on_hit(hits[key])
-        same: dict[str, list[int]] = {}
-        for i, key in enumerate(keys):
-            if key in first:
-                same.setdefault(key, []).append(i)
+        mine, theirs = _claim(first)
         pending: dict[str, Any] = {}
         try:
-            for i, value in compute(list(first.values())):
-                for j in same[keys[i]]:
-                    out[j] = value
+            for i, value in compute([first[k] for k in mine]) if mine else ():
+                found[keys[i]] = value
+                _settle(keys[i], value)
                 if not isinstance(value, BaseException) and self.cache is not None:
                     pending[keys[i]] = value
                     if len(pending) >= flush_every:
@@ -220,10 +213,22 @@ class Judge(ABC):
         finally:
             if pending and self.cache is not None:
                 self.cache.put_many(pending)
-        missing = [i for i, v in enumerate(out) if v is _UNSET]
+            for key in mine:  # a compute hook that stopped early must not leave waiters hanging
+                if key not in found:
+                    _settle(key, RuntimeError(f"{type(self).__name__}: no value computed"))
+        missing = [k for k in mine if k not in found]
         if missing:  # a compute hook that skipped an item is a bug, never a silent value
-            raise RuntimeError(f"{type(self).__name__}: no value computed for items {missing[:5]}")
-        return out
+            raise RuntimeError(f"{type(self).__name__}: no value computed for {len(missing)} item(s)")
+        for key, future in theirs.items():
+            found[key] = future.result()
+        served = [found[k] for k in keys if k not in mine]
+        if served:
+            self._record(cached=sum(not isinstance(v, BaseException) for v in served))
+            if on_hit is not None:
+                for value in served:
+                    if not isinstance(value, BaseException):
+                        on_hit(value)
+        return [found[k] for k in keys]
 
     @staticmethod
     def _guarded(hook: Callable[..., list], target_name: str, targets: list[str], sources: list[str],
@@ -260,6 +265,33 @@ class Judge(ABC):
             if errors == "raise":
                 raise first
         return results
+
+
+_INFLIGHT: dict[str, tuple[Future, int]] = {}  # key -> (its value to come, the computing thread)
+_INFLIGHT_LOCK = threading.Lock()
+
+
+def _claim(keys: Iterable[str]) -> tuple[list[str], dict[str, Future]]:
+    """Split ``keys`` into those this thread computes and those another thread is computing."""
+    mine, theirs = [], {}
+    me = threading.get_ident()
+    with _INFLIGHT_LOCK:
+        for key in keys:
+            if key in _INFLIGHT and _INFLIGHT[key][1] != me:
+                theirs[key] = _INFLIGHT[key][0]
+            elif key not in _INFLIGHT:  # (a re-entrant call for a key this thread holds recomputes it)
+                _INFLIGHT[key] = (Future(), me)
+                mine.append(key)
+            else:
+                mine.append(key)
+    return mine, theirs
+
+
+def _settle(key: str, value: Any) -> None:
+    with _INFLIGHT_LOCK:
+        entry = _INFLIGHT.pop(key, None)
+    if entry is not None:
+        entry[0].set_result(value)
 
 
 def model_fingerprint(path: str | os.PathLike) -> str:
