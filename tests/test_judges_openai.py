@@ -369,3 +369,18 @@ def test_killed_run_resumes_without_repeating_calls(server, tmp_path):
     assert judge.usage()["cached"] == stored
     # at most the requests in flight at the kill (concurrency 2) were asked twice
     assert len(set(first_run) & set(rerun)) <= 2
+
+
+def test_second_evaluation_makes_no_call(server, tmp_path):
+    import rageval
+
+    judge = {"kind": "openai", "model": "m", "base_url": server.url, "cache_dir": tmp_path / "cache", "backoff": 0.001}
+    data = [{"question": f"Where is city {i}?", "contexts": [f"City {i} is in France. It is big."],
+             "answer": f"City {i} is in France. It is big.", "reference": f"France {i}"} for i in range(4)]
+    scorers = [("faithfulness", {"judge": judge}), ("answer_correctness", {"judge": judge})]
+    first = rageval.evaluate(data, scorers=scorers)
+    calls = server.count
+    assert calls > 0 and first.aggregate["faithfulness"] == 1.0
+    second = rageval.evaluate(data, scorers=scorers)
+    assert server.count == calls, "a second run of the same evaluation must not call the model"
+    assert second.aggregate == first.aggregate
