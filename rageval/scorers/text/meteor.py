@@ -215,6 +215,11 @@ class METEOR(MeanScorer):
 _MATCHER: list[Matcher] = []
 
 
+def clear_caches() -> None:
+    """Forget cached stems and synonym sets (benchmarks time a cold start with it)."""
+    _MATCHER.clear()
+
+
 def _shared_matcher() -> Matcher:
     """One matcher per process, so every METEOR scorer shares the stem and synonym caches."""
     if not _MATCHER:
