@@ -25,12 +25,12 @@ Parts: ``bleu.bp`` (brevity penalty) and ``bleu.ratio`` (hyp_len / ref_len).
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Sequence
 
 import numpy as np
 
-from rageval.scorers.text.sacrebleu_compat import SACREBLEU_VERSION, SacrebleuScorer, yes_no
+from rageval.scorers.text.sacrebleu_compat import (SACREBLEU_VERSION, SacrebleuScorer, clipped_matches,
+                                                   yes_no)
 from rageval.scorers.text.tokenizers import get_tokenizer
 
 #: sacrebleu's BLEU.SMOOTH_DEFAULTS
@@ -42,24 +42,6 @@ def ngrams(tokens: list[str], n: int) -> list:
     if n == 1:
         return tokens
     return list(zip(*[tokens[i:] for i in range(n)]))
-
-
-def clipped_matches(hyp: list, refs: list[list]) -> int:
-    """sum over distinct hypothesis n-grams g of min(count_hyp(g), max_r count_r(g)) (sacrebleu's
-    clipped counts with several references)."""
-    distinct = set(hyp)
-    if len(distinct) == len(hyp):  # every hypothesis count is 1: count those in some reference
-        if len(refs) == 1:
-            return len(distinct.intersection(refs[0]))
-        return len(set().union(*[distinct.intersection(r) for r in refs]))
-    hyp_counts = Counter(hyp)
-    ref_counts = Counter(refs[0])
-    for ref in refs[1:]:
-        for g, c in Counter(ref).items():
-            if c > ref_counts[g]:
-                ref_counts[g] = c
-    common = hyp_counts.keys() & ref_counts.keys()
-    return sum(map(min, map(hyp_counts.__getitem__, common), map(ref_counts.__getitem__, common)))
 
 
 def closest_ref_len(hyp_len: int, ref_lens: Sequence[int]) -> int:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import math
 from abc import abstractmethod
-from typing import Any, Sequence
+from collections import Counter
+from typing import Any, Hashable, Sequence
 
 import numpy as np
 
@@ -50,6 +51,24 @@ def hypotheses_and_references(batch: Batch) -> tuple[list[str], list[list[str]]]
             raise FieldError("references", "references", row, "no reference (at least one is needed)")
         out_refs.append(rs)
     return list(hyps), out_refs
+
+
+def clipped_matches(hyp: Sequence[Hashable], refs: list[Sequence[Hashable]]) -> int:
+    """sum over distinct hypothesis n-grams g of min(count_hyp(g), max_r count_r(g)) (sacrebleu's
+    clipped counts with several references)."""
+    distinct = set(hyp)
+    if len(distinct) == len(hyp):  # every hypothesis count is 1: count those in some reference
+        if len(refs) == 1:
+            return len(distinct.intersection(refs[0]))
+        return len(set().union(*[distinct.intersection(r) for r in refs]))
+    hyp_counts = Counter(hyp)
+    ref_counts = Counter(refs[0])
+    for ref in refs[1:]:
+        for g, c in Counter(ref).items():
+            if c > ref_counts[g]:
+                ref_counts[g] = c
+    common = hyp_counts.keys() & ref_counts.keys()
+    return sum(map(min, map(hyp_counts.__getitem__, common), map(ref_counts.__getitem__, common)))
 
 
 def yes_no(flag: bool) -> str:
