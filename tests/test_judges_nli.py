@@ -40,10 +40,10 @@ def sentences(rng: random.Random, n: int) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(3))
 def test_support_matches_a_plain_forward_pass(nli_path, tmp_path, seed):
     rng = random.Random(seed)
-    premises, claims = sentences(rng, 30), sentences(rng, 30)
+    premises, claims = sentences(rng, 24), sentences(rng, 24)
     judge = get_judge({"kind": "nli", "model": nli_path, "cache_dir": tmp_path, "batch_size": 7})
     got = judge.support(premises, claims, errors="return")
     for p, c, g in zip(premises, claims, got):

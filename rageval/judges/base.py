@@ -1,13 +1,19 @@
 """The judge contract: batched primitives (support, relevance, agreement, addresses, claims) that
 RAG scorers combine, each answer cached on disk and each failure a `JudgeError` for that item.
 
-Note for scorer authors (interface as agreed, plus two additions):
+Note for scorer authors (interface as agreed, plus these additions):
 
 * every primitive takes ``errors="raise"`` (default: raise the first item's `JudgeError`, after
   every other item was computed and cached) or ``errors="return"`` (the failed items come back as
   `JudgeError` instances in the list, with ``.index`` set; the others as floats), so a scorer can
   record an error for one example without redoing the batch;
-* ``usage()`` also reports ``errors``, ``cached_prompt_tokens`` and ``cached_completion_tokens``.
+* ``usage()`` also reports ``errors``, ``retries``, ``cached_prompt_tokens``,
+  ``cached_completion_tokens`` and ``estimated_token_calls``;
+* one convention for every judge: an empty (whitespace-only) premise, passage or answer on the
+  evidence side scores 0.0 without a model call; an empty claim, question or reference is a
+  `JudgeError` ("nothing to judge"). Generative ``claims("")`` is ``[]``;
+* `JudgeError` has ``index``, ``raw`` (the model's last reply, when there was one) and
+  ``to_dict()`` for per-example records.
 
 Values are floats in [0, 1]; a judge never returns NaN in place of an answer.
 """
@@ -124,8 +130,8 @@ class Judge(ABC):
     def usage(self) -> dict[str, Any]:
         """Counters since construction: ``calls`` (model calls made: requests or generations for
         generative judges, items passed through the model for local scoring models), ``cached``
-        (answers served from the cache or from another thread's call), ``errors`` (items returned or raised as JudgeError), ``retries`` (HTTP attempts
-        retried after a fault), ``prompt_tokens``/``completion_tokens`` of the calls made,
+        (answers served from the cache or from another thread's call), ``errors`` (items returned
+        or raised as JudgeError), ``retries`` (HTTP attempts retried after a fault), ``prompt_tokens``/``completion_tokens`` of the calls made,
         ``cached_prompt_tokens``/``cached_completion_tokens`` of cached answers,
         ``estimated_token_calls`` (calls whose server sent no ``usage``: tokens estimated as
         ceil(characters / 4)), and ``cost`` (of the calls made; None when the judge has no price)."""
@@ -302,7 +308,8 @@ def model_fingerprint(path: str | os.PathLike) -> str:
     """
     root = Path(path)
     h = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts))
+    files = sorted(p for p in root.rglob("*")
+                   if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts))
     for p in files:
         size = p.stat().st_size
         h.update(f"{p.relative_to(root).as_posix()}\0{size}\0".encode())

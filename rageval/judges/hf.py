@@ -70,8 +70,8 @@ class HFJudge(GenerativeJudge):
                                                  add_generation_prompt=True)
         except Exception as e:  # templates that refuse a system message raise from Jinja
             if messages and messages[0]["role"] == "system" and "system" in str(e).lower():
-                merged = [{"role": messages[1]["role"], "content": messages[0]["content"] + "\n\n" + messages[1]["content"]},
-                          *messages[2:]]
+                content = messages[0]["content"] + "\n\n" + messages[1]["content"]
+                merged = [{"role": messages[1]["role"], "content": content}, *messages[2:]]
                 return tokenizer.apply_chat_template(merged, chat_template=template, tokenize=False,
                                                      add_generation_prompt=True)
             raise

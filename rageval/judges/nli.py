@@ -162,8 +162,9 @@ class NLIJudge(Judge):
             chunk = pairs[start:start + self.batch_size]
             first = [p if entail is not None else h for p, h in chunk]
             second = [h if entail is not None else p for p, h in chunk]
-            enc = tokenizer(first, second, padding=True, truncation="only_first" if entail is not None else "only_second",
-                            max_length=self.max_length, return_tensors="pt").to(model.device)
+            truncation = "only_first" if entail is not None else "only_second"  # never the hypothesis/query
+            enc = tokenizer(first, second, padding=True, truncation=truncation, max_length=self.max_length,
+                            return_tensors="pt").to(model.device)
             with torch.inference_mode():
                 logits = model(**enc).logits.float()
             probs = torch.sigmoid(logits[:, 0]) if entail is None else torch.softmax(logits, dim=-1)[:, entail]

@@ -109,7 +109,8 @@ def resolve_prompts(prompts: Mapping[str, Any] | None) -> dict[str, Prompt]:
         elif isinstance(spec, Mapping):
             unknown = set(spec) - {"system", "user", "version"}
             if unknown or "user" not in spec:
-                raise ConfigError(f"prompts[{task!r}] takes 'user' (required), 'system' and 'version', got {sorted(spec)}")
+                raise ConfigError(f"prompts[{task!r}] takes 'user' (required), 'system' and 'version', "
+                                  f"got {sorted(spec)}")
             system, user = str(spec.get("system", "")), str(spec["user"])
             version = spec.get("version") or "custom-" + hashlib.sha256(f"{system}\0{user}".encode()).hexdigest()[:8]
             prompt = Prompt(system=system, user=user, version=str(version))

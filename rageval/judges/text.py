@@ -21,11 +21,12 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]|\d{1,3}[.)])\s+")
 def split_sentences(text: str) -> list[str]:
     """The sentences of ``text``, stripped, empty ones dropped (``""`` -> ``[]``).
 
-    Rules: a sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes or brackets)
-    followed by whitespace, unless the word before the period is a known abbreviation
-    (`ABBREVIATIONS`), a single letter (an initial: "J. K. Rowling") or a dotted acronym
-    ("U.S.", "p.m.": ambiguous, kept whole), or the next sentence would start with a lower-case letter; it also ends at the
-    full-width ``。！？`` whether or not a space follows. Blank lines always separate sentences; a
+    Rules: a sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quotes or brackets,
+    also detached ones as in tokenised text: ``. ''``) followed by whitespace, unless the word
+    before the period is a known abbreviation (`ABBREVIATIONS`), a single letter (an initial:
+    "J. K. Rowling") or a dotted acronym ("U.S.", "p.m.": ambiguous, kept whole), or the next
+    sentence would start with a lower-case letter; it also ends at the full-width ``。！？``
+    whether or not a space follows. Blank lines always separate sentences; a
     single line break does when the line ends with terminal punctuation or a colon, or when the
     next line is a list item ("- ", "* ", "1. ").
 
