@@ -96,11 +96,9 @@ def run(n: int | None = None) -> list[dict]:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else None
-    print(f"{'scorer':<45} {'n':>6} {'rageval s':>10} {'reference s':>12} {'ratio':>7} {'max |diff|':>11}")
-    for r in run(n):
-        print(f"{r['scorer']:<45} {r['n']:>6} {r['rageval_s']:>10.3f} {r['reference_s']:>12.3f} "
-              f"{r['ratio']:>6.1f}x {r['max_abs_diff']:>11.2e}")
+    """One JSON row per line; ``benchmarks/text_metrics.py`` prints them as a table with the others."""
+    for row in run(int(sys.argv[1]) if len(sys.argv) > 1 else None):
+        print(json.dumps(row))
 
 
 if __name__ == "__main__":

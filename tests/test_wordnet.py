@@ -64,6 +64,9 @@ def test_nltk_reads_the_installed_wordnet():
     assert reader._lexnames == list(wn.LEXNAMES)
     assert reader.synset("dog.n.01").lexname() == "noun.animal"
     assert wn.wordnet_version() == reader.get_version() == "3.0"
+    with open(Path(reader.root.path) / "data.adj", "rb") as fh:  # the path taken before loading
+        assert wn.version_from_header(fh) == "3.0"
+    assert wn.version_from_header([b"no header\n"]) == "unknown"
     assert {lemma.name() for lemma in reader.synset("car.n.01").lemmas()} >= {"car", "auto", "automobile"}
 
 

@@ -20,7 +20,7 @@ from nltk.stem.porter import PorterStemmer
 from rageval.core.errors import FieldError
 from rageval.core.scorer import Batch, MeanScorer
 from rageval.data.fields import check_references, check_str
-from rageval.scorers.text.wordnet import load_wordnet
+from rageval.scorers.text.wordnet import load_wordnet, wordnet_version
 
 _CACHE_LIMIT = 1_000_000
 
@@ -208,7 +208,7 @@ class METEOR(MeanScorer):
     def signature_items(self) -> dict[str, Any]:
         items = super().signature_items()
         items["nltk"] = nltk.__version__
-        items["wordnet"] = self.matcher.wordnet.get_version()
+        items["wordnet"] = wordnet_version()
         return items
 
 

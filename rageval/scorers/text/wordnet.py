@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import nltk
+from nltk.corpus.reader import WordNetCorpusReader
 
 from rageval.core.errors import RagevalError
 
@@ -61,6 +63,7 @@ INSTALL_HINT = (
 )
 
 _MARKER = "rageval-wordnet-source.json"
+_VERSION = re.compile(r"Word[nN]et (\d+\+?|\d+\.\d+) Copyright")  # nltk's get_version pattern
 
 
 class WordNetMissingError(RagevalError, LookupError):
@@ -200,5 +203,25 @@ def load_wordnet() -> Any:
 
 
 def wordnet_version() -> str:
-    """The version of the WordNet that `load_wordnet` reads (from its data files' header)."""
-    return str(load_wordnet().get_version())
+    """The version of the WordNet nltk reads, from the header of its ``data.adj`` as nltk's
+    ``get_version`` reads it, without loading the whole database."""
+    ensure_wordnet()
+    from nltk.corpus import wordnet
+
+    if isinstance(wordnet, WordNetCorpusReader):  # already loaded
+        return str(wordnet.get_version())
+    try:
+        root = nltk.data.find("corpora/wordnet.zip/wordnet/")
+    except LookupError:
+        root = nltk.data.find("corpora/wordnet")
+    with root.join("data.adj").open() as fh:
+        return version_from_header(fh)
+
+
+def version_from_header(lines: Iterable[bytes]) -> str:
+    """The version in a WordNet data file's licence header (nltk's ``get_version`` pattern)."""
+    for _, line in zip(range(100), lines):
+        match = _VERSION.search(line.decode("utf-8", "replace"))
+        if match:
+            return match.group(1)
+    return "unknown"
