@@ -86,7 +86,7 @@ def compute_bleu(stats: np.ndarray, smooth_method: str = "exp", smooth_value: fl
     log_sum = np.zeros(len(stats))
     for n in range(order):
         log_sum = np.where(n < eff_order, log_sum + logs[:, n], log_sum)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         ratio = ref_len / sys_len
     bp_arg = (1 - ratio).tolist()
     bp = np.array([1.0 if s >= r else (math.exp(a) if s > 0 else 0.0)

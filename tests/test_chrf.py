@@ -1,0 +1,96 @@
+"""`chrf` equals sacrebleu's CHRF (chrF and chrF++): segment statistics, corpus scores over any
+subset, sentence scores and signature, for every parameter, on generated and real text."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import sacrebleu
+
+import rageval
+from rageval.core.errors import FieldError
+from rageval.core.registry import get_scorer
+from rageval.scorers.text.chrf import char_matches, char_ngrams
+from sacrebleu_inputs import generated_pairs, streams, wice_pairs
+
+PARAMS = [
+    {}, {"word_order": 2}, {"word_order": 1}, {"char_order": 3}, {"char_order": 1},
+    {"char_order": 0, "word_order": 2}, {"beta": 1}, {"beta": 3, "word_order": 2}, {"beta": 0.5},
+    {"lowercase": True}, {"whitespace": True}, {"whitespace": True, "word_order": 2},
+    {"eps_smoothing": True}, {"eps_smoothing": True, "word_order": 2},
+]
+
+
+def _batch(hyps, refs):
+    return {"answer": hyps, "references": refs}
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
+def test_matches_sacrebleu(params):
+    seed = len(str(params))
+    hyps, refs = generated_pairs(seed, 400, max_refs=3)
+    real_h, real_r = wice_pairs(250, start=seed * 1000 + 7, max_refs=3)
+    hyps, refs = hyps + real_h, refs + real_r
+    ours, theirs = get_scorer("chrf", **params), sacrebleu.CHRF(**params)
+    stats = ours.stats(_batch(hyps, refs))
+    expected = np.array(theirs._extract_corpus_statistics(hyps, streams(refs)), dtype=np.float64)
+    np.testing.assert_array_equal(stats, expected)
+    assert abs(ours.reduce(stats)["chrf"] - theirs.corpus_score(hyps, streams(refs)).score) < 1e-9
+    rng = random.Random(1)
+    for size in (1, 2, 23, 300):
+        idx = sorted(rng.sample(range(len(hyps)), size))
+        sub = theirs.corpus_score([hyps[i] for i in idx], streams([refs[i] for i in idx])).score
+        assert abs(ours.reduce(stats[idx])["chrf"] - sub) < 1e-9
+    per = ours.example_scores(stats)["chrf"]
+    for i in range(0, len(hyps), 3):
+        assert abs(per[i] - theirs.sentence_score(hyps[i], refs[i]).score) < 1e-9, (hyps[i], refs[i])
+
+
+def test_char_matches_equal_counter_intersection():
+    # the substring search in char_matches against the plain definition, repeated n-grams included
+    rng = random.Random(3)
+    alphabet = "aab cdé中"
+    for _ in range(3000):
+        hyp = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        ref = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        expected = []
+        for n in range(1, 7):
+            h, r = char_ngrams(hyp, n), char_ngrams(ref, n)
+            expected.append(sum(min(h.count(g), r.count(g)) for g in set(h)))
+        assert char_matches(hyp, ref, 6) == expected, (hyp, ref)
+
+
+@pytest.mark.parametrize("params", [{}, {"word_order": 2, "lowercase": True}, {"whitespace": True, "eps_smoothing": True},
+                                    {"char_order": 4, "word_order": 1}])
+def test_signature_matches_sacrebleu(params):
+    theirs = sacrebleu.CHRF(**params)
+    theirs.corpus_score(["a b", "c"], [["a b", "c"], ["a", None]])
+    assert get_scorer("chrf", **params).sacrebleu_signature(nrefs="var") == theirs.get_signature().format()
+
+
+def test_evaluate_end_to_end():
+    hyps, refs = generated_pairs(11, 300, max_refs=3)
+    data = [{"answer": h, "references": r} for h, r in zip(hyps, refs)]
+    res = rageval.evaluate(data, scorers=[("chrf", {"word_order": 2})], batch_size=50)
+    theirs = sacrebleu.CHRF(word_order=2)
+    assert abs(res.aggregate["chrf"] - theirs.corpus_score(hyps, streams(refs)).score) < 1e-9
+    expected = [theirs.sentence_score(h, r).score for h, r in zip(hyps, refs)]
+    np.testing.assert_allclose(res.to_pandas()["chrf"].to_numpy(), expected, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("batch,field,row", [
+    ({"answer": [None], "references": [["x"]]}, "answer", 0),
+    ({"answer": ["a", "b"], "references": [["x"], []]}, "references", 1),
+    ({"answer": ["a"], "references": [[1.5]]}, "references", 0),
+])
+def test_bad_input_names_field_and_row(batch, field, row):
+    with pytest.raises(FieldError) as err:
+        get_scorer("chrf").stats(batch)
+    assert err.value.field == field and err.value.row == row
+
+
+@pytest.mark.parametrize("params", [{"char_order": -1}, {"char_order": 0, "word_order": 0}, {"word_order": 1.5}])
+def test_bad_parameters(params):
+    with pytest.raises(ValueError):
+        get_scorer("chrf", **params)
