@@ -29,8 +29,8 @@ def _batch(hyps, refs):
 @pytest.mark.parametrize("params", PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
 def test_matches_sacrebleu(params):
     seed = len(str(params))
-    hyps, refs = generated_pairs(seed, 400, max_refs=3)
-    real_h, real_r = wice_pairs(250, start=seed * 1000 + 7, max_refs=3)
+    hyps, refs = generated_pairs(seed, 300, max_refs=3)
+    real_h, real_r = wice_pairs(150, start=seed * 1000 + 7, max_refs=3)
     hyps, refs = hyps + real_h, refs + real_r
     ours, theirs = get_scorer("chrf", **params), sacrebleu.CHRF(**params)
     stats = ours.stats(_batch(hyps, refs))
@@ -38,7 +38,7 @@ def test_matches_sacrebleu(params):
     np.testing.assert_array_equal(stats, expected)
     assert abs(ours.reduce(stats)["chrf"] - theirs.corpus_score(hyps, streams(refs)).score) < 1e-9
     rng = random.Random(1)
-    for size in (1, 2, 23, 300):
+    for size in (1, 2, 23, 200):
         idx = sorted(rng.sample(range(len(hyps)), size))
         sub = theirs.corpus_score([hyps[i] for i in idx], streams([refs[i] for i in idx])).score
         assert abs(ours.reduce(stats[idx])["chrf"] - sub) < 1e-9
