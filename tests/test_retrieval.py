@@ -274,3 +274,42 @@ def test_functional_core_on_its_own():
     assert F.precision(j, 2).tolist() == [0.0, 0.0] and F.precision(j, 3).tolist() == [1 / 3, 0.0]
     assert F.reciprocal_rank(j).tolist() == [1 / 3, 0.0]
     assert F.hit_rate(j, 2).tolist() == [0.0, 0.0] and F.hit_rate(j).tolist() == [1.0, 0.0]
+
+
+# --- end to end ------------------------------------------------------------------------------
+
+def test_through_evaluate_matches_trec_eval():
+    import rageval
+
+    retrieved, relevant = make_queries(seed=13, n=700)
+    # the user's columns: gold ids as a plain list (grade 1) on some rows, graded dicts on others
+    gold = [[d for d, g in q.items() if g == 1] if i % 3 == 0 else q for i, q in enumerate(relevant)]
+    canonical = [dict.fromkeys(g, 1) if isinstance(g, list) else g for g in gold]
+    data = [{"qid": f"q{i}", "docs": r, "gold": g} for i, (r, g) in enumerate(zip(retrieved, gold))]
+    names = ["ndcg@10", "map", "mrr@3", "recall@20", "precision@5", "hit_rate@1", "r_precision", "map@5"]
+    res = rageval.evaluate(data, scorers=names, columns={"id": "qid", "retrieved_ids": "docs", "relevant_ids": "gold"},
+                           batch_size=128, progress=False)
+    table = res.to_pandas()
+    assert table["id"].tolist() == [row["qid"] for row in data]
+    ref = trec(retrieved, canonical, ["ndcg_cut.10", "map", "recall.20", "P.5", "success.1", "Rprec", "map_cut.5"])
+    ref_mrr3 = trec(retrieved, canonical, ["recip_rank"], truncate=3)
+    for name, measure, r in [("ndcg@10", "ndcg_cut_10", ref), ("map", "map", ref), ("recall@20", "recall_20", ref),
+                             ("precision@5", "P_5", ref), ("hit_rate@1", "success_1", ref),
+                             ("r_precision", "Rprec", ref), ("map@5", "map_cut_5", ref),
+                             ("mrr@3", "recip_rank", ref_mrr3)]:
+        got = table[name].to_numpy()
+        assert_same(got, r, measure, len(data))
+        assert res.aggregate[name] == pytest.approx(got.mean(), rel=1e-12)
+
+
+def test_a_ranking_with_duplicates_fails_alone_under_evaluate():
+    import rageval
+
+    data = [{"retrieved_ids": ["a", "b"], "relevant_ids": ["a"]},
+            {"retrieved_ids": ["a", "b", "a"], "relevant_ids": ["b"]},
+            {"retrieved_ids": ["c"], "relevant_ids": ["c"]}]
+    table = rageval.evaluate(data, scorers=["mrr"], progress=False).to_pandas()
+    assert table["mrr"].tolist()[::2] == [1.0, 1.0] and math.isnan(table["mrr"][1])
+    assert "ranked twice" in table["mrr.error"][1]
+    fixed = rageval.evaluate(data, scorers=[("mrr", {"duplicates": "first"})], progress=False).to_pandas()
+    assert fixed["mrr"].tolist() == [1.0, 0.5, 1.0]

@@ -189,6 +189,8 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _rank_major(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Flat per-query values -> a (max length, queries) matrix, NaN-padded."""
     width = int(lengths.max()) if len(lengths) else 0
+    if (lengths == width).all():
+        return np.ascontiguousarray(values.reshape(len(lengths), width).T)
     out = np.full((len(lengths), width), math.nan)
     out[np.arange(width) < lengths[:, None]] = values
     return np.ascontiguousarray(out.T)
@@ -201,9 +203,11 @@ def _rankings(values: Sequence[Any]) -> list:
         raise FieldError("retrieved_ids", "retrieved_ids", None,
                          f"expected one ranked list of ids per query, got {type(values).__name__}")
     rows = list(values)
-    if not all(type(r) is list for r in rows):
+    if set(map(type, rows)) - {list}:
         rows = [_ranking(r, i) for i, r in enumerate(rows)]
-    if set(map(type, chain.from_iterable(rows))) - {str}:
+    try:
+        "".join(chain.from_iterable(rows))  # a C-speed check that every id is a str
+    except TypeError:
         for i, r in enumerate(rows):
             for j, x in enumerate(r):
                 if not isinstance(x, str):
@@ -224,7 +228,7 @@ def _qrels(values: Sequence[Any]) -> list:
         raise FieldError("relevant_ids", "relevant_ids", None,
                          f"expected one dict id -> grade (or list of ids) per query, got {type(values).__name__}")
     rows = list(values)
-    if not all(type(d) is dict for d in rows):
+    if set(map(type, rows)) - {dict}:
         rows = [_qrel(d, i) for i, d in enumerate(rows)]
     keys_ok = not set(map(type, chain.from_iterable(rows))) - {str}
     grade_types = set(map(type, chain.from_iterable(map(dict.values, rows))))

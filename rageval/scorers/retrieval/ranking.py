@@ -172,11 +172,11 @@ def judged(batch: Batch, duplicates: str = "error") -> F.Judged:
 
 def _copy(rows: Any, row_type: type) -> list | None:
     """A copy of a list of lists (or of dicts), or None for other shapes (never memoised)."""
-    if type(rows) is not list or not all(type(r) is row_type for r in rows):
+    if type(rows) is not list or set(map(type, rows)) - {row_type}:
         return None
     return [r.copy() for r in rows]
 
 
 def _equal(copy: list | None, rows: Any, row_type: type) -> bool:
     return (copy is not None and type(rows) is list and len(copy) == len(rows)
-            and all(type(r) is row_type for r in rows) and copy == rows)
+            and not set(map(type, rows)) - {row_type} and copy == rows)

@@ -1,0 +1,126 @@
+"""Ranking metrics at scale: rageval (through `rageval.evaluate` on a list of dicts) against
+pytrec_eval and ranx, in one process, on the same data; prints agreement, times and ratios.
+
+Data: 100,000 queries x 100 retrieved ids (distinct str objects, as loaded from JSON), about 20
+graded judgements per query (grades 0-3, half of them on retrieved ids). Every reference is timed
+end to end from the same list of dicts (building its inputs included).
+
+    python benchmarks/retrieval.py [--queries 100000] [--depth 100]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+import rageval
+
+CUTOFFS = (1, 5, 10, 20, 100)
+#: rageval name -> (pytrec_eval measure, its result key, ranx metric)
+MEASURES: dict[str, tuple[str, str, str]] = {}
+for k in CUTOFFS:
+    MEASURES[f"precision@{k}"] = (f"P.{k}", f"P_{k}", f"precision@{k}")
+    MEASURES[f"recall@{k}"] = (f"recall.{k}", f"recall_{k}", f"recall@{k}")
+    MEASURES[f"ndcg@{k}"] = (f"ndcg_cut.{k}", f"ndcg_cut_{k}", f"ndcg@{k}")
+    MEASURES[f"hit_rate@{k}"] = (f"success.{k}", f"success_{k}", f"hit_rate@{k}")
+MEASURES["map@10"] = ("map_cut.10", "map_cut_10", "map@10")
+MEASURES["map@100"] = ("map_cut.100", "map_cut_100", "map@100")
+MEASURES["map"] = ("map", "map", "map")
+MEASURES["mrr"] = ("recip_rank", "recip_rank", "mrr")
+MEASURES["r_precision"] = ("Rprec", "Rprec", "r-precision")
+MEASURES["ndcg"] = ("ndcg", "ndcg", "ndcg")
+
+
+def make_data(n: int, depth: int, seed: int = 0) -> list[dict]:
+    rng = np.random.default_rng(seed)
+    pool = np.array([f"doc-{i:06d}" for i in range(20 * depth)], dtype=object)
+    rows = []
+    for start in range(0, n, 5000):
+        m = min(5000, n - start)
+        ranked = np.argsort(rng.random((m, len(pool))), axis=1)[:, :depth + 10]
+        for i in range(m):
+            judged_inside = ranked[i, rng.permutation(depth)[:10]]
+            judged_outside = ranked[i, depth:]
+            judged = np.concatenate([judged_inside, judged_outside])
+            grades = rng.integers(0, 4, len(judged))
+            rows.append({"id": f"q{start + i}", "retrieved_ids": pool[ranked[i, :depth]].tolist(),
+                         "relevant_ids": dict(zip(pool[judged].tolist(), grades.tolist()))})
+    return json.loads(json.dumps(rows))  # distinct string objects, as read from a file
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def run_rageval(data: list[dict]):
+    res = rageval.evaluate(data, scorers=list(MEASURES), progress=False)
+    return res.aggregate, res.to_pandas()
+
+
+def run_pytrec(data: list[dict]):
+    import pytrec_eval
+
+    qrels = {row["id"]: row["relevant_ids"] for row in data}
+    run = {row["id"]: {d: float(-i) for i, d in enumerate(row["retrieved_ids"])} for row in data}
+    per_query = pytrec_eval.RelevanceEvaluator(qrels, {m[0] for m in MEASURES.values()}).evaluate(run)
+    return per_query
+
+
+def run_ranx(data: list[dict]):
+    import ranx
+
+    qrels = ranx.Qrels({row["id"]: row["relevant_ids"] for row in data})
+    run = ranx.Run({row["id"]: {d: float(-i) for i, d in enumerate(row["retrieved_ids"])} for row in data})
+    return ranx.evaluate(qrels, run, [m[2] for m in MEASURES.values()])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=100_000)
+    parser.add_argument("--depth", type=int, default=100)
+    args = parser.parse_args()
+
+    data, t_data = timed(lambda: make_data(args.queries, args.depth))
+    print(f"{args.queries:,} queries x {args.depth} retrieved ids, {len(MEASURES)} measures "
+          f"(data built in {t_data:.1f} s)\n")
+
+    (aggregate, table), t_rageval = timed(lambda: run_rageval(data))
+    per_query, t_pytrec = timed(lambda: run_pytrec(data))
+    ids = table["id"].tolist()
+
+    print(f"{'measure':<14} {'rageval':>10} {'pytrec_eval':>12} {'max |diff| per query':>22}")
+    worst = 0.0
+    for name, (_, key, _) in MEASURES.items():
+        ref = np.array([per_query[q][key] for q in ids])
+        diff = float(np.abs(table[name].to_numpy() - ref).max())
+        worst = max(worst, diff)
+        print(f"{name:<14} {aggregate[name]:>10.6f} {ref.mean():>12.6f} {diff:>22.3g}")
+    print(f"\nvalues agree with pytrec_eval: {'yes' if worst <= 1e-12 else 'NO'} (largest per-query difference {worst:.3g})")
+
+    try:
+        import ranx  # noqa: F401
+    except ImportError:
+        ranx_line = "ranx: not installed (pip install ranx)"
+        t_ranx = None
+    else:
+        run_ranx(data[:50])  # compile its numba kernels outside the timing
+        ranx_means, t_ranx = timed(lambda: run_ranx(data))
+        disagree = {name: (aggregate[name], ranx_means[m[2]]) for name, m in MEASURES.items()
+                    if abs(aggregate[name] - ranx_means[m[2]]) > 1e-9}
+        ranx_line = ("ranx means agree on every measure" if not disagree else
+                     "ranx means differ on " + ", ".join(f"{k} ({a:.6f} vs {b:.6f})" for k, (a, b) in disagree.items()))
+
+    print("\ntimes, end to end from the list of dicts (seconds):")
+    print(f"  rageval.evaluate  {t_rageval:8.2f}")
+    print(f"  pytrec_eval       {t_pytrec:8.2f}   rageval is {t_pytrec / t_rageval:.2f}x as fast")
+    if t_ranx is not None:
+        print(f"  ranx (warm)       {t_ranx:8.2f}   rageval is {t_ranx / t_rageval:.2f}x as fast")
+    print(ranx_line)
+
+
+if __name__ == "__main__":
+    main()
