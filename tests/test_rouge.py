@@ -212,6 +212,9 @@ def test_keys_parts_and_signature():
     assert "stemmer:porter" not in rageval.get_scorer("rouge1").signature
     assert "split_summaries:punkt-offline" in rageval.get_scorer("rougeLsum", split_summaries=True).signature
     assert "split_summaries:newline" in rageval.get_scorer("rougeLsum").signature
+    spec = rageval.get_scorer("rougeLsum", use_stemmer=True, split_summaries="punkt").spec()
+    assert rageval.get_scorer(spec["base"], **spec["params"]).signature == rageval.get_scorer(
+        "rougeLsum", use_stemmer=True, split_summaries="punkt").signature
     stats = s.stats({"answer": ["a b c", "x"], "references": [["a c"], ["y"]]})
     out = s.reduce(stats)
     assert out == {"rougeL": stats[:, 0].mean(), "rougeL.precision": stats[:, 1].mean(),
@@ -229,6 +232,9 @@ def test_bad_input_names_the_field_and_row(name):
         s.stats({"answer": ["ok"], "references": [["x", 3]]})
     with pytest.raises(TypeError, match="use_stemmer"):
         rageval.get_scorer(name, use_stemmer="yes")
+    if name != "rougeLsum":
+        with pytest.raises(TypeError, match="split_summaries"):
+            rageval.get_scorer(name, split_summaries=True)
 
 
 def test_bad_split_summaries():

@@ -84,10 +84,10 @@ class _Rouge(MeanScorer):
     fields = ("answer", "references")
     parts = ("precision", "recall")
 
-    def __init__(self, use_stemmer: bool = False, **params: Any) -> None:
+    def __init__(self, use_stemmer: bool = False) -> None:
         if not isinstance(use_stemmer, bool):
             raise TypeError(f"use_stemmer must be True or False, got {use_stemmer!r}")
-        super().__init__(use_stemmer=use_stemmer, **params)
+        super().__init__(use_stemmer=use_stemmer)
         self.tokenizer = shared_tokenizer(use_stemmer)
 
     def prepare_text(self, text: str) -> Any:
@@ -180,7 +180,8 @@ class RougeLsum(_Rouge):
     def __init__(self, use_stemmer: bool = False, split_summaries: bool | str = False) -> None:
         if not any(split_summaries is k or (isinstance(k, str) and split_summaries == k) for k in SPLITTERS):
             raise ValueError(f"split_summaries must be False, True, 'punkt' or 'nltk', got {split_summaries!r}")
-        super().__init__(use_stemmer=use_stemmer, split_summaries=split_summaries)
+        super().__init__(use_stemmer=use_stemmer)
+        self.params["split_summaries"] = split_summaries
         self.splitter_name, self.splitter = SPLITTERS[split_summaries]
 
     def prepare_text(self, text: str) -> Any:
