@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -133,3 +134,15 @@ def test_cache_dir_follows_the_environment(tmp_path, monkeypatch):
     assert wn.cache_dir() == tmp_path / "xdg" / "rageval"
     monkeypatch.setenv("RAGEVAL_CACHE", str(tmp_path / "mine"))
     assert wn.cache_dir() == tmp_path / "mine"
+
+
+def test_unwritable_cache_falls_back_to_a_private_temporary_copy(tmp_path, monkeypatch):
+    monkeypatch.setattr(nltk.data, "path", list(nltk.data.path))
+    src = fake_source(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.warns(RuntimeWarning, match="RAGEVAL_CACHE"):
+        wn.ensure_wordnet(dirs=[src], nltk_paths=[str(tmp_path / "empty")], nltk_data=blocker / "nltk_data")
+    added = Path(nltk.data.path[-1])
+    assert added.name.startswith("rageval-nltk_data-") and (added / "corpora" / "wordnet" / "lexnames").is_file()
+    shutil.rmtree(added)

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -183,7 +184,15 @@ def ensure_wordnet(dirs: Iterable[Path] | None = None, nltk_paths: Sequence[str]
     if source is None:
         raise WordNetMissingError(INSTALL_HINT.format(dirs=", ".join(map(str, dirs))))
     nltk_data = cache_dir() / "nltk_data" if nltk_data is None else Path(nltk_data)
-    install_corpus(source, nltk_data)
+    try:
+        install_corpus(source, nltk_data)
+    except OSError as exc:  # a read-only home: a private directory for this process instead
+        fallback = Path(tempfile.mkdtemp(prefix="rageval-nltk_data-"))
+        warnings.warn(f"cannot write WordNet's nltk copy to {nltk_data} ({exc}); using {fallback} for this "
+                      f"process. Set RAGEVAL_CACHE to a writable directory to keep it.", RuntimeWarning,
+                      stacklevel=2)
+        nltk_data = fallback
+        install_corpus(source, nltk_data)
     if str(nltk_data) not in nltk.data.path:
         nltk.data.path.append(str(nltk_data))
 
