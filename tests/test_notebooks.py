@@ -1,0 +1,51 @@
+"""The notebooks run, offline, on the demo data (executed with nbclient so they never rot), and the
+README's demo leaderboard (`notebooks/demo_leaderboard.md`) is what the leaderboard notebook makes."""
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+
+nbclient = pytest.importorskip("nbclient", reason="nbclient (a dev dependency) is not installed")
+
+NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "notebooks")
+
+
+def execute(name: str, cwd: str) -> nbformat.NotebookNode:
+    nb = nbformat.read(os.path.join(NOTEBOOKS, name), as_version=4)
+    env = {"HF_HUB_OFFLINE": "1", "RAGEVAL_RUNS": os.path.join(cwd, "runs"), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": cwd}}).execute()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return nb
+
+
+def outputs(nb: nbformat.NotebookNode, kind: str) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if kind in o.get("data", {})]
+
+
+def test_analysis_notebook(tmp_path):
+    nb = execute("analysis.ipynb", str(tmp_path))
+    assert len(outputs(nb, "image/png")) >= 2          # distributions, correlations
+    text = "".join(o["data"]["text/plain"] for o in outputs(nb, "text/plain"))
+    assert "token_f1" in text and "p_adjusted" in text
+
+
+def test_leaderboard_notebook_makes_the_readme_table(tmp_path):
+    nb = execute("leaderboard.ipynb", str(tmp_path))
+    assert outputs(nb, "text/markdown") and outputs(nb, "image/png")
+    made = (tmp_path / "demo_leaderboard.md").read_text(encoding="utf-8")
+    assert "| lexical |" in made and "| lead (baseline) |" in made
+    assert (tmp_path / "runs" / "leaderboard.html").exists()
+    committed = open(os.path.join(NOTEBOOKS, "demo_leaderboard.md"), encoding="utf-8").read()
+    assert made == committed, ("notebooks/demo_leaderboard.md is stale: run `jupyter nbconvert --execute --to "
+                               "notebook --inplace notebooks/leaderboard.ipynb` in notebooks/ (or copy the table above)")
