@@ -157,18 +157,19 @@ def lcs_score(target: Sequence[str], prediction: Sequence[str]) -> Score:
     return precision, recall, fmeasure(precision, recall)
 
 
-def lcs_indices(ref: Sequence[str], can: Sequence[str]) -> list[int]:
+def lcs_indices(ref: Sequence[str], can: Sequence[str], can_masks: dict[str, int] | None = None) -> list[int]:
     """The positions in ``ref`` of the LCS that rouge-score's ``lcs_ind`` reads out.
 
     rouge-score backtracks its DP table ``t`` from the end: on equal tokens it takes the
     diagonal, else it moves left when ``t[i][j-1] > t[i-1][j]`` and up otherwise. Here row ``i``
     of the table is the bit vector ``V_i`` of the bit-parallel LCS over ``can``:
     ``t[i][j] = j - popcount(V_i & (2**j - 1))``, so the same walk needs no table.
+    ``can_masks``: ``_match_masks(can)`` when the caller has it already.
     """
     m, n = len(ref), len(can)
     if not m or not n:
         return []
-    masks = _match_masks(can)
+    masks = _match_masks(can) if can_masks is None else can_masks
     full = (1 << n) - 1
     rows = [full]
     v = full
@@ -216,10 +217,11 @@ def summary_lcs_score(ref_sents: Sequence[Sequence[str]], can_sents: Sequence[Se
     for s in can_sents:
         cnt_c.update(s)
     hits = 0
+    can_masks = [_match_masks(c) for c in can_sents]
     for r in ref_sents:
         union: set[int] = set()
-        for c in can_sents:
-            union.update(lcs_indices(r, c))
+        for c, masks in zip(can_sents, can_masks):
+            union.update(lcs_indices(r, c, masks))
         for k in sorted(union):
             t = r[k]
             if cnt_c[t] > 0 and cnt_r[t] > 0:
