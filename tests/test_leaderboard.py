@@ -288,3 +288,30 @@ def test_through_the_rageval_command(runs, capsys):
     assert rageval_main(["leaderboard", runs["strong"], runs["weak"], "--format", "csv", "--trials", "100"]) == 0
     assert capsys.readouterr().out.startswith("system,rank_low,rank_high,")
     assert os.path.isdir(runs["strong"])
+
+
+class Picky(MeanScorer):
+    """token overlap that fails on the examples whose answer is "no idea"."""
+
+    name = "picky"
+    fields = ("answer", "references")
+
+    def score_batch(self, batch):
+        if "no idea" in batch["answer"]:
+            raise ValueError("cannot score 'no idea'")
+        return [float(a == r[0]) for a, r in zip(batch["answer"], batch["references"])]
+
+
+def test_failed_examples(runs):
+    def res(quality, seed):
+        data = [{"id": f"q{i}", "answer": a, "references": [REFS[i % len(REFS)]]}
+                for i, a in enumerate(answers(quality, seed))]
+        return rageval.evaluate(data, scorers=[Picky()])
+    a, b = res(0.9, 1), res(0.3, 2)
+    board = build_leaderboard({"a": a, "b": b}, n_trials=300)
+    for s, r in zip(sorted(board.systems, key=lambda s: s.name), (a, b)):
+        cell = s.metrics["picky"]
+        assert cell.n == len(r.by_scorer["picky"].ids) < N and cell.value == r.aggregate["picky"]
+        assert (cell.ci_low, cell.ci_high) != (cell.value, cell.value)
+    both = set(a.by_scorer["picky"].ids) & set(b.by_scorer["picky"].ids)
+    assert board.comparisons[0].n_examples == len(both)

@@ -248,3 +248,21 @@ def test_bad_arguments():
     res = rageval.evaluate([{"id": "1", "answer": "a", "references": ["a"]}], scorers=["exact_match"])
     with pytest.raises(ValueError, match="positive"):
         confidence_intervals(res, n=0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shared_axis_with_failures_vectorised_equals_generic(seed):
+    """A resample of the shared example axis keeps the drawn examples the scorer succeeded on."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    positions = np.arange(n)
+    failed = rng.random(n) < 0.3
+    positions[failed] = -1
+    positions[~failed] = np.arange((~failed).sum())
+    stats = FastMean().stats({"x": rng.random((~failed).sum())})
+    fast = Replicator(FastMean(), stats, positions).bootstrap(200, seed)["fast_mean"]
+    slow = Replicator(GenericMean(), stats, positions).bootstrap(200, seed)["generic_mean"]
+    np.testing.assert_allclose(fast, slow, rtol=1e-12)
+    idx = np.random.default_rng(seed).choice(n, size=(200, n), replace=True)
+    expected = [stats[positions[row][positions[row] >= 0], 0].mean() for row in idx]
+    np.testing.assert_allclose(fast, expected, rtol=1e-12)

@@ -203,5 +203,6 @@ def test_compare_systems_baseline_and_pairs_with_holm():
 
 def test_lower_is_better_winner():
     from rageval.stats.significance import Comparison
-    c = Comparison("a", "b", "ter", 30.0, 20.0, 0.001, "ar", 100, 10, higher_is_better=False, significant=True)
+    c = Comparison(30.0, 20.0, 0.001, "ar", 100, 10, a="a", b="b", metric="ter", higher_is_better=False,
+                   significant=True)
     assert c.winner == "b" and c.to_dict()["delta"] == -10.0

@@ -57,19 +57,13 @@ class PairedTest:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(PairedTest):
     """System ``b`` against system ``a`` on ``metric``; ``p_adjusted`` and ``significant`` after the
     correction over the family of comparisons of that metric."""
 
-    a: str
-    b: str
-    metric: str
-    value_a: float
-    value_b: float
-    p_value: float
-    method: str
-    n_samples: int
-    n_examples: int
+    a: str = ""
+    b: str = ""
+    metric: str = ""
     higher_is_better: bool = True
     p_adjusted: float | None = None
     significant: bool | None = None
@@ -90,7 +84,9 @@ class Comparison:
         return self.b if b_better else self.a
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "delta": self.delta, "winner": self.winner}
+        d = asdict(self)
+        first = {k: d.pop(k) for k in ("a", "b", "metric")}
+        return {**first, **d, "delta": self.delta, "winner": self.winner}
 
 
 def monte_carlo_p_value(null: np.ndarray, observed: float, rtol: float = 1e-9) -> float:
@@ -212,8 +208,8 @@ def compare(a: Any, b: Any, method: str = "ar", n: int | None = None, seed: int 
         results = test(ra.scorer, ra.subset(ids), rb.subset(ids), count, seed)
         for k in wanted:
             t = results[k]
-            out.append(Comparison(names[0], names[1], k, t.value_a, t.value_b, t.p_value, method, count,
-                                  t.n_examples, ra.scorer.higher_is_better))
+            out.append(Comparison(**asdict(t), a=names[0], b=names[1], metric=k,
+                                  higher_is_better=ra.scorer.higher_is_better))
     return out
 
 
