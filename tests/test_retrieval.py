@@ -274,6 +274,23 @@ def test_functional_core_on_its_own():
     assert F.precision(j, 2).tolist() == [0.0, 0.0] and F.precision(j, 3).tolist() == [1 / 3, 0.0]
     assert F.reciprocal_rank(j).tolist() == [1 / 3, 0.0]
     assert F.hit_rate(j, 2).tolist() == [0.0, 0.0] and F.hit_rate(j).tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="read-only"):
+        j.grades[0, 0] = 1.0
+
+
+def test_rankings_all_empty_score_zero():
+    batch = {"retrieved_ids": [[], []], "relevant_ids": [{"a": 1}, {}]}
+    for name in ("precision@3", "precision", "recall@3", "hit_rate", "ndcg@3", "ndcg", "map", "map@2", "mrr", "mrr@1",
+                 "r_precision"):
+        scorer = get_scorer(name)
+        assert scorer.stats(batch).tolist() == [[0.0], [0.0]]
+
+
+def test_no_queries_gives_no_values():
+    j = F.judge([], [])
+    for metric in (F.precision, F.recall, F.hit_rate, F.reciprocal_rank, F.average_precision, F.ndcg):
+        assert metric(j).shape == (0,) and metric(j, 3).shape == (0,)
+    assert F.r_precision(j).shape == (0,)
 
 
 # --- end to end ------------------------------------------------------------------------------

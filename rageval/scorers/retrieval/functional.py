@@ -72,21 +72,25 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
         raise ValueError(f"retrieved_ids has {len(retrieved)} rows and relevant_ids {len(relevant)}: "
                          "one of each per query")
     retrieved = _without_duplicates(retrieved, duplicates)
+    n = len(retrieved)
 
-    lengths = np.fromiter(map(len, retrieved), np.int64, count=len(retrieved))
+    lengths = np.fromiter(map(len, retrieved), np.int64, count=n)
     ranked = list(chain.from_iterable(retrieved))
     looked_up = map(dict.get, chain.from_iterable(map(repeat, relevant, lengths.tolist())), ranked, repeat(math.nan))
     grades = np.fromiter(looked_up, np.float64, count=len(ranked))
     grades[grades < 0] = math.nan  # trec_eval: graded below 0 = in the pool but unjudged
 
-    qrel_counts = np.fromiter(map(len, relevant), np.int64, count=len(relevant))
+    qrel_counts = np.fromiter(map(len, relevant), np.int64, count=n)
     qrel_grades = np.fromiter(chain.from_iterable(map(dict.values, relevant)), np.float64, count=int(qrel_counts.sum()))
-    # within each query, non-negative grades first in decreasing order (the ideal ranking), then NaN
-    query = np.repeat(np.arange(len(relevant)), qrel_counts)
     qrel_grades[qrel_grades < 0] = math.nan
+    # within each query, non-negative grades first in decreasing order (the ideal ranking), then NaN
+    query = np.repeat(np.arange(n), qrel_counts)
     order = np.lexsort((-np.nan_to_num(qrel_grades, nan=-1.0), query))
-    return Judged(grades=_rank_major(grades, lengths), qrels=_rank_major(qrel_grades[order], qrel_counts),
-                  lengths=lengths)
+    judged = Judged(grades=_rank_major(grades, lengths), qrels=_rank_major(qrel_grades[order], qrel_counts),
+                    lengths=lengths)
+    for array in (judged.grades, judged.qrels, judged.lengths):
+        array.flags.writeable = False  # shared by every metric of the batch
+    return judged
 
 
 # --- metrics: each returns one float64 value per query -----------------------------------------
@@ -189,7 +193,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def _rank_major(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Flat per-query values -> a (max length, queries) matrix, NaN-padded."""
     width = int(lengths.max()) if len(lengths) else 0
-    if (lengths == width).all():
+    if (lengths == width).all():  # the usual case: every ranking as deep
         return np.ascontiguousarray(values.reshape(len(lengths), width).T)
     out = np.full((len(lengths), width), math.nan)
     out[np.arange(width) < lengths[:, None]] = values
@@ -261,8 +265,8 @@ def _all_finite(rows: list[dict]) -> bool:
 
 
 def _without_duplicates(rows: list, duplicates: str) -> list:
-    lengths = list(map(len, rows))
-    if all(map(int.__eq__, map(len, map(set, rows)), lengths)):
+    """The rankings, each id at its first rank only; a duplicate is an error unless ``"first"``."""
+    if all(map(int.__eq__, map(len, map(set, rows)), map(len, rows))):
         return rows
     out = []
     for i, r in enumerate(rows):
