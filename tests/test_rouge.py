@@ -211,6 +211,7 @@ def test_keys_parts_and_signature():
     assert "use_stemmer:yes" in s.signature and "stemmer:porter-nltk" in s.signature
     assert "stemmer:porter" not in rageval.get_scorer("rouge1").signature
     assert "split_summaries:punkt-offline" in rageval.get_scorer("rougeLsum", split_summaries=True).signature
+    assert "punkt:nltk" in rageval.get_scorer("rougeLsum", split_summaries=True).signature
     assert "split_summaries:newline" in rageval.get_scorer("rougeLsum").signature
     spec = rageval.get_scorer("rougeLsum", use_stemmer=True, split_summaries="punkt").spec()
     assert rageval.get_scorer(spec["base"], **spec["params"]).signature == rageval.get_scorer(

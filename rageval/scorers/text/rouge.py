@@ -194,4 +194,6 @@ class RougeLsum(_Rouge):
     def signature_items(self) -> dict[str, Any]:
         items = super().signature_items()
         items["split_summaries"] = self.splitter_name
+        if self.splitter_name != "newline":  # nltk's Punkt decides the sentences
+            items["punkt"] = f"nltk{nltk.__version__}"
         return items
