@@ -28,6 +28,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from rageval.leaderboard.render import render
 from rageval.results.results import Results, load_results
 from rageval.stats.bootstrap import percentile_bounds
 from rageval.stats.resampling import SEED, Replicator
@@ -108,8 +109,6 @@ class Leaderboard:
 
     def render(self, fmt: str = "md") -> str:
         """The leaderboard as ``md``, ``html``, ``csv``, ``json`` or ``latex`` text."""
-        from rageval.leaderboard.render import render
-
         return render(self, fmt)
 
 
