@@ -112,12 +112,19 @@ class OpenAIServer:
             fault = self._next_fault(body)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        handler.counted = True
         try:
             self._answer(handler, body, fault or {})
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout): expected
             pass
         finally:
-            with self._lock:
+            self._leave(handler)
+
+    def _leave(self, handler: BaseHTTPRequestHandler) -> None:
+        """The request stops counting as in flight (once), just before its response is written."""
+        with self._lock:
+            if getattr(handler, "counted", False):
+                handler.counted = False
                 self.in_flight -= 1
 
     def _answer(self, handler: BaseHTTPRequestHandler, body: dict, fault: dict) -> None:
@@ -156,10 +163,10 @@ class OpenAIServer:
         with self._lock:
             self.replied.append(body)
 
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, payload: bytes) -> None:
+    def _send(self, handler: BaseHTTPRequestHandler, payload: bytes) -> None:
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(payload)))
+        self._leave(handler)
         handler.end_headers()
         handler.wfile.write(payload)
         handler.wfile.flush()

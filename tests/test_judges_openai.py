@@ -356,8 +356,12 @@ def test_killed_run_resumes_without_repeating_calls(server, tmp_path):
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:]
     stored = len(open_cache(cache_dir))
-    first_run = [user_text(b) for b in server.requests]
     assert 0 < stored < n, "the kill must land mid-run"
+    settled = (-1, None)  # requests the dead client had already sent may still reach the handler
+    while settled != (server.count, 0):
+        settled = (server.count, server.in_flight)
+        time.sleep(0.2)
+    first_run = [user_text(b) for b in server.requests]
 
     server.requests.clear()
     judge = get_judge({"kind": "openai", "model": "m", "base_url": server.url, "cache_dir": cache_dir,

@@ -206,28 +206,43 @@ class Judge(ABC):
             if key not in found:
                 first.setdefault(key, i)
         mine, theirs = _claim(first)
+        if mine and self.cache is not None:  # stored by another thread between the look-up and the claim
+            late = self.cache.get_many(mine)
+            for key, value in late.items():
+                found[key] = value
+                _settle(key, value)
+            mine = [k for k in mine if k not in late]
+        computed: set[str] = set()
         pending: dict[str, Any] = {}
+
+        def flush() -> None:  # store, then release waiters: a late reader finds one or the other
+            if pending:
+                self.cache.put_many(pending)  # type: ignore[union-attr]
+            for key in list(pending):
+                _settle(key, pending.pop(key))
+
         try:
             for i, value in compute([first[k] for k in mine]) if mine else ():
-                found[keys[i]] = value
-                _settle(keys[i], value)
-                if not isinstance(value, BaseException) and self.cache is not None:
-                    pending[keys[i]] = value
+                key = keys[i]
+                found[key] = value
+                computed.add(key)
+                if isinstance(value, BaseException) or self.cache is None:
+                    _settle(key, value)
+                else:
+                    pending[key] = value
                     if len(pending) >= flush_every:
-                        self.cache.put_many(pending)
-                        pending = {}
+                        flush()
         finally:
-            if pending and self.cache is not None:
-                self.cache.put_many(pending)
+            if self.cache is not None:
+                flush()
             for key in mine:  # a compute hook that stopped early must not leave waiters hanging
-                if key not in found:
+                if key not in computed:
                     _settle(key, RuntimeError(f"{type(self).__name__}: no value computed"))
-        missing = [k for k in mine if k not in found]
-        if missing:  # a compute hook that skipped an item is a bug, never a silent value
-            raise RuntimeError(f"{type(self).__name__}: no value computed for {len(missing)} item(s)")
+        if len(computed) < len(mine):  # a compute hook that skipped an item is a bug, never a silent value
+            raise RuntimeError(f"{type(self).__name__}: no value computed for {len(mine) - len(computed)} item(s)")
         for key, future in theirs.items():
             found[key] = future.result()
-        served = [found[k] for k in keys if k not in mine]
+        served = [found[k] for k in keys if k not in computed]
         if served:
             self._record(cached=sum(not isinstance(v, BaseException) for v in served))
             if on_hit is not None:

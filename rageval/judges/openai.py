@@ -18,7 +18,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, Iterable, Mapping
 
 from rageval.core.errors import ConfigError
@@ -119,11 +119,21 @@ class OpenAIJudge(GenerativeJudge):
                     fatal.append(e)
                 return e
 
-        pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(index)), thread_name_prefix="rageval-judge")
+        # A new request starts only after a finished one was handed over (and stored by the caller),
+        # so at most `concurrency` calls are in flight or finished-but-unstored when a run is killed.
+        workers = min(self.concurrency, len(index))
+        todo = iter(index)
+        running: dict[Future, int] = {}
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rageval-judge")
         try:
-            futures = {pool.submit(one, i): i for i in index}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            while True:
+                while len(running) < workers and (i := next(todo, None)) is not None:
+                    running[pool.submit(one, i)] = i
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield running.pop(future), future.result()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
