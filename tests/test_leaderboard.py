@@ -315,3 +315,15 @@ def test_failed_examples(runs):
         assert (cell.ci_low, cell.ci_high) != (cell.value, cell.value)
     both = set(a.by_scorer["picky"].ids) & set(b.by_scorer["picky"].ids)
     assert board.comparisons[0].n_examples == len(both)
+
+
+def test_incomplete_runs_are_noted(tmp_path, runs):
+    import shutil
+
+    copy = tmp_path / "unfinished"
+    shutil.copytree(runs["weak"], copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    board = build_leaderboard([runs["strong"], str(copy)], n_trials=200)
+    assert f"unfinished: the run is running ({N} examples so far)" in board.notes
+    assert "Note: unfinished: the run is running" in board.render("md")

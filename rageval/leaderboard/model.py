@@ -179,6 +179,10 @@ def build_leaderboard(runs: Any, metrics: Sequence[str] | None = None, baseline:
     replicates: dict[str, dict[str, np.ndarray]] = {}   # column id -> system -> resampled values
     comparisons: list[Comparison] = []
     notes: list[str] = []
+    for name, _, res in loaded:
+        status = res.manifest.get("status", "complete")
+        if status != "complete":
+            notes.append(f"{name}: the run is {status} ({len(res)} examples so far)")
     for task, group in tasks.items():
         systems = {name: res for name, (_, res) in group.items()}
         shared = shared_metrics(systems)
