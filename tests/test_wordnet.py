@@ -42,10 +42,17 @@ def test_lexnames_equal_the_manual_page_table():
     assert [(int(n), name) for n, name in rows] == list(enumerate(wn.LEXNAMES))
 
 
+def installed_wordnet():
+    try:
+        return wn.load_wordnet()
+    except wn.WordNetMissingError as exc:
+        pytest.skip(f"no WordNet on this machine (setup could not install it): {exc}")
+
+
 def test_lexnames_agree_with_every_synset():
     """Each synset line holds its lexicographer file number and its part of speech: the name we
     give that number must be a file of that part of speech, for every synset in the database."""
-    root = wn.load_wordnet().root  # an nltk path pointer: a directory or nltk's own zip
+    root = installed_wordnet().root  # an nltk path pointer: a directory or nltk's own zip
     pos_prefix = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
     used = set()
     for part in ("noun", "verb", "adj", "adv"):
@@ -61,7 +68,7 @@ def test_lexnames_agree_with_every_synset():
 
 
 def test_nltk_reads_the_installed_wordnet():
-    reader = wn.load_wordnet()
+    reader = installed_wordnet()
     assert reader._lexnames == list(wn.LEXNAMES)
     assert reader.synset("dog.n.01").lexname() == "noun.animal"
     assert wn.wordnet_version() == reader.get_version() == "3.0"
