@@ -98,3 +98,11 @@ def test_signature_and_parameters(lm_path, tmp_path):
     assert get_judge({"kind": "hf", "model": other, "cache_dir": None}).fingerprint != judge.fingerprint
     with pytest.raises(ConfigError):
         get_judge({"kind": "hf", "model": lm_path, "max_tokens": 0})
+
+
+def test_left_padded_batches_give_the_unbatched_replies(lm_path):
+    texts = ["Paris is the capital of France.", "x", "A longer text: the river Seine is big and old, who wrote it?", "東京"]
+    conversations = [DEFAULT_PROMPTS["claims"].render(text=t) for t in texts]
+    single = get_judge({"kind": "hf", "model": lm_path, "max_tokens": 10, "batch_size": 1, "cache_dir": None})
+    batched = get_judge({"kind": "hf", "model": lm_path, "max_tokens": 10, "batch_size": 4, "cache_dir": None})
+    assert [r["text"] for r in batched.chat(conversations)] == [r["text"] for r in single.chat(conversations)]
