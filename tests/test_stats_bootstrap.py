@@ -262,3 +262,35 @@ def test_shared_axis_with_failures_vectorised_equals_generic(seed):
     idx = np.random.default_rng(seed).choice(n, size=(200, n), replace=True)
     expected = [stats[positions[row][positions[row] >= 0], 0].mean() for row in idx]
     np.testing.assert_allclose(fast, expected, rtol=1e-12)
+
+
+class HookedRatio(RatioOfSums):
+    """The proposed ``reduce_sums`` hook: the metric of many example sets from their column sums."""
+
+    calls = 0
+
+    def reduce_sums(self, sums, counts):
+        HookedRatio.calls += 1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {"ratio": sums[:, 0] / sums.sum(axis=1), "ratio.tp": sums[:, 0]}
+
+
+class HookedButReduceOverridden(HookedRatio):
+    def reduce(self, stats):
+        return {k: v + 1 for k, v in RatioOfSums.reduce(self, stats).items()}
+
+
+def test_reduce_sums_hook_is_used_only_with_its_reduce():
+    rng = np.random.default_rng(0)
+    stats = RatioOfSums().stats({"tp": rng.integers(0, 5, 50), "fp": rng.integers(0, 5, 50)})
+    assert summed_reducer(HookedRatio()) is not None and summed_reducer(HookedButReduceOverridden()) is None
+    fast = Replicator(HookedRatio(), stats).bootstrap(300)["ratio"]
+    assert HookedRatio.calls == 1  # one vectorised call for all resamples
+    np.testing.assert_allclose(fast, Replicator(RatioOfSums(), stats).bootstrap(300)["ratio"], rtol=1e-12)
+    np.testing.assert_allclose(Replicator(HookedButReduceOverridden(), stats).bootstrap(300)["ratio"], fast + 1)
+
+
+def test_sacrebleu_scorers_take_the_vectorised_path():
+    for name in ("bleu", "chrf", "ter"):
+        assert summed_reducer(rageval.get_scorer(name)) is not None, name
+    assert summed_reducer(rageval.get_scorer("token_f1")) is not None

@@ -58,18 +58,22 @@ def summed_reducer(scorer: Scorer) -> SumsReducer | None:
     metric from column sums of its statistics over ``counts`` examples, or None when the metric
     is not known to be such a function (the generic path then calls ``reduce`` per resample).
 
-    Known: a scorer's own ``reduce_sums(sums, counts)`` method when it has one (the hook proposed
-    for `rageval.core.scorer.Scorer`), `MeanScorer` subclasses that keep its ``reduce`` (mean =
-    sums / counts), and the sacrebleu-identical scorers (BLEU, chrF, TER: ``score(totals)``, vectorised over rows).
+    Known: a scorer's own ``reduce_sums(sums, counts)`` method (the hook proposed for
+    `rageval.core.scorer.Scorer`), `MeanScorer`'s mean (sums / counts) and the sacrebleu-identical
+    scorers' ``score(totals)`` (BLEU, chrF, TER), each only where the scorer's ``reduce`` is the one
+    that goes with it (for the hook: defined in the same class or a base of the class defining
+    ``reduce_sums``): a subclass that overrides ``reduce`` alone gets the generic path, never a
+    fast path that disagrees with its ``reduce``.
     """
     if scorer.variable_stats:
         return None
-    hook = getattr(scorer, "reduce_sums", None)
-    if callable(hook):
-        return hook
-    if isinstance(scorer, MeanScorer) and type(scorer).reduce is MeanScorer.reduce:
-        keys = scorer.keys()
-
+    cls = type(scorer)
+    reduce_owner = _owner(cls, "reduce")
+    hook_owner = _owner(cls, "reduce_sums")
+    if hook_owner is not None and hook_owner is not Scorer and issubclass(hook_owner, reduce_owner):
+        return scorer.reduce_sums
+    keys = scorer.keys()
+    if cls.reduce is MeanScorer.reduce:
         def mean(sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
             with np.errstate(invalid="ignore", divide="ignore"):
                 values = sums / np.where(counts > 0, counts, np.nan)[:, None]
@@ -79,14 +83,17 @@ def summed_reducer(scorer: Scorer) -> SumsReducer | None:
         from rageval.scorers.text.sacrebleu_compat import SacrebleuScorer
     except ImportError:  # pragma: no cover - the text family is part of the package
         return None
-    if isinstance(scorer, SacrebleuScorer) and type(scorer).reduce is SacrebleuScorer.reduce:
-        keys = scorer.keys()
-
+    if cls.reduce is SacrebleuScorer.reduce:
         def from_totals(sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
             values = scorer.score(sums)  # sacrebleu's score from summed statistics, one per row
             return {k: np.where(counts > 0, np.asarray(values[k], np.float64), math.nan) for k in keys}
         return from_totals
     return None
+
+
+def _owner(cls: type, name: str) -> type | None:
+    """The class in ``cls``'s MRO that defines ``name``."""
+    return next((k for k in cls.__mro__ if name in k.__dict__), None)
 
 
 def _counts(idx: np.ndarray, n: int) -> np.ndarray:
