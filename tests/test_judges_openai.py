@@ -388,3 +388,14 @@ def test_second_evaluation_makes_no_call(server, tmp_path):
     second = rageval.evaluate(data, scorers=scorers)
     assert server.count == calls, "a second run of the same evaluation must not call the model"
     assert second.aggregate == first.aggregate
+
+
+def test_prompt_rendering_is_one_pass_and_checked():
+    from rageval.judges.prompts import DEFAULT_PROMPTS, Prompt, resolve_prompts
+
+    messages = DEFAULT_PROMPTS["support"].render(premise="P says {claim} {x}", claim="C")
+    assert "Passage:\nP says {claim} {x}\n\nClaim:\nC\n" in messages[1]["content"]
+    assert Prompt(system="", user="{a}{b}", version="1").render(a="{b}", b="B") == [{"role": "user", "content": "{b}B"}]
+    with pytest.raises(ConfigError, match="lacks"):
+        resolve_prompts({"relevance": {"user": "{passage} only"}})
+    assert resolve_prompts({"agreement": {"user": "{answer} vs {reference}", "version": "x"}})["agreement"].version == "x"

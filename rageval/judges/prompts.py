@@ -16,6 +16,7 @@ Replace a template with ``prompts={"support": {"system": ..., "user": ..., "vers
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -30,6 +31,9 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 }
 
 
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
 @dataclass(frozen=True)
 class Prompt:
     """A chat prompt template: ``system`` and ``user`` messages with ``{placeholder}``s, and a version."""
@@ -39,10 +43,9 @@ class Prompt:
     version: str
 
     def render(self, **values: str) -> list[dict[str, str]]:
-        """The chat messages with each ``{name}`` replaced by ``values[name]``."""
-        user = self.user
-        for name, value in values.items():
-            user = user.replace("{" + name + "}", value)
+        """The chat messages with each ``{name}`` replaced by ``values[name]`` in one pass (so a value
+        that itself contains ``{claim}`` is left as written); unknown ``{...}`` stay as they are."""
+        user = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.user)
         messages = [{"role": "user", "content": user}]
         return ([{"role": "system", "content": self.system}] if self.system else []) + messages
 
@@ -116,7 +119,8 @@ def resolve_prompts(prompts: Mapping[str, Any] | None) -> dict[str, Prompt]:
             prompt = Prompt(system=system, user=user, version=str(version))
         else:
             raise ConfigError(f"prompts[{task!r}] must be a dict with 'user' (and 'system', 'version') or a Prompt")
-        missing = [p for p in PLACEHOLDERS[task] if "{" + p + "}" not in prompt.user and p != "question"]
+        optional = ("question",) if task == "agreement" else ()  # agreement's question may be absent
+        missing = [p for p in PLACEHOLDERS[task] if "{" + p + "}" not in prompt.user and p not in optional]
         if missing:
             raise ConfigError(f"prompts[{task!r}]: the user template lacks {', '.join('{'+m+'}' for m in missing)}")
         out[task] = prompt
