@@ -294,3 +294,41 @@ def test_sacrebleu_scorers_take_the_vectorised_path():
     for name in ("bleu", "chrf", "ter"):
         assert summed_reducer(rageval.get_scorer(name)) is not None, name
     assert summed_reducer(rageval.get_scorer("token_f1")) is not None
+
+
+class Judged(Scorer):
+    """Variable statistics like the RAG scorers': a score, or a flag when the judge declined.
+    reduce: the mean score over judged examples, and the flagged share."""
+
+    name = "judged"
+    variable_stats = True
+    parts = ("flagged",)
+
+    def stats(self, batch):
+        return [{"score": s, "flag": None if s >= 0 else "declined", "claims": ["c"]} for s in batch["s"]]
+
+    def reduce(self, stats):
+        scores = [s["score"] for s in stats if s["flag"] is None]
+        return {"judged": float(np.mean(scores)) if scores else math.nan,
+                "judged.flagged": (len(stats) - len(scores)) / len(stats) if len(stats) else math.nan}
+
+
+class JudgedWithHooks(Judged):
+    def sum_rows(self, stats):
+        return [[s["score"] if s["flag"] is None else 0.0, s["flag"] is None, s["flag"] is not None] for s in stats]
+
+    def reduce_sums(self, sums, counts):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {"judged": sums[:, 0] / sums[:, 1], "judged.flagged": sums[:, 2] / counts}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_variable_stats_with_sum_hooks_equal_generic(seed):
+    rng = np.random.default_rng(seed)
+    values = np.where(rng.random(60) < 0.2, -1.0, rng.random(60))
+    stats = Judged().stats({"s": values})
+    assert summed_reducer(Judged()) is None and summed_reducer(JudgedWithHooks()) is not None
+    fast = Replicator(JudgedWithHooks(), stats).bootstrap(200, seed)
+    slow = Replicator(Judged(), stats).bootstrap(200, seed)
+    for k in ("judged", "judged.flagged"):
+        np.testing.assert_allclose(fast[k], slow[k], rtol=1e-12)

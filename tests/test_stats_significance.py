@@ -206,3 +206,15 @@ def test_lower_is_better_winner():
     c = Comparison(30.0, 20.0, 0.001, "ar", 100, 10, a="a", b="b", metric="ter", higher_is_better=False,
                    significant=True)
     assert c.winner == "b" and c.to_dict()["delta"] == -10.0
+
+
+@pytest.mark.parametrize("test", [paired_bootstrap, approximate_randomization])
+def test_variable_stats_hooks_equal_generic_in_paired_tests(test):
+    from test_stats_bootstrap import Judged, JudgedWithHooks
+
+    rng = np.random.default_rng(1)
+    a = Judged().stats({"s": np.where(rng.random(50) < 0.2, -1.0, rng.random(50))})
+    b = Judged().stats({"s": np.where(rng.random(50) < 0.1, -1.0, rng.random(50) + 0.1)})
+    fast, slow = test(JudgedWithHooks(), a, b, 300, 3), test(Judged(), a, b, 300, 3)
+    for k in ("judged", "judged.flagged"):
+        assert fast[k].p_value == slow[k].p_value

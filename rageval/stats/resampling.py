@@ -59,13 +59,14 @@ def summed_reducer(scorer: Scorer) -> SumsReducer | None:
     is not known to be such a function (the generic path then calls ``reduce`` per resample).
 
     Known: a scorer's own ``reduce_sums(sums, counts)`` method (the hook proposed for
-    `rageval.core.scorer.Scorer`), `MeanScorer`'s mean (sums / counts) and the sacrebleu-identical
+    `rageval.core.scorer.Scorer`; a scorer with variable statistics adds ``sum_rows(stats)``, the
+    fixed-width float rows whose sums ``reduce_sums`` takes), `MeanScorer`'s mean (sums / counts) and the sacrebleu-identical
     scorers' ``score(totals)`` (BLEU, chrF, TER), each only where the scorer's ``reduce`` is the one
     that goes with it (for the hook: defined in the same class or a base of the class defining
     ``reduce_sums``): a subclass that overrides ``reduce`` alone gets the generic path, never a
     fast path that disagrees with its ``reduce``.
     """
-    if scorer.variable_stats:
+    if scorer.variable_stats and not callable(getattr(scorer, "sum_rows", None)):
         return None
     cls = type(scorer)
     reduce_owner = _owner(cls, "reduce")
@@ -118,7 +119,8 @@ class Replicator:
         self.keys = scorer.keys()
         self._sums = summed_reducer(scorer)
         if self._sums is not None:
-            matrix = np.asarray(stats, np.float64).reshape(len(stats), -1)
+            rows = getattr(scorer, "sum_rows", None)
+            matrix = np.asarray(rows(stats) if callable(rows) else stats, np.float64).reshape(len(stats), -1)
             # statistics on the shared axis, zero rows where the scorer failed
             self._matrix = np.zeros((self.n, matrix.shape[1]))
             ok = self.positions >= 0
