@@ -135,7 +135,7 @@ class OpenAIJudge(GenerativeJudge):
                 for future in done:
                     yield running.pop(future), future.result()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)  # an interrupt need not wait for replies
 
     def _complete(self, messages: Messages) -> dict[str, Any]:
         """One chat completion, retried on transient faults; a reply dict or a raised JudgeError."""
