@@ -50,39 +50,48 @@ def split_words(sent: str) -> list[str]:
     return words
 
 
-def char_ngrams(line: str, n: int) -> list[str]:
-    """The character n-grams of ``line`` in order."""
-    return [line[i:i + n] for i in range(len(line) - n + 1)]
-
-
 def char_matches(hyp: str, ref: str, order: int) -> list[int]:
-    """Clipped character n-gram matches of ``hyp`` against ``ref`` for n = 1..order.
+    """Clipped character n-gram matches of ``hyp`` against ``ref`` for n = 1..order:
+    sum over distinct n-grams g of ``hyp`` of min(count_hyp(g), count_ref(g)).
 
     A length-n substring of ``ref`` is one of its n-grams, so a hypothesis n-gram is present in the
-    reference when ``gram in ref``; and it can be present only where its (n-1)-gram prefix is.
-    Following the positions still present order by order checks few n-grams and builds no
-    reference n-gram table (a Counter only for n-grams repeated in the hypothesis).
+    reference when ``gram in ref``, and only where its (n-1)-gram prefix is present. Following the
+    positions still present order by order checks few n-grams and builds no n-gram table of the
+    reference; once the present n-grams are distinct, longer ones are too, and each counts once.
     """
     out = [0] * order
     if not hyp or not ref or not order:
         return out
-    hyp_counts, ref_counts = Counter(hyp), Counter(ref)
-    common = hyp_counts.keys() & ref_counts.keys()
-    out[0] = sum(map(min, map(hyp_counts.__getitem__, common), map(ref_counts.__getitem__, common)))
+    common = set(hyp).intersection(ref)
+    if not common:
+        return out
+    count_h, count_r = hyp.count, ref.count
+    out[0] = sum([min(count_h(c), count_r(c)) for c in common])
     alive = [i for i, c in enumerate(hyp) if c in common]
+    distinct = False
     for n in range(2, order + 1):
         last = len(hyp) - n
         alive = [i for i in alive if i <= last and hyp[i:i + n] in ref]
         if not alive:
             break
-        grams = [hyp[i:i + n] for i in alive]
-        counts = Counter(grams)
-        if len(counts) == len(grams):  # each present n-gram once in the hypothesis
-            out[n - 1] = len(grams)
+        if not distinct:
+            grams = [hyp[i:i + n] for i in alive]
+            distinct = len(set(grams)) == len(grams)
+        if distinct:
+            out[n - 1] = len(alive)
         else:
-            ref_counts = Counter(char_ngrams(ref, n))
-            out[n - 1] = sum(min(c, ref_counts[g]) for g, c in counts.items())
+            out[n - 1] = sum([c if c == 1 else min(c, _overlapping_count(ref, g))
+                              for g, c in Counter(grams).items()])
     return out
+
+
+def _overlapping_count(text: str, sub: str) -> int:
+    """Occurrences of ``sub`` in ``text``, overlapping ones included (its n-gram count)."""
+    k, i = 0, text.find(sub)
+    while i >= 0:
+        k += 1
+        i = text.find(sub, i + 1)
+    return k
 
 
 def chrf_score(stats: np.ndarray, beta: float, eps_smoothing: bool) -> np.ndarray:

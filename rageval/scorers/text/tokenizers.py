@@ -55,16 +55,26 @@ _PERIOD_BEFORE_NONDIGIT = re.compile(r"([\.,])([^0-9])").sub
 _DASH_AFTER_DIGIT = re.compile(r"([0-9])(-)").sub
 
 
+# replacement functions rather than the templates r"\1 \2 " and r" \1 \2": the same strings, but
+# Python 3.11 expands a template per match in Python code, which is slower
+def _space_after_each(m: re.Match) -> str:
+    return m[1] + " " + m[2] + " "
+
+
+def _space_before_each(m: re.Match) -> str:
+    return " " + m[1] + " " + m[2]
+
+
 def _regexp_tokens(line: str) -> list[str]:
     """sacrebleu's TokenizerRegexp (the language-dependent part shared by `13a` and `zh`)."""
     for char, spaced in _SPACED:
         if char in line:
             line = line.replace(char, spaced)
     if "." in line or "," in line:
-        line = _PERIOD_AFTER_NONDIGIT(r"\1 \2 ", line)
-        line = _PERIOD_BEFORE_NONDIGIT(r" \1 \2", line)
+        line = _PERIOD_AFTER_NONDIGIT(_space_after_each, line)
+        line = _PERIOD_BEFORE_NONDIGIT(_space_before_each, line)
     if "-" in line:
-        line = _DASH_AFTER_DIGIT(r"\1 \2 ", line)
+        line = _DASH_AFTER_DIGIT(_space_after_each, line)
     return line.split()
 
 
