@@ -153,3 +153,10 @@ def test_unwritable_cache_falls_back_to_a_private_temporary_copy(tmp_path, monke
     added = Path(nltk.data.path[-1])
     assert added.name.startswith("rageval-nltk_data-") and (added / "corpora" / "wordnet" / "lexnames").is_file()
     shutil.rmtree(added)
+
+
+def test_a_source_lexnames_file_is_kept(tmp_path):
+    src = fake_source(tmp_path)
+    (src / "lexnames").write_text("00\tadj.all\t3\n")
+    dest = wn.install_corpus(src, tmp_path / "nltk_data")
+    assert (dest / "lexnames").read_text() == "00\tadj.all\t3\n"

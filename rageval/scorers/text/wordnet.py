@@ -123,12 +123,14 @@ def _source_record(source: Path) -> dict[str, Any]:
         if p.is_file():
             st = p.stat()
             files[f] = [st.st_size, int(st.st_mtime)]
-    return {"source": str(source.resolve()), "files": files, "lexnames": lexnames_text()}
+    own = source / "lexnames"  # a full Princeton install has one: keep it
+    lexnames = own.read_text() if own.is_file() else lexnames_text()
+    return {"source": str(source.resolve()), "files": files, "lexnames": lexnames}
 
 
 def install_corpus(source: Path, nltk_data: Path) -> Path:
     """Copy the WordNet database at ``source`` to ``nltk_data/corpora/wordnet`` with a
-    ``lexnames`` file, unless an identical copy is there already; returns the corpus directory.
+    ``lexnames`` file (the source's own, else `lexnames_text`), unless an identical copy is there already; returns the corpus directory.
 
     The copy is built beside its destination and renamed into place, so concurrent processes
     never see half a corpus. Directories are created without group or world write permission,
