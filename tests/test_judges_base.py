@@ -101,3 +101,7 @@ def test_judge_error_record():
     err = JudgeError("bad output", index=3, raw="xx")
     assert str(err) == "item 3: bad output" and err.to_dict() == {"error": "bad output", "index": 3, "raw": "xx"}
     assert str(JudgeError("plain")) == "plain"
+    import pickle
+
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.message, again.index, again.raw) == ("bad output", 3, "xx")

@@ -54,6 +54,9 @@ class JudgeError(RagevalError):
         where = f"item {self.index}: " if self.index is not None else ""
         return f"{where}{self.message}"
 
+    def __reduce__(self) -> tuple:  # keep index and raw across processes
+        return (type(self), (self.message, self.index, self.raw))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able record of the error (for per-example results)."""
         return {"error": self.message, "index": self.index, "raw": self.raw}
