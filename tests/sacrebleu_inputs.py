@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import random
+from typing import Any
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
@@ -100,3 +102,26 @@ def streams(refs: list[list[str]]) -> list[list[str | None]]:
     """Per-example reference lists as sacrebleu's reference streams, padded with None."""
     width = max(len(r) for r in refs)
     return [[r[k] if k < len(r) else None for r in refs] for k in range(width)]
+
+
+def assert_matches_sacrebleu(ours: Any, theirs: Any, hyps: list[str], refs: list[list[str]],
+                             sentence: Any = None, sizes: tuple[int, ...] = (1, 2, 17, 200),
+                             step: int = 3) -> np.ndarray:
+    """``ours.stats`` equals sacrebleu's segment statistics; ``ours.reduce`` equals sacrebleu's
+    ``corpus_score`` on all examples and on random subsets of ``sizes``; ``example_scores`` equals
+    ``sentence_score`` (of ``sentence``, default ``theirs``) on every ``step``-th example.
+    Returns the statistics."""
+    key = ours.key
+    stats = ours.stats({"answer": hyps, "references": refs})
+    expected = np.array(theirs._extract_corpus_statistics(hyps, streams(refs)), dtype=np.float64)
+    np.testing.assert_array_equal(stats, expected)
+    rng = random.Random(len(hyps))
+    subsets = [list(range(len(hyps)))] + [sorted(rng.sample(range(len(hyps)), k)) for k in sizes]
+    for idx in subsets:
+        score = theirs.corpus_score([hyps[i] for i in idx], streams([refs[i] for i in idx])).score
+        assert abs(ours.reduce(stats[idx])[key] - score) < 1e-9, len(idx)
+    per = ours.example_scores(stats)[key]
+    for i in range(0, len(hyps), step):
+        score = (sentence or theirs).sentence_score(hyps[i], refs[i]).score
+        assert abs(per[i] - score) < 1e-9, (hyps[i], refs[i])
+    return stats

@@ -12,7 +12,7 @@ import rageval
 from rageval.core.errors import FieldError
 from rageval.core.registry import get_scorer
 from rageval.scorers.text.chrf import char_matches
-from sacrebleu_inputs import generated_pairs, streams, wice_pairs
+from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, streams, wice_pairs
 
 PARAMS = [
     {}, {"word_order": 2}, {"word_order": 1}, {"char_order": 3}, {"char_order": 1},
@@ -32,19 +32,7 @@ def test_matches_sacrebleu(params):
     hyps, refs = generated_pairs(seed, 300, max_refs=3)
     real_h, real_r = wice_pairs(150, start=seed * 1000 + 7, max_refs=3)
     hyps, refs = hyps + real_h, refs + real_r
-    ours, theirs = get_scorer("chrf", **params), sacrebleu.CHRF(**params)
-    stats = ours.stats(_batch(hyps, refs))
-    expected = np.array(theirs._extract_corpus_statistics(hyps, streams(refs)), dtype=np.float64)
-    np.testing.assert_array_equal(stats, expected)
-    assert abs(ours.reduce(stats)["chrf"] - theirs.corpus_score(hyps, streams(refs)).score) < 1e-9
-    rng = random.Random(1)
-    for size in (1, 2, 23, 200):
-        idx = sorted(rng.sample(range(len(hyps)), size))
-        sub = theirs.corpus_score([hyps[i] for i in idx], streams([refs[i] for i in idx])).score
-        assert abs(ours.reduce(stats[idx])["chrf"] - sub) < 1e-9
-    per = ours.example_scores(stats)["chrf"]
-    for i in range(0, len(hyps), 3):
-        assert abs(per[i] - theirs.sentence_score(hyps[i], refs[i]).score) < 1e-9, (hyps[i], refs[i])
+    assert_matches_sacrebleu(get_scorer("chrf", **params), sacrebleu.CHRF(**params), hyps, refs)
 
 
 def test_char_matches_equal_counter_intersection():

@@ -100,7 +100,7 @@ class BLEU(SacrebleuScorer):
     """Corpus BLEU identical to ``sacrebleu.BLEU(**params).corpus_score``; parameters as sacrebleu.
 
     Args:
-        tokenize: `13a` (default), `intl`, `zh`, `char` or `none`.
+        tokenize: `13a` (default; None means it too), `intl`, `zh`, `char` or `none`.
         smooth_method: `exp` (default), `floor`, `add-k` or `none`.
         smooth_value: for `floor` (default 0.1) and `add-k` (default 1).
         lowercase: lowercase hypotheses and references first.
@@ -111,13 +111,14 @@ class BLEU(SacrebleuScorer):
     name = "bleu"
     parts = ("bp", "ratio")
 
-    def __init__(self, tokenize: str = "13a", smooth_method: str = "exp",
+    def __init__(self, tokenize: str | None = "13a", smooth_method: str = "exp",
                  smooth_value: float | None = None, lowercase: bool = False,
                  effective_order: bool = False, max_ngram_order: int = 4) -> None:
         if smooth_method not in SMOOTH_DEFAULTS:
             raise ValueError(f"unknown smooth_method {smooth_method!r}; one of {', '.join(SMOOTH_DEFAULTS)}")
         if int(max_ngram_order) != max_ngram_order or max_ngram_order < 1:
             raise ValueError(f"max_ngram_order must be a positive integer, got {max_ngram_order!r}")
+        tokenize = "13a" if tokenize is None else tokenize  # sacrebleu's None: its default, 13a
         super().__init__(tokenize=tokenize, smooth_method=smooth_method, smooth_value=smooth_value,
                          lowercase=bool(lowercase), effective_order=bool(effective_order),
                          max_ngram_order=int(max_ngram_order))
