@@ -330,3 +330,12 @@ def test_a_ranking_with_duplicates_fails_alone_under_evaluate():
     assert "ranked twice" in table["mrr.error"][1]
     fixed = rageval.evaluate(data, scorers=[("mrr", {"duplicates": "first"})], progress=False).to_pandas()
     assert fixed["mrr"].tolist() == [1.0, 0.5, 1.0]
+
+
+def test_docstring_examples():
+    import doctest
+
+    from rageval.scorers.retrieval import ranking
+
+    for module in (F, ranking):
+        assert doctest.testmod(module).failed == 0

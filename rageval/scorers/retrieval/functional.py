@@ -16,7 +16,14 @@ Conventions (trec_eval 9, as run by ``pytrec_eval``; ``level`` is trec_eval's ``
   ``k`` beyond the ranking's length is allowed (precision still divides by ``k``);
 * a value trec_eval leaves undefined (no relevant id, ``R = 0``; an empty ranking) is 0, which is
   what trec_eval reports for a judged query without relevant documents or without results.
-  trec_eval *drops* a query whose qrels are empty; here it stays, with value 0.
+  trec_eval *drops* a query whose qrels are empty; here it stays, with value 0;
+* grades may be any finite numbers (trec_eval reads integers); the formulas are unchanged.
+
+The matrices are as deep as the batch's longest ranking. Reuse, e.g. for id-based RAG scores:
+
+>>> j = judge([["d3", "d1", "d7"]], [["d1", "d2"]])        # a list of ids: grade 1 each
+>>> precision(j, 2).tolist(), recall(j).tolist(), reciprocal_rank(j).tolist()
+([0.5], [0.5], [0.5])
 """
 from __future__ import annotations
 
