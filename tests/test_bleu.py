@@ -103,3 +103,15 @@ def test_bad_parameters(params, message):
 def test_empty_subset_is_nan():
     s = get_scorer("bleu")
     assert np.isnan(s.reduce(np.zeros((0, s.width)))["bleu"])
+
+
+def test_example_without_references_is_an_error_for_that_example_only():
+    hyps, refs = generated_pairs(3, 40, max_refs=2)
+    data = [{"answer": h, "references": r} for h, r in zip(hyps, refs)]
+    data[5]["references"] = []
+    res = rageval.evaluate(data, scorers=["bleu"], batch_size=16)
+    table = res.to_pandas()
+    assert "no reference" in table["bleu.error"][5] and table["bleu.error"].notna().sum() == 1
+    keep = [i for i in range(len(data)) if i != 5]
+    expected = sacrebleu.BLEU().corpus_score([hyps[i] for i in keep], streams([refs[i] for i in keep])).score
+    assert abs(res.aggregate["bleu"] - expected) < 1e-9

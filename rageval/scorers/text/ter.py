@@ -105,10 +105,15 @@ def _shift(words: list[str], start: int, length: int, target: int) -> list[str]:
 
 def _matching_blocks(hyp: list[str], ref: list[str]) -> Iterator[tuple[int, int, int]]:
     """(hyp start, ref start, length) of equal word blocks, at most 10 words long and 50
-    positions apart, in sacrebleu's order."""
+    positions apart, in sacrebleu's order (by hyp start, ref start, then length)."""
     n_h, n_r = len(hyp), len(ref)
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(ref):
+        positions.setdefault(word, []).append(j)
     for start_h in range(n_h):
-        for start_r in range(max(0, start_h - _MAX_SHIFT_DIST), min(n_r, start_h + _MAX_SHIFT_DIST + 1)):
+        for start_r in positions.get(hyp[start_h], ()):  # blocks start with equal words
+            if abs(start_r - start_h) > _MAX_SHIFT_DIST:
+                continue
             length = 0
             while hyp[start_h + length] == ref[start_r + length] and length < _MAX_SHIFT_SIZE:
                 length += 1
@@ -147,13 +152,12 @@ def _alignment(trace: str) -> tuple[dict[int, int], list[int], list[int]]:
 class _BeamEditDistance:
     """Levenshtein distance to a fixed reference over a beam around the diagonal, with the trace
     of operations, caching the matrix rows of hypothesis prefixes in a trie (sacrebleu's
-    ``BeamEditDistance``)."""
+    ``BeamEditDistance``; a row is kept as a list of costs and a list of operations)."""
 
     def __init__(self, ref: list[str]) -> None:
         self.ref = ref
         self.n_ref = len(ref)
-        self.initial_row = [(i, _INS) for i in range(self.n_ref + 1)]
-        self.empty_row = [(_INFINITY, _UNDEF)] * (self.n_ref + 1)
+        self.initial_row = (list(range(self.n_ref + 1)), [_INS] * (self.n_ref + 1))
         self.cache: dict = {}
         self.cache_size = 0
 
@@ -165,35 +169,41 @@ class _BeamEditDistance:
 
     def _edit_distance(self, hyp: list[str], start: int, cached: list) -> tuple[int, list, str]:
         n_h, n_r, ref = len(hyp), self.n_ref, self.ref
-        dist = cached + [list(self.empty_row) for _ in range(n_h - start)]
+        rows = cached + [([_INFINITY] * (n_r + 1), [_UNDEF] * (n_r + 1)) for _ in range(n_h - start)]
         ratio = n_r / n_h if hyp else 1
         beam = math.ceil(ratio / 2 + _BEAM_WIDTH) if _BEAM_WIDTH < ratio / 2 else _BEAM_WIDTH
         for i in range(start + 1, n_h + 1):
             diag = math.floor(i * ratio)
             lo = max(0, diag - beam)
             hi = n_r + 1 if i == n_h else min(n_r + 1, diag + beam)
-            prev, row, word = dist[i - 1], dist[i], hyp[i - 1]
+            prev = rows[i - 1][0]
+            costs, ops = rows[i]
+            word = hyp[i - 1]
+            if lo == 0:
+                costs[0], ops[0] = prev[0] + 1, _DEL
+                lo = 1
             for j in range(lo, hi):
-                if j == 0:
-                    row[j] = (prev[j][0] + 1, _DEL)
-                    continue
                 # Tercom prefers no-op/substitution, then insertion, then deletion; the trace is
-                # flipped later, so deletion comes before insertion here
-                best = row[j]
-                cost = prev[j - 1][0] + (0 if word == ref[j - 1] else 1)
-                if best[0] > cost:
-                    best = (cost, _NOP if word == ref[j - 1] else _SUB)
-                cost = prev[j][0] + 1
-                if best[0] > cost:
-                    best = (cost, _DEL)
-                cost = row[j - 1][0] + 1
-                if best[0] > cost:
-                    best = (cost, _INS)
-                row[j] = best
+                # flipped later, so deletion is tried before insertion here (strict improvements
+                # over an unset cell, as sacrebleu)
+                best, op = _INFINITY, _UNDEF
+                if word == ref[j - 1]:
+                    cost, sub_op = prev[j - 1], _NOP
+                else:
+                    cost, sub_op = prev[j - 1] + 1, _SUB
+                if cost < best:
+                    best, op = cost, sub_op
+                cost = prev[j] + 1
+                if cost < best:
+                    best, op = cost, _DEL
+                cost = costs[j - 1] + 1
+                if cost < best:
+                    best, op = cost, _INS
+                costs[j], ops[j] = best, op
         trace = []
         i, j = n_h, n_r
         while i > 0 or j > 0:
-            op = dist[i][j][1]
+            op = rows[i][1][j]
             trace.append(op)
             if op == _SUB or op == _NOP:
                 i -= 1
@@ -204,9 +214,10 @@ class _BeamEditDistance:
                 i -= 1
             else:
                 raise ValueError(f"unknown edit operation {op!r}")
-        return dist[-1][-1][0], dist[len(cached):], "".join(reversed(trace))
+        return rows[-1][0][-1], rows[len(cached):], "".join(reversed(trace))
 
     def _add_cache(self, hyp: list[str], rows: list) -> None:
+        # rows are never written once computed, so the cache keeps them as they are
         if self.cache_size >= _MAX_CACHE_SIZE:
             return
         node = self.cache
@@ -215,7 +226,7 @@ class _BeamEditDistance:
             node = node[hyp[i]][0]
         for word, row in zip(hyp[skip:], rows):
             if word not in node:
-                node[word] = ({}, tuple(row))
+                node[word] = ({}, row)
                 self.cache_size += 1
             node = node[word][0]
 
