@@ -58,10 +58,12 @@ def load_sentence_transformer(path: str, device: str | None = None) -> Any:
 
 
 @functools.lru_cache(maxsize=8)
-def load_transformer(path: str, device: str | None = None, kind: str = "auto") -> tuple[Any, Any]:
+def load_transformer(path: str, device: str | None = None, kind: str = "auto",
+                     dtype: str = "float32") -> tuple[Any, Any]:
     """``(tokenizer, model)`` from a resolved local path (cached), in eval mode on ``device``.
 
-    ``kind``: ``"auto"`` (AutoModel), ``"sequence-classification"`` or ``"causal-lm"``.
+    ``kind``: ``"auto"`` (AutoModel), ``"sequence-classification"`` or ``"causal-lm"``;
+    ``dtype``: a torch dtype name (``"float32"``, ``"bfloat16"``, ...) or ``"auto"`` (the checkpoint's).
     """
     import transformers
 
@@ -70,5 +72,8 @@ def load_transformer(path: str, device: str | None = None, kind: str = "auto") -
            "causal-lm": transformers.AutoModelForCausalLM}[kind]
     local = os.path.isdir(path)
     tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=local)
-    model = cls.from_pretrained(path, local_files_only=local).to(device or default_device()).eval()
+    import torch
+
+    torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
+    model = cls.from_pretrained(path, local_files_only=local, dtype=torch_dtype).to(device or default_device()).eval()
     return tokenizer, model

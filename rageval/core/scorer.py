@@ -126,7 +126,28 @@ class Scorer(ABC):
         return f"<Scorer {self.signature}>"
 
 
-class MeanScorer(Scorer):
+class SummedScorer(Scorer):
+    """A scorer with fixed-width statistics whose metric is a function of their column sums
+    (a mean, BLEU's n-gram counts, macro-F1's confusion counts...).
+
+    Subclasses implement `reduce_sums`, vectorised over rows of sums; `reduce` follows from it.
+    Bootstrap resampling and randomisation tests use `reduce_sums` directly, reducing thousands
+    of resamples with one matrix product.
+    """
+
+    @abstractmethod
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """Every key's value for each row of ``sums`` (shape ``(m, width)``: column sums of the
+        statistics of ``counts[i]`` examples); NaN where ``counts[i] == 0``."""
+
+    def reduce(self, stats: np.ndarray) -> dict[str, float]:
+        stats = np.asarray(stats, dtype=np.float64)
+        stats = stats.reshape(len(stats), -1) if len(stats) else stats.reshape(0, max(1, len(self.keys())))
+        values = self.reduce_sums(stats.sum(axis=0, keepdims=True), np.array([float(len(stats))]))
+        return {k: float(values[k][0]) for k in self.keys()}
+
+
+class MeanScorer(SummedScorer):
     """A scorer whose per-example statistics are its per-example values and whose metric is the
     mean over examples. Subclasses implement ``score_batch`` returning an ``(n, 1 + len(parts))``
     array (or a 1-D array when there are no parts)."""
@@ -139,10 +160,10 @@ class MeanScorer(Scorer):
     def score_batch(self, batch: Batch) -> Any:
         """Per-example values: the primary value first, then each part."""
 
-    def reduce(self, stats: np.ndarray) -> dict[str, float]:
-        stats = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
-        means = stats.mean(axis=0) if len(stats) else np.full(stats.shape[1], math.nan)
-        return dict(zip(self.keys(), map(float, means)))
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / np.where(counts > 0, counts, math.nan)[:, None]
+        return {k: means[:, j] for j, k in enumerate(self.keys())}
 
     def example_scores(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         stats = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)

@@ -35,21 +35,23 @@ class HFJudge(LocalModel, GenerativeJudge):
     def __init__(self, model: str, max_tokens: int = 512, batch_size: int = 8, chat_template: str | None = None,
                  device: str | None = None, revision: str | None = None, allow_download: bool = False,
                  prompts: Mapping[str, Any] | None = None, reasks: int = 1, price: Any = None,
-                 cache_dir: Any = DEFAULT_CACHE) -> None:
+                 cache_dir: Any = DEFAULT_CACHE, dtype: str = "float32") -> None:
         super().__init__(prompts=prompts, reasks=reasks, price=price, cache_dir=cache_dir)
+        self.dtype = dtype
         if not isinstance(max_tokens, int) or max_tokens < 1:
             raise ConfigError(f"hf judge: max_tokens must be a positive int, not {max_tokens!r}")
         self._set_model(model, revision, allow_download)
         self.max_tokens, self.batch_size, self.chat_template, self.device = max_tokens, batch_size, chat_template, device
 
     def signature_items(self) -> dict[str, Any]:
-        items = {**super().signature_items(), **self.model_items(), "decoding": "greedy", "max_tokens": self.max_tokens}
+        items = {**super().signature_items(), **self.model_items(), "decoding": "greedy", "max_tokens": self.max_tokens,
+                 "dtype": self.dtype}
         if self.chat_template:
             items["chat_template"] = hashlib.sha256(self.chat_template.encode()).hexdigest()[:12]
         return items
 
     def _load(self) -> tuple[Any, Any]:
-        return load_transformer(self.path, self.device, kind="causal-lm")
+        return load_transformer(self.path, self.device, kind="causal-lm", dtype=self.dtype)
 
     def render(self, messages: Messages) -> str:
         """The prompt string the model sees for ``messages`` (chat template, generation prompt added)."""

@@ -95,6 +95,14 @@ class Results:
         r = self.by_scorer[key]
         return dict(zip(r.ids, r.stats))
 
+    def confidence_intervals(self, n: int = 1000, seed: int | None = 12345, alpha: float = 0.05,
+                             keys: Iterable[str] | None = None) -> dict:
+        """Percentile bootstrap interval of every aggregate key (see `rageval.stats.confidence_intervals`;
+        the default seed is sacrebleu's, so BLEU/chrF/TER intervals equal sacrebleu's)."""
+        from rageval.stats import confidence_intervals
+
+        return confidence_intervals(self, n=n, seed=seed, alpha=alpha, keys=keys)
+
     def scorer(self, key: str) -> Scorer:
         return self.by_scorer[key].scorer
 
@@ -130,10 +138,18 @@ class Results:
         variable = {s.key for s in self.scorers if s.variable_stats}
         for i, part in enumerate(self.parts()):
             write_part(path, i, part, variable)
-        write_json(os.path.join(path, MANIFEST), {**self.manifest, "status": "complete",
-                                                   "aggregate": dict(self.aggregate),
-                                                   "counts": {k: list(v) for k, v in self.aggregate.counts.items()}})
+        write_summary(path, self)
         return path
+
+
+def write_summary(path: str, results: "Results") -> None:
+    """The manifest of a finished run (with its aggregate and counts) and its intervals (``ci.json``)."""
+    from rageval.stats import write_intervals
+
+    write_intervals(results, path)
+    write_json(os.path.join(path, MANIFEST), {**results.manifest, "status": "complete",
+                                              "aggregate": dict(results.aggregate),
+                                              "counts": {k: list(v) for k, v in results.aggregate.counts.items()}})
 
 
 def scorers_from_manifest(manifest: dict[str, Any]) -> list[Scorer]:

@@ -103,9 +103,9 @@ class RunDir:
         self._next += 1
 
     def finish(self, results: Any) -> None:
-        write_json(os.path.join(self.path, MANIFEST),
-                   {**results.manifest, "status": "complete", "aggregate": dict(results.aggregate),
-                    "counts": {k: list(v) for k, v in results.aggregate.counts.items()}})
+        from rageval.results.results import write_summary
+
+        write_summary(self.path, results)
         self._lock.close()
 
     def _variable(self) -> set[str]:
