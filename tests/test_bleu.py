@@ -66,6 +66,9 @@ def test_variable_references_equal_none_padded_streams():
     # None entries are dropped as sacrebleu drops them; an empty string is an (empty) reference
     padded = ours.stats(_batch(hyps, [r + [None] for r in refs]))
     np.testing.assert_array_equal(padded, ours.stats(_batch(hyps, refs)))
+    # lists read back from Parquet or pandas arrive as arrays
+    arrays = ours.stats(_batch(hyps, [np.array(r, dtype=object) for r in refs]))
+    np.testing.assert_array_equal(arrays, ours.stats(_batch(hyps, refs)))
 
 
 def test_evaluate_end_to_end():

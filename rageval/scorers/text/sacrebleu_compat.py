@@ -39,6 +39,8 @@ def hypotheses_and_references(batch: Batch) -> tuple[list[str], list[list[str]]]
             raise FieldError("answer", "answer", row, f"expected a string, got {type(hyp).__name__}")
         if isinstance(rs, str):
             rs = [rs]
+        elif isinstance(rs, np.ndarray):  # lists read back from Parquet or pandas
+            rs = rs.tolist()
         if not isinstance(rs, (list, tuple)):
             raise FieldError("references", "references", row,
                              f"expected a list of strings, got {type(rs).__name__}")

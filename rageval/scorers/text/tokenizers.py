@@ -17,7 +17,8 @@ from functools import lru_cache
 
 import regex
 
-_CACHE_SIZE = 2**16
+# token lists per distinct line; sacrebleu caches 2**16 tokenized strings, token lists weigh more
+_CACHE_SIZE = 2**14
 
 
 class Tokenizer(ABC):
