@@ -214,7 +214,7 @@ def test_keys_and_signatures():
         "ndcg@10|duplicates:error|gain:exponential|k:10|version:1"
     assert get_scorer("recall@3", relevance_level=2).signature == \
         "recall@3|duplicates:error|k:3|relevance_level:2|version:1"
-    original = get_scorer("precision@5", relevance_level=2)
+    original = get_scorer("precision@5", relevance_level=np.int64(2))
     spec = original.spec()
     rebuilt = get_scorer(spec["base"], **spec["params"])
     assert (rebuilt.key, rebuilt.signature) == (original.key, original.signature)
@@ -229,6 +229,7 @@ def test_keys_and_signatures():
     ("map", {"gain": "exponential"}, TypeError, "map takes no parameter 'gain'"),
     ("recall", {"relevance_level": 0}, ValueError, "relevance_level must be a positive number"),
     ("recall", {"relevance_level": "1"}, ValueError, "relevance_level must be a positive number"),
+    ("recall", {"relevance_level": math.nan}, ValueError, "relevance_level must be a positive number"),
     ("ndcg", {"gain": "log"}, ValueError, "gain must be one of"),
     ("mrr", {"duplicates": "drop"}, ValueError, "duplicates must be one of"),
 ])

@@ -30,7 +30,9 @@ its mean.
 """
 from __future__ import annotations
 
+import math
 import numbers
+from abc import abstractmethod
 from typing import Any, ClassVar
 
 import numpy as np
@@ -64,8 +66,10 @@ class RankingScorer(MeanScorer):
             raise ValueError(f"{name}: duplicates must be one of {F.DUPLICATES}, got {duplicates!r}")
         options = {**self.options, **given}
         level = options.get("relevance_level", 1)
-        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not level > 0:
+        if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < math.inf:
             raise ValueError(f"{name}: relevance_level must be a positive number (trec_eval -l), got {level!r}")
+        if "relevance_level" in options:  # plain Python numbers, so that the spec is JSON
+            options["relevance_level"] = int(level) if float(level).is_integer() else float(level)
         if options.get("gain", "linear") not in F.GAINS:
             raise ValueError(f"{name}: gain must be one of {F.GAINS}, got {options['gain']!r}")
         k = None if k is None else int(k)
@@ -76,9 +80,9 @@ class RankingScorer(MeanScorer):
     def score_batch(self, batch: Batch) -> np.ndarray:
         return self.compute(judged(batch, self.duplicates))
 
+    @abstractmethod
     def compute(self, j: F.Judged) -> np.ndarray:
         """Per-query values of this metric on a judged batch."""
-        raise NotImplementedError
 
 
 class Precision(RankingScorer):
@@ -174,7 +178,7 @@ def _copy(rows: Any, row_type: type) -> list | None:
     """A copy of a list of lists (or of dicts), or None for other shapes (never memoised)."""
     if type(rows) is not list or set(map(type, rows)) - {row_type}:
         return None
-    return [r.copy() for r in rows]
+    return list(map(row_type.copy, rows))
 
 
 def _equal(copy: list | None, rows: Any, row_type: type) -> bool:
