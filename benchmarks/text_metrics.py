@@ -5,8 +5,9 @@ Sections are the modules ``benchmarks/bench_*.py`` that exist. Each exposes
 ``run(n: int | None = None) -> list[dict]``, one row per comparison with the keys ``scorer``,
 ``n`` (examples), ``rageval_s`` and ``reference_s`` (seconds), ``ratio`` (reference_s /
 rageval_s: above 1 means rageval is faster) and ``max_abs_diff`` (largest difference of the
-values); ``n`` overrides the section's default sizes. A section that fails is reported and the
-others still run.
+values); ``n`` overrides the section's default sizes, None keeps them. Other ``bench_*.py``
+modules (whose ``run`` does not take ``n=None``, e.g. ``bench_stats.py``) are not sections and
+are skipped with a note. A section that fails is reported and the others still run.
 
 Run: python benchmarks/text_metrics.py [--n N] [--only bleu_chrf,rouge_meteor] [--json]
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import json
 import sys
 import traceback
@@ -36,6 +38,15 @@ def sections(only: list[str] | None = None) -> dict[str, Path]:
             raise SystemExit(f"no section {', '.join(missing)}; present: {', '.join(found)}")
         found = {k: v for k, v in found.items() if k in only}
     return found
+
+
+def is_section(module: ModuleType) -> bool:
+    """Whether ``module.run`` follows the convention: ``run(n=None)``."""
+    run = getattr(module, "run", None)
+    if not callable(run):
+        return False
+    param = inspect.signature(run).parameters.get("n")
+    return param is not None and param.default is None
 
 
 def load(path: Path) -> ModuleType:
@@ -74,9 +85,14 @@ def run_all(n: int | None = None, only: list[str] | None = None) -> list[dict]:
     """Every section's rows, in section order; a failing section gives one row with ``error``."""
     rows: list[dict] = []
     for name, path in sections(only).items():
-        print(f"[text_metrics] running {name} ...", file=sys.stderr, flush=True)
         try:
-            got = load(path).run(n)
+            module = load(path)
+            if not is_section(module):
+                print(f"[text_metrics] skipped {path.name}: its run() does not take n=None "
+                      f"(not a text-metric section)", file=sys.stderr, flush=True)
+                continue
+            print(f"[text_metrics] running {name} ...", file=sys.stderr, flush=True)
+            got = module.run(n)
         except Exception as exc:  # noqa: BLE001 - report the section, keep the others
             traceback.print_exc()
             rows.append({"scorer": name, "error": f"{type(exc).__name__}: {exc}"})
