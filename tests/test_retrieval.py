@@ -13,6 +13,7 @@ pytrec_eval = pytest.importorskip("pytrec_eval", reason="pytrec_eval (pytrec-eva
 
 from rageval.core.errors import FieldError  # noqa: E402
 from rageval.core.registry import get_scorer  # noqa: E402
+from rageval.core.scorer import Batch  # noqa: E402
 from rageval.scorers.retrieval import functional as F  # noqa: E402
 from rageval.scorers.retrieval.ranking import judged  # noqa: E402
 
@@ -257,16 +258,16 @@ def test_bad_input_names_field_and_row(retrieved, relevant, message):
         get_scorer("ndcg@10").stats({"retrieved_ids": retrieved, "relevant_ids": relevant})
 
 
-def test_judging_is_shared_and_notices_changes():
-    batch = {"retrieved_ids": [["a", "b"], ["c"]], "relevant_ids": [{"b": 1}, {"c": 2}]}
+def test_judging_is_shared_within_a_batch():
+    plain = {"retrieved_ids": [["a", "b"], ["c"]], "relevant_ids": [{"b": 1}, {"c": 2}]}
+    batch = Batch(plain)
     first = judged(batch)
-    assert get_scorer("precision@1").score_batch(batch).tolist() == [0.0, 1.0]
     assert judged(batch) is first  # one judging for all the scorers of a batch
-    assert judged({k: [x.copy() for x in v] for k, v in batch.items()}) is first  # equal values
-    batch["relevant_ids"][0]["a"] = 3  # changed in place: judged again
-    assert judged(batch) is not first
-    assert get_scorer("precision@1").score_batch(batch).tolist() == [1.0, 1.0]
-    assert judged(batch, duplicates="first") is not judged(batch)
+    assert get_scorer("precision@1").score_batch(batch).tolist() == [0.0, 1.0]
+    assert judged(plain) is not judged(plain)  # a plain mapping shares nothing
+    assert judged(batch, duplicates="first") is not first
+    plain["relevant_ids"][0]["a"] = 3
+    assert get_scorer("precision@1").score_batch(plain).tolist() == [1.0, 1.0]
 
 
 def test_functional_core_on_its_own():

@@ -20,8 +20,27 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 
-Batch = Mapping[str, Sequence[Any]]
-"""A columnar batch: canonical field name -> one value per example."""
+
+
+class Batch(dict):
+    """A columnar batch: canonical field name -> one value per example.
+
+    `evaluate` hands every scorer the same `Batch` object, so work several scorers share (the
+    retrieval scorers judge the ranked ids against the qrels once) is done once per batch with
+    `memo`. Scorers also accept a plain dict (then nothing is shared).
+    """
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """``compute()``, computed once per batch object and ``key``."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+
+def memo(batch: Mapping[str, Sequence[Any]], key: Any, compute: Any) -> Any:
+    """``batch.memo(key, compute)`` for a `Batch`, ``compute()`` for any other mapping."""
+    return batch.memo(key, compute) if isinstance(batch, Batch) else compute()
 
 Stats = Any
 """A float array of shape (n, width), or a list of n JSON-able objects (``variable_stats``)."""
@@ -154,7 +173,7 @@ class MeanScorer(SummedScorer):
 
     def stats(self, batch: Batch) -> np.ndarray:
         values = np.asarray(self.score_batch(batch), dtype=np.float64)
-        return values.reshape(len(values), -1)
+        return values.reshape(len(values), -1) if len(values) else values.reshape(0, len(self.keys()))
 
     @abstractmethod
     def score_batch(self, batch: Batch) -> Any:

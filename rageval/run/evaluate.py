@@ -57,7 +57,7 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
             continue
         if len(keep) < len(batch["id"]):
             batch = {k: [v[i] for i in keep] for k, v in batch.items()}
-        part = score_batch(scorer_objs, batch, [offset + i for i in keep])
+        part = score_batch(scorer_objs, Batch(batch), [offset + i for i in keep])
         if run:
             run.write(part)
         parts.append(part)

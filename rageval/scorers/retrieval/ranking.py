@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rageval.core.scorer import Batch, MeanScorer
+from rageval.core.scorer import Batch, MeanScorer, memo
 from rageval.scorers.retrieval import functional as F
 
 
@@ -152,35 +152,11 @@ class RPrecision(RankingScorer):
 
 # --- one judging per batch, shared by all ranking scorers -------------------------------------
 
-_last: tuple | None = None  # (duplicates, copy of retrieved_ids, copy of relevant_ids, Judged)
-
-
 def judged(batch: Batch, duplicates: str = "error") -> F.Judged:
-    """``functional.judge`` of the batch's ``retrieved_ids`` and ``relevant_ids``, memoised.
+    """``functional.judge`` of the batch's ``retrieved_ids`` and ``relevant_ids``, once per batch.
 
     The scorers of one evaluation (``ndcg@10``, ``map``, ``recall@100``, ...) receive the same
-    batch; judging it is the only per-id Python work, so it is done once. The memo holds the last
-    batch's values (a copy) and is used only when the new batch is *equal* to it, so a batch
-    changed in place is judged again; equal rows compare by identity first, which is fast.
+    `Batch`; judging it is the only per-id Python work, so it is memoised on the batch.
     """
-    global _last
-    retrieved, relevant = batch["retrieved_ids"], batch["relevant_ids"]
-    last = _last
-    if (last is not None and last[0] == duplicates and _equal(last[1], retrieved, list)
-            and _equal(last[2], relevant, dict)):
-        return last[3]
-    result = F.judge(retrieved, relevant, duplicates)
-    _last = (duplicates, _copy(retrieved, list), _copy(relevant, dict), result)
-    return result
-
-
-def _copy(rows: Any, row_type: type) -> list | None:
-    """A copy of a list of lists (or of dicts), or None for other shapes (never memoised)."""
-    if type(rows) is not list or set(map(type, rows)) - {row_type}:
-        return None
-    return list(map(row_type.copy, rows))
-
-
-def _equal(copy: list | None, rows: Any, row_type: type) -> bool:
-    return (copy is not None and type(rows) is list and len(copy) == len(rows)
-            and not set(map(type, rows)) - {row_type} and copy == rows)
+    return memo(batch, ("ranking.judged", duplicates),
+                lambda: F.judge(batch["retrieved_ids"], batch["relevant_ids"], duplicates))
