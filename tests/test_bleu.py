@@ -2,6 +2,8 @@
 scores, parts and signature, for every parameter, on generated and real text."""
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 import sacrebleu
@@ -118,3 +120,12 @@ def test_example_without_references_is_an_error_for_that_example_only():
     keep = [i for i in range(len(data)) if i != 5]
     expected = sacrebleu.BLEU().corpus_score([hyps[i] for i in keep], streams([refs[i] for i in keep])).score
     assert abs(res.aggregate["bleu"] - expected) < 1e-9
+
+
+def test_scorer_survives_pickling():
+    # scorers travel to worker processes; the tokenizer cache is rebuilt there
+    hyps, refs = generated_pairs(5, 50)
+    ours = get_scorer("bleu", tokenize="zh", lowercase=True)
+    copy = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(copy.stats(_batch(hyps, refs)), ours.stats(_batch(hyps, refs)))
+    assert copy.signature == ours.signature

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 import random
 
 import pytest
@@ -48,10 +49,13 @@ def test_tercom_matches_sacrebleu(flags):
         assert ours.tokens(line) == theirs(line).split(), (flags, line)
 
 
-def test_tokens_are_cached_per_instance():
+def test_tokens_are_cached_per_instance_and_survive_pickling():
     tok = get_tokenizer("13a")
     assert tok.tokens("a, b") is tok.tokens("a, b")
     assert get_tokenizer("13a") is not tok  # a fresh cache per scorer, as sacrebleu
+    for t in [tok, TokenizerTercom(normalized=True, case_sensitive=True)]:
+        copy = pickle.loads(pickle.dumps(t))
+        assert copy.tokens("It's 3.5, (ok)") == t.tokens("It's 3.5, (ok)") and copy.tokens is not t.tokens
 
 
 @pytest.mark.parametrize("name,message", [("ja-mecab", "MeCab"), ("flores200", "SentencePiece"),

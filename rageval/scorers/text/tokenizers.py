@@ -30,6 +30,14 @@ class Tokenizer(ABC):
         # per-instance cache (sacrebleu caches per call as well); the bound method keeps self alive
         self.tokens = lru_cache(maxsize=_CACHE_SIZE)(self._tokens)
 
+    def __getstate__(self) -> dict:
+        # the cache wraps a bound method and cannot be pickled: rebuild it on unpickling
+        return {k: v for k, v in self.__dict__.items() if k != "tokens"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.tokens = lru_cache(maxsize=_CACHE_SIZE)(self._tokens)
+
     @abstractmethod
     def _tokens(self, line: str) -> list[str]:
         """The tokens of ``line``."""
