@@ -1,8 +1,9 @@
 """Shared machinery of the judge-backed RAG scorers: the judge parameter, input checks, the
 "nothing to judge" convention, per-example detail, and the mean over judged examples.
 
-Convention for cases with nothing to judge (every RAG scorer): an example whose answer is empty,
-whose text has no claims, or that has no contexts (or no reference) gets no score; its statistics
+Convention for cases with nothing to judge (every RAG scorer): an example whose answer is empty
+(or whitespace or punctuation only), whose text has no claims, or that has no contexts (or no
+reference, no question) gets no score; its statistics
 entry is ``{"score": None, "flag": "<reason>", ...}``. Such examples are left out of the mean (the
 scorer's value is the mean over *judged* examples), their per-example score is NaN, and the share of
 flagged examples is reported as the part ``flagged`` (``faithfulness.flagged``), so they are
@@ -13,6 +14,7 @@ so the examples that succeeded are not recomputed).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
@@ -21,6 +23,8 @@ from rageval.core.errors import FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.data.fields import FIELDS
 from rageval.judges import Judge, get_judge
+
+_WORD = re.compile(r"[^\W_]")
 
 #: flag reasons (the value of ``"flag"`` in an example's statistics)
 EMPTY_ANSWER = "empty_answer"
@@ -32,8 +36,9 @@ NO_RELEVANT = "no_relevant_ids"
 
 
 def blank(text: str) -> bool:
-    """True for an empty or whitespace-only text."""
-    return not text.strip()
+    """True for a text with nothing to judge: empty, whitespace or punctuation only (no letter or
+    digit)."""
+    return _WORD.search(text) is None
 
 
 def flagged(reason: str, **detail: Any) -> dict[str, Any]:
