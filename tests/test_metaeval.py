@@ -1,0 +1,121 @@
+"""Meta-evaluation: the loaders on the real human-labelled files (counts as documented in the data
+README), the seeded splits, and a small end-to-end run (API and command line)."""
+from __future__ import annotations
+
+import collections
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import rageval
+from rageval.core.errors import ConfigError
+from rageval.metaeval import main, meta_evaluate
+from rageval.metaeval.data import data_dir, hash_split, load
+from rageval.metaeval.evaluate import evaluate_set, score_rows, subsample, unit_scores
+
+needs_data = pytest.mark.skipif(not (data_dir() / "README.md").exists(),
+                                reason=f"human-labelled data not found at {data_dir()} (set RAGEVAL_SHARED_DATA)")
+
+
+def _counts(data):
+    return collections.Counter((data.splits[u], data.labels[u]) for u in data.labels)
+
+
+@needs_data
+def test_wice_claims_and_rows():
+    data = load("wice")
+    c = _counts(data)
+    # claims per split as in the README (dev 349, test 358); supported = label 1
+    assert c["dev", 0] + c["dev", 1] == 349 and c["test", 0] + c["test", 1] == 358
+    assert c["test", 1] == 110 and len(data.rows) == 1043 + 1070
+    assert all(r["contexts"] and isinstance(r["answer"], str) for r in data.rows)
+
+
+@needs_data
+def test_q2_clapnq_evouna_counts():
+    q2 = load("q2")
+    assert len(q2.rows) == 600 and sum(q2.labels.values()) == 300
+    clap = load("clapnq")
+    assert len(clap.rows) == 600 and sum(clap.labels.values()) == 300
+    assert all(len(r["contexts"]) == 1 for r in clap.rows)
+    for name, correct, wrong in (("evouna-nq", 11058, 4040), ("evouna-tq", 8221, 1469)):
+        # README: NQ 11,058 / 4,041; one NQ pair has no answer (null) and is dropped
+        data = load(name)
+        assert sum(data.labels.values()) == correct and len(data.labels) - correct == wrong
+        assert all(r["references"] and all(x.strip() for x in r["references"]) for r in data.rows)
+
+
+@needs_data
+def test_splits_keep_groups_together():
+    q2 = load("q2")
+    by_knowledge = collections.defaultdict(set)
+    for u, r in zip(q2.unit, q2.rows):
+        by_knowledge[r["contexts"][0]].add(q2.splits[u])
+    assert all(len(s) == 1 for s in by_knowledge.values())
+    nq = load("evouna-nq")
+    by_question = collections.defaultdict(set)
+    for u, r in zip(nq.unit, nq.rows):
+        by_question[r["question"]].add(nq.splits[u])
+    assert all(len(s) == 1 for s in by_question.values())
+    assert 0.4 < np.mean([nq.splits[u] == "dev" for u in nq.labels]) < 0.6
+
+
+def test_hash_split_is_fixed_and_balanced():
+    keys = [f"key {i}" for i in range(4000)]
+    first = [hash_split(k) for k in keys]
+    assert first == [hash_split(k) for k in keys]
+    assert 0.47 < first.count("dev") / len(keys) < 0.53
+    assert [hash_split(k, seed="other") for k in keys] != first
+    assert all(hash_split(k, dev_share=0.0) == "test" for k in keys[:50])
+
+
+def test_missing_data_and_unknown_task(tmp_path):
+    with pytest.raises(ConfigError, match="RAGEVAL_SHARED_DATA"):
+        load("q2", tmp_path)
+    with pytest.raises(ConfigError, match="unknown meta-evaluation task"):
+        load("squad")
+
+
+@needs_data
+def test_end_to_end_small_run_matches_direct_computation():
+    data = subsample(load("q2"), 30, seed=1)
+    judge = rageval.judges.get_judge("lexical")
+    result = evaluate_set(data, judge, n_boot=50, seed=0)
+    # recompute the test AUROC independently: scorer stats -> unit max -> sklearn
+    scorer = rageval.get_scorer("faithfulness", judge=judge)
+    stats = scorer.stats({"contexts": [r["contexts"] for r in data.rows], "answer": [r["answer"] for r in data.rows]})
+    best = {}
+    for u, e in zip(data.unit, stats):
+        best[u] = max(best.get(u, -1.0), e["score"])
+    test = data.units("test")
+    assert result.n_test == len(test) == 30
+    assert result.metrics["auroc"] == pytest.approx(roc_auc_score([data.labels[u] for u in test], [best[u] for u in test]))
+    lo, hi = result.intervals["auroc"]
+    assert lo <= result.metrics["auroc"] <= hi
+    rows, errors = score_rows(scorer, data.rows)
+    assert errors == 0 and unit_scores(data, rows) == pytest.approx(best)
+
+
+@needs_data
+def test_api_and_command_line(tmp_path, capsys):
+    res = meta_evaluate("lexical", tasks=["clapnq", "evouna-tq"], limit=15, n_boot=20)
+    assert [r.task for r in res] == ["clapnq", "evouna-tq"] and all(r.n_test == 15 for r in res)
+    out = tmp_path / "table.md"
+    assert main(["--judge", "lexical", "--tasks", "wice", "--limit", "10", "--bootstrap", "20", "--output", str(out)]) == 0
+    table = out.read_text()
+    assert "| lexical | wice | faithfulness |" in table and "0.780" in table  # the goal column
+    assert main(["--judge", '{"kind": "lexical"}', "--tasks", "q2", "--limit", "10", "--bootstrap", "20",
+                 "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["task"] == "q2" and set(row["metrics"]) == {"auroc", "balanced_accuracy", "spearman", "kendall", "kappa"}
+
+
+def test_command_line_errors(tmp_path, capsys):
+    assert main(["--data", str(tmp_path), "--judge", "lexical", "--tasks", "q2"]) == 2
+    assert "RAGEVAL_SHARED_DATA" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--tasks", "nope"])
+    with pytest.raises(SystemExit):
+        main(["--judge", "{not json"])
