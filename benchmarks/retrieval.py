@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 import rageval
+from rageval.core.scorer import Batch
 
 CUTOFFS = (1, 5, 10, 20, 100)
 #: rageval name -> (pytrec_eval measure, its result key, ranx metric)
@@ -68,7 +69,7 @@ def run_rageval_scorers(data: list[dict], batch_size: int = 1000):
     columns = {f: [row[f] for row in data] for f in ("retrieved_ids", "relevant_ids")}
     stats: dict[str, list] = {s.key: [] for s in scorers}
     for start in range(0, len(data), batch_size):
-        batch = {f: v[start:start + batch_size] for f, v in columns.items()}
+        batch = Batch({f: v[start:start + batch_size] for f, v in columns.items()})  # shared judging
         for s in scorers:
             stats[s.key].append(s.stats(batch))
     return {k: v for s in scorers for k, v in s.reduce(np.concatenate(stats[s.key])).items()}

@@ -50,6 +50,15 @@ def corpus(seed: int, n: int, max_refs: int = 3) -> tuple[list[str], list[list[s
     return cands, refs
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models: one thread is faster than two, and immune to a busy shared machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def _anisotropic(model, layer: int) -> None:
     """Shift the matched layer's LayerNorm bias so all token cosines are >= 0 (as in real models):
     bert-score then never lets its padding's similarity 0 into a max, at any batch size."""

@@ -141,3 +141,11 @@ def test_signature_and_spec_rebuild_the_scorer():
     assert s.signature == "f1|average:macro|pos_label:1|zero_division:warn|version:1"
     spec = s.spec()
     assert get_scorer(spec["base"], **spec["params"]).signature == s.signature
+
+
+def test_integer_ids_in_rankings_and_qrels_become_strings():
+    rows = [{"retrieved_ids": [3, 1, 2], "relevant_ids": [1]}, {"retrieved_ids": ["7"], "relevant_ids": {"7": 2}}]
+    res = rageval.evaluate(rows, ["mrr"], progress=False)
+    assert res.to_pandas()["mrr"].tolist() == [0.5, 1.0]
+    with pytest.raises(rageval.FieldError, match=r"'retrieved_ids' at row 0: expected a list of strings, item 1 is bool"):
+        rageval.evaluate([{"retrieved_ids": ["a", True], "relevant_ids": ["a"]}], ["mrr"], progress=False)

@@ -9,8 +9,10 @@ the closest known names.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import importlib.util
+import sys
 from importlib.metadata import entry_points
 from typing import Any, Mapping
 
@@ -56,6 +58,12 @@ ENTRY_POINT_GROUP = "rageval.scorers"
 
 
 def _entry_points() -> dict[str, str]:
+    return _scan_entry_points(tuple(sys.path))
+
+
+@functools.lru_cache(maxsize=4)
+def _scan_entry_points(path: tuple[str, ...]) -> dict[str, str]:
+    # scanning installed distributions is slow; rescan only when sys.path changes
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 

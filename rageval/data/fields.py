@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from itertools import chain
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -52,19 +53,40 @@ def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) ->
     return out
 
 
-def check_str_list(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+def _str_lists(values: Sequence[Any], kind: type = list) -> bool:
+    """True when every value is a ``kind`` (list, or dict: its keys) of strings, checked at C speed
+    (`str.join` refuses any other item)."""
+    if set(map(type, values)) - {kind}:
+        return False
+    try:
+        "".join(chain.from_iterable(values))
+    except TypeError:
+        return False
+    return True
+
+
+def check_str_list(field: str, column: str, values: Sequence[Any], offset: int = 0, ids: bool = False) -> list:
+    """A list of strings per example (``ids=True``: integer items become strings, as ids)."""
+    if _str_lists(values):
+        return list(values)
     out = []
     for i, v in enumerate(values):
-        if type(v) is not list:
-            v = _as_list(v)
+        v = _as_list(v)
         if not isinstance(v, list):
             raise FieldError(field, column, offset + i, f"expected a list of strings, got {_type_name(v)} ({v!r:.60})")
+        if ids:
+            v = [str(x) if isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) else x for x in v]
         for j, item in enumerate(v):
             if not isinstance(item, str):
                 raise FieldError(field, column, offset + i,
                                  f"expected a list of strings, item {j} is {_type_name(item)} ({item!r:.60})")
         out.append(v)
     return out
+
+
+def check_id_list(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """Ranked or listed ids: strings, or integers (converted to strings)."""
+    return check_str_list(field, column, values, offset, ids=True)
 
 
 def check_references(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
@@ -74,16 +96,20 @@ def check_references(field: str, column: str, values: Sequence[Any], offset: int
 
 def check_relevance(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     """`relevant_ids`: a list of ids (each relevance 1), or a dict id -> graded relevance."""
+    if _str_lists(values, dict) and not set(map(type, chain.from_iterable(map(dict.values, values)))) - {int, float}:
+        return list(values)
+    if _str_lists(values):
+        return [dict.fromkeys(v, 1) for v in values]
     out = []
     for i, v in enumerate(values):
         if isinstance(v, dict):
             for k, g in v.items():
-                if not isinstance(k, str) or isinstance(g, bool) or not isinstance(g, numbers.Real):
+                if not isinstance(k, str) or isinstance(g, (bool, np.bool_)) or not isinstance(g, numbers.Real):
                     raise FieldError(field, column, offset + i,
                                      f"expected a dict of id -> number, got {k!r}: {g!r}")
             out.append(dict(v))
         else:
-            ids = check_str_list(field, column, [v], offset + i)[0]
+            ids = check_id_list(field, column, [v], offset + i)[0]
             out.append(dict.fromkeys(ids, 1))
     return out
 
@@ -118,9 +144,9 @@ FIELDS: dict[str, Check] = {
     "answer": check_str,
     "reference": check_str,
     "references": check_references,
-    "retrieved_ids": check_str_list,
+    "retrieved_ids": check_id_list,
     "relevant_ids": check_relevance,
-    "context_ids": check_str_list,
+    "context_ids": check_id_list,
     "y_true": check_scalar_or_array,
     "y_pred": check_scalar_or_array,
     "y_score": check_scalar_or_array,

@@ -47,17 +47,20 @@ class Results:
         self._scores = {k: np.concatenate([p.scores[k] for p in parts]) if parts else np.empty(0)
                         for s in self.scorers for k in s.keys()}
         self.by_scorer: dict[str, ScorerResult] = {}
+        all_ids = np.array(self.ids, dtype=object)
         for s in self.scorers:
-            ok_ids, entries, errors = [], [], {}
-            for p in parts:
-                for x, e, err in zip(p.ids, p.stats[s.key], p.errors[s.key]):
-                    if err is not None:
-                        errors[x] = err
-                    else:
-                        ok_ids.append(x)
-                        entries.append(e)
-            stats = entries if s.variable_stats else (np.asarray(entries, np.float64) if entries else
-                                                      np.empty((0, 0)))
+            errors_col = [e for p in parts for e in p.errors[s.key]]
+            failed = np.array([e is not None for e in errors_col], dtype=bool)
+            errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
+            ok_ids = all_ids[~failed].tolist()
+            if s.variable_stats:
+                stats: Any = [e for p in parts for e, bad in zip(p.stats[s.key], p.errors[s.key]) if bad is None]
+            else:
+                arrays = [p.stats[s.key] for p in parts if p.stats[s.key].shape[1] > 0]
+                width = arrays[0].shape[1] if arrays else 0
+                stats = np.concatenate([p.stats[s.key] if p.stats[s.key].shape[1] else
+                                        np.full((len(p.ids), width), np.nan) for p in parts])[~failed] \
+                    if arrays else np.empty((len(ok_ids), 0))
             self.by_scorer[s.key] = ScorerResult(s, ok_ids, stats, errors)
         self.aggregate = self._aggregate()
 
@@ -123,9 +126,14 @@ class Results:
         part = Part(rows=list(range(len(self.ids))), ids=list(self.ids), scores=dict(self._scores))
         for s in self.scorers:
             r = self.by_scorer[s.key]
-            where = {x: i for i, x in enumerate(r.ids)}
-            stats = r.stats.tolist() if isinstance(r.stats, np.ndarray) else r.stats
-            part.stats[s.key] = [stats[where[x]] if x in where else None for x in self.ids]
+            ok = np.array([x not in r.errors for x in self.ids], dtype=bool)
+            if s.variable_stats:
+                entries = iter(r.stats)
+                part.stats[s.key] = [next(entries) if good else None for good in ok]
+            else:
+                full = np.full((len(self.ids), r.stats.shape[1]), np.nan)
+                full[ok] = r.stats
+                part.stats[s.key] = full
             part.errors[s.key] = [r.errors.get(x) for x in self.ids]
         return [part]
 
@@ -135,9 +143,8 @@ class Results:
         if os.path.exists(os.path.join(path, MANIFEST)):
             shutil.rmtree(os.path.join(path, "examples"), ignore_errors=True)
         os.makedirs(path, exist_ok=True)
-        variable = {s.key for s in self.scorers if s.variable_stats}
         for i, part in enumerate(self.parts()):
-            write_part(path, i, part, variable)
+            write_part(path, i, part)
         write_summary(path, self)
         return path
 
@@ -169,8 +176,7 @@ def load_results(path: str | os.PathLike) -> Results:
         raise FileNotFoundError(f"{path} is not a rageval results directory (no {MANIFEST})")
     manifest = read_json(os.path.join(path, MANIFEST))
     scorers = scorers_from_manifest(manifest)
-    variable = {s.key for s in scorers if s.variable_stats}
-    return Results(scorers, read_parts(path, variable), manifest)
+    return Results(scorers, read_parts(path), manifest)
 
 
 def merge(results: Sequence[Results]) -> Results:

@@ -95,52 +95,54 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: list[int]) -> Part:
     part = Part(rows=rows, ids=list(batch["id"]))
     n = len(rows)
     for s in scorers:
-        entries, errors = _isolated_stats(s, batch, n)
-        ok = [i for i in range(n) if errors[i] is None]
-        part.stats[s.key], part.errors[s.key] = entries, errors
+        stats, errors = _isolated_stats(s, batch, n)
+        part.stats[s.key], part.errors[s.key] = stats, errors
+        ok = np.array([e is None for e in errors], dtype=bool)
         values = {k: np.full(n, math.nan) for k in s.keys()}
-        if ok:
-            ok_stats = _stack(s, [entries[i] for i in ok])
+        if ok.any():
+            ok_stats = [e for e, good in zip(stats, ok) if good] if s.variable_stats else stats[ok]
             for k, v in s.example_scores(ok_stats).items():
                 values[k][ok] = v
         part.scores.update(values)
     return part
 
 
-def _isolated_stats(s: Scorer, batch: Batch, n: int) -> tuple[list, list]:
+def _isolated_stats(s: Scorer, batch: Batch, n: int) -> tuple[Any, list]:
     try:
         return _checked(s, s.stats(batch), n)
     except Exception:  # noqa: BLE001 - isolate the failing example(s) below
         if n == 1:
-            return [None], [_describe()]
-    entries, errors = [], []
+            return _failed(s, 1), [_describe()]
+    results = []
     for i in range(n):
         one = {k: v[i:i + 1] for k, v in batch.items()}
         try:
-            (entry,), (error,) = _checked(s, s.stats(one), 1)
+            results.append(_checked(s, s.stats(one), 1))
         except Exception:  # noqa: BLE001 - recorded for this example
-            entry, error = None, _describe()
-        entries.append(entry)
-        errors.append(error)
-    return entries, errors
+            results.append((_failed(s, 1), [_describe()]))
+    errors = [e for _, (e,) in results]
+    if s.variable_stats:
+        return [st[0] for st, _ in results], errors
+    width = max(st.shape[1] for st, _ in results)
+    return np.concatenate([st if st.shape[1] == width else np.full((1, width), np.nan) for st, _ in results]), errors
 
 
-def _checked(s: Scorer, stats: Any, n: int) -> tuple[list, list]:
-    """Entries and errors; a non-finite fixed-width statistic is an error for its example."""
+def _failed(s: Scorer, n: int) -> Any:
+    return [None] * n if s.variable_stats else np.full((n, 0), np.nan)
+
+
+def _checked(s: Scorer, stats: Any, n: int) -> tuple[Any, list]:
+    """Statistics and errors; a non-finite fixed-width statistic is an error for its example."""
     if len(stats) != n:
         raise RuntimeError(f"scorer {s.key!r} returned {len(stats)} statistics for {n} examples")
+    errors: list = [None] * n
     if s.variable_stats:
-        return list(stats), [None] * n
+        return list(stats), errors
     stats = np.asarray(stats, np.float64).reshape(n, -1)
-    finite = np.isfinite(stats).all(axis=1)
-    entries = [row if ok else None for row, ok in zip(stats, finite)]
-    errors = [None if ok else f"scorer {s.key!r} produced a non-finite statistic {row.tolist()}"
-              for row, ok in zip(stats, finite)]
-    return entries, errors
-
-
-def _stack(s: Scorer, entries: list) -> Any:
-    return entries if s.variable_stats else np.asarray(entries, np.float64).reshape(len(entries), -1)
+    for i in np.flatnonzero(~np.isfinite(stats).all(axis=1)):
+        errors[i] = f"scorer {s.key!r} produced a non-finite statistic {stats[i].tolist()}"
+        stats[i] = np.nan
+    return stats, errors
 
 
 def _describe() -> str:

@@ -93,13 +93,13 @@ class RunDir:
         return cls(path, manifest)
 
     def parts(self) -> Iterator[Part]:
-        return read_parts(self.path, self._variable())
+        return read_parts(self.path)
 
     def done_ids(self) -> set[str]:
         return {x for p in self.parts() for x in p.ids}
 
     def write(self, part: Part) -> None:
-        write_part(self.path, self._next, part, self._variable())
+        write_part(self.path, self._next, part)
         self._next += 1
 
     def finish(self, results: Any) -> None:
@@ -107,9 +107,6 @@ class RunDir:
 
         write_summary(self.path, results)
         self._lock.close()
-
-    def _variable(self) -> set[str]:
-        return {s["key"] for s in self.manifest["scorers"] if s.get("variable")}
 
 
 def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
