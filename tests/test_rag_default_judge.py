@@ -1,0 +1,132 @@
+"""The offline default judge: its lexical evidence on hand-checked cases, its logistic combination,
+the embedding cache (a second run makes no model call), its signature, and the RAG scorers on a few
+examples with it."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import rageval
+from rageval.judges import get_judge
+from rageval.judges import default as d
+from rageval.metaeval.data import data_dir
+from rageval.scorers.rag.context_precision import ranked_precision
+
+
+@pytest.fixture(scope="module")
+def judge(tmp_path_factory):
+    return get_judge("default", cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Café &amp; Crème", ["cafe", "creme"]),
+    ("There are FOUR seasons; the sixth one, 21st", ["there", "are", "4", "seasons", "the", "6", "1", "21"]),
+    ("", []),
+    ("?!", []),
+    ("Ünïcödé\nline", ["unicode", "line"]),
+])
+def test_tokens(text, expected):
+    assert d.tokens(text) == expected
+
+
+def test_weight_follows_vocabulary_frequency():
+    assert d.weight("the") < d.weight("river") < d.weight("peabody") < d.weight("zzyzxqq")
+    assert d.weight("the") == pytest.approx(math.log(2))
+
+
+def test_weighted_coverage_by_hand():
+    w = d.weight
+    # content words of the claim: paris, capital, germany (stop words dropped); premise has two
+    assert d.weighted_coverage("Paris is the capital of Germany", "Paris is a capital city.") == pytest.approx(
+        (w("paris") + w("capital")) / (w("paris") + w("capital") + w("germany")))
+    assert d.weighted_coverage("The rivers", "a river") == 1.0  # stems match
+    assert d.weighted_coverage("it is", "nothing here") == 0.0  # only stop words: all words count
+    assert d.weighted_coverage("", "anything") == 1.0
+
+
+@pytest.mark.parametrize("text, phrase, contains, compact", [
+    ("There are 4 seasons.", "four", 1.0, 1.0),
+    ("It was nonpartisan.", "non-partisan", 0.0, 1.0),
+    ("killed in19261.", "1926", 0.0, 1.0),
+    ("The Flash, season 6", "the sixth", 1.0, 1.0),
+    ("Wilhelm Röntgen", "Wilhelm Conrad Röntgen", 0.0, 0.0),
+    ("Paris", "", 0.0, 0.0),
+    ("Parisian food", "Paris", 0.0, 1.0),
+])
+def test_containment(text, phrase, contains, compact):
+    assert d.contains(text, phrase) == contains
+    assert d.compact_contains(text, phrase) == compact
+
+
+def test_number_coverage():
+    assert d.number_coverage("born in 1901, died 1950", "1901 to 1950") == 1.0
+    assert d.number_coverage("two prizes in 1903", "won 2 prizes") == 0.5
+    assert d.number_coverage("no numbers", "1, 2") == 1.0
+
+
+def test_primitives_are_the_logistic_model_of_the_features(judge):
+    premise = "Marie Curie won the Nobel Prize in Physics in 1903. She won it again in 1911, in Chemistry."
+    claims = ["Marie Curie won a Nobel Prize in 1903.", "Marie Curie was born in Warsaw in 1867."]
+    values = judge.support([premise] * 2, claims)
+    names, w, b = d.WEIGHTS["support"]
+    f = judge.support_features([premise] * 2, claims)
+    assert f.shape == (2, len(names)) and ((0 <= f) & (f <= 1)).all()
+    assert values == pytest.approx(list(1 / (1 + np.exp(-(f @ np.array(w) + b)))))
+    assert values[0] > 0.5 > values[1]
+    rel = judge.relevance(["When did Marie Curie win the Nobel Prize in Chemistry?"] * 2,
+                          [premise, "The Eiffel Tower is in Paris and was built for a fair."])
+    assert rel[0] > rel[1]
+    agree = judge.agreement(["She won it in 1911.", "In 1905."], ["1911", "1911"])
+    assert agree[0] > 0.5 > agree[1]
+    assert judge.addresses(["When?"], ["In 1911."]) == judge.relevance(["When?"], ["In 1911."])
+
+
+def test_second_run_makes_no_model_call(tmp_path):
+    args = (["The Seine flows through Paris. It is 777 km long."], ["The Seine is 777 km long."])
+    first = get_judge("default", cache_dir=tmp_path)
+    a = first.support(*args)
+    assert first.usage()["calls"] > 0
+    second = get_judge({"kind": "default", "cache_dir": str(tmp_path)})
+    assert second.support(*args) == a
+    assert second.usage()["calls"] == 0 and second.usage()["cached"] > 0
+
+
+def test_signature_holds_model_and_weights(judge, monkeypatch):
+    sig = judge.signature
+    assert "kind:default" in sig and "all-MiniLM-L6-v2" in sig and "model_hash:" in sig
+    monkeypatch.setitem(d.WEIGHTS, "support", (("coverage", "numbers", "similarity"), (1.0, 1.0, 1.0), 0.0))
+    assert judge.signature != sig
+
+
+def test_scorers_with_the_default_judge(judge):
+    batch = {
+        "question": ["Where does the Seine flow?", "Who wrote Hamlet?"],
+        "contexts": [["The Seine flows through Paris.", "Berlin lies on the Spree."], ["Hamlet is a tragedy."]],
+        "answer": ["The Seine flows through Paris. It is the longest river in Asia.", ""],
+        "reference": ["The Seine flows through Paris.", "William Shakespeare wrote Hamlet."],
+        "references": [["through Paris"], ["Shakespeare"]],
+    }
+    f = rageval.get_scorer("faithfulness", judge=judge).stats(batch)
+    assert f[0]["verdicts"] == [True, False] and 0 < f[0]["score"] < 1 and f[0]["support"][0] == 0
+    assert f[1] == {"score": None, "flag": "empty_answer"}
+    cp = rageval.get_scorer("context_precision", judge=judge).stats(batch)
+    assert cp[0]["verdicts"] == [True, False] and cp[0]["score"] == pytest.approx(ranked_precision(cp[0]["values"]))
+    cr = rageval.get_scorer("context_recall", judge=judge).stats(batch)
+    assert cr[0]["score"] > 0.5 > cr[1]["score"]
+    rel = rageval.get_scorer("context_relevance", judge=judge).stats(batch)
+    assert rel[0]["values"][0] > rel[0]["values"][1]
+    corr = rageval.get_scorer("answer_correctness", judge=judge).stats(batch)
+    assert corr[0]["score"] > 0.5 and corr[1]["flag"] == "empty_answer"
+    s = rageval.get_scorer("faithfulness")  # judge=None is the default judge
+    assert s.judge.kind == "default"
+
+
+@pytest.mark.skipif(not (data_dir() / "evouna").exists(), reason=f"human-labelled data not found at {data_dir()}")
+def test_fit_runs_on_dev_data():
+    from rageval.metaeval.fit import fit
+
+    coef, intercept = fit(d.DefaultJudge(cache_dir=None), "agreement", limit=40)
+    assert len(coef) == len(d.WEIGHTS["agreement"][0]) and all(math.isfinite(c) for c in (*coef, intercept))
+    assert coef[2] > 0  # more of the reference found in the answer: more likely correct
