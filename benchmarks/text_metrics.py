@@ -5,7 +5,8 @@ Sections are the modules ``benchmarks/bench_*.py`` that exist. Each exposes
 ``run(n: int | None = None) -> list[dict]``, one row per comparison with the keys ``scorer``,
 ``n`` (examples), ``rageval_s`` and ``reference_s`` (seconds), ``ratio`` (reference_s /
 rageval_s: above 1 means rageval is faster) and ``max_abs_diff`` (largest difference of the
-values); ``n`` overrides the section's default sizes, None keeps them. Other ``bench_*.py``
+values), and optionally ``value`` and ``reference_value`` (the corpus values compared); ``n``
+overrides the section's default sizes, None keeps them. Other ``bench_*.py``
 modules (whose ``run`` does not take ``n=None``, e.g. ``bench_stats.py``) are not sections and
 are skipped with a note. A section that fails is reported and the others still run.
 
@@ -65,16 +66,19 @@ def goal(scorer: str) -> float | None:
 
 def table(rows: list[dict]) -> str:
     """The rows as a fixed-width text table."""
-    header = ["scorer", "n", "rageval s", "reference s", "ratio", "goal", "met", "max |diff|"]
+    header = ["scorer", "n", "rageval s", "reference s", "ratio", "goal", "met", "max |diff|",
+              "rageval value", "reference value"]
+    value = lambda r, k: f"{r[k]:.6f}" if isinstance(r.get(k), (int, float)) else "-"  # noqa: E731
     lines = []
     for r in rows:
         if "error" in r:
-            lines.append([r["scorer"], "", "", "", "", "", "", r["error"]])
+            lines.append([r["scorer"], "", "", "", "", "", "", r["error"], "", ""])
             continue
         g = goal(r["scorer"])
         lines.append([r["scorer"], str(r["n"]), f"{r['rageval_s']:.3f}", f"{r['reference_s']:.3f}",
                       f"{r['ratio']:.2f}x", f"{g:g}x" if g else "-",
-                      ("yes" if r["ratio"] >= g else "NO") if g else "-", f"{r['max_abs_diff']:.2e}"])
+                      ("yes" if r["ratio"] >= g else "NO") if g else "-", f"{r['max_abs_diff']:.2e}",
+                      value(r, "value"), value(r, "reference_value")])
     widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h) for i, h in enumerate(header)]
     fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                                   for i, (c, w) in enumerate(zip(cells, widths)))
