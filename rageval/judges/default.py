@@ -32,12 +32,18 @@ _NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _WORD = re.compile(r"\w+")
 _ARTICLES = frozenset({"a", "an", "the"})
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+#: pieces of English contractions left by word tokenisation ("don't" -> "don", "t"): not content
+_CONTRACTIONS = frozenset("s t d ll re ve m don doesn didn isn wasn aren weren hasn haven hadn couldn wouldn "
+                          "shouldn won ain".split())
 
 
 def normalize(text: str) -> str:
-    """HTML entities unescaped, NFKD with accents removed, case-folded."""
+    """HTML entities unescaped, NFKD with accents removed, case-folded, thousands separators
+    dropped ("10,000" -> "10000")."""
     text = unicodedata.normalize("NFKD", html.unescape(text))
-    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return _THOUSANDS.sub("", text)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -87,7 +93,7 @@ def weighted_coverage(target: str, source: str) -> float:
     """Σ weight(w)·[stem(w) ∈ stems(source)] / Σ weight(w) over the distinct content words w of the
     target (all its words when it has only stop words); 1.0 for a target without words."""
     words = list(dict.fromkeys(tokens(target)))
-    content = [w for w in words if w not in stopwords()] or words
+    content = [w for w in words if w not in stopwords() and w not in _CONTRACTIONS] or words
     if not content:
         return 1.0
     found = {stem(w) for w in tokens(source)}

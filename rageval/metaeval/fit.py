@@ -15,7 +15,7 @@ or class dominates. Model: L2-regularised logistic regression (scikit-learn, C=1
 from __future__ import annotations
 
 import argparse
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 

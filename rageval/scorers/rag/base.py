@@ -118,6 +118,25 @@ class JudgedScorer(Scorer):
         return {self.key: score, f"{self.key}.flagged": flags}
 
 
+class ModalScorer(JudgedScorer):
+    """A judged scorer with an id-based variant: ``mode="judge"`` (default; the class's ``fields``)
+    or ``mode="ids"`` (fields ``retrieved_ids``, ``relevant_ids``; no judge involved, so the judge
+    is left out of the signature)."""
+
+    MODES: ClassVar[tuple[str, ...]] = ("judge", "ids")
+
+    def __init__(self, judge: Any = None, threshold: float = 0.5, mode: str = "judge") -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"{self.name}: mode must be one of {self.MODES}, got {mode!r}")
+        super().__init__(judge=judge, threshold=threshold, **({"mode": mode} if mode != "judge" else {}))
+        self.mode = mode
+        if mode == "ids":
+            self.fields = ("retrieved_ids", "relevant_ids")
+
+    def signature_items(self) -> dict[str, Any]:
+        return {"mode": "ids"} if self.mode == "ids" else super().signature_items()
+
+
 def attribute(claim: str, contexts: Sequence[str]) -> int | None:
     """The index of the context sharing the largest share of the claim's content words (first on
     ties; None when none shares any). For display only: shows a person where a claim's support

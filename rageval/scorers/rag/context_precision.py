@@ -7,11 +7,9 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import (NO_CLAIMS, NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, JudgedScorer, blank,
+from rageval.scorers.rag.base import (NO_CLAIMS, NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, ModalScorer, blank,
                                       flagged, judged)
 from rageval.scorers.retrieval import functional
-
-MODES = ("judge", "ids")
 
 
 def ranked_precision(v: Sequence[float]) -> float:
@@ -28,7 +26,7 @@ def ranked_precision(v: Sequence[float]) -> float:
     return float((precision_at * v).sum() / total)
 
 
-class ContextPrecision(JudgedScorer):
+class ContextPrecision(ModalScorer):
     """context_precision = Σₖ (precision@k · vₖ) / Σₖ vₖ over the retrieved contexts in rank order.
 
     ``mode="judge"`` (default; fields ``contexts``, ``reference``): vₖ = maxⱼ support(contextₖ,
@@ -51,19 +49,6 @@ class ContextPrecision(JudgedScorer):
 
     name: ClassVar[str] = "context_precision"
     fields: ClassVar[tuple[str, ...]] = ("contexts", "reference")
-
-    def __init__(self, judge: Any = None, threshold: float = 0.5, mode: str = "judge") -> None:
-        if mode not in MODES:
-            raise ValueError(f"context_precision: mode must be one of {MODES}, got {mode!r}")
-        super().__init__(judge=judge, threshold=threshold, **({"mode": mode} if mode != "judge" else {}))
-        self.mode = mode
-        if mode == "ids":
-            self.fields = ("retrieved_ids", "relevant_ids")
-
-    def signature_items(self) -> dict[str, Any]:
-        if self.mode == "ids":
-            return {"mode": "ids"}
-        return super().signature_items()
 
     def stats(self, batch: Batch) -> list[dict[str, Any]]:
         if self.mode == "ids":

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import (NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, JudgedScorer, claim_support,
+from rageval.scorers.rag.base import (NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, ModalScorer, claim_support,
                                       flagged, judged)
 from rageval.scorers.retrieval import functional
 
-MODES = ("judge", "ids")
 
-
-class ContextRecall(JudgedScorer):
+class ContextRecall(ModalScorer):
     """context_recall = (1/|C|) Σ_{c ∈ C} support(contexts, c), C = the reference's claims.
 
     ``mode="judge"`` (default; fields ``contexts``, ``reference``): as RAGAS
@@ -32,19 +30,6 @@ class ContextRecall(JudgedScorer):
 
     name: ClassVar[str] = "context_recall"
     fields: ClassVar[tuple[str, ...]] = ("contexts", "reference")
-
-    def __init__(self, judge: Any = None, threshold: float = 0.5, mode: str = "judge") -> None:
-        if mode not in MODES:
-            raise ValueError(f"context_recall: mode must be one of {MODES}, got {mode!r}")
-        super().__init__(judge=judge, threshold=threshold, **({"mode": mode} if mode != "judge" else {}))
-        self.mode = mode
-        if mode == "ids":
-            self.fields = ("retrieved_ids", "relevant_ids")
-
-    def signature_items(self) -> dict[str, Any]:
-        if self.mode == "ids":  # no judge involved
-            return {"mode": "ids"}
-        return super().signature_items()
 
     def stats(self, batch: Batch) -> list[dict[str, Any]]:
         if self.mode == "ids":
