@@ -100,7 +100,8 @@ class BLEU(SacrebleuScorer):
     """Corpus BLEU identical to ``sacrebleu.BLEU(**params).corpus_score``; parameters as sacrebleu.
 
     Args:
-        tokenize: `13a` (default; None means it too), `intl`, `zh`, `char` or `none`.
+        tokenize: `13a` (default; None means it too), `intl`, `zh`, `char`, `none`, or with
+            the optional MeCab packages `ja-mecab` and `ko-mecab`.
         smooth_method: `exp` (default), `floor`, `add-k` or `none`.
         smooth_value: for `floor` (default 0.1) and `add-k` (default 1).
         lowercase: lowercase hypotheses and references first.

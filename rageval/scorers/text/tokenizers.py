@@ -1,5 +1,7 @@
 """sacrebleu's tokenizers, reimplemented natively: `13a`, `intl`, `char`, `none` and `zh` for BLEU,
-and the Tercom normaliser that TER uses. Each gives exactly the tokens sacrebleu gives.
+and the Tercom normaliser that TER uses; `ja-mecab` and `ko-mecab` call MeCab as sacrebleu does
+(optional packages). Each gives exactly the tokens sacrebleu gives. sacrebleu's SentencePiece
+tokenizers (`spm`, `flores101`, `flores200`, `spBLEU-1K`) download their models and are not offered.
 
 Every tokenizer maps one line to a list of tokens (``tokens``), the list sacrebleu's metrics get
 by splitting its tokenizer's output on whitespace; calling it returns them joined by single
