@@ -159,6 +159,10 @@ class BLEU(SacrebleuScorer):
         k = self.key
         return {k: bleu, f"{k}.bp": bp, f"{k}.ratio": ratio}
 
+    def signature_items(self) -> dict:
+        # the tokenizer as sacrebleu signs it: for MeCab, with its version and dictionary
+        return {**super().signature_items(), "tokenize": self.tokenizer.signature}
+
     def sacrebleu_signature(self, nrefs: int | str = 1) -> str:
         smooth = self.smooth_method
         default = SMOOTH_DEFAULTS[smooth]
