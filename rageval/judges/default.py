@@ -138,9 +138,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 #: logistic weights per primitive, (feature names, coefficients, intercept); fitted on dev splits
 #: by `rageval.metaeval.fit` (see there for the data and the procedure)
 WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
-    "support": (("coverage", "numbers", "similarity"), (4.0, 1.0, 4.0), -6.0),
-    "relevance": (("coverage", "similarity", "sentence_similarity"), (2.0, 4.0, 4.0), -5.0),
-    "agreement": (("contains", "compact_contains", "recall", "precision"), (0.052, 2.957, 3.189, 2.128), -3.11),
+    "support": (("coverage", "numbers", "similarity"), (3.7796, 1.6573, 1.2235), -4.7918),
+    "relevance": (("coverage", "similarity", "sentence_similarity"), (1.5029, 3.9123, 2.7822), -4.2717),
+    "agreement": (("contains", "compact_contains", "recall", "precision"), (0.2981, 2.6731, 3.1216, 2.1357), -3.0757),
 }
 
 
