@@ -111,9 +111,11 @@ def test_bad_parameters(params, message):
         get_scorer("bleu", **params)
 
 
-def test_empty_subset_is_nan():
-    s = get_scorer("bleu")
-    assert np.isnan(s.reduce(np.zeros((0, s.width)))["bleu"])
+@pytest.mark.parametrize("name", ["bleu", "chrf", "ter"])
+def test_empty_subset_is_nan(name):
+    s = get_scorer(name)
+    assert all(np.isnan(v) for v in s.reduce(np.zeros((0, s.width))).values())
+    assert all(len(v) == 0 for v in s.example_scores(np.zeros((0, s.width))).values())
 
 
 def test_example_without_references_is_an_error_for_that_example_only():

@@ -98,7 +98,7 @@ def chrf_score(stats: np.ndarray, beta: float, eps_smoothing: bool) -> np.ndarra
     """chrF for each row of ``[hyp, ref, match] * orders`` statistics, as sacrebleu's
     ``CHRF._compute_f_score``, vectorised over rows with its floating-point operations in order."""
     stats = np.asarray(stats, dtype=np.float64)
-    stats = stats.reshape(len(stats), -1, 3)
+    stats = stats.reshape(len(stats), stats.shape[-1] // 3, 3)
     eps = 1e-16
     factor = beta ** 2
     rows, orders = stats.shape[:2]
