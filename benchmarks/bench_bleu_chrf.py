@@ -52,10 +52,17 @@ def wice_pairs(n: int, max_words: int | None = None) -> list[dict]:
     raise ValueError(f"the WiCE evidence has fewer than {n} such pairs")
 
 
+def _fresh_heap() -> None:
+    # collect what earlier runs left (scorers and their caches hold reference cycles) so that no
+    # run pays for traversing another's garbage; keep the collector on while timing, as in use
+    gc.collect()
+    gc.enable()
+
+
 def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """The best of ``repeat`` timings of ``fn()`` (garbage collection on), and its last output."""
+    """The best of ``repeat`` timings of ``fn()`` from a collected heap, and its last output."""
     outputs: list = []
-    times = timeit.repeat(lambda: outputs.append(fn()), setup=gc.enable, number=1, repeat=repeat)
+    times = timeit.repeat(lambda: outputs.append(fn()), setup=_fresh_heap, number=1, repeat=repeat)
     return min(times), outputs[-1]
 
 
