@@ -6,7 +6,7 @@ tokenizers (`spm`, `flores101`, `flores200`, `spBLEU-1K`) download their models 
 Every tokenizer maps one line to a list of tokens (``tokens``), the list sacrebleu's metrics get
 by splitting its tokenizer's output on whitespace; calling it returns them joined by single
 spaces (sacrebleu's `char` and `none` keep the original spacing: the tokens are the same).
-Token lists are cached (like sacrebleu's ``lru_cache``): treat them as read-only.
+Token lists are cached per tokenizer (sacrebleu caches too): treat them as read-only.
 
 >>> get_tokenizer("13a")("Hello, world (it's 3.5).")
 "Hello , world ( it's 3.5 ) ."
@@ -16,11 +16,11 @@ from __future__ import annotations
 import importlib
 import re
 from abc import ABC, abstractmethod
-from functools import lru_cache
 
 import regex
 
-# token lists per distinct line; sacrebleu caches 2**16 tokenized strings, token lists weigh more
+# token lists kept per tokenizer (sacrebleu caches 2**16 tokenized strings; lists weigh more);
+# a full cache is emptied and refilled
 _CACHE_SIZE = 2**14
 
 
@@ -28,16 +28,15 @@ class Tokenizer(ABC):
     """A sacrebleu tokenizer: ``signature`` is the name sacrebleu writes in its signatures."""
 
     signature: str
+    #: attributes rebuilt by ``_setup`` rather than pickled (taggers are C objects)
+    _unpicklable: tuple[str, ...] = ("_cache",)
 
     def __init__(self) -> None:
         self._setup()
 
     def _setup(self) -> None:
         """Build what is not pickled: the per-instance cache of token lists (sacrebleu caches too)."""
-        self.tokens = lru_cache(maxsize=_CACHE_SIZE)(self._tokens)
-
-    #: attributes rebuilt rather than pickled (the cache wraps a bound method; taggers are C objects)
-    _unpicklable: tuple[str, ...] = ("tokens",)
+        self._cache: dict[str, list[str]] = {}
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if k not in self._unpicklable}
@@ -50,9 +49,15 @@ class Tokenizer(ABC):
     def _tokens(self, line: str) -> list[str]:
         """The tokens of ``line``."""
 
-    def tokens(self, line: str) -> list[str]:  # replaced by the cached version in __init__
+    def tokens(self, line: str) -> list[str]:
         """The tokens of ``line`` (cached; do not modify the returned list)."""
-        return self._tokens(line)
+        cache = self._cache
+        toks = cache.get(line)
+        if toks is None:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            toks = cache[line] = self._tokens(line)
+        return toks
 
     def __call__(self, line: str) -> str:
         """The tokenized line: the tokens joined by single spaces."""
@@ -170,7 +175,7 @@ class _MecabTokenizer(Tokenizer):
     options (``-Owakati``), the line stripped. The packages are optional: sacrebleu's extras
     ``sacrebleu[ja]`` / ``sacrebleu[ko]`` install them."""
 
-    _unpicklable = ("tokens", "tagger")
+    _unpicklable = ("_cache", "tagger")
     #: sacrebleu's name, the MeCab binding and dictionary modules, the dictionary's size (as
     #: sacrebleu checks it), the signature suffix, and what to install
     language: str
