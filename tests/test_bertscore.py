@@ -222,11 +222,15 @@ def test_batch_and_chunk_invariance(tiny_bert, monkeypatch):
     cands, refs = corpus(9, 90)
     whole = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=64), cands, refs)
     tiny_batches = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=1), cands, refs)
+    monkeypatch.setattr(bs, "PAD_TOLERANCE", 1.0)  # one length per model batch, no mask
+    unpadded = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2), cands, refs)
+    monkeypatch.setattr(bs, "PAD_TOLERANCE", 100.0)  # any lengths together, masked
+    padded = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2), cands, refs)
     monkeypatch.setattr(bs, "CHUNK_EXAMPLES", 7)
     monkeypatch.setattr(bs, "_MATCH_BUDGET", 50)
     chunked = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=3), cands, refs)
-    np.testing.assert_allclose(tiny_batches, whole, atol=2e-6, rtol=0)
-    np.testing.assert_allclose(chunked, whole, atol=2e-6, rtol=0)
+    for other in (tiny_batches, unpadded, padded, chunked):
+        np.testing.assert_allclose(other, whole, atol=2e-6, rtol=0)
 
 
 def test_several_references_take_each_maximum(tiny_bert):
