@@ -58,17 +58,17 @@ def tokens(text: str) -> list[str]:
     return [_token(w) for w in _WORD.findall(normalize(text))]
 
 
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Porter stem (nltk; no data download needed)."""
+@functools.lru_cache(maxsize=1)
+def _stemmer() -> Any:
     from nltk.stem import PorterStemmer
 
-    return _porter(PorterStemmer).stem(word)
+    return PorterStemmer()
 
 
-@functools.lru_cache(maxsize=1)
-def _porter(cls: Any) -> Any:
-    return cls()
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Porter stem (nltk's `PorterStemmer`, which needs no data download)."""
+    return _stemmer().stem(word)
 
 
 @functools.lru_cache(maxsize=1)

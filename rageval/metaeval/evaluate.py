@@ -131,10 +131,11 @@ def meta_evaluate(judge: Any = None, tasks: Iterable[str] | None = None, root: A
 
 
 def to_markdown(results: Sequence[TaskResult], goals: bool = True) -> str:
-    """A markdown table: one row per (judge, task) with AUROC [95% CI], balanced accuracy, kappa,
-    Spearman, Kendall, the dev threshold, sizes, and (``goals``) the default judge's goal."""
+    """A markdown table: one row per (judge, task) with the test split's AUROC [95% CI], balanced
+    accuracy, kappa, Spearman, Kendall, the dev threshold, sizes, the dev split's AUROC, and
+    (``goals``) the default judge's goal and the simple baseline."""
     head = ["judge", "task", "scorer", "AUROC [95% CI]", "bal. acc.", "kappa", "Spearman", "Kendall",
-            "threshold (dev)", "n test", "unscored"]
+            "threshold (dev)", "n test", "unscored", "AUROC dev"]
     if goals:
         head += ["goal", "baseline"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -143,7 +144,7 @@ def to_markdown(results: Sequence[TaskResult], goals: bool = True) -> str:
         cells = [r.judge.split("|")[0].removeprefix("kind:"), r.task, r.scorer,
                  f"{m['auroc']:.3f} [{ci['auroc'][0]:.3f}, {ci['auroc'][1]:.3f}]",
                  f"{m['balanced_accuracy']:.3f}", f"{m['kappa']:.3f}", f"{m['spearman']:.3f}",
-                 f"{m['kendall']:.3f}", f"{r.threshold:.3f}", str(r.n_test), str(r.unscored)]
+                 f"{m['kendall']:.3f}", f"{r.threshold:.3f}", str(r.n_test), str(r.unscored), f"{r.dev_auroc:.3f}"]
         if goals:
             cells += [f"{GOALS[r.task]:.3f}" if r.task in GOALS else "", f"{BASELINES.get(r.task, math.nan):.3f}"]
         lines.append("| " + " | ".join(cells) + " |")
