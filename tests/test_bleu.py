@@ -137,3 +137,20 @@ def test_scorer_survives_pickling():
     copy = pickle.loads(pickle.dumps(ours))
     np.testing.assert_array_equal(copy.stats(_batch(hyps, refs)), ours.stats(_batch(hyps, refs)))
     assert copy.signature == ours.signature
+
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "ter"])
+def test_reduce_sums_equals_reduce_on_each_resample(name):
+    # the SummedScorer hook that bootstrap and randomisation tests use on thousands of resamples
+    hyps, refs = generated_pairs(9, 120, max_refs=2, max_words=12)
+    s = get_scorer(name)
+    stats = s.stats(_batch(hyps, refs))
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, len(stats), size=(50, len(stats)))
+    counts = np.stack([np.bincount(i, minlength=len(stats)) for i in idx]).astype(np.float64)
+    counts[0] = 0  # an empty resample
+    values = s.reduce_sums(counts @ stats, counts.sum(axis=1))
+    for r in range(len(idx)):
+        expected = s.reduce(stats[np.repeat(np.arange(len(stats)), counts[r].astype(int))])
+        for k in s.keys():
+            assert values[k][r] == pytest.approx(expected[k], abs=1e-9, nan_ok=True)

@@ -18,7 +18,7 @@ from typing import Any, Hashable, Sequence
 import numpy as np
 
 from rageval.core.errors import FieldError
-from rageval.core.scorer import Batch, Scorer
+from rageval.core.scorer import Batch, SummedScorer
 
 #: the sacrebleu release whose numbers these scorers reproduce (tests compare against it)
 SACREBLEU_VERSION = "2.6.0"
@@ -77,12 +77,13 @@ def yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-class SacrebleuScorer(Scorer):
+class SacrebleuScorer(SummedScorer):
     """A corpus metric computed, as sacrebleu computes it, from per-segment statistics summed.
 
     Subclasses define ``width`` (statistics per example), ``segment_stats`` (one example) and
-    ``score`` (summed statistics -> values, keyed like ``keys()``); ``sentence`` selects the
-    per-example variant where it differs (BLEU's effective order).
+    ``score`` (rows of summed statistics -> values, keyed like ``keys()``); ``sentence`` selects
+    the per-example variant where it differs (BLEU's effective order). ``reduce_sums`` (the
+    `SummedScorer` hook) and ``reduce`` follow from ``score``.
     """
 
     fields = ("answer", "references")
@@ -108,11 +109,17 @@ class SacrebleuScorer(Scorer):
         rows = [seg(h, r) for h, r in zip(hyps, refs)]
         return np.array(rows, dtype=np.float64).reshape(len(rows), self.width)
 
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """sacrebleu's corpus score for each row of summed statistics; NaN where no example was
+        summed (bootstrap and randomisation tests reduce all their resamples in one call)."""
+        sums = np.asarray(sums, dtype=np.float64).reshape(-1, self.width)
+        some = np.asarray(counts) > 0
+        return {k: np.where(some, v, math.nan) for k, v in self.score(sums).items()}
+
     def reduce(self, stats: np.ndarray) -> dict[str, float]:
         stats = np.asarray(stats, dtype=np.float64).reshape(-1, self.width)
-        if not len(stats):
-            return dict.fromkeys(self.keys(), math.nan)
-        return {k: float(v[0]) for k, v in self.score(stats.sum(axis=0, keepdims=True)).items()}
+        values = self.reduce_sums(stats.sum(axis=0, keepdims=True), np.array([len(stats)]))
+        return {k: float(v[0]) for k, v in values.items()}
 
     def example_scores(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         """sacrebleu's ``sentence_score`` for each example."""
