@@ -6,9 +6,9 @@ Sections are the modules ``benchmarks/bench_*.py`` that exist. Each exposes
 ``n`` (examples), ``rageval_s`` and ``reference_s`` (seconds), ``ratio`` (reference_s /
 rageval_s: above 1 means rageval is faster) and ``max_abs_diff`` (largest difference of the
 values), and optionally ``value`` and ``reference_value`` (the corpus values compared); ``n``
-overrides the section's default sizes, None keeps them. Other ``bench_*.py``
-modules (whose ``run`` does not take ``n=None``, e.g. ``bench_stats.py``) are not sections and
-are skipped with a note. A section that fails is reported and the others still run.
+overrides the section's default sizes, None keeps them. A ``bench_*.py`` module whose ``run``
+does not take ``n=None`` is not a section and is skipped with a note. A section that fails is
+reported and the others still run.
 
 Run: python benchmarks/text_metrics.py [--n N] [--only bleu_chrf,rouge_meteor] [--json]
 """

@@ -149,3 +149,10 @@ def test_integer_ids_in_rankings_and_qrels_become_strings():
     assert res.to_pandas()["mrr"].tolist() == [0.5, 1.0]
     with pytest.raises(rageval.FieldError, match=r"'retrieved_ids' at row 0: expected a list of strings, item 1 is bool"):
         rageval.evaluate([{"retrieved_ids": ["a", True], "relevant_ids": ["a"]}], ["mrr"], progress=False)
+
+
+def test_errors_raised_by_a_scorer_name_the_row_in_the_data():
+    rows = [{"answer": "a", "references": ["a"]}] * 3 + [{"answer": "b", "references": []}]
+    res = rageval.evaluate(rows, ["bleu"], progress=False)
+    assert res.aggregate.counts["bleu"] == (3, 4)
+    assert res.errors["error"].tolist() == ["FieldError: field 'references' at row 3: no reference (at least one is needed)"]

@@ -147,6 +147,7 @@ class GenericMean(MeanScorer):
 class FastMean(GenericMean):
     name = "fast_mean"
     reduce = MeanScorer.reduce
+    reduce_sums = MeanScorer.reduce_sums  # declared beside reduce: the pair goes together
 
 
 def reference_interval(scorer, stats, n, seed=12345):

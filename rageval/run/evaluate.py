@@ -7,7 +7,7 @@ as it is computed, so a killed run resumes where it stopped (see `rageval.run.ru
 from __future__ import annotations
 
 import math
-import traceback
+import sys
 from typing import Any, Mapping
 
 import numpy as np
@@ -95,7 +95,7 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: list[int]) -> Part:
     part = Part(rows=rows, ids=list(batch["id"]))
     n = len(rows)
     for s in scorers:
-        stats, errors = _isolated_stats(s, batch, n)
+        stats, errors = _isolated_stats(s, batch, rows)
         part.stats[s.key], part.errors[s.key] = stats, errors
         ok = np.array([e is None for e in errors], dtype=bool)
         values = {k: np.full(n, math.nan) for k in s.keys()}
@@ -107,19 +107,20 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: list[int]) -> Part:
     return part
 
 
-def _isolated_stats(s: Scorer, batch: Batch, n: int) -> tuple[Any, list]:
+def _isolated_stats(s: Scorer, batch: Batch, rows: list[int]) -> tuple[Any, list]:
+    n = len(rows)
     try:
         return _checked(s, s.stats(batch), n)
     except Exception:  # noqa: BLE001 - isolate the failing example(s) below
         if n == 1:
-            return _failed(s, 1), [_describe()]
+            return _failed(s, 1), [_describe(rows[0])]
     results = []
     for i in range(n):
         one = {k: v[i:i + 1] for k, v in batch.items()}
         try:
             results.append(_checked(s, s.stats(one), 1))
         except Exception:  # noqa: BLE001 - recorded for this example
-            results.append((_failed(s, 1), [_describe()]))
+            results.append((_failed(s, 1), [_describe(rows[i])]))
     errors = [e for _, (e,) in results]
     if s.variable_stats:
         return [st[0] for st, _ in results], errors
@@ -145,9 +146,13 @@ def _checked(s: Scorer, stats: Any, n: int) -> tuple[Any, list]:
     return stats, errors
 
 
-def _describe() -> str:
-    exc = traceback.format_exc(limit=0).strip().splitlines()
-    return exc[-1] if exc else "unknown error"
+def _describe(row: int) -> str:
+    """The current exception as one line; a `FieldError` raised on a one-example batch names
+    the example's row in the data, not its row in that batch."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, FieldError) and exc.row in (0, None):
+        exc = FieldError(exc.field, exc.column, row, exc.problem)
+    return f"{type(exc).__name__}: {exc}" if exc is not None else "unknown error"
 
 
 def _progress(progress: bool | None, total: int | None, batch_size: int):

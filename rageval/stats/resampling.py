@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from rageval.core.scorer import MeanScorer, Scorer, Stats, take
+from rageval.core.scorer import Scorer, Stats, take
 
 #: sacrebleu's default seed (``SACREBLEU_SEED``); the default of every resampling function here
 SEED = 12345
@@ -54,41 +54,21 @@ def randomization_masks(n: int, n_trials: int, seed: int | None = SEED) -> Itera
 
 
 def summed_reducer(scorer: Scorer) -> SumsReducer | None:
-    """A function ``(sums (m, w), counts (m,)) -> {key: (m,) values}`` that computes the scorer's
-    metric from column sums of its statistics over ``counts`` examples, or None when the metric
-    is not known to be such a function (the generic path then calls ``reduce`` per resample).
+    """The scorer's ``reduce_sums`` (see `rageval.core.scorer.SummedScorer`): its metric from
+    column sums of its statistics, vectorised over resamples; None when it has none (the generic
+    path then calls ``reduce`` per resample).
 
-    Known: a scorer's own ``reduce_sums(sums, counts)`` method (the hook proposed for
-    `rageval.core.scorer.Scorer`; a scorer with variable statistics adds ``sum_rows(stats)``, the
-    fixed-width float rows whose sums ``reduce_sums`` takes), `MeanScorer`'s mean (sums / counts) and the sacrebleu-identical
-    scorers' ``score(totals)`` (BLEU, chrF, TER), each only where the scorer's ``reduce`` is the one
-    that goes with it (for the hook: defined in the same class or a base of the class defining
-    ``reduce_sums``): a subclass that overrides ``reduce`` alone gets the generic path, never a
-    fast path that disagrees with its ``reduce``.
+    A scorer with variable statistics may offer it too, with ``sum_rows(stats)``: the fixed-width
+    float rows whose sums ``reduce_sums`` takes. The hook is used only where the scorer's ``reduce``
+    goes with it (defined in the class defining ``reduce_sums`` or a base of it): a subclass that
+    overrides ``reduce`` alone gets the generic path, never a fast path that disagrees with it.
     """
     if scorer.variable_stats and not callable(getattr(scorer, "sum_rows", None)):
         return None
     cls = type(scorer)
-    reduce_owner = _owner(cls, "reduce")
-    hook_owner = _owner(cls, "reduce_sums")
-    if hook_owner is not None and hook_owner is not Scorer and issubclass(hook_owner, reduce_owner):
+    reduce_owner, hook_owner = _owner(cls, "reduce"), _owner(cls, "reduce_sums")
+    if hook_owner is not None and reduce_owner is not None and issubclass(hook_owner, reduce_owner):
         return scorer.reduce_sums
-    keys = scorer.keys()
-    if cls.reduce is MeanScorer.reduce:
-        def mean(sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values = sums / np.where(counts > 0, counts, np.nan)[:, None]
-            return {k: values[:, j] for j, k in enumerate(keys)}
-        return mean
-    try:
-        from rageval.scorers.text.sacrebleu_compat import SacrebleuScorer
-    except ImportError:  # pragma: no cover - the text family is part of the package
-        return None
-    if cls.reduce is SacrebleuScorer.reduce:
-        def from_totals(sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
-            values = scorer.score(sums)  # sacrebleu's score from summed statistics, one per row
-            return {k: np.where(counts > 0, np.asarray(values[k], np.float64), math.nan) for k in keys}
-        return from_totals
     return None
 
 

@@ -19,7 +19,7 @@ gets p = 1/(n+1), i.e. "significant"; here ties count (with a 1e-9 relative tole
 point), so it gets p = 1. Where no statistic ties with the observed difference, the p-values are
 sacrebleu's. Note also that the Moses/sacrebleu bootstrap statistic is anti-conservative for
 small differences (its false-positive rate on identical-distribution systems is well above
-alpha; see ``benchmarks/bench_stats.py``); approximate randomisation holds its level and is the
+alpha; see ``benchmarks/significance.py``); approximate randomisation holds its level and is the
 default of `compare` and the leaderboards.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ sacrebleu's ``PairedTest`` (bs 1000 / ar 10000, statistics extraction included, 
 always extracts) vs rageval's tests on precomputed statistics. Best of ``repeat`` runs each.
 The level study draws pairs of systems whose per-example scores share a difficulty and differ
 only by noise (no true difference) and counts p < 0.05 over ``trials`` draws.
-Run: python benchmarks/bench_stats.py [N]
+Run: python benchmarks/significance.py [N]
 """
 from __future__ import annotations
 
