@@ -257,6 +257,16 @@ def test_idf_state_enters_the_signature(tiny_bert):
     assert bs.BERTScore(model_type=tiny_bert, num_layers=1).signature != plain
 
 
+def test_all_zero_idf_weights_give_bert_scores_nan(tiny_bert):
+    """Every token of these references occurs in every reference: idf 0 everywhere, P and R 0 / 0."""
+    cands, refs = ["the cat sat", "a dog", "the cat"], [["the cat sat"], ["the cat sat"], ["the cat sat"]]
+    with pytest.warns(UserWarning, match="undefined"):
+        got = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, idf=True), cands, refs)
+    want = reference(tiny_bert, 2, cands, refs, idf=True)
+    assert np.isnan(want).any()
+    np.testing.assert_allclose(got, want, atol=1e-5, rtol=0, equal_nan=True)
+
+
 def test_idf_through_evaluate_matches_bert_score(tiny_bert):
     cands, refs = corpus(12, 40)
     rows = [{"answer": c, "references": r} for c, r in zip(cands, refs)]

@@ -1,6 +1,7 @@
 """`bertscore`: BERTScore (Zhang et al., 2020) identical to bert-score's `BERTScorer` to 1e-5,
-computed without bert-score: exact-length batches (no padding), deduplicated sentences, and
-vectorised greedy matching. Values are the mean over examples of per-example P, R and F1.
+computed without bert-score: deduplicated sentences in length-bucketed batches (almost no
+padding), only the layers needed, vectorised greedy matching. Values are the mean over examples
+of per-example P, R and F1.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import importlib.util
 import math
 import os
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -37,8 +38,9 @@ CHUNK_EXAMPLES = 1024
 #: forward pass has a fixed cost (large on a busy machine, where threads wait for each other).
 PAD_TOLERANCE = 1.1
 
-#: Entries of greedy-matching similarity tensors per matching batch (memory bound, ~64 MB).
-_MATCH_BUDGET = 16 * 1024 * 1024
+#: Entries of the padded similarity tensor per greedy-matching batch (256 KB): small batches of
+#: pairs sorted by length waste little on padding.
+_MATCH_BUDGET = 64 * 1024
 
 
 @functools.lru_cache(maxsize=4)
@@ -222,8 +224,9 @@ def greedy_match(emb: Any, start: np.ndarray, weights: Any, lengths: np.ndarray,
     with torch.inference_mode():
         while i < len(order):
             # grow the matching batch while the padded similarity tensor stays within budget
-            j = i + 1
-            while j < len(order) and (j + 1 - i) * hl[order[j]] * max(rl[order[i:j + 1]]) <= _MATCH_BUDGET:
+            j, widest = i + 1, rl[order[i]]
+            while j < len(order) and (j + 1 - i) * hl[order[j]] * max(widest, rl[order[j]]) <= _MATCH_BUDGET:
+                widest = max(widest, rl[order[j]])
                 j += 1
             sel = order[i:j]
             i = j
@@ -289,7 +292,10 @@ class BERTScore(MeanScorer):
     `greedy_match`), then the maximum of each over the references separately (bert-score), then
     optionally rescaled ``(x - b) / (1 - b)`` with bert-score's baseline ``b`` for the model and
     layer. The aggregate is the mean over examples. An empty answer or reference (after
-    stripping) scores a raw 0 with a warning, bert-score's documented rule.
+    stripping) scores a raw 0 with a warning, bert-score's documented rule (bert-score 0.3.13
+    itself crashes on one under transformers 5). Maxima run over real tokens only; bert-score's
+    padded batches can clip a negative best match at 0, which real models never show (cosines
+    of contextual embeddings are positive) but tiny random models do.
 
     Parameters (bert-score's names and meanings):
 
@@ -438,6 +444,11 @@ class BERTScore(MeanScorer):
         best = np.maximum.reduceat(pair_prf, np.searchsorted(owner, np.arange(len(answers))), axis=0)
         if self._baseline is not None:
             best = (best - self._baseline) / (1 - self._baseline)
+        undefined = np.flatnonzero(np.isnan(best).any(axis=1))
+        if len(undefined):
+            warnings.warn(f"bertscore: P or R undefined (NaN, as bert-score) in {len(undefined)} example(s), first "
+                          f"at row {offset + int(undefined[0])}: all idf weights of the answer or reference are 0 "
+                          f"(each of its tokens occurs in every reference)", stacklevel=4)
         return best.astype(np.float64)
 
     def _warn_empty(self, lengths: np.ndarray, hyp: np.ndarray, ref: np.ndarray, owner: np.ndarray,
@@ -455,12 +466,10 @@ class BERTScore(MeanScorer):
         and device are left out (they change values by ~1e-7 at most)."""
         import transformers
 
-        from rageval.judges.base import model_fingerprint
-
         p = self.params
         items: dict[str, Any] = {"model": p["model_type"], "num_layers": p["num_layers"], "idf": p["idf"]}
-        if not p["allow_download"] or os.path.isdir(p["model_type"]):
-            items["model_hash"] = model_fingerprint(self.path)
+        if self.model_hash is not None:
+            items["model_hash"] = self.model_hash
         if p["idf"]:
             items["idf_hash"] = self.idf_hash() if self._idf is not None else "unprepared"
         items["rescale_with_baseline"] = p["rescale_with_baseline"]
@@ -470,6 +479,14 @@ class BERTScore(MeanScorer):
         items["fast_tokenizer"] = p["use_fast_tokenizer"]
         items["transformers"] = transformers.__version__
         return items
+
+    @functools.cached_property
+    def model_hash(self) -> str | None:
+        """A fingerprint of the model's files (None for a hub name left to download)."""
+        from rageval.judges.base import model_fingerprint
+
+        path = self.path
+        return model_fingerprint(path) if os.path.isdir(path) else None
 
     def idf_hash(self) -> str:
         """A short hash of the idf state: the number of documents and every token's frequency."""

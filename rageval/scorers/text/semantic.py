@@ -3,6 +3,7 @@ its references (the best reference), as ``sentence_transformers.util.cos_sim`` c
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,13 @@ class SemanticSimilarity(MeanScorer):
     def path(self) -> str:
         return resolve_model(self.params["model"], allow_download=self.params["allow_download"])
 
+    @functools.cached_property
+    def model_hash(self) -> str | None:
+        """A fingerprint of the model's files (None for a hub name left to download)."""
+        from rageval.judges.base import model_fingerprint
+
+        return model_fingerprint(self.path) if os.path.isdir(self.path) else None
+
     def score_batch(self, batch: Batch) -> np.ndarray:
         import torch
 
@@ -68,10 +76,8 @@ class SemanticSimilarity(MeanScorer):
         device are left out (they change values by ~1e-7 at most)."""
         import sentence_transformers
 
-        from rageval.judges.base import model_fingerprint
-
         items: dict[str, Any] = {"model": self.params["model"]}
-        if not self.params["allow_download"]:
-            items["model_hash"] = model_fingerprint(self.path)
+        if self.model_hash is not None:
+            items["model_hash"] = self.model_hash
         items["sentence_transformers"] = sentence_transformers.__version__
         return items
