@@ -66,6 +66,17 @@ def test_number_coverage():
     assert d.number_coverage("no numbers", "1, 2") == 1.0
 
 
+def test_names():
+    assert d.names("The river Seine flows to Le Havre. It was named by Julius Caesar.") == [
+        "Seine", "Le Havre", "Julius Caesar"]
+    assert d.names("all lower case") == [] and d.names("") == []
+    assert d.name_coverage("He met Barack Obama in New York.", "Obama visited York") == 0.0
+    assert d.name_coverage("He met Barack Obama in Paris.", "barack obama was in paris") == 1.0
+    assert d.names("Tom met Anna Smith and Bob.") == ["Anna Smith", "Bob"]  # the first word starts the text
+    assert d.name_coverage("Tom met Anna Smith and Bob.", "anna met tom and bob") == 0.5
+    assert d.name_coverage("no names here", "") == 1.0
+
+
 def test_primitives_are_the_logistic_model_of_the_features(judge):
     premise = "Marie Curie won the Nobel Prize in Physics in 1903. She won it again in 1911, in Chemistry."
     claims = ["Marie Curie won a Nobel Prize in 1903.", "Marie Curie was born in Warsaw in 1867."]
@@ -96,7 +107,8 @@ def test_second_run_makes_no_model_call(tmp_path):
 def test_signature_holds_model_and_weights(judge, monkeypatch):
     sig = judge.signature
     assert "kind:default" in sig and "all-MiniLM-L6-v2" in sig and "model_hash:" in sig
-    monkeypatch.setitem(d.WEIGHTS, "support", (("coverage", "numbers", "similarity"), (1.0, 1.0, 1.0), 0.0))
+    names, w, b = d.WEIGHTS["support"]
+    monkeypatch.setitem(d.WEIGHTS, "support", (names, tuple(x + 1 for x in w), b))
     assert judge.signature != sig
 
 

@@ -111,6 +111,26 @@ def number_coverage(target: str, source: str) -> float:
     return len(nums & set(tokens(source))) / len(nums)
 
 
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+
+
+def names(text: str) -> list[str]:
+    """Capitalised names: runs of capitalised words, except at the start of the text or of a
+    sentence ("The river Seine flows to Le Havre." -> ["Seine", "Le Havre"])."""
+    return _NAME.findall(text)
+
+
+def name_coverage(target: str, source: str) -> float:
+    """Share of the target's `names` all of whose words (stemmed) occur in the source; 1.0 when the
+    target has none. Names and numbers are where unsupported details most often hide."""
+    found = [tokens(n) for n in names(target)]
+    found = [ws for ws in found if ws]
+    if not found:
+        return 1.0
+    have = {stem(w) for w in tokens(source)}
+    return sum(all(stem(w) in have for w in ws) for ws in found) / len(found)
+
+
 def _content_tokens(text: str) -> list[str]:
     return [t for t in tokens(text) if t not in _ARTICLES]
 
@@ -138,7 +158,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 #: logistic weights per primitive, (feature names, coefficients, intercept); fitted on dev splits
 #: by `rageval.metaeval.fit` (see there for the data and the procedure)
 WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
-    "support": (("coverage", "numbers", "similarity"), (3.7796, 1.6573, 1.2235), -4.7918),
+    "support": (("coverage", "numbers", "names", "similarity"), (3.5543, 1.6467, 0.7584, 1.1972), -5.3),
     "relevance": (("coverage", "similarity", "sentence_similarity"), (1.5029, 3.9123, 2.7822), -4.2717),
     "agreement": (("contains", "compact_contains", "recall", "precision"), (0.2981, 2.6731, 3.1216, 2.1357), -3.0757),
 }
@@ -150,8 +170,8 @@ class DefaultJudge(Judge):
     Each primitive is σ(b + Σᵢ wᵢ fᵢ) over a few features in [0, 1] (`WEIGHTS`):
 
     * ``support(premise, claim)``: ``coverage`` (`weighted_coverage` of the claim's words in the
-      premise), ``numbers`` (`number_coverage`), ``similarity`` (largest cosine between the claim
-      and a premise sentence or pair of adjacent sentences);
+      premise), ``numbers`` (`number_coverage`), ``names`` (`name_coverage`), ``similarity``
+      (largest cosine between the claim and a premise sentence or pair of adjacent sentences);
     * ``relevance(question, passage)``: ``coverage`` of the question's words in the passage,
       ``similarity`` (cosine of question and passage), ``sentence_similarity`` (largest cosine
       between the question and a passage sentence);
@@ -186,7 +206,7 @@ class DefaultJudge(Judge):
         return dict(zip(unique, self.embedder.embed(unique))) if unique else {}
 
     def support_features(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
-        """Feature rows (coverage, numbers, similarity) for each (premise, claim) pair.
+        """Feature rows (coverage, numbers, names, similarity) for each (premise, claim) pair.
 
         ``similarity`` compares the claim with each premise sentence and each pair of adjacent
         sentences; a pair's vector is the normalised sum of its sentences' vectors (mean pooling makes
@@ -200,8 +220,9 @@ class DefaultJudge(Judge):
                 pairs = m[:-1] + m[1:]
                 m = np.vstack([m, pairs / np.linalg.norm(pairs, axis=1, keepdims=True).clip(1e-12)])
             sim = float((m @ vec[claim]).max())
-            rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise), max(sim, 0.0)])
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
+            rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise),
+                         name_coverage(claim, premise), max(sim, 0.0)])
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 4)
 
     def relevance_features(self, questions: Sequence[str], passages: Sequence[str]) -> np.ndarray:
         """Feature rows (coverage, similarity, sentence_similarity) for each (question, passage)."""
