@@ -91,7 +91,8 @@ def test_end_to_end_small_run_matches_direct_computation():
         best[u] = max(best.get(u, -1.0), e["score"])
     test = data.units("test")
     assert result.n_test == len(test) == 30
-    assert result.metrics["auroc"] == pytest.approx(roc_auc_score([data.labels[u] for u in test], [best[u] for u in test]))
+    expected = roc_auc_score([data.labels[u] for u in test], [best[u] for u in test])
+    assert result.metrics["auroc"] == pytest.approx(expected)
     lo, hi = result.intervals["auroc"]
     assert lo <= result.metrics["auroc"] <= hi
     rows, errors = score_rows(scorer, data.rows)
@@ -103,7 +104,8 @@ def test_api_and_command_line(tmp_path, capsys):
     res = meta_evaluate("lexical", tasks=["clapnq", "evouna-tq"], limit=15, n_boot=20)
     assert [r.task for r in res] == ["clapnq", "evouna-tq"] and all(r.n_test == 15 for r in res)
     out = tmp_path / "table.md"
-    assert main(["--judge", "lexical", "--tasks", "wice", "--limit", "10", "--bootstrap", "20", "--output", str(out)]) == 0
+    args = ["--judge", "lexical", "--tasks", "wice", "--limit", "10", "--bootstrap", "20", "--output", str(out)]
+    assert main(args) == 0
     table = out.read_text()
     assert "| lexical | wice | faithfulness |" in table and "0.780" in table  # the goal column
     assert main(["--judge", '{"kind": "lexical"}', "--tasks", "q2", "--limit", "10", "--bootstrap", "20",

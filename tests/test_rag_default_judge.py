@@ -112,7 +112,7 @@ def test_signature_holds_model_and_weights(judge, monkeypatch):
     assert judge.signature != sig
 
 
-def test_scorers_with_the_default_judge(judge):
+def test_scorers_with_the_default_judge(judge, tmp_path, monkeypatch):
     batch = {
         "question": ["Where does the Seine flow?", "Who wrote Hamlet?"],
         "contexts": [["The Seine flows through Paris.", "Berlin lies on the Spree."], ["Hamlet is a tragedy."]],
@@ -131,6 +131,7 @@ def test_scorers_with_the_default_judge(judge):
     assert rel[0]["values"][0] > rel[0]["values"][1]
     corr = rageval.get_scorer("answer_correctness", judge=judge).stats(batch)
     assert corr[0]["score"] > 0.5 and corr[1]["flag"] == "empty_answer"
+    monkeypatch.setenv("RAGEVAL_CACHE", str(tmp_path))
     s = rageval.get_scorer("faithfulness")  # judge=None is the default judge
     assert s.judge.kind == "default"
 

@@ -28,13 +28,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--judge", type=_judge_spec, action="append",
                    help="judge spec: a kind (default, lexical, embedding, nli, hf, openai) or a JSON object "
                         "with 'kind' and parameters; repeat to compare judges (default: the default judge)")
-    p.add_argument("--tasks", nargs="+", choices=list(LOADERS), default=list(LOADERS), help="tasks to run (default: all)")
+    p.add_argument("--tasks", nargs="+", choices=list(LOADERS), default=list(LOADERS),
+                   help="tasks to run (default: all)")
     p.add_argument("--limit", type=int, default=None, help="at most N units per split (seeded subset)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the subset and the bootstrap (default 0)")
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--data", type=Path, default=None,
-                   help="folder with wice/, q2-dialogue/, clapnq/, evouna/ (default: $RAGEVAL_SHARED_DATA or ../shared/data)")
+                   help="folder with wice/, q2-dialogue/, clapnq/, evouna/ "
+                        "(default: $RAGEVAL_SHARED_DATA or ../shared/data)")
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument("--output", type=Path, default=None, help="write the table here instead of stdout")
     return p

@@ -95,7 +95,8 @@ def load_wice(root: Path | None = None) -> LabelledSet:
     claim); a claim's score is the maximum over its rows, as in the WiCE paper. ``partially_supported``
     and ``not_supported`` are the negative class ("not fully supported"). Published dev/test splits.
     """
-    out = LabelledSet("wice", "faithfulness", note="oracle chunks; supported vs not fully supported; max over a claim's rows")
+    out = LabelledSet("wice", "faithfulness",
+                      note="oracle chunks; supported vs not fully supported; max over a claim's rows")
     for split in ("dev", "test"):
         for rec in _jsonl(_path(root, "wice", "oracle_chunks", "claim", f"{split}.jsonl")):
             unit = str(rec["meta"]["id"])
@@ -131,7 +132,8 @@ def load_clapnq(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet
     article, no answer) -> 0. No published split of this dev set: a seeded `hash_split` on the
     question id.
     """
-    out = LabelledSet("clapnq", "context_relevance", note=f"passage level; seeded split on question id, dev share {dev_share}")
+    out = LabelledSet("clapnq", "context_relevance",
+                      note=f"passage level; seeded split on question id, dev share {dev_share}")
     for kind, label in (("answerable", 1), ("unanswerable", 0)):
         for rec in _jsonl(_path(root, "clapnq", "dev", f"clapnq_dev_{kind}.jsonl")):
             passage = rec["passages"][0]

@@ -43,7 +43,8 @@ def features(judge: DefaultJudge, primitive: str, data: LabelledSet, batch: int 
     return np.concatenate(out)
 
 
-def fit(judge: DefaultJudge, primitive: str, limit: int | None = None, seed: int = 0) -> tuple[tuple[float, ...], float]:
+def fit(judge: DefaultJudge, primitive: str, limit: int | None = None,
+        seed: int = 0) -> tuple[tuple[float, ...], float]:
     """Coefficients and intercept of ``primitive`` fitted on the dev splits of its sets."""
     from sklearn.linear_model import LogisticRegression
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import EMPTY_ANSWER, NO_REFERENCE, JudgedScorer, blank, flagged, judged
+from rageval.scorers.rag.base import EMPTY_ANSWER, NO_REFERENCE, JudgedScorer, blank, flagged, group, judged
 
 
 class AnswerCorrectness(JudgedScorer):
@@ -48,10 +48,7 @@ class AnswerCorrectness(JudgedScorer):
                 if questions is not None:
                     qs += [questions[i]] * len(rs)
         values = self.judge.agreement(ans, refs, qs if questions is not None else None) if owners else []
-        grouped: dict[int, list[float]] = {}
-        for i, v in zip(owners, values):
-            grouped.setdefault(i, []).append(float(v))
-        for i, vs in grouped.items():
+        for i, vs in group(owners, [float(v) for v in values]).items():
             best = max(range(len(vs)), key=vs.__getitem__)
             out[i] = judged(vs[best], values=vs, verdicts=self.verdicts(vs), best=best)
         return out

@@ -137,6 +137,15 @@ class ModalScorer(JudgedScorer):
         return {"mode": "ids"} if self.mode == "ids" else super().signature_items()
 
 
+def group(owners: Sequence[int], values: Sequence[Any]) -> dict[int, list[Any]]:
+    """The values of each owner (example index), in order: the inverse of fanning a batch out into
+    one judge call per (example, item)."""
+    out: dict[int, list[Any]] = {}
+    for i, v in zip(owners, values):
+        out.setdefault(i, []).append(v)
+    return out
+
+
 def attribute(claim: str, contexts: Sequence[str]) -> int | None:
     """The index of the context sharing the largest share of the claim's content words (first on
     ties; None when none shares any). For display only: shows a person where a claim's support
@@ -184,12 +193,8 @@ def claim_support(scorer: JudgedScorer, texts: Sequence[str], contexts: Sequence
             premises.append(premise)
             pairs.append(c)
     values = scorer.judge.support(premises, pairs) if pairs else []
-    grouped: dict[int, tuple[list[str], list[float]]] = {}
-    for i, claim, v in zip(owners, pairs, values):
-        grouped.setdefault(i, ([], []))
-        grouped[i][0].append(claim)
-        grouped[i][1].append(float(v))
-    for i, (cs, vs) in grouped.items():
+    for i, items in group(owners, list(zip(pairs, map(float, values)))).items():
+        cs, vs = [c for c, _ in items], [v for _, v in items]
         verdicts = scorer.verdicts(vs)
         where = [attribute(c, contexts[i]) if ok else None for c, ok in zip(cs, verdicts)]
         out[i] = judged(float(np.mean(vs)), claims=cs, values=vs, verdicts=verdicts, support=where)

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import EMPTY_QUESTION, NO_CONTEXTS, JudgedScorer, blank, flagged, judged
+from rageval.scorers.rag.base import EMPTY_QUESTION, NO_CONTEXTS, JudgedScorer, blank, flagged, group, judged
 
 
 class ContextRelevance(JudgedScorer):
@@ -45,9 +45,6 @@ class ContextRelevance(JudgedScorer):
                 qs += [q] * len(ctxs)
                 ps += ctxs
         values = self.judge.relevance(qs, ps) if qs else []
-        grouped: dict[int, list[float]] = {}
-        for i, v in zip(owners, values):
-            grouped.setdefault(i, []).append(float(v))
-        for i, vs in grouped.items():
+        for i, vs in group(owners, [float(v) for v in values]).items():
             out[i] = judged(float(np.mean(vs)), values=vs, verdicts=self.verdicts(vs))
         return out
