@@ -71,6 +71,12 @@ def stem(word: str) -> str:
     return _stemmer().stem(word)
 
 
+@functools.lru_cache(maxsize=4096)
+def stems(text: str) -> frozenset[str]:
+    """The stems of the text's tokens (cached: a premise is compared with each of its claims)."""
+    return frozenset(stem(w) for w in tokens(text))
+
+
 @functools.lru_cache(maxsize=1)
 def _ranks() -> dict[str, int]:
     """Frequency rank of each whole word in the MiniLM (BERT uncased) WordPiece vocabulary, whose
@@ -96,7 +102,7 @@ def weighted_coverage(target: str, source: str) -> float:
     content = [w for w in words if w not in stopwords() and w not in _CONTRACTIONS] or words
     if not content:
         return 1.0
-    found = {stem(w) for w in tokens(source)}
+    found = stems(source)
     ws = np.array([weight(w) for w in content])
     hit = np.array([stem(w) in found for w in content])
     return float((ws * hit).sum() / ws.sum())
@@ -127,7 +133,7 @@ def name_coverage(target: str, source: str) -> float:
     found = [ws for ws in found if ws]
     if not found:
         return 1.0
-    have = {stem(w) for w in tokens(source)}
+    have = stems(source)
     return sum(all(stem(w) in have for w in ws) for ws in found) / len(found)
 
 
@@ -211,7 +217,8 @@ class DefaultJudge(Judge):
         ``similarity`` compares the claim with each premise sentence and each pair of adjacent
         sentences; a pair's vector is the normalised sum of its sentences' vectors (mean pooling makes
         that close to embedding the pair, at half the cost)."""
-        sentences = [split_sentences(p) or [p] for p in premises]
+        split = {p: split_sentences(p) or [p] for p in dict.fromkeys(premises)}
+        sentences = [split[p] for p in premises]
         vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
         rows = []
         for premise, claim, ss in zip(premises, claims, sentences):
