@@ -12,6 +12,13 @@ import os
 from typing import Any
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _quiet_loading() -> None:
+    """transformers draws a progress bar for every local weight load; an evaluation prints its own."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
 _SHIPPED = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2"}
 
 
@@ -54,6 +61,7 @@ def load_sentence_transformer(path: str, device: str | None = None) -> Any:
     """A `SentenceTransformer` from a resolved local path (cached)."""
     from sentence_transformers import SentenceTransformer
 
+    _quiet_loading()
     return SentenceTransformer(path, device=device or default_device(), local_files_only=os.path.isdir(path))
 
 
@@ -67,6 +75,7 @@ def load_transformer(path: str, device: str | None = None, kind: str = "auto",
     """
     import transformers
 
+    _quiet_loading()
     cls = {"auto": transformers.AutoModel,
            "sequence-classification": transformers.AutoModelForSequenceClassification,
            "causal-lm": transformers.AutoModelForCausalLM}[kind]
