@@ -301,6 +301,7 @@ def test_bad_input_errors(tiny_bert):
         bs.BERTScore(model_type=tiny_bert, num_layers=2, idf=True).stats({"answer": ["a"], "references": [["a"]]})
     with pytest.raises(FileNotFoundError, match="allow_download"):
         bs.BERTScore(model_type="no-such-org/no-such-model", num_layers=2).stats({"answer": ["a"], "references": [["a"]]})
+    assert scorer.stats({"answer": [], "references": []}).shape == (0, 4)
 
 
 def test_default_model_and_layer():

@@ -122,3 +122,4 @@ def test_bad_input_errors(tiny_st):
         get_scorer("semantic_similarity", batch_size=0)
     with pytest.raises(FileNotFoundError, match="allow_download"):
         get_scorer("semantic_similarity", model="no-such-org/no-such-model").stats({"answer": ["a"], "references": [["a"]]})
+    assert scorer.stats({"answer": [], "references": []}).shape == (0, 1)
