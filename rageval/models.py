@@ -8,7 +8,9 @@ lets other hub names through only when the caller allows downloads (``allow_down
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+from pathlib import Path
 from typing import Any
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -86,3 +88,26 @@ def load_transformer(path: str, device: str | None = None, kind: str = "auto",
     torch_dtype = dtype if dtype == "auto" else getattr(torch, dtype)
     model = cls.from_pretrained(path, local_files_only=local, dtype=torch_dtype).to(device or default_device()).eval()
     return tokenizer, model
+
+
+def model_fingerprint(path: str | os.PathLike) -> str:
+    """A short hash identifying a local model directory's files, cheap even for large weights.
+
+    Hashes each file's relative name and size, the full content of files under 16 MiB (configs,
+    tokenizers), and the first and last MiB of larger ones (weights).
+    """
+    root = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*")
+                   if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts))
+    for p in files:
+        size = p.stat().st_size
+        h.update(f"{p.relative_to(root).as_posix()}\0{size}\0".encode())
+        with open(p, "rb") as f:
+            if size <= 16 << 20:
+                h.update(f.read())
+            else:
+                h.update(f.read(1 << 20))
+                f.seek(-(1 << 20), os.SEEK_END)
+                h.update(f.read())
+    return h.hexdigest()[:16]

@@ -19,12 +19,10 @@ Values are floats in [0, 1]; a judge never returns NaN in place of an answer.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from abc import ABC
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Literal, Sequence
 
 from rageval.core.errors import RagevalError
@@ -316,29 +314,6 @@ def _settle(key: str, value: Any) -> None:
         entry = _INFLIGHT.pop(key, None)
     if entry is not None:
         entry[0].set_result(value)
-
-
-def model_fingerprint(path: str | os.PathLike) -> str:
-    """A short hash identifying a local model directory's files, cheap even for large weights.
-
-    Hashes each file's relative name and size, the full content of files under 16 MiB (configs,
-    tokenizers), and the first and last MiB of larger ones (weights).
-    """
-    root = Path(path)
-    h = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*")
-                   if p.is_file() and not any(s.startswith(".") for s in p.relative_to(root).parts))
-    for p in files:
-        size = p.stat().st_size
-        h.update(f"{p.relative_to(root).as_posix()}\0{size}\0".encode())
-        with open(p, "rb") as f:
-            if size <= 16 << 20:
-                h.update(f.read())
-            else:
-                h.update(f.read(1 << 20))
-                f.seek(-(1 << 20), os.SEEK_END)
-                h.update(f.read())
-    return h.hexdigest()[:16]
 
 
 def _check(what: str, **columns: Sequence[str]) -> None:

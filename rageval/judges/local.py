@@ -6,7 +6,7 @@ import functools
 import os
 from typing import Any
 
-from rageval.judges.base import model_fingerprint
+from rageval.models import model_fingerprint
 from rageval.models import resolve_model
 
 

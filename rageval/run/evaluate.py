@@ -38,14 +38,13 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     fields = _fields(scorer_objs, source)
     if not source.streamed:
         source.canonical(fields)  # check every row before any scoring starts
+    for s in scorer_objs:  # before the manifest: what a first pass learns enters the signatures
+        if s.needs_prepare:
+            s.prepare(lambda: (b for _, b in source.batches(fields, batch_size)))
     manifest = build_manifest(scorer_objs, source, fields, columns, task)
     run = RunDir.open(output, manifest) if output else None
     done = run.done_ids() if run else set()
     parts: list[Part] = list(run.parts()) if run else []
-
-    for s in scorer_objs:
-        if s.needs_prepare:
-            s.prepare(lambda: (b for _, b in source.batches(fields, batch_size)))
 
     total = None if source.streamed else len(source)
     bar = _progress(progress, total, batch_size)

@@ -483,7 +483,7 @@ class BERTScore(MeanScorer):
     @functools.cached_property
     def model_hash(self) -> str | None:
         """A fingerprint of the model's files (None for a hub name left to download)."""
-        from rageval.judges.base import model_fingerprint
+        from rageval.models import model_fingerprint
 
         path = self.path
         return model_fingerprint(path) if os.path.isdir(path) else None

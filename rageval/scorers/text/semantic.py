@@ -44,7 +44,7 @@ class SemanticSimilarity(MeanScorer):
     @functools.cached_property
     def model_hash(self) -> str | None:
         """A fingerprint of the model's files (None for a hub name left to download)."""
-        from rageval.judges.base import model_fingerprint
+        from rageval.models import model_fingerprint
 
         return model_fingerprint(self.path) if os.path.isdir(self.path) else None
 
