@@ -46,6 +46,36 @@ def test_weighted_coverage_by_hand():
     assert d.weighted_coverage("", "anything") == 1.0
 
 
+def test_bm25_by_hand():
+    w = d.weight
+    passage = "The river Seine flows through Paris. Paris is big."
+    n = len(d.tokens(passage))  # 9 tokens; query content words: rivers (tf 1 via its stem), paris (tf 2)
+    norm = d.BM25_K1 * (1 - d.BM25_B + d.BM25_B * n / d.BM25_AVGDL)
+    expected = (w("rivers") * 1 / (1 + norm) + w("paris") * 2 / (2 + norm)) / (w("rivers") + w("paris"))
+    assert d.bm25("the rivers of Paris", passage) == pytest.approx(expected)
+    assert d.bm25("", passage) == 0.0 and d.bm25("?!", passage) == 0.0 and d.bm25("Paris", "") == 0.0
+    assert d.bm25("Tokyo", passage) == 0.0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bm25_saturates_and_normalises_length(seed):
+    rng = np.random.default_rng(seed)
+    filler = " ".join(rng.choice(["alpha", "beta", "gamma", "delta", "omega"], size=int(rng.integers(5, 300))))
+    once, twice = f"seine {filler}", f"seine seine {filler}"
+    assert 0.0 < d.bm25("Seine", once) < d.bm25("Seine", twice) < 1.0  # more occurrences, bounded
+    assert d.bm25("Seine", once) > d.bm25("Seine", f"{once} {filler}")  # same match in a longer passage
+
+
+def test_relevance_features(judge):
+    q = "When did Marie Curie win the Nobel Prize in Chemistry?"
+    passages = ["Curie was born in Warsaw. She won the Nobel Prize in Chemistry in 1911.", "Paris", ""]
+    f = judge.relevance_features([q] * 3, passages)
+    assert f.shape == (3, len(d.WEIGHTS["relevance"][0])) and ((0 <= f) & (f <= 1)).all()
+    assert f[0, 0] == d.bm25(q, passages[0])
+    vq, vs = judge.embedder.embed([q, "She won the Nobel Prize in Chemistry in 1911."])
+    assert f[0, 2] >= float(vq @ vs) - 1e-6 and f[0, 2] >= f[1, 2]  # best window, at least its best sentence
+
+
 @pytest.mark.parametrize("text, phrase, contains, compact", [
     ("There are 4 seasons.", "four", 1.0, 1.0),
     ("It was nonpartisan.", "non-partisan", 0.0, 1.0),

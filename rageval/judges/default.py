@@ -8,6 +8,7 @@ import html
 import math
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -95,17 +96,45 @@ def weight(word: str) -> float:
     return math.log1p(ranks.get(word, 2 * len(ranks)))
 
 
+def _content_words(text: str) -> list[str]:
+    """Distinct tokens of the text without stop words (all its tokens when it has only stop words)."""
+    words = list(dict.fromkeys(tokens(text)))
+    return [w for w in words if w not in stopwords() and w not in _CONTRACTIONS] or words
+
+
 def weighted_coverage(target: str, source: str) -> float:
     """Σ weight(w)·[stem(w) ∈ stems(source)] / Σ weight(w) over the distinct content words w of the
     target (all its words when it has only stop words); 1.0 for a target without words."""
-    words = list(dict.fromkeys(tokens(target)))
-    content = [w for w in words if w not in stopwords() and w not in _CONTRACTIONS] or words
+    content = _content_words(target)
     if not content:
         return 1.0
     found = stems(source)
     ws = np.array([weight(w) for w in content])
     hit = np.array([stem(w) in found for w in content])
     return float((ws * hit).sum() / ws.sum())
+
+
+#: BM25 parameters: the usual k1 and b (Robertson & Zaragoza 2009) and a fixed average document length
+#: of 100 words (the passage size of DPR-style retrieval), so that a score needs no corpus statistics
+BM25_K1, BM25_B, BM25_AVGDL = 1.2, 0.75, 100.0
+
+
+def bm25(query: str, passage: str) -> float:
+    """Normalised BM25 of the passage for the query, in [0, 1):
+    Σ_q weight(q)·tf·(k1+1)/(tf + k1·(1 − b + b·|passage|/avgdl)) / ((k1+1)·Σ_q weight(q)) over the
+    distinct content words q of the query, tf = occurrences of stem(q) among the passage's stemmed
+    tokens, with `weight` (Zipf information) in place of a corpus IDF; 0.0 for a query without words.
+    Term-frequency saturation and length normalisation are what word coverage lacks: a long passage
+    that mentions each question word once scores below a short one that dwells on them."""
+    content = _content_words(query)
+    passage_stems = [stem(w) for w in tokens(passage)]
+    if not content or not passage_stems:
+        return 0.0
+    counts = Counter(passage_stems)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(passage_stems) / BM25_AVGDL)
+    ws = np.array([weight(w) for w in content])
+    tf = np.array([counts[stem(w)] for w in content], dtype=np.float64)
+    return float((ws * tf / (tf + norm)).sum() / ws.sum())
 
 
 def number_coverage(target: str, source: str) -> float:
@@ -155,6 +184,17 @@ def compact_contains(text: str, phrase: str) -> float:
     return float(bool(p) and p in "".join(_content_tokens(text)))
 
 
+def _window_cosine(vec: dict[str, np.ndarray], text: str, sentences: Sequence[str]) -> float:
+    """Largest cosine (floored at 0) between ``text`` and a sentence or pair of adjacent sentences;
+    a pair's vector is the normalised sum of its sentences' vectors (mean pooling makes that close
+    to embedding the pair, at half the cost). ``vec`` maps each text to its unit vector."""
+    m = np.stack([vec[s] for s in sentences])
+    if len(sentences) > 1:
+        pairs = m[:-1] + m[1:]
+        m = np.vstack([m, pairs / np.linalg.norm(pairs, axis=1, keepdims=True).clip(1e-12)])
+    return max(float((m @ vec[text]).max()), 0.0)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -165,7 +205,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 #: by `rageval.metaeval.fit` (see there for the data and the procedure)
 WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
     "support": (("coverage", "numbers", "names", "similarity"), (3.5543, 1.6467, 0.7584, 1.1972), -5.3),
-    "relevance": (("coverage", "similarity", "sentence_similarity"), (1.5029, 3.9123, 2.7822), -4.2717),
+    "relevance": (("bm25", "similarity", "window_similarity"), (2.1879, 3.7629, 2.9279), -4.1919),
     "agreement": (("contains", "compact_contains", "recall", "precision"), (0.2981, 2.6731, 3.1216, 2.1357), -3.0757),
 }
 
@@ -178,9 +218,10 @@ class DefaultJudge(Judge):
     * ``support(premise, claim)``: ``coverage`` (`weighted_coverage` of the claim's words in the
       premise), ``numbers`` (`number_coverage`), ``names`` (`name_coverage`), ``similarity``
       (largest cosine between the claim and a premise sentence or pair of adjacent sentences);
-    * ``relevance(question, passage)``: ``coverage`` of the question's words in the passage,
-      ``similarity`` (cosine of question and passage), ``sentence_similarity`` (largest cosine
-      between the question and a passage sentence);
+    * ``relevance(question, passage)``: ``bm25`` (`bm25` of the passage for the question),
+      ``similarity`` (cosine of question and passage), ``window_similarity`` (largest cosine between
+      the question and a passage sentence or pair of adjacent sentences: MiniLM reads only the first
+      256 word pieces of a passage, and an answer sits in one or two sentences);
     * ``agreement(answer, reference)``: ``contains`` / ``compact_contains`` (the reference occurs in
       the answer), ``recall`` (`weighted_coverage` of the reference in the answer) and ``precision``
       (of the answer in the reference); the question is not used;
@@ -191,7 +232,7 @@ class DefaultJudge(Judge):
     """
 
     kind = "default"
-    version = "1"
+    version = "2"
 
     def __init__(self, batch_size: int = 64, device: str | None = None, cache_dir: Any = DEFAULT_CACHE) -> None:
         super().__init__(cache_dir=None)  # the embedder below holds the cache
@@ -212,33 +253,25 @@ class DefaultJudge(Judge):
         return dict(zip(unique, self.embedder.embed(unique))) if unique else {}
 
     def support_features(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
-        """Feature rows (coverage, numbers, names, similarity) for each (premise, claim) pair.
-
-        ``similarity`` compares the claim with each premise sentence and each pair of adjacent
-        sentences; a pair's vector is the normalised sum of its sentences' vectors (mean pooling makes
-        that close to embedding the pair, at half the cost)."""
+        """Feature rows (coverage, numbers, names, similarity) for each (premise, claim) pair;
+        ``similarity`` is `_window_cosine` of the claim over the premise's sentences."""
         split = {p: split_sentences(p) or [p] for p in dict.fromkeys(premises)}
         sentences = [split[p] for p in premises]
         vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
         rows = []
         for premise, claim, ss in zip(premises, claims, sentences):
-            m = np.stack([vec[s] for s in ss])
-            if len(ss) > 1:
-                pairs = m[:-1] + m[1:]
-                m = np.vstack([m, pairs / np.linalg.norm(pairs, axis=1, keepdims=True).clip(1e-12)])
-            sim = float((m @ vec[claim]).max())
             rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise),
-                         name_coverage(claim, premise), max(sim, 0.0)])
+                         name_coverage(claim, premise), _window_cosine(vec, claim, ss)])
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), 4)
 
     def relevance_features(self, questions: Sequence[str], passages: Sequence[str]) -> np.ndarray:
-        """Feature rows (coverage, similarity, sentence_similarity) for each (question, passage)."""
-        sentences = [split_sentences(p) or [p] for p in passages]
+        """Feature rows (bm25, similarity, window_similarity) for each (question, passage)."""
+        split = {p: split_sentences(p) or [p] for p in dict.fromkeys(passages)}
+        sentences = [split[p] for p in passages]
         vec = self._vectors(list(questions) + list(passages) + [s for ss in sentences for s in ss])
         rows = []
         for q, p, ss in zip(questions, passages, sentences):
-            best = max(float(vec[q] @ vec[s]) for s in ss)
-            rows.append([weighted_coverage(q, p), max(float(vec[q] @ vec[p]), 0.0), max(best, 0.0)])
+            rows.append([bm25(q, p), max(float(vec[q] @ vec[p]), 0.0), _window_cosine(vec, q, ss)])
         return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
 
     def agreement_features(self, answers: Sequence[str], references: Sequence[str]) -> np.ndarray:
