@@ -17,6 +17,7 @@ from rageval.core.errors import FieldError
 from rageval.core.registry import get_scorer
 from rageval.models import DEFAULT_EMBEDDING_MODEL, resolve_model
 from rageval.scorers.text import bertscore as bs
+from rageval.scorers.text import bertscore_core as bsc
 
 bert_score = pytest.importorskip("bert_score", reason="bert-score is the reference implementation (dev extra)")
 
@@ -225,12 +226,12 @@ def test_batch_and_chunk_invariance(tiny_bert, monkeypatch):
     cands, refs = corpus(9, 90)
     whole = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=64), cands, refs)
     tiny_batches = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=1), cands, refs)
-    monkeypatch.setattr(bs, "PAD_TOLERANCE", 1.0)  # one length per model batch, no mask
+    monkeypatch.setattr(bsc, "PAD_TOLERANCE", 1.0)  # one length per model batch, no mask
     unpadded = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2), cands, refs)
-    monkeypatch.setattr(bs, "PAD_TOLERANCE", 100.0)  # any lengths together, masked
+    monkeypatch.setattr(bsc, "PAD_TOLERANCE", 100.0)  # any lengths together, masked
     padded = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2), cands, refs)
     monkeypatch.setattr(bs, "CHUNK_EXAMPLES", 7)
-    monkeypatch.setattr(bs, "_MATCH_BUDGET", 50)
+    monkeypatch.setattr(bsc, "_MATCH_BUDGET", 50)
     chunked = ours(bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=3), cands, refs)
     for other in (tiny_batches, unpadded, padded, chunked):
         np.testing.assert_allclose(other, whole, atol=2e-6, rtol=0)
