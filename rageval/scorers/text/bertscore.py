@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from rageval.core.errors import FieldError
 from rageval.core.scorer import Batch, MeanScorer
 from rageval.data.fields import check_references, check_str
+from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.models import DEFAULT_EMBEDDING_MODEL, default_device, resolve_model
 
 from rageval.scorers.text.bertscore_core import (DEFAULT_LAYERS, CHUNK_EXAMPLES, load_bertscore_model, encode_texts, idf_counts, idf_weights, uniform_weights, embed_unique, greedy_match, read_baseline, shipped_baseline)
@@ -140,13 +140,7 @@ class BERTScore(MeanScorer):
     # --- scoring ------------------------------------------------------------------------
     def score_batch(self, batch: Batch) -> np.ndarray:
         """Rows ``[F1, P, R, F1]`` (the primary value, then the parts), one per example."""
-        answers = check_str("answer", "answer", batch["answer"])
-        references = check_references("references", "references", batch["references"])
-        if len(answers) != len(references):
-            raise ValueError(f"bertscore: {len(answers)} answers but {len(references)} reference lists")
-        for row, refs in enumerate(references):
-            if not refs:
-                raise FieldError("references", "references", row, "no reference to score against")
+        answers, references = hypotheses_and_references(batch)
         if self.params["idf"] and self._idf is None:
             raise RuntimeError("bertscore with idf=True needs its idf weights first: call "
                                "scorer.prepare(lambda: iter([batch, ...])) over the whole data (evaluate does)")

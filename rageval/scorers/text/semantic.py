@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from rageval.core.errors import FieldError
 from rageval.core.scorer import Batch, MeanScorer
-from rageval.data.fields import check_references, check_str
+from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
 
 
@@ -51,13 +50,7 @@ class SemanticSimilarity(MeanScorer):
     def score_batch(self, batch: Batch) -> np.ndarray:
         import torch
 
-        answers = check_str("answer", "answer", batch["answer"])
-        references = check_references("references", "references", batch["references"])
-        if len(answers) != len(references):
-            raise ValueError(f"semantic_similarity: {len(answers)} answers but {len(references)} reference lists")
-        for row, refs in enumerate(references):
-            if not refs:
-                raise FieldError("references", "references", row, "no reference to score against")
+        answers, references = hypotheses_and_references(batch)
         if not answers:
             return np.zeros(0)
         texts: dict[str, int] = {}
