@@ -16,7 +16,7 @@ from typing import Any
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 
 
-def _quiet_loading() -> None:
+def quiet_loading() -> None:
     """transformers draws a progress bar for every local weight load; an evaluation prints its own."""
     from transformers.utils import logging
 
@@ -63,7 +63,7 @@ def load_sentence_transformer(path: str, device: str | None = None) -> Any:
     """A `SentenceTransformer` from a resolved local path (cached)."""
     from sentence_transformers import SentenceTransformer
 
-    _quiet_loading()
+    quiet_loading()
     return SentenceTransformer(path, device=device or default_device(), local_files_only=os.path.isdir(path))
 
 
@@ -77,7 +77,7 @@ def load_transformer(path: str, device: str | None = None, kind: str = "auto",
     """
     import transformers
 
-    _quiet_loading()
+    quiet_loading()
     cls = {"auto": transformers.AutoModel,
            "sequence-classification": transformers.AutoModelForSequenceClassification,
            "causal-lm": transformers.AutoModelForCausalLM}[kind]

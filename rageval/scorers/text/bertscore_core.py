@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from rageval.models import quiet_loading
+
 
 #: Layer used for the offline default model, all-MiniLM-L6-v2 (6 layers, hidden size 384,
 #: uncased). bert-score tunes no layer for it; it picks layer 5 for every other 6-layer uncased
@@ -46,6 +48,8 @@ def load_bertscore_model(path: str, num_layers: int, device: str, use_fast_token
     state and the layers above are never run. Weights are shared with no other cached model.
     """
     import transformers
+
+    quiet_loading()
 
     local = os.path.isdir(path)
     tokenizer = transformers.AutoTokenizer.from_pretrained(path, use_fast=use_fast_tokenizer, local_files_only=local)
