@@ -1,0 +1,1 @@
+"""Data adapters and canonical fields."""

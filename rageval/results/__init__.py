@@ -1,0 +1,1 @@
+"""Results of an evaluation: the in-memory `Results` and its on-disk layout."""

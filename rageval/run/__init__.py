@@ -1,0 +1,1 @@
+"""Running evaluations: `evaluate` and resumable run directories."""

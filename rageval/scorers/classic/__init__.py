@@ -1,0 +1,1 @@
+"""Classic metrics (classification, regression), identical to scikit-learn."""

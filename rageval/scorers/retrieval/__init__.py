@@ -1,0 +1,1 @@
+"""Ranked-retrieval metrics identical to trec_eval."""
