@@ -43,8 +43,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
             s.prepare(lambda: (b for _, b in source.batches(fields, batch_size)))
     manifest = build_manifest(scorer_objs, source, fields, columns, task)
     run = RunDir.open(output, manifest) if output else None
-    done = run.done_ids() if run else set()
-    parts: list[Part] = list(run.parts()) if run else []
+    parts: list[Part] = list(run.parts()) if run else []  # what a killed run already finished
+    done = {x for p in parts for x in p.ids}
 
     total = None if source.streamed else len(source)
     bar = _progress(progress, total, batch_size)

@@ -95,9 +95,6 @@ class RunDir:
     def parts(self) -> Iterator[Part]:
         return read_parts(self.path)
 
-    def done_ids(self) -> set[str]:
-        return {x for p in self.parts() for x in p.ids}
-
     def write(self, part: Part) -> None:
         write_part(self.path, self._next, part)
         self._next += 1
