@@ -56,11 +56,7 @@ class Results:
             if s.variable_stats:
                 stats: Any = [e for p in parts for e, bad in zip(p.stats[s.key], p.errors[s.key]) if bad is None]
             else:
-                arrays = [p.stats[s.key] for p in parts if p.stats[s.key].shape[1] > 0]
-                width = arrays[0].shape[1] if arrays else 0
-                stats = np.concatenate([p.stats[s.key] if p.stats[s.key].shape[1] else
-                                        np.full((len(p.ids), width), np.nan) for p in parts])[~failed] \
-                    if arrays else np.empty((len(ok_ids), 0))
+                stats = _stack([p.stats[s.key] for p in parts])[~failed]
             self.by_scorer[s.key] = ScorerResult(s, ok_ids, stats, errors)
         self.aggregate = self._aggregate()
 
@@ -147,6 +143,14 @@ class Results:
             write_part(path, i, part)
         write_summary(path, self)
         return path
+
+
+def _stack(arrays: list[np.ndarray]) -> np.ndarray:
+    """Fixed-width statistics of consecutive parts as one array; a part where the scorer failed on
+    every example holds no column (width 0) and becomes NaN rows."""
+    width = max((a.shape[1] for a in arrays), default=0)
+    rows = [a if a.shape[1] == width else np.full((len(a), width), np.nan) for a in arrays]
+    return np.concatenate(rows) if rows else np.empty((0, 0))
 
 
 def write_summary(path: str, results: "Results") -> None:
