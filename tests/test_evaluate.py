@@ -156,3 +156,11 @@ def test_errors_raised_by_a_scorer_name_the_row_in_the_data():
     res = rageval.evaluate(rows, ["bleu"], progress=False)
     assert res.aggregate.counts["bleu"] == (3, 4)
     assert res.errors["error"].tolist() == ["FieldError: field 'references' at row 3: no reference (at least one is needed)"]
+
+
+def test_a_batch_where_every_example_failed_keeps_the_others(tmp_path):
+    rows = [{"id": f"r{i}", "answer": a} for i, a in enumerate(["boom", "boom", "ok", "fine"])]
+    res = rageval.evaluate(rows, [Fragile()], batch_size=2, output=str(tmp_path / "run"), progress=False)
+    assert res.aggregate.counts["fragile"] == (2, 4) and res.aggregate["fragile"] == pytest.approx(3.0)
+    back = rageval.load_results(tmp_path / "run")
+    assert back.aggregate == res.aggregate and sorted(back.errors["id"]) == ["r0", "r1"]

@@ -138,8 +138,11 @@ class Scorer(ABC):
         return "|".join([self.key, *items, f"version:{self.version}"])
 
     def spec(self) -> dict[str, Any]:
-        """What rebuilds this scorer: ``get_scorer(spec["base"], **spec["params"])``, key ``spec["key"]``."""
-        return {"base": type(self).name, "key": self.key, "params": _jsonable(self.params)}
+        """What rebuilds this scorer: ``get_scorer(spec["base"], **spec["params"])``, key ``spec["key"]``;
+        ``spec["class"]`` names the class for scorers that are not registered."""
+        cls = type(self)
+        return {"base": cls.name, "key": self.key, "params": _jsonable(self.params),
+                "class": f"{cls.__module__}:{cls.__qualname__}"}
 
     def __repr__(self) -> str:
         return f"<Scorer {self.signature}>"

@@ -5,12 +5,15 @@ over exactly the examples that succeeded; `Aggregate.counts` says how many that 
 """
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import shutil
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from rageval.core.errors import UnknownScorerError
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Scorer, concat, take
 from rageval.results.store import MANIFEST, Part, read_json, read_parts, write_json, write_part
@@ -167,7 +170,18 @@ def scorers_from_manifest(manifest: dict[str, Any]) -> list[Scorer]:
     """Rebuild the scorers a manifest names (cheap: models load lazily)."""
     out = []
     for entry in manifest["scorers"]:
-        scorer = get_scorer(entry["spec"]["base"], **entry["spec"]["params"])
+        spec = entry["spec"]
+        try:
+            scorer = get_scorer(spec["base"], **spec["params"])
+        except UnknownScorerError:
+            # an unregistered scorer (defined in the user's code): its class, if importable
+            module, _, name = spec.get("class", "").partition(":")
+            try:
+                cls = functools.reduce(getattr, name.split("."), importlib.import_module(module))
+            except (ImportError, AttributeError, ValueError):
+                raise UnknownScorerError(f"scorer {spec['base']!r} of these results is neither registered nor "
+                                         f"importable ({spec.get('class')!r}); import or register it first") from None
+            scorer = cls(**spec["params"])
         scorer.key = entry["key"]
         out.append(scorer)
     return out
