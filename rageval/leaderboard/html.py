@@ -75,14 +75,14 @@ h2 { font-size: 1.1rem; margin: 2rem 0 .5rem; }
 .meta, .legend, .note { color: var(--muted); font-size: .9rem; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { padding: .45rem .6rem; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }
-th.name, td.name { text-align: left; overflow-wrap: anywhere; }
+th.name, td.name { text-align: left; overflow-wrap: anywhere; min-width: 9rem; }
 thead th { position: sticky; top: 0; background: #f4f6f9; }
 thead th button { font: inherit; font-weight: 600; border: 0; background: none; cursor: pointer; padding: 0;
                   color: var(--ink); }
 thead th[aria-sort=ascending] button::after { content: " \\25B2"; color: var(--accent); }
 thead th[aria-sort=descending] button::after { content: " \\25BC"; color: var(--accent); }
 tbody tr:nth-child(even) { background: #fafbfc; }
-.ci { display: block; color: var(--muted); font-size: .8rem; }
+.ci { display: block; color: var(--muted); font-size: .8rem; white-space: nowrap; }
 .better { color: var(--good); font-weight: 600; }
 .worse { color: var(--bad); font-weight: 600; }
 .beats { color: var(--good); font-size: .8rem; }
