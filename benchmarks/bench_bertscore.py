@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 import rageval
+from timing import row as result_row, timed  # beside this file
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
 from rageval.scorers.text.bertscore import DEFAULT_LAYERS
 
@@ -41,15 +40,6 @@ def wice_pairs(n: int) -> list[dict]:
     return [pairs[i % len(pairs)] for i in range(n)]
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
-
-
-def _row(scorer: str, n: int, ours: float, ref: float, diff: float) -> dict:
-    return {"scorer": scorer, "n": n, "rageval_s": ours, "reference_s": ref, "ratio": ref / ours,
-            "max_abs_diff": diff}
 
 
 def bench_bertscore(n: int, repeats: int = 3) -> list[dict]:
@@ -69,7 +59,7 @@ def bench_bertscore(n: int, repeats: int = 3) -> list[dict]:
     table = res.to_pandas()
     diff = max(float(np.abs(table[f"bertscore.{k}"].to_numpy() - v.numpy()).max())
                for k, v in zip(("precision", "recall", "f1"), prf))
-    return [_row(f"bertscore (MiniLM-L6, layer {DEFAULT_LAYERS})", n, ours_s, ref_s, diff)]
+    return [result_row(f"bertscore (MiniLM-L6, layer {DEFAULT_LAYERS})", n, ours_s, ref_s, diff)]
 
 
 def bench_semantic(n: int, repeats: int = 3) -> list[dict]:
@@ -90,7 +80,7 @@ def bench_semantic(n: int, repeats: int = 3) -> list[dict]:
         t, cos = timed(reference)
         ref_s = min(ref_s, t)
     diff = float(np.abs(res.to_pandas()["semantic_similarity"].to_numpy() - cos).max())
-    return [_row("semantic_similarity (MiniLM-L6)", n, ours_s, ref_s, diff)]
+    return [result_row("semantic_similarity (MiniLM-L6)", n, ours_s, ref_s, diff)]
 
 
 def run(n: int | None = None) -> list[dict]:

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 from nltk.translate.meteor_score import meteor_score
 from rouge_score import rouge_scorer
 
 import rageval
+from timing import row as result_row, timed  # beside this file
 from rageval.scorers.text import meteor, rouge
 from rageval.scorers.text.wordnet import load_wordnet
 
@@ -48,15 +47,6 @@ def wice_pairs(n: int, lines: int) -> list[dict]:
     return out
 
 
-def timed(fn: Callable[[], object]) -> tuple[float, object]:
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
-
-
-def _row(scorer: str, n: int, ours: float, ref: float, diff: float) -> dict:
-    return {"scorer": scorer, "n": n, "rageval_s": ours, "reference_s": ref, "ratio": ref / ours,
-            "max_abs_diff": diff}
 
 
 def bench_rouge(n: int) -> list[dict]:
@@ -73,7 +63,7 @@ def bench_rouge(n: int) -> list[dict]:
                                 - np.array([getattr(s[t], attr) for s in scores])).max())
                    for t in types for part, attr in (("", "fmeasure"), (".precision", "precision"),
                                                      (".recall", "recall")))
-        rows.append(_row("+".join(types) + " (use_stemmer)", n, ours, ref, diff))
+        rows.append(result_row("+".join(types) + " (use_stemmer)", n, ours, ref, diff))
     return rows
 
 
@@ -87,7 +77,7 @@ def bench_meteor(n: int) -> list[dict]:
     ref, scores = timed(lambda: [meteor_score([r.split() for r in d["references"]], d["answer"].split())
                                  for d in data])
     diff = float(np.abs(res.to_pandas()["meteor"].to_numpy() - np.array(scores)).max())
-    return [_row("meteor", n, ours, ref, diff)]
+    return [result_row("meteor", n, ours, ref, diff)]
 
 
 def run(n: int | None = None) -> list[dict]:

@@ -9,6 +9,8 @@ whose reply stays unusable becomes a `JudgeError` carrying the raw reply, never 
 """
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import ast
 import json
 import math
@@ -140,8 +142,9 @@ class GenerativeJudge(Judge):
         return {**super().signature_items(), "prompts": {k: p.version for k, p in self.prompts.items()},
                 "reasks": self.reasks}
 
+    @abstractmethod
     def _chat(self, conversations: list[Messages], index: list[int]) -> Iterable[tuple[int, Any]]:
-        raise NotImplementedError
+        """Send the conversations (their positions in the batch: ``index``); yield ``(position, reply)``."""
 
     def _cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         if self._price is None:

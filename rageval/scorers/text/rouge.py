@@ -8,6 +8,8 @@ The arithmetic lives in `rageval.scorers.text.rouge_core`.
 """
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import functools
 from typing import Any, Callable
 
@@ -90,12 +92,13 @@ class _Rouge(MeanScorer):
         super().__init__(use_stemmer=use_stemmer)
         self.tokenizer = shared_tokenizer(use_stemmer)
 
+    @abstractmethod
     def prepare_text(self, text: str) -> Any:
         """The per-text form that ``score_pair`` compares (tokens, n-grams or sentences)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def score_pair(self, target: Any, prediction: Any) -> Score:
-        raise NotImplementedError
+        """rouge-score's Score (precision, recall, F-measure) of a prediction against one target."""
 
     def score_batch(self, batch: Batch) -> list[tuple[float, float, float]]:
         answers = check_str("answer", "answer", batch["answer"])
