@@ -112,6 +112,20 @@ class JudgedScorer(Scorer):
         share = (len(stats) - len(scores)) / len(stats) if len(stats) else math.nan
         return {self.key: mean, f"{self.key}.flagged": float(share)}
 
+    def sum_rows(self, stats: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Rows ``[score if judged else 0, judged, flagged]``: their column sums give `reduce`, so
+        bootstrap resamples are reduced with one matrix product (`reduce_sums`)."""
+        judged = np.array([s["flag"] is None for s in stats], dtype=np.float64)
+        score = np.array([s["score"] if s["flag"] is None else 0.0 for s in stats], dtype=np.float64)
+        return np.stack([score, judged, 1.0 - judged], axis=1).reshape(len(stats), 3)
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """`reduce` from column sums of `sum_rows`, for many resamples at once."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(sums[:, 1] > 0, sums[:, 0] / sums[:, 1], math.nan)
+            share = np.where(counts > 0, sums[:, 2] / counts, math.nan)
+        return {self.key: mean, f"{self.key}.flagged": share}
+
     def example_scores(self, stats: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
         score = np.array([math.nan if s["flag"] is not None else s["score"] for s in stats], dtype=np.float64)
         flags = np.array([0.0 if s["flag"] is None else 1.0 for s in stats], dtype=np.float64)
