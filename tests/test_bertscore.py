@@ -51,13 +51,7 @@ def corpus(seed: int, n: int, max_refs: int = 3) -> tuple[list[str], list[list[s
     return cands, refs
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models: one thread is faster than two, and immune to a busy shared machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _anisotropic(model, layer: int) -> None:

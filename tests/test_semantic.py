@@ -27,13 +27,7 @@ ODD = ["", " ", "\n", "Héllo wörld", "東京 タワー", "&amp; &lt;b&gt;", "3
        "line one\nline two", "word " * 400]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small models: one thread is faster than two, and immune to a busy shared machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
