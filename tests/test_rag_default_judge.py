@@ -96,6 +96,18 @@ def test_number_coverage():
     assert d.number_coverage("no numbers", "1, 2") == 1.0
 
 
+def test_ordered_coverage():
+    premise = ["During that time, French cuisine was heavily influenced by Italian cuisine.", "It rained."]
+    # every content word is there, but only "cuisine influenced cuisine" in this order: 3 of 5
+    assert d.ordered_coverage("Italian cuisine was influenced by French cuisine.", premise) == 0.6
+    assert d.weighted_coverage("Italian cuisine was influenced by French cuisine.", " ".join(premise)) == 1.0
+    assert d.ordered_coverage("French cuisine was influenced by Italian cuisine.", premise) == 1.0
+    # the best single sentence counts, not words gathered from several
+    assert d.ordered_coverage("French rain", premise) == 0.5
+    assert d.ordered_coverage("it was the", premise) == 1.0  # stop words only: nothing to cover
+    assert d.ordered_coverage("Zebras graze", [""]) == 0.0
+
+
 def test_names():
     assert d.names("The river Seine flows to Le Havre. It was named by Julius Caesar.") == [
         "Seine", "Le Havre", "Julius Caesar"]

@@ -19,6 +19,7 @@ from rageval.judges.embedding import EmbeddingJudge
 from rageval.judges.lexical import stopwords
 from rageval.judges.text import split_sentences
 from rageval.models import DEFAULT_EMBEDDING_MODEL
+from rageval.scorers.text.rouge_core import lcs_length
 
 # --- lexical evidence ---------------------------------------------------------------------------
 
@@ -137,6 +138,23 @@ def bm25(query: str, passage: str) -> float:
     return float((ws * tf / (tf + norm)).sum() / ws.sum())
 
 
+@functools.lru_cache(maxsize=4096)
+def _content_stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in tokens(text) if w not in stopwords())
+
+
+def ordered_coverage(target: str, sentences: Sequence[str]) -> float:
+    """Longest common subsequence of the target's content-word stems (stop words dropped, in text
+    order, repeats kept) with those of one source sentence, over the number of the target's; the
+    best sentence counts; 1.0 for a target without content words. Word order matters here, unlike in
+    `weighted_coverage`: "Italian cuisine was influenced by French" finds every word in "French
+    cuisine was influenced by Italian" but only 2 of its 4 content words in order."""
+    claim = _content_stems(target)
+    if not claim:
+        return 1.0
+    return max(lcs_length(claim, _content_stems(s)) for s in sentences) / len(claim)
+
+
 def number_coverage(target: str, source: str) -> float:
     """Share of the target's numbers (digit tokens, number words included) found in the source;
     1.0 when the target has none."""
@@ -204,7 +222,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 #: logistic weights per primitive, (feature names, coefficients, intercept); fitted on dev splits
 #: by `rageval.metaeval.fit` (see there for the data and the procedure)
 WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
-    "support": (("coverage", "numbers", "names", "similarity"), (3.5543, 1.6467, 0.7584, 1.1972), -5.3),
+    "support": (("coverage", "numbers", "names", "similarity", "order"), (2.9243, 1.604, 0.5747, 1.0315, 1.0777), -5.0485),
     "relevance": (("bm25", "similarity", "window_similarity"), (2.1879, 3.7629, 2.9279), -4.1919),
     "agreement": (("contains", "compact_contains", "recall", "precision"), (0.2981, 2.6731, 3.1216, 2.1357), -3.0757),
 }
@@ -217,7 +235,8 @@ class DefaultJudge(Judge):
 
     * ``support(premise, claim)``: ``coverage`` (`weighted_coverage` of the claim's words in the
       premise), ``numbers`` (`number_coverage`), ``names`` (`name_coverage`), ``similarity``
-      (largest cosine between the claim and a premise sentence or pair of adjacent sentences);
+      (largest cosine between the claim and a premise sentence or pair of adjacent sentences),
+      ``order`` (`ordered_coverage`: the claim's words in the order of a premise sentence);
     * ``relevance(question, passage)``: ``bm25`` (`bm25` of the passage for the question),
       ``similarity`` (cosine of question and passage), ``window_similarity`` (largest cosine between
       the question and a passage sentence or pair of adjacent sentences: MiniLM reads only the first
@@ -232,7 +251,7 @@ class DefaultJudge(Judge):
     """
 
     kind = "default"
-    version = "2"
+    version = "3"
 
     def __init__(self, batch_size: int = 64, device: str | None = None, cache_dir: Any = DEFAULT_CACHE) -> None:
         super().__init__(cache_dir=None)  # the embedder below holds the cache
@@ -253,16 +272,18 @@ class DefaultJudge(Judge):
         return dict(zip(unique, self.embedder.embed(unique))) if unique else {}
 
     def support_features(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
-        """Feature rows (coverage, numbers, names, similarity) for each (premise, claim) pair;
-        ``similarity`` is `_window_cosine` of the claim over the premise's sentences."""
+        """Feature rows (coverage, numbers, names, similarity, order) for each (premise, claim)
+        pair; ``similarity`` is `_window_cosine` of the claim over the premise's sentences,
+        ``order`` `ordered_coverage` of the claim over them."""
         split = {p: split_sentences(p) or [p] for p in dict.fromkeys(premises)}
         sentences = [split[p] for p in premises]
         vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
         rows = []
         for premise, claim, ss in zip(premises, claims, sentences):
             rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise),
-                         name_coverage(claim, premise), _window_cosine(vec, claim, ss)])
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 4)
+                         name_coverage(claim, premise), _window_cosine(vec, claim, ss),
+                         ordered_coverage(claim, ss)])
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
 
     def relevance_features(self, questions: Sequence[str], passages: Sequence[str]) -> np.ndarray:
         """Feature rows (bm25, similarity, window_similarity) for each (question, passage)."""
