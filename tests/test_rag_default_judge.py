@@ -136,6 +136,17 @@ def test_primitives_are_the_logistic_model_of_the_features(judge):
     assert judge.addresses(["When?"], ["In 1911."]) == judge.relevance(["When?"], ["In 1911."])
 
 
+def test_a_claim_found_word_for_word_is_supported(judge):
+    premise = "Marie Curie won the Nobel Prize in Physics in 1903.\n\nShe won it again in 1911, in Chemistry."
+    claims = ["She won it again in 1911, in Chemistry.", "marie curie won the nobel prize in physics",
+              "Marie Curie won the Nobel Prize in Chemistry in 1903."]
+    values = judge.support([premise] * 3, claims)
+    assert values[:2] == [1.0, 1.0]
+    names, w, b = d.WEIGHTS["support"]
+    f = judge.support_features([premise], claims[2:])
+    assert values[2] == pytest.approx(float(1 / (1 + np.exp(-(f[0] @ np.array(w) + b))))) and values[2] < 1
+
+
 def test_second_run_makes_no_model_call(tmp_path):
     args = (["The Seine flows through Paris. It is 777 km long."], ["The Seine is 777 km long."])
     first = get_judge("default", cache_dir=tmp_path)

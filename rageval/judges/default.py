@@ -236,7 +236,8 @@ class DefaultJudge(Judge):
     * ``support(premise, claim)``: ``coverage`` (`weighted_coverage` of the claim's words in the
       premise), ``numbers`` (`number_coverage`), ``names`` (`name_coverage`), ``similarity``
       (largest cosine between the claim and a premise sentence or pair of adjacent sentences),
-      ``order`` (`ordered_coverage`: the claim's words in the order of a premise sentence);
+      ``order`` (`ordered_coverage`: the claim's words in the order of a premise sentence); a
+      claim found word for word in the premise (`contains`) is supported: 1.0;
     * ``relevance(question, passage)``: ``bm25`` (`bm25` of the passage for the question),
       ``similarity`` (cosine of question and passage), ``window_similarity`` (largest cosine between
       the question and a passage sentence or pair of adjacent sentences: MiniLM reads only the first
@@ -309,7 +310,8 @@ class DefaultJudge(Judge):
 
     # --- primitives -----------------------------------------------------------------------
     def _support(self, premises: list[str], claims: list[str]) -> list:
-        return self._score("support", self.support_features(premises, claims))
+        values = self._score("support", self.support_features(premises, claims))
+        return [1.0 if contains(p, c) else v for p, c, v in zip(premises, claims, values)]
 
     def _relevance(self, questions: list[str], passages: list[str]) -> list:
         return self._score("relevance", self.relevance_features(questions, passages))
