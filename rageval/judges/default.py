@@ -140,7 +140,8 @@ def bm25(query: str, passage: str) -> float:
 
 @functools.lru_cache(maxsize=4096)
 def _content_stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in tokens(text) if w not in stopwords())
+    skip = stopwords()
+    return tuple(stem(w) for w in tokens(text) if w not in skip)
 
 
 def ordered_coverage(target: str, sentences: Sequence[str]) -> float:
