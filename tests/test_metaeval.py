@@ -48,6 +48,16 @@ def test_q2_clapnq_evouna_counts():
 
 
 @needs_data
+def test_q2_cross_is_held_out():
+    cross, q2 = load("q2-cross"), load("q2")
+    balanced = {(r["contexts"][0], r["answer"]) for r in q2.rows}
+    # 544 knowledge sentences x 2 systems = 1,088 labelled pairs, 601 of them among the 600 rows
+    assert len(cross.rows) == 487 and sum(cross.labels.values()) == 327
+    assert not any((r["contexts"][0], r["answer"]) in balanced for r in cross.rows)
+    assert set(cross.splits.values()) == {"dev", "test"}
+
+
+@needs_data
 def test_splits_keep_groups_together():
     q2 = load("q2")
     by_knowledge = collections.defaultdict(set)

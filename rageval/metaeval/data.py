@@ -125,6 +125,30 @@ def load_q2(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
     return out
 
 
+def load_q2_cross(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
+    """Q²'s cross-annotated responses that are not among `load_q2`'s 600 rows (faithfulness):
+    label 1 = consistent (``{system}_label`` 0; 1 marks an inconsistent response).
+
+    ``cross_annotation.csv`` labels both systems' responses to 544 knowledge sentences; pairs
+    (knowledge, response) already in the balanced 600 rows are dropped, so no weight or choice of
+    the default judge ever saw these: a held-out check with no goal. Split as `load_q2`: a seeded
+    `hash_split` on the knowledge sentence.
+    """
+    seen = {(r["contexts"][0], r["answer"]) for r in load_q2(root).rows}
+    out = LabelledSet("q2-cross", "faithfulness",
+                      note=f"held out; seeded split on knowledge sentence, dev share {dev_share}")
+    with open(_path(root, "q2-dialogue", "cross_annotation.csv"), encoding="utf-8", newline="") as f:
+        for i, rec in enumerate(csv.DictReader(f)):
+            for system in ("dodeca", "memnet"):
+                response, label = rec[f"{system}_response"], rec[f"{system}_label"].strip()
+                if label not in ("0", "1") or (rec["knowledge"], response) in seen:
+                    continue
+                out.add(f"{i}:{system}", {"contexts": [rec["knowledge"]], "answer": response,
+                                          "question": rec["message"]},
+                        int(label == "0"), hash_split(rec["knowledge"], dev_share))
+    return out
+
+
 def load_clapnq(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
     """ClapNQ passages (context relevance): label 1 = the passage answers the question.
 
@@ -175,6 +199,7 @@ def load_evouna(subset: str, root: Path | None = None, dev_share: float = 0.5) -
 LOADERS: dict[str, Callable[..., LabelledSet]] = {
     "wice": load_wice,
     "q2": load_q2,
+    "q2-cross": load_q2_cross,
     "clapnq": load_clapnq,
     "evouna-nq": lambda root=None: load_evouna("NQ", root),
     "evouna-tq": lambda root=None: load_evouna("TQ", root),

@@ -146,6 +146,7 @@ def to_markdown(results: Sequence[TaskResult], goals: bool = True) -> str:
                  f"{m['balanced_accuracy']:.3f}", f"{m['kappa']:.3f}", f"{m['spearman']:.3f}",
                  f"{m['kendall']:.3f}", f"{r.threshold:.3f}", str(r.n_test), str(r.unscored), f"{r.dev_auroc:.3f}"]
         if goals:
-            cells += [f"{GOALS[r.task]:.3f}" if r.task in GOALS else "", f"{BASELINES.get(r.task, math.nan):.3f}"]
+            cells += [f"{GOALS[r.task]:.3f}" if r.task in GOALS else "",
+                      f"{BASELINES[r.task]:.3f}" if r.task in BASELINES else ""]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
