@@ -19,7 +19,6 @@ ever executed. Keys::
 from __future__ import annotations
 
 import glob
-import inspect
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,8 +52,7 @@ class Task:
         for entry in self.scorers:
             base = entry["name"].partition("@")[0]
             params = dict(entry.get("params") or {})
-            if self.judge is not None and "judge" not in params and \
-                    "judge" in inspect.signature(scorer_class(base).__init__).parameters:
+            if self.judge is not None and "judge" not in params and scorer_class(base).takes_judge:
                 params["judge"] = self.judge
             scorer = get_scorer(entry["name"], **params)
             if entry.get("key"):

@@ -117,7 +117,7 @@ def reference(model: str, layers: int, cands, refs, idf: bool = False, batch_siz
 
 def ours(scorer, cands, refs) -> np.ndarray:
     batch = {"answer": cands, "references": refs}
-    if scorer.needs_prepare:
+    if scorer.needs_first_pass:
         scorer.prepare(lambda: iter([batch]))
     stats = scorer.stats(batch)
     scores = scorer.example_scores(stats)
@@ -243,7 +243,7 @@ def test_several_references_take_each_maximum(tiny_bert):
 def test_idf_state_enters_the_signature(tiny_bert):
     a = bs.BERTScore(model_type=tiny_bert, num_layers=2, idf=True)
     b = bs.BERTScore(model_type=tiny_bert, num_layers=2, idf=True)
-    assert "idf_hash:unprepared" in a.signature and a.needs_prepare
+    assert "state:unprepared" in a.signature and a.needs_first_pass
     a.prepare(lambda: iter([{"answer": ["x"], "references": [["the cat", "a dog"]]}]))
     b.prepare(lambda: iter([{"answer": ["x"], "references": [["the cat"]]}, {"answer": ["y"], "references": [["a dog"]]}]))
     assert a.signature == b.signature  # same documents, batched differently
@@ -253,6 +253,28 @@ def test_idf_state_enters_the_signature(tiny_bert):
     for item in ("num_layers:2", "idf:no", "model_hash:", "transformers:"):
         assert item in plain
     assert bs.BERTScore(model_type=tiny_bert, num_layers=1).signature != plain
+
+
+def test_idf_shards_merge_to_the_one_shot_run_with_one_state_and_are_refused_otherwise(tiny_bert):
+    cands, refs = corpus(3, 60)
+    rows = [{"id": str(i), "answer": c, "references": r} for i, (c, r) in enumerate(zip(cands, refs))]
+    spec = ("bertscore", {"model_type": tiny_bert, "num_layers": 2, "idf": True})
+    whole = rageval.evaluate(rows, [spec], progress=False)
+    shards = [rows[:17], rows[17:40], rows[40:]]
+    # the state scanned shard by shard and merged is the state of one pass over everything
+    scorer, = rageval.first_pass([spec], *shards)
+    assert scorer.signature == whole.scorers[0].signature and scorer.state_pinned
+    merged = rageval.merge([rageval.evaluate(x, [scorer], progress=False) for x in shards])
+    for k, v in whole.aggregate.items():
+        assert merged.aggregate[k] == pytest.approx(v, abs=1e-12), k
+    np.testing.assert_allclose(merged.to_pandas()["bertscore"], whole.to_pandas()["bertscore"], atol=1e-12)
+    # each shard with its own idf: refused, naming the scorer and the remedy
+    apart = [rageval.evaluate(x, [spec], progress=False) for x in shards]
+    with pytest.raises(rageval.IncompatibleError, match=r"'bertscore'.*first-pass states.*rageval.first_pass"):
+        rageval.merge(apart)
+    own, = rageval.first_pass([spec], shards[0])  # same examples, idf from one shard only
+    with pytest.raises(rageval.IncompatibleError, match="first-pass states"):
+        rageval.stats.compare(whole, rageval.evaluate(rows, [own], progress=False))
 
 
 def test_all_zero_idf_weights_give_bert_scores_nan(tiny_bert):
@@ -292,7 +314,7 @@ def test_bad_input_errors(tiny_bert):
         bs.BERTScore(model_type=tiny_bert)
     with pytest.raises(ValueError, match="non-negative"):
         bs.BERTScore(num_layers=-1)
-    with pytest.raises(RuntimeError, match="prepare"):
+    with pytest.raises(RuntimeError, match="first_pass"):
         bs.BERTScore(model_type=tiny_bert, num_layers=2, idf=True).stats({"answer": ["a"], "references": [["a"]]})
     with pytest.raises(FileNotFoundError, match="allow_download"):
         bs.BERTScore(model_type="no-such-org/no-such-model", num_layers=2).stats({"answer": ["a"], "references": [["a"]]})

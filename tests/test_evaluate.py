@@ -147,7 +147,7 @@ def test_integer_ids_in_rankings_and_qrels_become_strings():
     rows = [{"retrieved_ids": [3, 1, 2], "relevant_ids": [1]}, {"retrieved_ids": ["7"], "relevant_ids": {"7": 2}}]
     res = rageval.evaluate(rows, ["mrr"], progress=False)
     assert res.to_pandas()["mrr"].tolist() == [0.5, 1.0]
-    with pytest.raises(rageval.FieldError, match=r"'retrieved_ids' at row 0: expected a list of strings, item 1 is bool"):
+    with pytest.raises(rageval.FieldError, match=r"'retrieved_ids' at row 0: expected a list of ids \(strings or integers\), item 1 is bool"):
         rageval.evaluate([{"retrieved_ids": ["a", True], "relevant_ids": ["a"]}], ["mrr"], progress=False)
 
 
@@ -162,5 +162,9 @@ def test_a_batch_where_every_example_failed_keeps_the_others(tmp_path):
     rows = [{"id": f"r{i}", "answer": a} for i, a in enumerate(["boom", "boom", "ok", "fine"])]
     res = rageval.evaluate(rows, [Fragile()], batch_size=2, output=str(tmp_path / "run"), progress=False)
     assert res.aggregate.counts["fragile"] == (2, 4) and res.aggregate["fragile"] == pytest.approx(3.0)
-    back = rageval.load_results(tmp_path / "run")
+    back = rageval.load_results(tmp_path / "run", scorers=[Fragile()])  # unregistered: the user hands it over
     assert back.aggregate == res.aggregate and sorted(back.errors["id"]) == ["r0", "r1"]
+    with pytest.warns(UserWarning, match="'fragile' of these results cannot be rebuilt"):
+        stats_only = rageval.load_results(tmp_path / "run")
+    assert np.isnan(stats_only.aggregate["fragile"]) and stats_only.to_pandas()["fragile"].tolist()[2:] == [2.0, 4.0]
+    assert stats_only.scorers[0].signature == res.scorers[0].signature

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from rageval.core.registry import get_scorer
-from rageval.core.scorer import take
 from rageval.stats.resampling import Replicator, bootstrap_indices, summed_reducer
 
 
@@ -18,6 +17,6 @@ def test_vectorised_resamples_equal_reduce(name, seed):
     assert summed_reducer(scorer) is not None
     fast = Replicator(scorer, stats).bootstrap(50, seed)
     for i, idx in enumerate(next(bootstrap_indices(n, 50, seed))):
-        expected = scorer.reduce(take(stats, idx))
+        expected = scorer.reduce(scorer.stats_kind.coerce(stats).take(idx))
         for key, value in expected.items():
             assert fast[key][i] == pytest.approx(value, rel=1e-12, nan_ok=True)

@@ -12,7 +12,8 @@ import sacrebleu
 from sacrebleu.significance import estimate_ci
 
 import rageval
-from rageval.core.scorer import MeanScorer, Scorer, take
+from rageval.core.scorer import MeanScorer, Scorer
+from rageval.core.statistics import Records
 from rageval.stats import bootstrap as bs
 from rageval.stats import resampling
 from rageval.stats.bootstrap import confidence_intervals, percentile_bounds, read_intervals, write_intervals
@@ -122,7 +123,7 @@ class Median(Scorer):
     """Variable statistics (a list per example), reduced by a median over all items."""
 
     name = "median"
-    variable_stats = True
+    stats_kind = Records
 
     def stats(self, batch):
         return [list(map(float, x)) for x in batch["items"]]
@@ -153,7 +154,7 @@ class FastMean(GenericMean):
 def reference_interval(scorer, stats, n, seed=12345):
     """sacrebleu's procedure written out: its index draw, reduce per resample, estimate_ci."""
     idx = np.random.default_rng(seed).choice(len(stats), size=(n, len(stats)), replace=True)
-    values = np.array([scorer.reduce(take(stats, row))[scorer.key] for row in idx])
+    values = np.array([scorer.reduce(scorer.stats_kind.coerce(stats).take(row))[scorer.key] for row in idx])
     return estimate_ci(values)
 
 
@@ -302,7 +303,7 @@ class Judged(Scorer):
     reduce: the mean score over judged examples, and the flagged share."""
 
     name = "judged"
-    variable_stats = True
+    stats_kind = Records
     parts = ("flagged",)
 
     def stats(self, batch):

@@ -25,3 +25,7 @@ class UnknownScorerError(ConfigError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class IncompatibleError(RagevalError, ValueError):
+    """Results that cannot be merged or compared: their scorers, signatures or states differ."""

@@ -6,21 +6,26 @@ examples into its metric (`reduce`). Corpus scores, per-example scores, bootstra
 paired tests, streaming and merging all follow from these two methods (sacrebleu's design,
 generalised).
 
-Statistics come in two shapes:
+Statistics come in a few kinds with one interface (`rageval.core.statistics`): fixed-width rows
+(the default), ragged numeric rows, JSON-able records, and label codes that carry their
+vocabulary. A scorer names its kind in ``stats_kind``; `make_stats` is the one place where what
+``stats`` returned (arrays, lists, torch tensors) becomes that kind.
 
-* fixed width (the default): ``stats`` returns a float array of shape ``(n, width)``;
-* variable (``variable_stats = True``): ``stats`` returns a list of JSON-able objects, for
-  scorers that keep per-example detail (detections, claims and verdicts).
+A scorer that needs a corpus-level first pass (BERTScore's idf) declares a *state*: `scan` builds
+it from one batch, `merge_states` combines two associatively, and `state_digest` enters the
+signature, so shards scanned apart combine to the one-pass state and results computed with
+different states are never merged or compared silently.
 """
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
 
 import numpy as np
 
-
+from rageval.core.statistics import Rows, Statistics
 
 class Batch(dict):
     """A columnar batch: canonical field name -> one value per example.
@@ -42,28 +47,6 @@ def memo(batch: Mapping[str, Sequence[Any]], key: Any, compute: Any) -> Any:
     """``batch.memo(key, compute)`` for a `Batch`, ``compute()`` for any other mapping."""
     return batch.memo(key, compute) if isinstance(batch, Batch) else compute()
 
-Stats = Any
-"""A float array of shape (n, width), or a list of n JSON-able objects (``variable_stats``)."""
-
-
-def take(stats: Stats, index: Sequence[int] | np.ndarray) -> Stats:
-    """The statistics of the examples at ``index`` (works for both shapes)."""
-    if isinstance(stats, np.ndarray):
-        return stats[np.asarray(index, dtype=np.int64)]
-    return [stats[i] for i in index]
-
-
-def concat(parts: Sequence[Stats]) -> Stats:
-    """Concatenate statistics of disjoint example sets (merging shards, machines or batches)."""
-    parts = list(parts)
-    if parts and all(isinstance(p, np.ndarray) for p in parts):
-        return np.concatenate(parts, axis=0)
-    out: list = []
-    for p in parts:
-        out.extend(p.tolist() if isinstance(p, np.ndarray) else p)
-    return out
-
-
 class Scorer(ABC):
     """Base class of every scorer.
 
@@ -79,48 +62,115 @@ class Scorer(ABC):
     fields: ClassVar[tuple[str, ...]] = ()
     #: canonical fields used when present
     optional_fields: ClassVar[tuple[str, ...]] = ()
-    higher_is_better: ClassVar[bool] = True
-    #: True when ``stats`` returns a list of JSON-able objects instead of a float array
-    variable_stats: ClassVar[bool] = False
+    #: the kind of statistics ``stats`` returns (`rageval.core.statistics`)
+    stats_kind: ClassVar[type[Statistics]] = Rows
     #: names of the extra values ``reduce`` returns besides the primary one (``name.part`` keys)
     parts: ClassVar[tuple[str, ...]] = ()
     #: bumped whenever a change alters the values the scorer computes
     version: ClassVar[str] = "1"
 
+    # --- capabilities (what the rest of the code may ask of a scorer) -------------------------
+    higher_is_better: ClassVar[bool] = True
+    #: the range of the primary value (for plots, leaderboard decimals and sanity checks)
+    bounds: ClassVar[tuple[float, float]] = (-math.inf, math.inf)
+    #: True when the scorer takes a ``judge`` parameter (a task's judge is handed to it)
+    takes_judge: ClassVar[bool] = False
+    #: True when `rageval.losses` holds a differentiable form of the scorer
+    differentiable: ClassVar[bool] = False
+
     def __init__(self, **params: Any) -> None:
         self.params: dict[str, Any] = dict(params)
         self.key: str = type(self).name
+        self._state: Any = None
+        self._digest: str | None = None
+        self.state_pinned = False
 
     # --- the contract -------------------------------------------------------------------
-    def prepare(self, batches: Any) -> None:
-        """Optional first pass over the whole corpus (e.g. BERTScore's idf weights).
-
-        ``batches`` is a callable returning a fresh iterator of batches. Scorers that need it set
-        ``needs_prepare = True``; the state it builds must enter ``signature``.
-        """
-
-    needs_prepare: ClassVar[bool] = False
+    @abstractmethod
+    def stats(self, batch: "Batch") -> Any:
+        """Per-example sufficient statistics for a columnar batch, one entry per example: a
+        `Statistics` of ``stats_kind``, or what `make_stats` turns into one (an array, a list)."""
 
     @abstractmethod
-    def stats(self, batch: Batch) -> Stats:
-        """Per-example sufficient statistics for a columnar batch, one entry per example."""
-
-    @abstractmethod
-    def reduce(self, stats: Stats) -> dict[str, float]:
+    def reduce(self, stats: Statistics) -> dict[str, float]:
         """The metric over the examples whose statistics are given.
 
         Returns ``{self.key: value}`` plus ``{f"{self.key}.{part}": value}`` for each part.
         """
 
-    def example_scores(self, stats: Stats) -> dict[str, np.ndarray]:
+    def validate(self, batch: "Batch") -> None:
+        """Checks across examples that per-example failure isolation would miss (labels that mix
+        strings and numbers): `evaluate` runs it on all the data before scoring starts and lets its
+        `FieldError` through. Per-example checks belong in ``stats``."""
+
+    def make_stats(self, batch: "Batch") -> Statistics:
+        """``stats(batch)`` as a `Statistics` of ``stats_kind`` (the one conversion point)."""
+        return self.stats_kind.coerce(self.stats(batch))
+
+    def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
         """Per-example scores, keyed like ``reduce``. By default, ``reduce`` of each single row."""
         keys = self.keys()
         out = {k: np.empty(len(stats)) for k in keys}
         for i in range(len(stats)):
-            row = self.reduce(take(stats, [i]))
+            row = self.reduce(stats.take([i]))
             for k in keys:
                 out[k][i] = row[k]
         return out
+
+    def sum_rows(self, stats: Statistics) -> np.ndarray | None:
+        """Fixed-width float rows whose column sums `reduce_sums` turns into the metric, or None
+        when the metric is no function of column sums (resampling then reduces each resample).
+        By default fixed-width rows are their own summed form."""
+        return stats.summable()
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """Every key's value for each row of ``sums`` (column sums of `sum_rows` over ``counts[i]``
+        examples), vectorised over rows; NaN where ``counts[i] == 0``. Only with `sum_rows`."""
+        raise NotImplementedError(f"{type(self).__name__} has no summed form")
+
+    # --- first pass -----------------------------------------------------------------------
+    @property
+    def needs_first_pass(self) -> bool:
+        """True when the scorer needs a state built over the whole data before `stats`."""
+        return False
+
+    def scan(self, batch: "Batch") -> Any:
+        """The first-pass state of one batch (scorers with `needs_first_pass`)."""
+        raise NotImplementedError(f"{type(self).__name__} has no first pass")
+
+    def merge_states(self, a: Any, b: Any) -> Any:
+        """Two first-pass states as one; associative, so shards scanned apart merge to the state
+        of one pass over all of them."""
+        raise NotImplementedError(f"{type(self).__name__} has no first pass")
+
+    def digest_state(self, state: Any) -> str:
+        """A short digest of a first-pass state (it enters the signature)."""
+        raise NotImplementedError(f"{type(self).__name__} has no first pass")
+
+    @property
+    def state(self) -> Any:
+        return self._state
+
+    @property
+    def state_digest(self) -> str | None:
+        """The digest of the state in use (None before the first pass)."""
+        return self._digest
+
+    def set_state(self, state: Any, pin: bool = True) -> None:
+        """Use ``state`` (``pin``: `evaluate` keeps it instead of scanning its own data, so
+        shards scored with one state merge and compare)."""
+        self._state, self.state_pinned = state, pin
+        self._digest = None if state is None else self.digest_state(state)
+
+    def restore_digest(self, digest: str | None) -> None:
+        """The digest of saved results whose state is not at hand (reduce needs no state)."""
+        self._state, self._digest, self.state_pinned = None, digest, True
+
+    def prepare(self, batches: Callable[[], Iterable["Batch"]]) -> None:
+        """The first pass: `scan` each batch of ``batches()`` and merge the states (not pinned)."""
+        if self.needs_first_pass:
+            states = [self.scan(b) for b in batches()]
+            self.set_state(functools.reduce(self.merge_states, states) if states else None, pin=False)
 
     # --- metadata -----------------------------------------------------------------------
     def keys(self) -> list[str]:
@@ -133,8 +183,11 @@ class Scorer(ABC):
 
     @property
     def signature(self) -> str:
-        """``name|param:value|...|version:X``: saved with every result, enough to reproduce it."""
+        """``name|param:value|...|version:X``: saved with every result, enough to reproduce it;
+        with a first pass, ``state:<digest>`` follows (``unprepared`` before it ran)."""
         items = [f"{k}:{_fmt(v)}" for k, v in self.signature_items().items()]
+        if self.needs_first_pass:
+            items.append(f"state:{self.state_digest or 'unprepared'}")
         return "|".join([self.key, *items, f"version:{self.version}"])
 
     def spec(self) -> dict[str, Any]:
@@ -162,10 +215,13 @@ class SummedScorer(Scorer):
         """Every key's value for each row of ``sums`` (shape ``(m, width)``: column sums of the
         statistics of ``counts[i]`` examples); NaN where ``counts[i] == 0``."""
 
-    def reduce(self, stats: np.ndarray) -> dict[str, float]:
-        stats = np.asarray(stats, dtype=np.float64)
-        stats = stats.reshape(len(stats), -1) if len(stats) else stats.reshape(0, max(1, len(self.keys())))
-        values = self.reduce_sums(stats.sum(axis=0, keepdims=True), np.array([float(len(stats))]))
+    def sum_rows(self, stats: Statistics) -> np.ndarray:
+        return np.asarray(stats, dtype=np.float64)
+
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        rows = self.sum_rows(stats)
+        rows = rows.reshape(len(rows), -1) if len(rows) else rows.reshape(0, max(1, len(self.keys())))
+        values = self.reduce_sums(rows.sum(axis=0, keepdims=True), np.array([float(len(rows))]))
         return {k: float(values[k][0]) for k in self.keys()}
 
 
@@ -174,9 +230,9 @@ class MeanScorer(SummedScorer):
     mean over examples. Subclasses implement ``score_batch`` returning an ``(n, 1 + len(parts))``
     array (or a 1-D array when there are no parts)."""
 
-    def stats(self, batch: Batch) -> np.ndarray:
+    def stats(self, batch: Batch) -> Rows:
         values = np.asarray(self.score_batch(batch), dtype=np.float64)
-        return values.reshape(len(values), -1) if len(values) else values.reshape(0, len(self.keys()))
+        return Rows(values.reshape(len(values), -1) if len(values) else values.reshape(0, len(self.keys())))
 
     @abstractmethod
     def score_batch(self, batch: Batch) -> Any:
@@ -187,9 +243,47 @@ class MeanScorer(SummedScorer):
             means = sums / np.where(counts > 0, counts, math.nan)[:, None]
         return {k: means[:, j] for j, k in enumerate(self.keys())}
 
-    def example_scores(self, stats: np.ndarray) -> dict[str, np.ndarray]:
+    def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
         stats = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
         return {k: stats[:, j].copy() for j, k in enumerate(self.keys())}
+
+
+class WeightedMeanScorer(MeanScorer):
+    """A mean-type scorer that honours an optional ``sample_weight`` per example: the value is
+    ``sum(w·v) / sum(w)`` (scikit-learn's ``np.average(..., weights=sample_weight)``), the plain
+    mean without weights. Statistics: the per-example values, then the weight (1 without one)."""
+
+    optional_fields: ClassVar[tuple[str, ...]] = ("sample_weight",)
+
+    def stats(self, batch: Batch) -> Rows:
+        values = super().stats(batch).values
+        weights = batch.get("sample_weight")
+        w = np.ones(len(values)) if weights is None else np.asarray(weights, np.float64).reshape(len(values))
+        return Rows(np.column_stack([values, w]) if len(values) else np.empty((0, len(self.keys()) + 1)))
+
+    def sum_rows(self, stats: Statistics) -> np.ndarray:
+        rows = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
+        return np.column_stack([rows[:, :-1] * rows[:, -1:], rows[:, -1]]) if len(rows) else rows
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums[:, :-1] / np.where((counts > 0) & (sums[:, -1] != 0), sums[:, -1], math.nan)[:, None]
+        return {k: means[:, j] for j, k in enumerate(self.keys())}
+
+    def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
+        rows = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
+        return {k: rows[:, j].copy() for j, k in enumerate(self.keys())}
+
+
+def signature_difference(a: Scorer, b: Scorer) -> str | None:
+    """Why results of ``a`` and ``b`` cannot be merged or compared (None: same signature)."""
+    if a.signature == b.signature:
+        return None
+    if a.needs_first_pass and a.signature.split("|state:")[0] == b.signature.split("|state:")[0]:
+        return (f"they were scored with different first-pass states ({a.state_digest} vs {b.state_digest}; "
+                "e.g. idf weights computed on each shard's own data). Build the state once over all the data, "
+                "rageval.first_pass(scorer, shard, ...), and score every shard with that scorer")
+    return f"the scorer signatures differ ({a.signature!r} vs {b.signature!r})"
 
 
 def _fmt(value: Any) -> str:

@@ -5,17 +5,18 @@ over exactly the examples that succeeded; `Aggregate.counts` says how many that 
 """
 from __future__ import annotations
 
-import functools
-import importlib
+import math
 import os
+import warnings
 import shutil
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from rageval.core.errors import UnknownScorerError
+from rageval.core.errors import IncompatibleError, UnknownScorerError
 from rageval.core.registry import get_scorer
-from rageval.core.scorer import Scorer, concat, take
+from rageval.core.scorer import Scorer, signature_difference
+from rageval.core.statistics import KINDS, Rows
 from rageval.results.store import MANIFEST, Part, read_json, read_parts, write_json, write_part
 
 
@@ -36,7 +37,7 @@ class ScorerResult:
     def subset(self, ids: Sequence[str]) -> Any:
         """Statistics of the given ids, in that order (ids must have succeeded)."""
         where = {x: i for i, x in enumerate(self.ids)}
-        return take(self.stats, [where[x] for x in ids])
+        return self.stats.take([where[x] for x in ids])
 
 
 class Results:
@@ -55,12 +56,11 @@ class Results:
             errors_col = [e for p in parts for e in p.errors[s.key]]
             failed = np.array([e is not None for e in errors_col], dtype=bool)
             errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
-            ok_ids = all_ids[~failed].tolist()
-            if s.variable_stats:
-                stats: Any = [e for p in parts for e, bad in zip(p.stats[s.key], p.errors[s.key]) if bad is None]
-            else:
-                stats = _stack([p.stats[s.key] for p in parts])[~failed]
-            self.by_scorer[s.key] = ScorerResult(s, ok_ids, stats, errors)
+            ok = np.flatnonzero(~failed)
+            kind = s.stats_kind
+            pieces = [p.stats.get(s.key) or kind.missing(len(p.ids)) for p in parts]
+            stats = kind.concat(pieces).take(ok) if pieces else kind.missing(0)
+            self.by_scorer[s.key] = ScorerResult(s, all_ids[ok].tolist(), stats, errors)
         self.aggregate = self._aggregate()
 
     def _aggregate(self) -> Aggregate:
@@ -92,8 +92,8 @@ class Results:
         rows = [(x, key, msg) for key, r in self.by_scorer.items() for x, msg in r.errors.items()]
         return pd.DataFrame(rows, columns=["id", "scorer", "error"])
 
-    def details(self, key: str) -> list:
-        """Per-example statistics of a scorer with variable statistics (e.g. claims and verdicts)."""
+    def details(self, key: str) -> dict:
+        """Per-example statistics of a scorer, by id (records: e.g. claims and verdicts)."""
         r = self.by_scorer[key]
         return dict(zip(r.ids, r.stats))
 
@@ -126,13 +126,11 @@ class Results:
         for s in self.scorers:
             r = self.by_scorer[s.key]
             ok = np.array([x not in r.errors for x in self.ids], dtype=bool)
-            if s.variable_stats:
-                entries = iter(r.stats)
-                part.stats[s.key] = [next(entries) if good else None for good in ok]
-            else:
-                full = np.full((len(self.ids), r.stats.shape[1]), np.nan)
-                full[ok] = r.stats
-                part.stats[s.key] = full
+            # the succeeded rows, then placeholders, put back in example order
+            order = np.empty(len(ok), np.int64)
+            order[np.flatnonzero(ok)] = np.arange(ok.sum())
+            order[np.flatnonzero(~ok)] = ok.sum() + np.arange((~ok).sum())
+            part.stats[s.key] = s.stats_kind.concat([r.stats, s.stats_kind.missing(int((~ok).sum()))]).take(order)
             part.errors[s.key] = [r.errors.get(x) for x in self.ids]
         return [part]
 
@@ -148,14 +146,6 @@ class Results:
         return path
 
 
-def _stack(arrays: list[np.ndarray]) -> np.ndarray:
-    """Fixed-width statistics of consecutive parts as one array; a part where the scorer failed on
-    every example holds no column (width 0) and becomes NaN rows."""
-    width = max((a.shape[1] for a in arrays), default=0)
-    rows = [a if a.shape[1] == width else np.full((len(a), width), np.nan) for a in arrays]
-    return np.concatenate(rows) if rows else np.empty((0, 0))
-
-
 def write_summary(path: str, results: "Results") -> None:
     """The manifest of a finished run (with its aggregate and counts) and its intervals (``ci.json``)."""
     from rageval.stats import write_intervals
@@ -166,44 +156,90 @@ def write_summary(path: str, results: "Results") -> None:
                                               "counts": {k: list(v) for k, v in results.aggregate.counts.items()}})
 
 
-def scorers_from_manifest(manifest: dict[str, Any]) -> list[Scorer]:
-    """Rebuild the scorers a manifest names (cheap: models load lazily)."""
-    out = []
+def scorers_from_manifest(manifest: dict[str, Any], known: Sequence[Scorer] = ()) -> list[Scorer]:
+    """Rebuild the scorers a manifest names (cheap: models load lazily).
+
+    A manifest is data someone may have sent: only registered scorers (built-in, or entry-point
+    plugins the user installed) are rebuilt, never a class the file names. Any other scorer loads
+    as `StatsOnly` (its statistics and per-example scores, no aggregate) with a warning, unless
+    ``known`` holds a scorer object with its signature (the user's own scorer classes).
+    """
+    given = {s.signature: s for s in known}
+    out: list[Scorer] = []
     for entry in manifest["scorers"]:
         spec = entry["spec"]
+        if entry.get("signature") in given:
+            out.append(given[entry["signature"]])
+            continue
         try:
             scorer = get_scorer(spec["base"], **spec["params"])
-        except UnknownScorerError:
-            # an unregistered scorer (defined in the user's code): its class, if importable
-            module, _, name = spec.get("class", "").partition(":")
-            try:
-                cls = functools.reduce(getattr, name.split("."), importlib.import_module(module))
-            except (ImportError, AttributeError, ValueError):
-                raise UnknownScorerError(f"scorer {spec['base']!r} of these results is neither registered nor "
-                                         f"importable ({spec.get('class')!r}); import or register it first") from None
-            scorer = cls(**spec["params"])
+        except (UnknownScorerError, TypeError, ValueError) as e:
+            warnings.warn(f"scorer {entry['key']!r} of these results cannot be rebuilt ({e}); its statistics and "
+                          "per-example scores load, its aggregate is NaN (register the scorer to reduce them)",
+                          UserWarning, stacklevel=3)
+            scorer = StatsOnly(entry)
         scorer.key = entry["key"]
+        if scorer.needs_first_pass:
+            scorer.restore_digest(entry.get("state"))
         out.append(scorer)
     return out
 
 
-def load_results(path: str | os.PathLike) -> Results:
-    """Read a results or run directory written by `Results.save` or `evaluate(output=...)`."""
+class StatsOnly(Scorer):
+    """A scorer of saved results that this installation cannot rebuild: it keeps the saved
+    signature, keys and statistics kind; its aggregate is NaN."""
+
+    name = "stats_only"
+
+    def __init__(self, entry: Mapping[str, Any]) -> None:
+        super().__init__(**entry["spec"].get("params", {}))
+        self.entry = dict(entry)
+        self.stats_kind = KINDS.get(entry.get("stats", "json" if entry.get("variable") else "stats"), Rows)
+        self.parts = tuple(k[len(entry["key"]) + 1:] for k in entry.get("keys", [])[1:])
+        self.higher_is_better = bool(entry.get("higher_is_better", True))
+
+    @property
+    def signature(self) -> str:
+        return self.entry.get("signature", "")
+
+    def stats(self, batch: Any) -> Any:
+        raise UnknownScorerError(f"scorer {self.entry['key']!r} is not registered here: it cannot score new data")
+
+    def reduce(self, stats: Any) -> dict[str, float]:
+        return dict.fromkeys(self.keys(), math.nan)
+
+    def example_scores(self, stats: Any) -> dict[str, np.ndarray]:
+        return {k: np.full(len(stats), math.nan) for k in self.keys()}
+
+
+def load_results(path: str | os.PathLike, scorers: Sequence[Scorer] = ()) -> Results:
+    """Read a results or run directory written by `Results.save` or `evaluate(output=...)`.
+
+    Registered scorers are rebuilt from the manifest; pass ``scorers`` (objects) for scorers of
+    your own that are not registered (matched by signature). Nothing the directory names is
+    imported or called."""
     path = os.fspath(path)
     if not os.path.exists(os.path.join(path, MANIFEST)):
         raise FileNotFoundError(f"{path} is not a rageval results directory (no {MANIFEST})")
     manifest = read_json(os.path.join(path, MANIFEST))
-    scorers = scorers_from_manifest(manifest)
-    return Results(scorers, read_parts(path), manifest)
+    rebuilt = scorers_from_manifest(manifest, scorers)
+    return Results(rebuilt, read_parts(path, [s.key for s in rebuilt]), manifest)
 
 
 def merge(results: Sequence[Results]) -> Results:
-    """Results of disjoint example sets scored with the same scorers, as one (e.g. from several machines)."""
+    """Results of disjoint example sets scored with the same scorers, as one (e.g. from several
+    machines). Equal to one run over all their examples: statistics concatenate (label codes are
+    re-coded against the union of the labels), then reduce.
+
+    Refuses results whose scorers differ, naming the scorer; a scorer with a first pass (BERTScore
+    with idf) must have used one state on every shard (`rageval.first_pass` builds it).
+    """
+    results = list(results)
+    if not results:
+        raise ValueError("merge needs at least one Results")
     first = results[0]
-    sigs = [s.signature for s in first.scorers]
     for r in results[1:]:
-        if [s.signature for s in r.scorers] != sigs:
-            raise ValueError("cannot merge results computed with different scorer signatures")
+        check_same_scorers(first.scorers, r.scorers, "merge")
     parts, offset = [], 0
     for r in results:
         for p in r.parts():
@@ -216,4 +252,16 @@ def merge(results: Sequence[Results]) -> Results:
     return Results(first.scorers, parts, {**first.manifest, "merged": len(results)})
 
 
-__all__ = ["Aggregate", "Results", "ScorerResult", "load_results", "merge", "concat"]
+def check_same_scorers(a: Sequence[Scorer], b: Sequence[Scorer], what: str) -> None:
+    """Raise `IncompatibleError` unless ``a`` and ``b`` are the same scorers with the same
+    signatures; the message names the first scorer that differs and how."""
+    keys_a, keys_b = [s.key for s in a], [s.key for s in b]
+    if keys_a != keys_b:
+        raise IncompatibleError(f"cannot {what} results with different scorers: {keys_a} vs {keys_b}")
+    for x, y in zip(a, b):
+        problem = signature_difference(x, y)
+        if problem:
+            raise IncompatibleError(f"cannot {what} results of scorer {x.key!r}: {problem}")
+
+
+__all__ = ["Aggregate", "Results", "ScorerResult", "load_results", "merge"]

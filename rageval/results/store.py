@@ -3,20 +3,23 @@
 A results directory holds ``manifest.json`` and ``examples/part-NNNNNN.parquet``; each part is
 written whole to a temporary name and renamed, so a process killed at any moment leaves only
 complete parts behind. A part has the columns ``_row`` (position in the data), ``id``, and per
-scorer key: ``stats.<key>.<j>`` (float64, one column per statistic; variable statistics are
-``json.<key>``, JSON text), ``error.<key>`` (null where it succeeded) and ``score.<k>`` for each
-per-example score. Statistics of an example a scorer failed on are NaN (JSON: null).
+scorer key: its statistics as its kind writes them (`rageval.core.statistics`: ``stats.<key>.<j>``
+float64 columns for fixed-width rows, ``ragged.<key>.<j>`` Arrow list columns, ``json.<key>`` JSON
+text, ``coded.<key>.c<j>`` dictionary-encoded labels), ``error.<key>`` (null where it succeeded)
+and ``score.<k>`` for each per-example score. An example a scorer failed on holds a placeholder.
 """
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from rageval.core.statistics import KINDS, Statistics
 
 MANIFEST = "manifest.json"
 EXAMPLES = "examples"
@@ -26,49 +29,44 @@ EXAMPLES = "examples"
 class Part:
     """Statistics, scores and errors of one batch of examples, for every scorer.
 
-    ``stats[key]`` is a float array ``(rows, width)`` (NaN rows where the scorer failed) or, for
-    variable statistics, a list (None where it failed); ``errors[key]`` a message or None per row.
+    ``stats[key]`` is a `Statistics` with one entry per row (a placeholder where the scorer
+    failed); ``errors[key]`` a message or None per row.
     """
 
     rows: list[int]
     ids: list[str]
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Statistics] = field(default_factory=dict)
     errors: dict[str, list] = field(default_factory=dict)
     scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_table(self) -> pa.Table:
         cols: dict[str, Any] = {"_row": pa.array(self.rows, pa.int64()), "id": pa.array(self.ids, pa.string())}
         for key, stats in self.stats.items():
-            if isinstance(stats, np.ndarray):
-                for j in range(stats.shape[1]):
-                    cols[f"stats.{key}.{j}"] = pa.array(stats[:, j], pa.float64())
-            else:
-                cols[f"json.{key}"] = pa.array([None if e is None else json.dumps(e, ensure_ascii=False)
-                                                for e in stats], pa.string())
+            cols.update(stats.to_arrow(key))
             cols[f"error.{key}"] = pa.array(self.errors[key], pa.string())
         for key, values in self.scores.items():
             cols[f"score.{key}"] = pa.array(np.asarray(values, np.float64), pa.float64())
         return pa.table(cols)
 
     @classmethod
-    def from_table(cls, table: pa.Table) -> "Part":
+    def from_table(cls, table: pa.Table, keys: Iterable[str]) -> "Part":
+        """The part ``to_table`` wrote; ``keys`` are the scorer keys (statistics column names are
+        ``<prefix>.<key>[.<column>]`` and keys may hold dots, so they are matched, not split)."""
         part = cls(rows=table.column("_row").to_pylist(), ids=table.column("id").to_pylist())
-        columns: dict[str, list[np.ndarray]] = {}
+        keys = sorted(keys, key=len, reverse=True)  # the longest key that matches wins
+        grouped: dict[tuple[str, str], dict[str, Any]] = {}
         for name in table.column_names:
             kind, _, rest = name.partition(".")
-            if kind == "stats":
-                key, _, _j = rest.rpartition(".")
-                columns.setdefault(key, []).append(table.column(name).to_numpy().astype(np.float64))
-            elif kind == "json":
-                part.stats[rest] = [None if v is None else json.loads(v) for v in table.column(name).to_pylist()]
-            elif kind == "error":
+            if kind == "error":
                 part.errors[rest] = table.column(name).to_pylist()
             elif kind == "score":
                 part.scores[rest] = table.column(name).to_numpy().astype(np.float64)
-        for key, cols in columns.items():
-            part.stats[key] = np.stack(cols, axis=1)
-        for key in part.errors:  # a fixed-width scorer that failed on every row stored no column
-            part.stats.setdefault(key, np.empty((len(part.ids), 0)))
+            elif kind in KINDS:
+                key = next((k for k in keys if rest == k or rest.startswith(k + ".")), None)
+                if key is not None:
+                    grouped.setdefault((kind, key), {})[rest[len(key) + 1:]] = table.column(name)
+        for (kind, key), columns in grouped.items():
+            part.stats[key] = KINDS[kind].from_arrow(columns)
         return part
 
 
@@ -100,16 +98,22 @@ def write_part(directory: str, index: int, part: Part) -> str:
     return path
 
 
-def read_parts(directory: str) -> Iterator[Part]:
-    """The complete parts of a results directory, in order (leftover temporary files are ignored)."""
+def read_parts(directory: str, keys: Iterable[str]) -> Iterator[Part]:
+    """The complete parts of a results directory, in order (leftover temporary files are ignored);
+    ``keys``: the scorer keys its manifest names."""
     folder = os.path.join(directory, EXAMPLES)
     if not os.path.isdir(folder):
         return
+    keys = list(keys)
     for name in sorted(os.listdir(folder)):
         if name.endswith(".parquet"):
-            yield Part.from_table(pq.read_table(os.path.join(folder, name)))
+            yield Part.from_table(pq.read_table(os.path.join(folder, name)), keys)
 
 
-def part_count(directory: str) -> int:
+def next_part_index(directory: str) -> int:
+    """One past the highest part number present: a new part never overwrites one (even after a
+    part was deleted)."""
     folder = os.path.join(directory, EXAMPLES)
-    return sum(n.endswith(".parquet") for n in os.listdir(folder)) if os.path.isdir(folder) else 0
+    numbers = [int(n[5:11]) for n in os.listdir(folder) if n.startswith("part-") and n.endswith(".parquet")
+               and n[5:11].isdigit()] if os.path.isdir(folder) else []
+    return max(numbers, default=-1) + 1

@@ -6,8 +6,10 @@ as it is computed, so a killed run resumes where it stopped (see `rageval.run.ru
 """
 from __future__ import annotations
 
+import functools
 import math
 import sys
+import warnings
 from typing import Any, Mapping
 
 import numpy as np
@@ -15,6 +17,7 @@ import numpy as np
 from rageval.core.errors import FieldError
 from rageval.core.registry import resolve
 from rageval.core.scorer import Batch, Scorer
+from rageval.core.statistics import Statistics
 from rageval.data.adapters import Source, load_source
 from rageval.results.results import Results
 from rageval.results.store import Part
@@ -37,10 +40,12 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     source = load_source(data, columns, split=split, limit=limit)
     fields = _fields(scorer_objs, source)
     if not source.streamed:
-        source.canonical(fields)  # check every row before any scoring starts
+        whole = Batch(source.canonical(fields))  # check every row before any scoring starts
+        for s in scorer_objs:
+            s.validate(whole)
     for s in scorer_objs:  # before the manifest: what a first pass learns enters the signatures
-        if s.needs_prepare:
-            s.prepare(lambda: (b for _, b in source.batches(fields, batch_size)))
+        if s.needs_first_pass and not s.state_pinned:
+            s.prepare(lambda: (Batch(b) for _, b in source.batches(fields, batch_size)))
     manifest = build_manifest(scorer_objs, source, fields, columns, task)
     run = RunDir.open(output, manifest) if output else None
     parts: list[Part] = list(run.parts()) if run else []  # what a killed run already finished
@@ -54,6 +59,9 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
         keep = [i for i, x in enumerate(batch["id"]) if x not in done]
         if not keep:
             continue
+        if source.streamed:
+            for s in scorer_objs:
+                s.validate(Batch(batch))
         if len(keep) < len(batch["id"]):
             batch = {k: [v[i] for i in keep] for k, v in batch.items()}
         part = score_batch(scorer_objs, Batch(batch), [offset + i for i in keep])
@@ -71,6 +79,30 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     return results
 
 
+def first_pass(scorers: Any, *datasets: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
+               batch_size: int = 1000) -> list[Scorer]:
+    """Build the first-pass state of each scorer that needs one (BERTScore's idf) over all of
+    ``datasets`` (shards: each scanned apart, the states merged), and pin it: `evaluate` then
+    scores every shard with that one state, so the shards' results merge to the one-shot run.
+
+    >>> scorer, = rageval.first_pass([("bertscore", {"idf": True})], shard_a, shard_b)   # doctest: +SKIP
+    >>> rageval.merge([rageval.evaluate(d, [scorer]) for d in (shard_a, shard_b)])       # doctest: +SKIP
+    """
+    scorer_objs = resolve(scorers)
+    for s in scorer_objs:
+        if not s.needs_first_pass:
+            continue
+        states = []
+        for data in datasets:
+            source = load_source(data, columns, split=split)
+            fields = _fields([s], source)
+            states.extend(s.scan(Batch(b)) for _, b in source.batches(fields, batch_size))
+        if not states:
+            raise ValueError(f"first_pass: no data for scorer {s.key!r}")
+        s.set_state(functools.reduce(s.merge_states, states), pin=True)
+    return scorer_objs
+
+
 def _fields(scorers: list[Scorer], source: Source) -> list[str]:
     available = source.available()
     needed: set[str] = set()
@@ -82,6 +114,9 @@ def _fields(scorers: list[Scorer], source: Source) -> list[str]:
                                                f"(map one with columns={{{f!r}: ...}})")
         needed.update(s.fields)
         needed.update(f for f in s.optional_fields if f in available)
+        if "sample_weight" in available and "sample_weight" not in (*s.fields, *s.optional_fields):
+            warnings.warn(f"the data has sample weights (column {source.columns.get('sample_weight', 'sample_weight')!r}) "
+                          f"and scorer {s.key!r} takes none: its value is unweighted", UserWarning, stacklevel=3)
     return sorted(needed)
 
 
@@ -99,49 +134,36 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: list[int]) -> Part:
         ok = np.array([e is None for e in errors], dtype=bool)
         values = {k: np.full(n, math.nan) for k in s.keys()}
         if ok.any():
-            ok_stats = [e for e, good in zip(stats, ok) if good] if s.variable_stats else stats[ok]
-            for k, v in s.example_scores(ok_stats).items():
+            for k, v in s.example_scores(stats.take(np.flatnonzero(ok))).items():
                 values[k][ok] = v
         part.scores.update(values)
     return part
 
 
-def _isolated_stats(s: Scorer, batch: Batch, rows: list[int]) -> tuple[Any, list]:
+def _isolated_stats(s: Scorer, batch: Batch, rows: list[int]) -> tuple[Statistics, list]:
     n = len(rows)
     try:
-        return _checked(s, s.stats(batch), n)
+        return _checked(s, s.make_stats(batch), n)
     except Exception:  # noqa: BLE001 - isolate the failing example(s) below
         if n == 1:
-            return _failed(s, 1), [_describe(rows[0])]
+            return s.stats_kind.missing(1), [_describe(rows[0])]
     results = []
     for i in range(n):
-        one = {k: v[i:i + 1] for k, v in batch.items()}
+        one = Batch({k: v[i:i + 1] for k, v in batch.items()})
         try:
-            results.append(_checked(s, s.stats(one), 1))
+            results.append(_checked(s, s.make_stats(one), 1))
         except Exception:  # noqa: BLE001 - recorded for this example
-            results.append((_failed(s, 1), [_describe(rows[i])]))
-    errors = [e for _, (e,) in results]
-    if s.variable_stats:
-        return [st[0] for st, _ in results], errors
-    width = max(st.shape[1] for st, _ in results)
-    return np.concatenate([st if st.shape[1] == width else np.full((1, width), np.nan) for st, _ in results]), errors
+            results.append((s.stats_kind.missing(1), [_describe(rows[i])]))
+    return s.stats_kind.concat([st for st, _ in results]), [e for _, (e,) in results]
 
 
-def _failed(s: Scorer, n: int) -> Any:
-    return [None] * n if s.variable_stats else np.full((n, 0), np.nan)
-
-
-def _checked(s: Scorer, stats: Any, n: int) -> tuple[Any, list]:
-    """Statistics and errors; a non-finite fixed-width statistic is an error for its example."""
+def _checked(s: Scorer, stats: Statistics, n: int) -> tuple[Statistics, list]:
+    """Statistics and errors; an invalid statistic (non-finite) is an error for its example."""
     if len(stats) != n:
         raise RuntimeError(f"scorer {s.key!r} returned {len(stats)} statistics for {n} examples")
     errors: list = [None] * n
-    if s.variable_stats:
-        return list(stats), errors
-    stats = np.asarray(stats, np.float64).reshape(n, -1)
-    for i in np.flatnonzero(~np.isfinite(stats).all(axis=1)):
-        errors[i] = f"scorer {s.key!r} produced a non-finite statistic {stats[i].tolist()}"
-        stats[i] = np.nan
+    for i, problem in stats.invalid().items():
+        errors[i] = f"scorer {s.key!r} produced {problem}"
     return stats, errors
 
 
@@ -163,6 +185,6 @@ def _progress(progress: bool | None, total: int | None, batch_size: int):
 
 
 def _record_usage(results: Results, scorers: list[Scorer]) -> None:
-    usage = {s.key: s.judge.usage() for s in scorers if hasattr(getattr(s, "judge", None), "usage")}
+    usage = {s.key: s.judge.usage() for s in scorers if s.takes_judge}
     if usage:
         results.manifest["usage"] = usage

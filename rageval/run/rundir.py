@@ -18,7 +18,7 @@ from typing import Any, Iterator, Mapping
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
 from rageval.data.adapters import Source
-from rageval.results.store import MANIFEST, Part, part_count, read_json, read_parts, write_json, write_part
+from rageval.results.store import MANIFEST, Part, next_part_index, read_json, read_parts, write_json, write_part
 
 PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "sentence-transformers", "datasets",
             "nltk", "rouge-score", "scikit-learn", "sacrebleu", "bert-score")
@@ -45,7 +45,8 @@ def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], col
         "task": task,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "scorers": [{"key": s.key, "signature": s.signature, "spec": s.spec(),
-                     "higher_is_better": s.higher_is_better, "variable": s.variable_stats, "keys": s.keys()} for s in scorers],
+                     "higher_is_better": s.higher_is_better, "stats": s.stats_kind.prefix, "keys": s.keys(),
+                     **({"state": s.state_digest} if s.needs_first_pass else {})} for s in scorers],
         "fields": fields,
         "columns": dict(columns or {}),
         "fingerprint": source.fingerprint(fields),
@@ -68,7 +69,7 @@ class RunDir:
 
     def __init__(self, path: str, manifest: dict[str, Any]) -> None:
         self.path, self.manifest = path, manifest
-        self._next = part_count(path)
+        self._next = next_part_index(path)
         self._lock = open(os.path.join(path, ".lock"), "w")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -93,7 +94,7 @@ class RunDir:
         return cls(path, manifest)
 
     def parts(self) -> Iterator[Part]:
-        return read_parts(self.path)
+        return read_parts(self.path, [s["key"] for s in self.manifest["scorers"]])
 
     def write(self, part: Part) -> None:
         write_part(self.path, self._next, part)

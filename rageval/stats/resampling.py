@@ -5,9 +5,9 @@ The random draws are sacrebleu's (``significance.py``): bootstrap indices are
 masks ``rng.integers(2, size=(n_trials, n), dtype=bool)``, so with the same seed (sacrebleu's
 default is 12345) the resampled example sets are exactly sacrebleu's.
 
-Each resample is reduced with the scorer's own ``reduce`` (the generic path, for any scorer,
-variable statistics included). Scorers whose metric is a function of column sums of their
-statistics take a vectorised path instead: a (resamples x examples) count matrix times the
+Each resample is reduced with the scorer's own ``reduce`` (the generic path, for any scorer and
+any kind of statistics). Scorers whose metric is a function of column sums of their
+statistics (``sum_rows`` / ``reduce_sums``) take a vectorised path instead: a (resamples x examples) count matrix times the
 statistics matrix gives every resample's sums at once (see `summed_reducer`).
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from rageval.core.scorer import Scorer, Stats, take
+from rageval.core.scorer import Scorer
+from rageval.core.statistics import Statistics as Stats
 
 #: sacrebleu's default seed (``SACREBLEU_SEED``); the default of every resampling function here
 SEED = 12345
@@ -58,13 +59,11 @@ def summed_reducer(scorer: Scorer) -> SumsReducer | None:
     column sums of its statistics, vectorised over resamples; None when it has none (the generic
     path then calls ``reduce`` per resample).
 
-    A scorer with variable statistics may offer it too, with ``sum_rows(stats)``: the fixed-width
-    float rows whose sums ``reduce_sums`` takes. The hook is used only where the scorer's ``reduce``
-    goes with it (defined in the class defining ``reduce_sums`` or a base of it): a subclass that
-    overrides ``reduce`` alone gets the generic path, never a fast path that disagrees with it.
+    ``sum_rows(stats)`` gives the fixed-width float rows whose sums ``reduce_sums`` takes (None:
+    no summed form). The hook is used only where the scorer's ``reduce`` goes with it (defined in
+    the class defining ``reduce_sums`` or a base of it): a subclass that overrides ``reduce`` alone
+    gets the generic path, never a fast path that disagrees with it.
     """
-    if scorer.variable_stats and not callable(getattr(scorer, "sum_rows", None)):
-        return None
     cls = type(scorer)
     reduce_owner, hook_owner = _owner(cls, "reduce"), _owner(cls, "reduce_sums")
     if hook_owner is not None and reduce_owner is not None and issubclass(hook_owner, reduce_owner):
@@ -93,14 +92,17 @@ class Replicator:
     """
 
     def __init__(self, scorer: Scorer, stats: Stats, positions: np.ndarray | None = None) -> None:
+        stats = scorer.stats_kind.coerce(stats)
         self.scorer, self.stats = scorer, stats
         self.positions = np.arange(len(stats)) if positions is None else np.asarray(positions, np.int64)
         self.n = len(self.positions)
         self.keys = scorer.keys()
         self._sums = summed_reducer(scorer)
-        if self._sums is not None:
-            rows = getattr(scorer, "sum_rows", None)
-            matrix = np.asarray(rows(stats) if callable(rows) else stats, np.float64).reshape(len(stats), -1)
+        rows = scorer.sum_rows(stats) if self._sums is not None else None
+        if rows is None:
+            self._sums = None
+        else:
+            matrix = np.asarray(rows, np.float64).reshape(len(stats), -1)
             # statistics on the shared axis, zero rows where the scorer failed
             self._matrix = np.zeros((self.n, matrix.shape[1]))
             ok = self.positions >= 0
@@ -122,7 +124,7 @@ class Replicator:
             rows = self.positions[row]
             rows = rows[rows >= 0]
             if len(rows):
-                for k, v in self.scorer.reduce(take(self.stats, rows)).items():
+                for k, v in self.scorer.reduce(self.stats.take(rows)).items():
                     if k in out:
                         out[k][i] = v
         return out
@@ -141,14 +143,8 @@ class Replicator:
         second = {k: np.empty(len(mask)) for k in self.keys}
         for i, row in enumerate(mask):
             for out, sel in ((first, row), (second, ~row)):
-                mixed = _mix(self.stats, other.stats, sel)
+                mixed = self.stats.select(sel, other.stats)
                 for k, v in self.scorer.reduce(mixed).items():
                     if k in out:
                         out[k][i] = v
         return first, second
-
-
-def _mix(a: Stats, b: Stats, take_a: np.ndarray) -> Stats:
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return np.where(take_a.reshape(-1, *([1] * (a.ndim - 1))), a, b)
-    return [x if t else y for x, y, t in zip(a, b, take_a)]

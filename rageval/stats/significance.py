@@ -31,8 +31,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from rageval.core.errors import RagevalError
-from rageval.core.scorer import Scorer, Stats
+from rageval.core.errors import IncompatibleError
+from rageval.core.scorer import Scorer, signature_difference
+from rageval.core.statistics import Statistics as Stats
 from rageval.stats.correction import adjust
 from rageval.stats.resampling import SEED, Replicator, randomization_masks
 
@@ -40,7 +41,7 @@ from rageval.stats.resampling import SEED, Replicator, randomization_masks
 METHODS = {"ar": 10000, "bs": 1000}
 
 
-class IncomparableError(RagevalError, ValueError):
+class IncomparableError(IncompatibleError):
     """Two runs cannot be compared: their examples or their scorer signatures differ."""
 
 
@@ -107,6 +108,7 @@ def paired_bootstrap(scorer: Scorer, stats_a: Stats, stats_b: Stats, n: int = ME
     ``stats_a`` / ``stats_b``: the two systems' statistics on the same examples, row by row.
     """
     _check_rows(stats_a, stats_b)
+    stats_a, stats_b = scorer.stats_kind.coerce(stats_a).aligned(scorer.stats_kind.coerce(stats_b))
     rep_a, rep_b = Replicator(scorer, stats_a).bootstrap(n, seed), Replicator(scorer, stats_b).bootstrap(n, seed)
     full_a, full_b = scorer.reduce(stats_a), scorer.reduce(stats_b)
     out = {}
@@ -123,6 +125,7 @@ def approximate_randomization(scorer: Scorer, stats_a: Stats, stats_b: Stats, n:
                               seed: int | None = SEED) -> dict[str, PairedTest]:
     """sacrebleu's paired approximate randomisation test (``--paired-ar``) of every key of ``scorer``."""
     _check_rows(stats_a, stats_b)
+    stats_a, stats_b = scorer.stats_kind.coerce(stats_a).aligned(scorer.stats_kind.coerce(stats_b))
     ra, rb = Replicator(scorer, stats_a), Replicator(scorer, stats_b)
     full_a, full_b = scorer.reduce(stats_a), scorer.reduce(stats_b)
     nulls: dict[str, list] = {k: [] for k in scorer.keys()}
@@ -168,14 +171,13 @@ def shared_metrics(systems: Mapping[str, Any]) -> list[str]:
                 f"{len(other - ids)} only in {name!r}, e.g. {_some(other - ids)}). "
                 "Paired comparisons need the same examples, matched by id.")
     keys = [s.key for s in systems[first].scorers]
-    signatures = {name: {s.key: s.signature for s in systems[name].scorers} for name in names}
-    shared = [k for k in keys if all(k in signatures[name] for name in names)]
+    scorers = {name: {s.key: s for s in systems[name].scorers} for name in names}
+    shared = [k for k in keys if all(k in scorers[name] for name in names)]
     for k in shared:
         for name in names[1:]:
-            if signatures[name][k] != signatures[first][k]:
-                raise IncomparableError(
-                    f"cannot compare {first!r} and {name!r} on {k!r}: the scorer signatures differ "
-                    f"({signatures[first][k]!r} vs {signatures[name][k]!r})")
+            problem = signature_difference(scorers[first][k], scorers[name][k])
+            if problem:
+                raise IncomparableError(f"cannot compare {first!r} and {name!r} on {k!r}: {problem}")
     return shared
 
 

@@ -1,133 +1,281 @@
 """Classification metrics over `y_true` / `y_pred` labels, identical to scikit-learn.
 
-One example is one sample with one label (a number, string or bool). Statistics are label
-indices, so `reduce` over any subset sees exactly the labels that scikit-learn would see there.
+One example is one sample with one label (an integer, string or bool). Statistics are the true
+and predicted labels coded against the vocabulary they carry (`rageval.core.statistics.Coded`),
+with the sample weight: shards, batches and systems that saw different labels merge and compare
+on the union of their labels, and `reduce` over any subset sees exactly the labels scikit-learn
+would see there (``unique_labels`` of that subset's ``y_true`` and ``y_pred``).
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator
+import numbers
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
 from rageval.core.errors import ConfigError, FieldError
-from rageval.core.scorer import Batch, MeanScorer, Scorer
+from rageval.core.scorer import Batch, Scorer
+from rageval.core.statistics import Coded, Statistics
+
+#: above this many summed-form entries (examples x 4 x labels) resampling reduces each resample
+SUMMED_LIMIT = 50_000_000
 
 
-def _labels(values: list, field: str) -> list:
-    for i, v in enumerate(values):
-        if isinstance(v, list):
-            raise FieldError(field, field, i, "expected one label per example (multi-label arrays are not supported)")
-    return values
+def check_labels(batch: Batch) -> tuple[list, list]:
+    """``y_true`` and ``y_pred`` as plain labels. Raises `FieldError` (field and row) for a missing
+    label, an array, a non-integral number (continuous values need a regression metric), or labels
+    that mix strings and numbers (scikit-learn refuses those too)."""
+    columns = []
+    kinds: dict[bool, tuple[str, int]] = {}
+    for field in ("y_true", "y_pred"):
+        out = []
+        for row, v in enumerate(batch[field]):
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, str):
+                pass
+            elif isinstance(v, bool):
+                pass
+            elif isinstance(v, numbers.Integral):
+                v = int(v)
+            elif isinstance(v, numbers.Real) and math.isfinite(v) and float(v).is_integer():
+                v = float(v)
+            else:
+                what = "a missing label" if v is None or (isinstance(v, float) and math.isnan(v)) else \
+                    f"{type(v).__name__} {v!r:.40}"
+                raise FieldError(field, field, row, f"expected one label (an integer, string or bool), got {what}"
+                                 + (" (continuous values need a regression metric)" if isinstance(v, float) else ""))
+            kinds.setdefault(isinstance(v, str), (field, row))
+            out.append(v)
+        columns.append(out)
+    if len(kinds) > 1:
+        field, row = kinds[True] if kinds[True][1] >= kinds[False][1] else kinds[False]
+        raise FieldError(field, field, row, "labels mix strings and numbers (scikit-learn: 'Mix of label input "
+                                            "types (string and number)')")
+    return columns[0], columns[1]
 
 
-class Accuracy(MeanScorer):
-    """Share of examples whose predicted label equals the true label; matches
-    `sklearn.metrics.accuracy_score` (``normalize=True``)."""
+def weights_of(batch: Batch, n: int) -> np.ndarray:
+    """The batch's ``sample_weight`` column, or ones."""
+    w = batch.get("sample_weight")
+    return np.ones(n) if w is None else np.asarray(w, np.float64).reshape(n)
+
+
+class LabelScorer(Scorer):
+    """A scorer over one true and one predicted label per example, with optional sample weights.
+    Statistics: `Coded` with code columns ``[y_true, y_pred]`` and value column ``[weight]``."""
+
+    fields: ClassVar[tuple[str, ...]] = ("y_true", "y_pred")
+    optional_fields: ClassVar[tuple[str, ...]] = ("sample_weight",)
+    stats_kind: ClassVar[type[Statistics]] = Coded
+    bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
+
+    def validate(self, batch: Batch) -> None:
+        check_labels(batch)
+
+    def stats(self, batch: Batch) -> Coded:
+        t, p = check_labels(batch)
+        return Coded.encode([t, p], values=weights_of(batch, len(t))[:, None])
+
+    def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
+        """The metric of each example alone (vectorised through the summed form)."""
+        rows = self.sum_rows(stats)
+        if rows is None:
+            return super().example_scores(stats)
+        return self.reduce_sums(rows, np.ones(len(stats)))
+
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        self.check_present(stats)
+        values = self.reduce_sums(self.sum_rows(stats, limit=False).sum(axis=0, keepdims=True),
+                                  np.array([float(len(stats))]))
+        return {k: float(values[k][0]) for k in self.keys()}
+
+    def check_present(self, stats: Coded) -> None:
+        """Checks scikit-learn makes on the whole data (not on each resample)."""
+
+
+class Accuracy(LabelScorer):
+    """Share of examples whose predicted label equals the true label (weighted by
+    ``sample_weight``); `sklearn.metrics.accuracy_score`. ``normalize=False``: the (weighted)
+    count of correct examples instead."""
 
     name = "accuracy"
-    fields = ("y_true", "y_pred")
 
-    def score_batch(self, batch: Batch) -> list[float]:
-        t, p = _labels(batch["y_true"], "y_true"), _labels(batch["y_pred"], "y_pred")
-        return [float(a == b) for a, b in zip(t, p)]
+    def __init__(self, normalize: bool = True) -> None:
+        if not isinstance(normalize, bool):
+            raise ConfigError(f"accuracy: normalize must be True or False, got {normalize!r}")
+        super().__init__(**({} if normalize else {"normalize": False}))
+        self.normalize = normalize
+        if not normalize:
+            self.bounds = (0.0, math.inf)
+
+    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
+        right = (stats.codes[:, 0] == stats.codes[:, 1]).astype(np.float64)
+        w = stats.values[:, 0]
+        return np.column_stack([right * w, w]).reshape(len(stats), 2)
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        if not self.normalize:
+            return {self.key: np.where(counts > 0, sums[:, 0], math.nan)}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {self.key: np.where((counts > 0) & (sums[:, 1] != 0), sums[:, 0] / sums[:, 1], math.nan)}
 
 
 _AVERAGES = ("binary", "micro", "macro", "weighted")
 
 
-class F1(Scorer):
-    """F1 score, identical to `sklearn.metrics.f1_score` for single-label data.
+class PrecisionRecallF(LabelScorer):
+    """Precision, recall or F-beta, identical to scikit-learn's ``precision_score``,
+    ``recall_score``, ``f1_score`` and ``fbeta_score`` for single-label data.
 
-    Parameters keep scikit-learn's names: ``average`` (``"binary"`` default, ``"micro"``,
-    ``"macro"``, ``"weighted"``), ``pos_label`` (1), ``zero_division`` (``"warn"`` = 0, 0, 1 or
-    ``nan``). Per class, ``F1 = 2·tp / (2·tp + fp + fn)``; a class whose denominator is 0 gets
-    ``zero_division``. The labels are those present in ``y_true`` or ``y_pred`` of the examples
-    reduced (scikit-learn's `unique_labels`), so every bootstrap subset is scored as scikit-learn
-    would score it. Statistics: ``[true label index, predicted label index]`` (binary:
-    ``[y_true == pos_label, y_pred == pos_label]``); label indices come from a first pass over the data.
+    Per label, from (weighted) counts: precision ``tp / (tp + fp)``, recall ``tp / (tp + fn)``,
+    F-beta ``(1 + β²)·tp / ((1 + β²)·tp + β²·fn + fp)``; a zero denominator gives
+    ``zero_division`` (``"warn"`` = 0, 0, 1 or nan). ``average``: ``"binary"`` (the label
+    ``pos_label``; at most two labels), ``"micro"`` (counts summed over labels), ``"macro"`` (mean
+    over labels), ``"weighted"`` (mean weighted by each label's true count; all-zero weights give
+    the plain mean). NaN values are left out of the averages (scikit-learn's ``_nanaverage``).
+    Labels: ``labels=`` in that order, else those present in the ``y_true`` or ``y_pred`` of the
+    examples reduced. As scikit-learn, ``average="binary"`` refuses more than two labels, and a
+    ``pos_label`` that is not among two present labels.
+    """
+
+    metric: ClassVar[str] = "f"
+    higher_is_better = True
+
+    def __init__(self, average: str = "binary", pos_label: Any = 1, zero_division: Any = "warn",
+                 labels: Sequence[Any] | None = None, **params: Any) -> None:
+        if average not in _AVERAGES:
+            raise ConfigError(f"{self.name}: average must be one of {_AVERAGES}, got {average!r}")
+        if not (zero_division == "warn" or zero_division in (0, 1) or
+                (isinstance(zero_division, float) and math.isnan(zero_division))):
+            raise ConfigError(f"{self.name}: zero_division must be 'warn', 0, 1 or nan, got {zero_division!r}")
+        if labels is not None:
+            labels = list(labels)
+            if not labels or len(set(labels)) != len(labels):
+                raise ConfigError(f"{self.name}: labels must be distinct and at least one, got {labels!r}")
+        super().__init__(average=average, pos_label=pos_label, zero_division=zero_division,
+                         **({"labels": labels} if labels is not None else {}), **params)
+        self.average, self.pos_label, self.labels = average, pos_label, labels
+        self.zero = 0.0 if zero_division == "warn" else float(zero_division)
+
+    # --- the counts ------------------------------------------------------------------------
+    def _columns(self, stats: Coded) -> tuple[np.ndarray, bool]:
+        """The vocabulary code of each label scored (-1: not in the data), and whether the label
+        set is fixed (given or binary) rather than the labels present in each subset."""
+        where = {x: i for i, x in enumerate(stats.vocab)}
+        if self.average == "binary":
+            return np.array([where.get(self.pos_label, -1)]), True
+        if self.labels is not None:
+            return np.array([where.get(x, -1) for x in self.labels]), True
+        return np.arange(len(stats.vocab)), False
+
+    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray | None:
+        """Per example and scored label: weighted tp, true and predicted counts, and whether the
+        label occurs (unweighted) — ``4 x labels`` columns whose sums give every average."""
+        columns, _ = self._columns(stats)
+        n, k = len(stats), len(columns)
+        if limit and n * 4 * k > SUMMED_LIMIT:
+            return None
+        t, p, w = stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0]
+        is_t = (t[:, None] == columns[None, :]) & (columns >= 0)
+        is_p = (p[:, None] == columns[None, :]) & (columns >= 0)
+        return np.concatenate([(is_t & is_p) * w[:, None], is_t * w[:, None], is_p * w[:, None],
+                               (is_t | is_p).astype(np.float64)], axis=1).reshape(n, 4 * k)
+
+    def check_present(self, stats: Coded) -> None:
+        if self.average != "binary" or not len(stats):
+            return
+        present = sorted({stats.vocab[c] for c in np.unique(stats.codes[:, :2])})
+        if len(present) > 2:
+            raise ConfigError(f"{self.key}: the labels are multiclass ({present[:5]}{'...' if len(present) > 5 else ''})"
+                              " but average='binary'; choose average='micro', 'macro' or 'weighted'")
+        if self.pos_label not in present and len(present) == 2:
+            raise ConfigError(f"{self.key}: pos_label={self.pos_label!r} is not a valid label; it should be one "
+                              f"of {present}")
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        k = sums.shape[1] // 4
+        tp, true, pred, occurs = (sums[:, j * k:(j + 1) * k] for j in range(4))
+        fixed = self.average == "binary" or self.labels is not None
+        scored = np.ones_like(occurs, bool) if fixed else occurs > 0
+        if self.average == "micro":
+            tp, true, pred = (np.where(scored, x, 0).sum(axis=1, keepdims=True) for x in (tp, true, pred))
+            scored = np.ones_like(tp, bool)
+        value = self.value(tp, true, pred)
+        if self.average == "weighted":
+            out = _nanaverage(value, scored, true)
+        else:
+            out = _nanaverage(value, scored, None)
+        return {self.key: np.where(counts > 0, out, math.nan)}
+
+    def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+        """The metric per label from its counts."""
+        if self.metric == "precision":
+            return self._divide(tp, pred)
+        if self.metric == "recall":
+            return self._divide(tp, true)
+        beta = self.params.get("beta", 1.0)
+        if math.isinf(beta):
+            return self._divide(tp, true)
+        if beta == 0:
+            return self._divide(tp, pred)
+        b2 = beta * beta
+        return self._divide((1 + b2) * tp, b2 * true + pred)
+
+    def _divide(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den == 0, self.zero, num / np.where(den == 0, 1.0, den))
+
+
+def _nanaverage(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Row-wise mean (or weighted mean) of ``values`` over the ``scored`` entries that are not
+    NaN; NaN where none is; all-zero weights give the plain mean (scikit-learn's ``_nanaverage``)."""
+    use = scored & ~np.isnan(values)
+    v = np.where(use, values, 0.0)
+    n = use.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = np.where(n > 0, v.sum(axis=1) / np.where(n > 0, n, 1), math.nan)
+        if weights is None:
+            return plain
+        w = np.where(use, weights, 0.0)
+        total = w.sum(axis=1)
+        return np.where(total > 0, (v * w).sum(axis=1) / np.where(total > 0, total, 1), plain)
+
+
+class Precision(PrecisionRecallF):
+    """Precision, `sklearn.metrics.precision_score` (see `PrecisionRecallF`)."""
+
+    name = "precision"
+    metric = "precision"
+
+
+class Recall(PrecisionRecallF):
+    """Recall, `sklearn.metrics.recall_score` (see `PrecisionRecallF`)."""
+
+    name = "recall"
+    metric = "recall"
+
+
+class F1(PrecisionRecallF):
+    """F1 score, `sklearn.metrics.f1_score` (see `PrecisionRecallF`).
+
+    >>> s = F1(average="macro")
+    >>> s.reduce(s.stats({"y_true": ["a", "b", "b"], "y_pred": ["a", "b", "a"]}))["f1"]
+    0.6666666666666666
     """
 
     name = "f1"
-    fields = ("y_true", "y_pred")
-    needs_prepare = True
 
-    def __init__(self, average: str = "binary", pos_label: Any = 1, zero_division: Any = "warn") -> None:
-        if average not in _AVERAGES:
-            raise ConfigError(f"f1: average must be one of {_AVERAGES}, got {average!r}")
-        if not (zero_division == "warn" or zero_division in (0, 1) or
-                (isinstance(zero_division, float) and math.isnan(zero_division))):
-            raise ConfigError(f"f1: zero_division must be 'warn', 0, 1 or nan, got {zero_division!r}")
-        super().__init__(average=average, pos_label=pos_label, zero_division=zero_division)
-        self.index: dict[Any, int] = {}
 
-    def _zero(self) -> float:
-        z = self.params["zero_division"]
-        return 0.0 if z == "warn" else float(z)
+class FBeta(PrecisionRecallF):
+    """F-beta score, `sklearn.metrics.fbeta_score` (``beta`` required; see `PrecisionRecallF`)."""
 
-    def prepare(self, batches: Callable[[], Iterator[Batch]]) -> None:
-        seen: set = set()
-        for b in batches():
-            seen.update(_labels(b["y_true"], "y_true"))
-            seen.update(_labels(b["y_pred"], "y_pred"))
-        try:
-            labels = sorted(seen)
-        except TypeError:
-            raise FieldError("y_true", "y_true", None, "labels mix types that cannot be ordered "
-                                                       f"({sorted({type(x).__name__ for x in seen})})") from None
-        if self.params["average"] == "binary" and len(labels) > 2:
-            raise ConfigError(f"f1: average='binary' needs at most two labels, the data has {len(labels)} "
-                              f"({labels[:5]}...); choose average='macro', 'micro' or 'weighted'")
-        self.index = {x: i for i, x in enumerate(labels)}
+    name = "fbeta"
 
-    def stats(self, batch: Batch) -> np.ndarray:
-        t, p = _labels(batch["y_true"], "y_true"), _labels(batch["y_pred"], "y_pred")
-        if self.params["average"] == "binary":
-            pos = self.params["pos_label"]
-            return np.array([[a == pos, b == pos] for a, b in zip(t, p)], np.float64).reshape(-1, 2)
-        if not self.index:
-            self.prepare(lambda: iter([batch]))
-        try:
-            return np.array([[self.index[a], self.index[b]] for a, b in zip(t, p)], np.float64).reshape(-1, 2)
-        except KeyError as e:
-            raise FieldError("y_pred", "y_pred", None, f"label {e.args[0]!r} was not seen in the first pass") from None
-
-    def reduce(self, stats: np.ndarray) -> dict[str, float]:
-        stats = np.asarray(stats, np.float64).reshape(-1, 2)
-        if len(stats) == 0:
-            return {self.key: math.nan}
-        t, p = stats[:, 0].astype(np.int64), stats[:, 1].astype(np.int64)
-        if self.params["average"] == "binary":
-            tp = float(np.sum(t & p))
-            fp, fn = float(np.sum(p & (1 - t))), float(np.sum(t & (1 - p)))
-            return {self.key: self._f1(np.array([tp]), np.array([fp]), np.array([fn]))[0]}
-        n = int(max(t.max(), p.max())) + 1
-        true_count, pred_count = np.bincount(t, minlength=n), np.bincount(p, minlength=n)
-        tp = np.bincount(t[t == p], minlength=n).astype(np.float64)
-        present = (true_count + pred_count) > 0
-        tp = tp[present]
-        fp, fn = pred_count[present] - tp, true_count[present] - tp
-        average = self.params["average"]
-        if average == "micro":
-            return {self.key: self._f1(np.array([tp.sum()]), np.array([fp.sum()]), np.array([fn.sum()]))[0]}
-        f1 = self._f1(tp, fp, fn)
-        if average == "macro":
-            return {self.key: float(np.mean(f1))}
-        weights = true_count[present].astype(np.float64)
-        if weights.sum() == 0:
-            return {self.key: self._zero()}
-        return {self.key: float(np.average(f1, weights=weights))}
-
-    def _f1(self, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-        denom = 2 * tp + fp + fn
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(denom > 0, 2 * tp / np.where(denom > 0, denom, 1), self._zero())
-
-    def example_scores(self, stats: np.ndarray) -> dict[str, np.ndarray]:
-        """F1 of each example alone: 1 when its label is right, else 0 (binary: an example with
-        no positive label on either side gets ``zero_division``)."""
-        stats = np.asarray(stats, np.float64).reshape(-1, 2)
-        right = (stats[:, 0] == stats[:, 1]).astype(np.float64)
-        if self.params["average"] == "binary":
-            right = np.where((stats[:, 0] == 0) & (stats[:, 1] == 0), self._zero(), right)
-        return {self.key: right}
+    def __init__(self, beta: float, average: str = "binary", pos_label: Any = 1, zero_division: Any = "warn",
+                 labels: Sequence[Any] | None = None) -> None:
+        if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
+            raise ConfigError(f"fbeta: beta must be a non-negative number, got {beta!r}")
+        super().__init__(average=average, pos_label=pos_label, zero_division=zero_division, labels=labels,
+                         beta=float(beta))

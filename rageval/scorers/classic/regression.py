@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from rageval.core.errors import FieldError
-from rageval.core.scorer import Batch, MeanScorer
+from rageval.core.scorer import Batch, WeightedMeanScorer
 
 
 def _as_float(values: list, field: str) -> list[np.ndarray]:
@@ -17,17 +17,19 @@ def _as_float(values: list, field: str) -> list[np.ndarray]:
     return out
 
 
-class MSE(MeanScorer):
+class MSE(WeightedMeanScorer):
     """Mean squared error, ``mean((y_true - y_pred)²)``; matches `sklearn.metrics.mean_squared_error`.
 
     Each example is one sample; an example holding arrays is one multi-output sample, and the
     result then equals scikit-learn's ``multioutput="uniform_average"`` (all examples must have
-    the same number of outputs). Lower is better.
+    the same number of outputs). With ``sample_weight``, the weighted mean over examples
+    (scikit-learn's ``sample_weight``). Lower is better.
     """
 
     name = "mse"
     fields = ("y_true", "y_pred")
     higher_is_better = False
+    bounds = (0.0, float("inf"))
 
     def score_batch(self, batch: Batch) -> list[float]:
         out = []

@@ -20,8 +20,9 @@ from typing import Any, ClassVar, Mapping, Sequence
 import numpy as np
 
 from rageval.core.errors import FieldError
+from rageval.core.fields import FIELDS
 from rageval.core.scorer import Batch, Scorer
-from rageval.data.fields import FIELDS
+from rageval.core.statistics import Records, Statistics
 from rageval.judges import Judge, get_judge
 
 _WORD = re.compile(r"[^\W_]")
@@ -62,7 +63,9 @@ class JudgedScorer(Scorer):
     change the score). The judge's signature enters the scorer's signature.
     """
 
-    variable_stats: ClassVar[bool] = True
+    stats_kind: ClassVar[type[Statistics]] = Records
+    takes_judge: ClassVar[bool] = True
+    bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
     parts: ClassVar[tuple[str, ...]] = ("flagged",)
 
     def __init__(self, judge: Any = None, threshold: float = 0.5, **params: Any) -> None:
@@ -95,7 +98,7 @@ class JudgedScorer(Scorer):
         """``batch[field]`` checked and canonicalised by the field's checker (errors name the row)."""
         if field not in batch:
             raise FieldError(field, field, None, f"scorer {self.key!r} needs it and the batch has no such column")
-        return FIELDS[field](field, field, list(batch[field]), 0)
+        return FIELDS[field](field, field, batch[field], 0)
 
     @staticmethod
     def size(batch: Batch) -> int:

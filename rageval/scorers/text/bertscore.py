@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
-from rageval.data.fields import check_references, check_str
 from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.models import DEFAULT_EMBEDDING_MODEL, default_device, resolve_model
 
@@ -42,7 +42,10 @@ class BERTScore(MeanScorer):
     * ``num_layers``: the layer whose hidden states are matched; default bert-score's tuned layer
       for the model, and `DEFAULT_LAYERS` (5) for the default model;
     * ``idf``: weight tokens by ``log((N + 1) / (df + 1))`` with document frequencies over all N
-      references of the data (bert-score's ``score(..., idf=True)``); computed by `prepare`;
+      references of the data (bert-score's ``score(..., idf=True)``). The first-pass state is
+      ``(document frequencies, N)``: built per batch (`scan`), summed across batches and shards
+      (`merge_states`), its digest in the signature; score shards with one state
+      (`rageval.first_pass` over all of them) to merge them;
     * ``rescale_with_baseline`` with ``lang`` (bert-score's shipped files, read from an installed
       bert-score) or ``baseline_path`` (any file in that format);
     * ``use_fast_tokenizer`` (default False, as bert-score), ``batch_size``, ``device``,
@@ -56,7 +59,7 @@ class BERTScore(MeanScorer):
     name = "bertscore"
     fields = ("answer", "references")
     parts = ("precision", "recall", "f1")
-    needs_prepare = False  # set per instance: True with idf
+    bounds = (-1.0, 1.0)
 
     def __init__(self, model_type: str = DEFAULT_EMBEDDING_MODEL, num_layers: int | None = None, idf: bool = False,
                  rescale_with_baseline: bool = False, lang: str | None = None, baseline_path: str | None = None,
@@ -84,8 +87,6 @@ class BERTScore(MeanScorer):
                          rescale_with_baseline=rescale_with_baseline, lang=lang, baseline_path=baseline_path,
                          use_fast_tokenizer=use_fast_tokenizer, batch_size=batch_size, device=device,
                          allow_download=allow_download)
-        self.needs_prepare = idf
-        self._idf: tuple[Counter, int] | None = None
         self._baseline: np.ndarray | None = None
         if rescale_with_baseline:  # fail now, not after the model ran
             self._baseline = read_baseline(self.baseline_file, num_layers)
@@ -115,35 +116,41 @@ class BERTScore(MeanScorer):
             return Path(self.params["baseline_path"])
         return shipped_baseline(self.params["lang"], self.params["model_type"])
 
-    def prepare(self, batches: Callable[[], Iterable[Batch]]) -> None:
-        """With ``idf``: document frequencies over every reference of every example (all
-        references of all examples, each one a document), as bert-score's ``get_idf_dict(refs)``."""
-        if not self.params["idf"]:
-            return
+    # --- first pass: idf document frequencies -------------------------------------------
+    @property
+    def needs_first_pass(self) -> bool:
+        return self.params["idf"]
 
-        def references() -> Iterable[str]:
-            offset = 0
-            for batch in batches():
-                refs = check_references("references", "references", batch["references"], offset)
-                offset += len(refs)
-                for row in refs:
-                    yield from row
+    def scan(self, batch: Batch) -> tuple[Counter, int]:
+        """Document frequencies over the batch's references (each reference one document), and
+        their number: bert-score's ``get_idf_dict(refs)`` inputs."""
+        refs = check_references("references", "references", batch["references"], 0)
+        return idf_counts(self.tokenizer, (r for row in refs for r in row))
 
-        self._idf = idf_counts(self.tokenizer, references())
+    def merge_states(self, a: tuple[Counter, int], b: tuple[Counter, int]) -> tuple[Counter, int]:
+        return a[0] + b[0], a[1] + b[1]
+
+    def digest_state(self, state: tuple[Counter, int]) -> str:
+        """A short hash of the number of documents and every token's document frequency."""
+        counts, n = state
+        h = hashlib.sha256(f"{n}|".encode())
+        for token, c in sorted(counts.items()):
+            h.update(f"{token}:{c},".encode())
+        return h.hexdigest()[:16]
 
     def set_idf_sentences(self, sentences: Sequence[str]) -> None:
         """Use idf weights from ``sentences`` (bert-score's ``BERTScorer(idf_sents=...)``)."""
         if not self.params["idf"]:
             raise ValueError("idf sentences given to a bertscore scorer built with idf=False")
-        self._idf = idf_counts(self.tokenizer, check_str("idf_sents", "idf_sents", list(sentences)))
+        self.set_state(idf_counts(self.tokenizer, check_str("idf_sents", "idf_sents", list(sentences))))
 
     # --- scoring ------------------------------------------------------------------------
     def score_batch(self, batch: Batch) -> np.ndarray:
         """Rows ``[F1, P, R, F1]`` (the primary value, then the parts), one per example."""
         answers, references = hypotheses_and_references(batch)
-        if self.params["idf"] and self._idf is None:
-            raise RuntimeError("bertscore with idf=True needs its idf weights first: call "
-                               "scorer.prepare(lambda: iter([batch, ...])) over the whole data (evaluate does)")
+        if self.params["idf"] and self.state is None:
+            raise RuntimeError("bertscore with idf=True needs its idf weights first: rageval.first_pass(scorer, data) "
+                               "over the whole data (evaluate does it)")
         out = np.empty((len(answers), 4), dtype=np.float64)
         for lo in range(0, len(answers), CHUNK_EXAMPLES):
             prf = self._score_chunk(answers[lo:lo + CHUNK_EXAMPLES], references[lo:lo + CHUNK_EXAMPLES], lo)
@@ -164,7 +171,7 @@ class BERTScore(MeanScorer):
         lengths = np.array([len(x) for x in ids], dtype=np.int64)
         self._warn_empty(lengths, hyp, ref, owner, offset)
 
-        weight_of = idf_weights(*self._idf) if self.params["idf"] else uniform_weights(tokenizer)
+        weight_of = idf_weights(*self.state) if self.params["idf"] else uniform_weights(tokenizer)
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         emb, start = embed_unique(model, ids, self.params["batch_size"], self.device, pad_id)
         flat = [t for x in ids for t in x]
@@ -203,8 +210,6 @@ class BERTScore(MeanScorer):
         items: dict[str, Any] = {"model": p["model_type"], "num_layers": p["num_layers"], "idf": p["idf"]}
         if self.model_hash is not None:
             items["model_hash"] = self.model_hash
-        if p["idf"]:
-            items["idf_hash"] = self.idf_hash() if self._idf is not None else "unprepared"
         items["rescale_with_baseline"] = p["rescale_with_baseline"]
         if p["rescale_with_baseline"]:
             items["baseline"] = (f"{p['lang']}/{p['model_type']}" if p["baseline_path"] is None else "custom")
@@ -220,14 +225,6 @@ class BERTScore(MeanScorer):
 
         path = self.path
         return model_fingerprint(path) if os.path.isdir(path) else None
-
-    def idf_hash(self) -> str:
-        """A short hash of the idf state: the number of documents and every token's frequency."""
-        counts, n = self._idf
-        h = hashlib.sha256(f"{n}|".encode())
-        for token, c in sorted(counts.items()):
-            h.update(f"{token}:{c},".encode())
-        return h.hexdigest()[:16]
 
 
 #: bert-score 0.3.13's tuned layer per model (``bert_score.utils.model2layers``), so that a model
