@@ -31,10 +31,14 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    if args.what == "scorers":
-        from rageval.core.registry import list_scorers
+    if args.what == "scorers":  # by family; a name that also takes a cutoff shows both forms
+        from rageval.core.registry import SCORERS
 
-        print("\n".join(list_scorers()))
+        for family in SCORERS.families():
+            print(family)
+            for entry in SCORERS.entries(family):
+                both = entry.bare and entry.takes_cutoff
+                print(f"  {entry.spelling:<20}  {entry.name}@k" if both else f"  {entry.spelling}")
     else:
         from rageval.tasks import list_tasks
 

@@ -12,7 +12,7 @@ import pytest
 pytrec_eval = pytest.importorskip("pytrec_eval", reason="pytrec_eval (pytrec-eval-terrier) is the reference")
 
 from rageval.core.errors import FieldError  # noqa: E402
-from rageval.core.registry import get_scorer  # noqa: E402
+from rageval.core.registry import get_scorer, scorer_class  # noqa: E402
 from rageval.core.scorer import Batch  # noqa: E402
 from rageval.scorers.retrieval import functional as F  # noqa: E402
 from rageval.scorers.retrieval.ranking import judged  # noqa: E402
@@ -93,11 +93,19 @@ def reference(request):
     return level, trec(*RANDOM, measures, level)
 
 
+def retrieval_scorer(name: str, k: int | None, **params):
+    """``name@k``; without a cutoff, precision and recall (``set_P``, ``set_recall``) through their
+    class: the bare names are the classification metrics."""
+    if k is None and name in ("precision", "recall"):
+        return scorer_class(f"{name}@k")(**params)
+    return get_scorer(name if k is None else f"{name}@{k}", **params)
+
+
 @pytest.mark.parametrize("name,k", SPECS, ids=[f"{n}@{k}" if k else n for n, k in SPECS])
 def test_matches_trec_eval(reference, name, k):
     level, ref = reference
     params = {} if name == "ndcg" else {"relevance_level": level}
-    scorer = get_scorer(name if k is None else f"{name}@{k}", **params)
+    scorer = retrieval_scorer(name, k, **params)
     assert scorer.key == (name if k is None else f"{name}@{k}")
     got = values(scorer, *RANDOM)
     assert_same(got, ref, result_key(trec_measure(name, k)), len(RANDOM[0]))
@@ -228,9 +236,9 @@ def test_keys_and_signatures():
     ("r_precision", {"k": 5}, TypeError, "r_precision takes no cutoff"),
     ("ndcg", {"relevance_level": 2}, TypeError, "applies no relevance level"),
     ("map", {"gain": "exponential"}, TypeError, "map takes no parameter 'gain'"),
-    ("recall", {"relevance_level": 0}, ValueError, "relevance_level must be a positive number"),
-    ("recall", {"relevance_level": "1"}, ValueError, "relevance_level must be a positive number"),
-    ("recall", {"relevance_level": math.nan}, ValueError, "relevance_level must be a positive number"),
+    ("recall@5", {"relevance_level": 0}, ValueError, "relevance_level must be a positive number"),
+    ("recall@5", {"relevance_level": "1"}, ValueError, "relevance_level must be a positive number"),
+    ("recall@5", {"relevance_level": math.nan}, ValueError, "relevance_level must be a positive number"),
     ("ndcg", {"gain": "log"}, ValueError, "gain must be one of"),
     ("mrr", {"duplicates": "drop"}, ValueError, "duplicates must be one of"),
 ])
@@ -282,9 +290,8 @@ def test_functional_core_on_its_own():
 
 def test_rankings_all_empty_score_zero():
     batch = {"retrieved_ids": [[], []], "relevant_ids": [{"a": 1}, {}]}
-    for name in ("precision@3", "precision", "recall@3", "hit_rate", "ndcg@3", "ndcg", "map", "map@2", "mrr", "mrr@1",
-                 "r_precision"):
-        scorer = get_scorer(name)
+    names = ("precision@3", "recall@3", "hit_rate", "ndcg@3", "ndcg", "map", "map@2", "mrr", "mrr@1", "r_precision")
+    for scorer in [*map(get_scorer, names), retrieval_scorer("precision", None)]:
         assert scorer.stats(batch).tolist() == [[0.0], [0.0]]
 
 

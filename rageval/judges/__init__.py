@@ -2,22 +2,22 @@
 HTTP), with on-disk caching, retries and error accounting. `get_judge` builds one from a spec."""
 from __future__ import annotations
 
-import difflib
-import importlib
 from typing import Any, Mapping
 
 from rageval.core.errors import ConfigError
+from rageval.core.registry import Registry
 from rageval.judges.base import Judge, JudgeError
 from rageval.judges.text import split_sentences
 
-KINDS: dict[str, str] = {
-    "default": "rageval.judges.default:DefaultJudge",
-    "lexical": "rageval.judges.lexical:LexicalJudge",
-    "embedding": "rageval.judges.embedding:EmbeddingJudge",
-    "nli": "rageval.judges.nli:NLIJudge",
-    "hf": "rageval.judges.hf:HFJudge",
-    "openai": "rageval.judges.openai:OpenAIJudge",
-}
+#: the judge kinds, a `Registry` (iterating gives the kind names); third-party judges register
+#: under the entry-point group ``rageval.judges``
+KINDS = Registry("judge kind", error=ConfigError, entry_points="rageval.judges")
+KINDS.register("default", "rageval.judges.default:DefaultJudge")
+KINDS.register("lexical", "rageval.judges.lexical:LexicalJudge")
+KINDS.register("embedding", "rageval.judges.embedding:EmbeddingJudge")
+KINDS.register("nli", "rageval.judges.nli:NLIJudge")
+KINDS.register("hf", "rageval.judges.hf:HFJudge")
+KINDS.register("openai", "rageval.judges.openai:OpenAIJudge")
 
 
 def get_judge(spec: Any = None, **params: Any) -> Judge:
@@ -44,12 +44,9 @@ def get_judge(spec: Any = None, **params: Any) -> Judge:
         kind = merged.pop("kind")
     else:
         raise ConfigError(f"a judge spec is None, a kind name, a dict or a Judge, not {type(spec).__name__}")
-    if kind not in KINDS:
-        close = difflib.get_close_matches(str(kind), KINDS, n=3)
-        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-        raise ConfigError(f"unknown judge kind {kind!r}{hint} (kinds: {', '.join(KINDS)})")
-    module, cls_name = KINDS[kind].split(":")
-    cls = getattr(importlib.import_module(module), cls_name)
+    if not isinstance(kind, str) or "@" in kind:
+        raise ConfigError(f"a judge kind is one of {', '.join(KINDS)}, not {kind!r}")
+    cls = KINDS.get(kind)
     try:
         return cls(**merged)
     except TypeError as e:

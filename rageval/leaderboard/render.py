@@ -3,24 +3,28 @@ legend) and the dispatch ``render(board, fmt)`` to the md / csv / json / latex /
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
+
+from rageval.core.errors import ConfigError
+from rageval.core.registry import Registry
 
 if TYPE_CHECKING:
     from rageval.leaderboard.model import Cell, Leaderboard, System
 
-FORMATS = ("md", "html", "csv", "json", "latex")
+#: leaderboard writers by format name: each takes a `Leaderboard` and returns the text
+WRITERS = Registry("leaderboard format", error=ConfigError)
+WRITERS.register("md", "rageval.leaderboard.text:markdown")
+WRITERS.register("html", "rageval.leaderboard.html:page")
+WRITERS.register("csv", "rageval.leaderboard.text:csv")
+WRITERS.register("json", "rageval.leaderboard.text:json_text")
+WRITERS.register("latex", "rageval.leaderboard.text:latex")
+FORMATS = WRITERS.names()
 BETTER, WORSE, BEATS = "▲", "▼", "≻"
 
 
 def render(board: "Leaderboard", fmt: str = "md") -> str:
     """The leaderboard as text in ``fmt``: one of `FORMATS`."""
-    from rageval.leaderboard import html, text
-
-    writers: dict[str, Callable[["Leaderboard"], str]] = {
-        "md": text.markdown, "csv": text.csv, "json": text.json_text, "latex": text.latex, "html": html.page}
-    if fmt not in writers:
-        raise ValueError(f"unknown leaderboard format {fmt!r}; one of {', '.join(FORMATS)}")
-    return writers[fmt](board)
+    return WRITERS.get(fmt)(board)
 
 
 def decimals(board: "Leaderboard", column: str) -> int:
