@@ -50,9 +50,8 @@ class Task:
         """Scorer objects; the task's judge goes to every scorer that takes one and names none."""
         out = []
         for entry in self.scorers:
-            base = entry["name"].partition("@")[0]
             params = dict(entry.get("params") or {})
-            if self.judge is not None and "judge" not in params and scorer_class(base).takes_judge:
+            if self.judge is not None and "judge" not in params and scorer_class(entry["name"]).takes_judge:
                 params["judge"] = self.judge
             scorer = get_scorer(entry["name"], **params)
             if entry.get("key"):

@@ -327,6 +327,7 @@ SCORERS.register("accuracy", "rageval.scorers.classic.classification:Accuracy", 
 SCORERS.register("precision", "rageval.scorers.classic.classification:Precision", family="classification")
 SCORERS.register("recall", "rageval.scorers.classic.classification:Recall", family="classification")
 SCORERS.register("f1", "rageval.scorers.classic.classification:F1", family="classification")
+SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family="classification")
 # regression: scikit-learn's names
 SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
 
