@@ -178,8 +178,9 @@ class Scorer(ABC):
         return [self.key] + [f"{self.key}.{p}" for p in self.parts]
 
     def signature_items(self) -> dict[str, Any]:
-        """Everything that changes the value: parameters, tokenizer, model, versions."""
-        return dict(sorted(self.params.items()))
+        """Everything that changes the value: parameters, tokenizer, model, versions (secrets
+        such as ``api_key`` redacted)."""
+        return dict(sorted(_jsonable(self.params).items()))
 
     @property
     def signature(self) -> str:
@@ -294,9 +295,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+#: parameter names whose values are secrets: never written to a manifest, cache or log
+SECRET_KEYS = frozenset({"api_key", "authorization", "token", "access_token", "password", "secret"})
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): "<redacted>" if str(k).lower() in SECRET_KEYS and v is not None else _jsonable(v)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, (str, int, float, bool)) or value is None:
