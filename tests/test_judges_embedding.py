@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rageval.judges import get_judge
-from rageval.judges.text import split_sentences
+from rageval.textutils.sentences import split_sentences
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
 
 QUESTIONS = ["Where is the Eiffel Tower?", "Who wrote Hamlet?", "What is 2 + 2?", "Qu'est-ce que c'est ?"]

@@ -13,7 +13,7 @@ import rageval
 from rageval.core.errors import FieldError
 from rageval.judges import get_judge
 from rageval.judges.lexical import recall
-from rageval.judges.text import split_sentences
+from rageval.textutils.sentences import split_sentences
 from rageval.metaeval.data import data_dir
 from rageval.scorers.rag.context_precision import ranked_precision
 

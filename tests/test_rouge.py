@@ -149,19 +149,6 @@ def test_tokenizer_matches_rouge_score_on_random_unicode():
     assert rouge_core.RougeTokenizer(False).tokenize("A-b C") == rs_tokenize.tokenize("A-b C", None)
 
 
-def test_bit_parallel_lcs_matches_the_dp_table_and_backtrack():
-    rng = random.Random(3)
-    for _ in range(5000):
-        a = [rng.choice("abcde") for _ in range(rng.randint(0, 14))]
-        b = [rng.choice("abcde") for _ in range(rng.randint(0, 14))]
-        assert rouge_core.lcs_indices(a, b) == rouge_scorer.lcs_ind(a, b), (a, b)
-        if a and b:
-            assert rouge_core.lcs_length(a, b) == rouge_scorer._lcs_table(a, b)[-1][-1]
-    long_a = [rng.choice("abcdefgh") for _ in range(400)]
-    long_b = [rng.choice("abcdefgh") for _ in range(300)]
-    assert rouge_core.lcs_indices(long_a, long_b) == rouge_scorer.lcs_ind(long_a, long_b)
-
-
 def test_several_references_take_the_best_f_measure_with_its_precision_and_recall():
     refs = [["a dog", "a", "a b c d"]]
     got = rageval.get_scorer("rouge1").stats({"answer": ["a b"], "references": refs})

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from rageval.core.errors import ConfigError
 from rageval.core.registry import Registry
 from rageval.judges.base import Judge, JudgeError
-from rageval.judges.text import split_sentences
+from rageval.textutils.sentences import split_sentences
 
 #: the judge kinds, a `Registry` (iterating gives the kind names); third-party judges register
 #: under the entry-point group ``rageval.judges``

@@ -70,7 +70,7 @@ class Judge(ABC):
 
     Defaults: ``agreement`` is the mean of ``support`` both ways (answer ⇒ reference and
     reference ⇒ answer); ``addresses`` is ``relevance(question, answer)``; ``claims`` is
-    `rageval.judges.text.split_sentences`.
+    `rageval.textutils.sentences.split_sentences`.
     """
 
     kind: ClassVar[str]
@@ -170,7 +170,7 @@ class Judge(ABC):
         return self._relevance(questions, answers)
 
     def _claims(self, texts: list[str]) -> list:
-        from rageval.judges.text import split_sentences
+        from rageval.textutils.sentences import split_sentences
 
         return [split_sentences(t) for t in texts]
 

@@ -17,9 +17,10 @@ import numpy as np
 from rageval.judges.base import DEFAULT_CACHE, Judge
 from rageval.judges.embedding import EmbeddingJudge
 from rageval.judges.lexical import stopwords
-from rageval.judges.text import split_sentences
 from rageval.models import DEFAULT_EMBEDDING_MODEL
-from rageval.scorers.text.rouge_core import lcs_length
+from rageval.textutils.lcs import lcs_length
+from rageval.textutils.sentences import split_sentences
+from rageval.textutils.stemming import porter_stem
 
 # --- lexical evidence ---------------------------------------------------------------------------
 
@@ -60,23 +61,10 @@ def tokens(text: str) -> list[str]:
     return [_token(w) for w in _WORD.findall(normalize(text))]
 
 
-@functools.lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    from nltk.stem import PorterStemmer
-
-    return PorterStemmer()
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Porter stem (nltk's `PorterStemmer`, which needs no data download)."""
-    return _stemmer().stem(word)
-
-
 @functools.lru_cache(maxsize=4096)
 def stems(text: str) -> frozenset[str]:
     """The stems of the text's tokens (cached: a premise is compared with each of its claims)."""
-    return frozenset(stem(w) for w in tokens(text))
+    return frozenset(porter_stem(w) for w in tokens(text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,7 +99,7 @@ def weighted_coverage(target: str, source: str) -> float:
         return 1.0
     found = stems(source)
     ws = np.array([weight(w) for w in content])
-    hit = np.array([stem(w) in found for w in content])
+    hit = np.array([porter_stem(w) in found for w in content])
     return float((ws * hit).sum() / ws.sum())
 
 
@@ -128,20 +116,20 @@ def bm25(query: str, passage: str) -> float:
     Term-frequency saturation and length normalisation are what word coverage lacks: a long passage
     that mentions each question word once scores below a short one that dwells on them."""
     content = _content_words(query)
-    passage_stems = [stem(w) for w in tokens(passage)]
+    passage_stems = [porter_stem(w) for w in tokens(passage)]
     if not content or not passage_stems:
         return 0.0
     counts = Counter(passage_stems)
     norm = BM25_K1 * (1 - BM25_B + BM25_B * len(passage_stems) / BM25_AVGDL)
     ws = np.array([weight(w) for w in content])
-    tf = np.array([counts[stem(w)] for w in content], dtype=np.float64)
+    tf = np.array([counts[porter_stem(w)] for w in content], dtype=np.float64)
     return float((ws * tf / (tf + norm)).sum() / ws.sum())
 
 
 @functools.lru_cache(maxsize=4096)
 def _content_stems(text: str) -> tuple[str, ...]:
     skip = stopwords()
-    return tuple(stem(w) for w in tokens(text) if w not in skip)
+    return tuple(porter_stem(w) for w in tokens(text) if w not in skip)
 
 
 def ordered_coverage(target: str, sentences: Sequence[str]) -> float:
@@ -182,7 +170,7 @@ def name_coverage(target: str, source: str) -> float:
     if not found:
         return 1.0
     have = stems(source)
-    return sum(all(stem(w) in have for w in ws) for ws in found) / len(found)
+    return sum(all(porter_stem(w) in have for w in ws) for ws in found) / len(found)
 
 
 def _content_tokens(text: str) -> list[str]:

@@ -53,7 +53,7 @@ class LexicalJudge(Judge):
     * ``agreement(answer, reference)``: recall of the reference in the answer (the question is
       not used);
     * ``addresses(question, answer)``: recall of the question in the answer;
-    * ``claims``: sentences (`rageval.judges.text.split_sentences`).
+    * ``claims``: sentences (`rageval.textutils.sentences.split_sentences`).
 
     Not cached by default (recomputing is cheaper than a lookup); pass ``cache_dir`` to cache.
     """

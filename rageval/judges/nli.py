@@ -8,7 +8,7 @@ from typing import Any
 from rageval.core.errors import ConfigError
 from rageval.judges.base import DEFAULT_CACHE, Judge
 from rageval.judges.local import LocalModel
-from rageval.judges.text import split_sentences
+from rageval.textutils.sentences import split_sentences
 from rageval.models import load_transformer
 
 RELEVANCE_HYPOTHESIS = 'This text answers the question "{question}".'

@@ -3,7 +3,7 @@
 Every function returns what the matching function of ``rouge_score.rouge_scorer`` (0.1.2)
 returns, to the last bit: the same tokens, the same integer counts, and precision, recall and F
 computed with the same float expressions. The speed comes from caching each token's stem, and
-from a bit-parallel LCS (Allison-Dix / Hyyrö, on Python ints) instead of the O(m·n) table.
+from a bit-parallel LCS (`rageval.textutils.lcs`) instead of the O(m·n) table.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from typing import Sequence
 
-from nltk.stem import porter
+from rageval.textutils.lcs import lcs_indices, lcs_length, match_masks
+from rageval.textutils.stemming import porter_stem
 
 Score = tuple[float, float, float]
 """(precision, recall, fmeasure), rouge-score's ``Score`` field order."""
@@ -24,8 +25,9 @@ _TEXT_CACHE_LIMIT = 32_768
 
 class RougeTokenizer:
     """rouge-score's ``DefaultTokenizer``: lowercase, split on every run of characters outside
-    ``[a-z0-9]``, Porter-stem (nltk, NLTK_EXTENSIONS mode) the tokens longer than 3 characters
-    when ``use_stemmer``, and drop tokens that are not ``^[a-z0-9]+$`` afterwards.
+    ``[a-z0-9]``, Porter-stem (nltk, NLTK_EXTENSIONS mode: `rageval.textutils.stemming`) the tokens
+    longer than 3 characters when ``use_stemmer``, and drop tokens that are not ``^[a-z0-9]+$``
+    afterwards.
 
     rouge-score replaces non-alphanumeric runs by a space and splits on ``\\s+``; the maximal
     runs of ``[a-z0-9]`` are exactly the non-empty pieces of that split. Stems are cached per
@@ -39,7 +41,7 @@ class RougeTokenizer:
 
     def __init__(self, use_stemmer: bool = False) -> None:
         self.use_stemmer = bool(use_stemmer)
-        self._stemmer = porter.PorterStemmer() if self.use_stemmer else None
+        self._stemmer = porter_stem if self.use_stemmer else None
         self._stems: dict[str, str | None] = {}
         self._texts: dict[str, list[str]] = {}
 
@@ -68,7 +70,7 @@ class RougeTokenizer:
         return out
 
     def _stem(self, token: str) -> str | None:
-        stem = self._stemmer.stem(token)
+        stem = self._stemmer(token)
         valid = stem if _VALID.match(stem) else None
         if len(self._stems) >= _STEM_CACHE_LIMIT:
             self._stems.clear()
@@ -120,32 +122,6 @@ def ngram_score(target: NGrams, prediction: NGrams) -> Score:
     return precision, recall, fmeasure(precision, recall)
 
 
-def _match_masks(seq: Sequence[str]) -> dict[str, int]:
-    """token -> bit mask of its positions in ``seq`` (bit j set where ``seq[j] == token``)."""
-    masks: dict[str, int] = {}
-    bit = 1
-    for tok in seq:
-        masks[tok] = masks.get(tok, 0) | bit
-        bit <<= 1
-    return masks
-
-
-def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
-    """Length of the longest common subsequence, bit-parallel (Hyyrö 2004): V starts all ones
-    over the positions of ``a``; for each token c of ``b``, ``U = V & M[c]``,
-    ``V = (V + U) | (V - U)``; the LCS length is the number of zero bits left in V."""
-    if not a or not b:
-        return 0
-    masks = _match_masks(a)
-    full = (1 << len(a)) - 1
-    v = full
-    for tok in b:
-        u = v & masks.get(tok, 0)
-        if u:
-            v = ((v + u) | (v - u)) & full
-    return len(a) - v.bit_count()
-
-
 def lcs_score(target: Sequence[str], prediction: Sequence[str]) -> Score:
     """ROUGE-L (rouge-score's ``_score_lcs``): LCS length over the prediction's length
     (precision) and the target's (recall); all zeros when either side has no tokens."""
@@ -155,46 +131,6 @@ def lcs_score(target: Sequence[str], prediction: Sequence[str]) -> Score:
     precision = lcs / len(prediction)
     recall = lcs / len(target)
     return precision, recall, fmeasure(precision, recall)
-
-
-def lcs_indices(ref: Sequence[str], can: Sequence[str], can_masks: dict[str, int] | None = None) -> list[int]:
-    """The positions in ``ref`` of the LCS that rouge-score's ``lcs_ind`` reads out.
-
-    rouge-score backtracks its DP table ``t`` from the end: on equal tokens it takes the
-    diagonal, else it moves left when ``t[i][j-1] > t[i-1][j]`` and up otherwise. Here row ``i``
-    of the table is the bit vector ``V_i`` of the bit-parallel LCS over ``can``:
-    ``t[i][j] = j - popcount(V_i & (2**j - 1))``, so the same walk needs no table.
-    ``can_masks``: ``_match_masks(can)`` when the caller has it already.
-    """
-    m, n = len(ref), len(can)
-    if not m or not n:
-        return []
-    masks = _match_masks(can) if can_masks is None else can_masks
-    full = (1 << n) - 1
-    rows = [full]
-    v = full
-    for tok in ref:
-        u = v & masks.get(tok, 0)
-        if u:
-            v = ((v + u) | (v - u)) & full
-        rows.append(v)
-    out: list[int] = []
-    i, j = m, n
-    while i > 0 and j > 0:
-        if ref[i - 1] == can[j - 1]:
-            out.append(i - 1)
-            i -= 1
-            j -= 1
-            continue
-        low = (1 << (j - 1)) - 1
-        left = (j - 1) - (rows[i] & low).bit_count()          # t[i][j-1]
-        up = j - (rows[i - 1] & (low | (1 << (j - 1)))).bit_count()  # t[i-1][j]
-        if left > up:
-            j -= 1
-        else:
-            i -= 1
-    out.reverse()
-    return out
 
 
 def summary_lcs_score(ref_sents: Sequence[Sequence[str]], can_sents: Sequence[Sequence[str]]) -> Score:
@@ -217,7 +153,7 @@ def summary_lcs_score(ref_sents: Sequence[Sequence[str]], can_sents: Sequence[Se
     for s in can_sents:
         cnt_c.update(s)
     hits = 0
-    can_masks = [_match_masks(c) for c in can_sents]
+    can_masks = [match_masks(c) for c in can_sents]
     for r in ref_sents:
         union: set[int] = set()
         for c, masks in zip(can_sents, can_masks):

@@ -1,5 +1,5 @@
-"""Offline sentence splitting for the non-generative judges: regular expressions, abbreviations
-and initials handled, no model or download (unlike nltk's punkt)."""
+"""Offline sentence splitting: regular expressions, abbreviations and initials handled, no model or
+download (unlike nltk's punkt). The judges' claims and premise sentences come from here."""
 from __future__ import annotations
 
 import re

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rageval.judges.text import split_sentences
+from rageval.textutils.sentences import split_sentences
 
 CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "data" / "clapnq" / "dev"
 
