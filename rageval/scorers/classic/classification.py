@@ -17,6 +17,7 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Coded, Statistics
+from rageval.scorers.classic import functional as F
 
 #: above this many summed-form entries (examples x 4 x labels) resampling reduces each resample
 SUMMED_LIMIT = 50_000_000
@@ -160,28 +161,24 @@ class PrecisionRecallF(LabelScorer):
         self.zero = 0.0 if zero_division == "warn" else float(zero_division)
 
     # --- the counts ------------------------------------------------------------------------
-    def _columns(self, stats: Coded) -> tuple[np.ndarray, bool]:
-        """The vocabulary code of each label scored (-1: not in the data), and whether the label
-        set is fixed (given or binary) rather than the labels present in each subset."""
+    def _columns(self, stats: Coded) -> np.ndarray:
+        """The vocabulary code of each label scored (-1: not in the data): ``pos_label``, the
+        given ``labels``, or every label of the vocabulary (each subset scores those present)."""
         where = {x: i for i, x in enumerate(stats.vocab)}
         if self.average == "binary":
-            return np.array([where.get(self.pos_label, -1)]), True
+            return np.array([where.get(self.pos_label, -1)])
         if self.labels is not None:
-            return np.array([where.get(x, -1) for x in self.labels]), True
-        return np.arange(len(stats.vocab)), False
+            return np.array([where.get(x, -1) for x in self.labels])
+        return np.arange(len(stats.vocab))
 
     def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray | None:
         """Per example and scored label: weighted tp, true and predicted counts, and whether the
         label occurs (unweighted) — ``4 x labels`` columns whose sums give every average."""
-        columns, _ = self._columns(stats)
+        columns = self._columns(stats)
         n, k = len(stats), len(columns)
         if limit and n * 4 * k > SUMMED_LIMIT:
             return None
-        t, p, w = stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0]
-        is_t = (t[:, None] == columns[None, :]) & (columns >= 0)
-        is_p = (p[:, None] == columns[None, :]) & (columns >= 0)
-        return np.concatenate([(is_t & is_p) * w[:, None], is_t * w[:, None], is_p * w[:, None],
-                               (is_t | is_p).astype(np.float64)], axis=1).reshape(n, 4 * k)
+        return F.label_rows(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], columns)
 
     def check_present(self, stats: Coded) -> None:
         if self.average != "binary" or not len(stats):
@@ -203,44 +200,12 @@ class PrecisionRecallF(LabelScorer):
             tp, true, pred = (np.where(scored, x, 0).sum(axis=1, keepdims=True) for x in (tp, true, pred))
             scored = np.ones_like(tp, bool)
         value = self.value(tp, true, pred)
-        if self.average == "weighted":
-            out = _nanaverage(value, scored, true)
-        else:
-            out = _nanaverage(value, scored, None)
+        out = F.nanaverage(value, scored, true if self.average == "weighted" else None)
         return {self.key: np.where(counts > 0, out, math.nan)}
 
     def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray) -> np.ndarray:
         """The metric per label from its counts."""
-        if self.metric == "precision":
-            return self._divide(tp, pred)
-        if self.metric == "recall":
-            return self._divide(tp, true)
-        beta = self.params.get("beta", 1.0)
-        if math.isinf(beta):
-            return self._divide(tp, true)
-        if beta == 0:
-            return self._divide(tp, pred)
-        b2 = beta * beta
-        return self._divide((1 + b2) * tp, b2 * true + pred)
-
-    def _divide(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den == 0, self.zero, num / np.where(den == 0, 1.0, den))
-
-
-def _nanaverage(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-    """Row-wise mean (or weighted mean) of ``values`` over the ``scored`` entries that are not
-    NaN; NaN where none is; all-zero weights give the plain mean (scikit-learn's ``_nanaverage``)."""
-    use = scored & ~np.isnan(values)
-    v = np.where(use, values, 0.0)
-    n = use.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        plain = np.where(n > 0, v.sum(axis=1) / np.where(n > 0, n, 1), math.nan)
-        if weights is None:
-            return plain
-        w = np.where(use, weights, 0.0)
-        total = w.sum(axis=1)
-        return np.where(total > 0, (v * w).sum(axis=1) / np.where(total > 0, total, 1), plain)
+        return F.prf(self.metric, tp, true, pred, self.params.get("beta", 1.0), self.zero)
 
 
 class Precision(PrecisionRecallF):

@@ -1,0 +1,58 @@
+"""The numpy core of the classification metrics: per-label counts as summable rows, the metrics
+from counts, and scikit-learn's NaN-ignoring average. Vectorised over rows, so one call reduces a
+whole corpus, each example alone, or every bootstrap resample at once.
+
+>>> rows = label_rows(np.array([0, 1, 1]), np.array([0, 1, 0]), np.ones(3), np.arange(2))
+>>> s = rows.sum(axis=0, keepdims=True)
+>>> prf("f", s[:, 0:2], s[:, 2:4], s[:, 4:6], 1.0, 0.0).round(4).tolist()
+[[0.6667, 0.6667]]
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def label_rows(true: np.ndarray, pred: np.ndarray, weight: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per example, for each label code in ``labels`` (-1: a label absent from the data): its
+    weighted true positive, true and predicted counts, and whether it occurs in the example
+    (unweighted, scikit-learn's "present labels") — rows of ``4 x len(labels)`` whose column sums
+    over any example set give every average of precision, recall and F."""
+    known = labels >= 0
+    is_t = (true[:, None] == labels[None, :]) & known
+    is_p = (pred[:, None] == labels[None, :]) & known
+    w = weight[:, None]
+    return np.concatenate([(is_t & is_p) * w, is_t * w, is_p * w, (is_t | is_p).astype(np.float64)], axis=1)
+
+
+def divide(num: np.ndarray, den: np.ndarray, zero: float) -> np.ndarray:
+    """``num / den``, ``zero`` where ``den == 0`` (scikit-learn's ``zero_division``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den == 0, zero, num / np.where(den == 0, 1.0, den))
+
+
+def prf(metric: str, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, beta: float, zero: float) -> np.ndarray:
+    """Precision ``tp / pred``, recall ``tp / true`` or F-beta ``(1 + β²)·tp / (β²·true + pred)``
+    (``metric``: ``"precision"``, ``"recall"``, ``"f"``) per entry; β = ∞ is recall, β = 0 precision."""
+    if metric == "precision" or (metric == "f" and beta == 0):
+        return divide(tp, pred, zero)
+    if metric == "recall" or math.isinf(beta):
+        return divide(tp, true, zero)
+    b2 = beta * beta
+    return divide((1 + b2) * tp, b2 * true + pred, zero)
+
+
+def nanaverage(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Row-wise mean (or weighted mean) of ``values`` over the ``scored`` entries that are not
+    NaN; NaN where none is; all-zero weights give the plain mean (scikit-learn's ``_nanaverage``)."""
+    use = scored & ~np.isnan(values)
+    v = np.where(use, values, 0.0)
+    n = use.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = np.where(n > 0, v.sum(axis=1) / np.where(n > 0, n, 1), math.nan)
+        if weights is None:
+            return plain
+        w = np.where(use, weights, 0.0)
+        total = w.sum(axis=1)
+        return np.where(total > 0, (v * w).sum(axis=1) / np.where(total > 0, total, 1), plain)
