@@ -16,7 +16,7 @@ from rageval.core.scorer import MeanScorer
 from rageval.leaderboard import build_leaderboard
 from rageval.leaderboard.cli import main
 from rageval.leaderboard.model import helm_win_rates
-from rageval.leaderboard.text import latex_escape, md_escape
+from rageval.leaderboard.tables import latex_escape, md_escape
 from rageval.stats import IncomparableError, confidence_intervals
 
 REFS = ["paris", "blue whale", "neil armstrong", "oxygen", "tokyo", "1969", "the pacific ocean", "mount everest"]

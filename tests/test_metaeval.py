@@ -11,7 +11,8 @@ from sklearn.metrics import roc_auc_score
 
 import rageval
 from rageval.core.errors import ConfigError
-from rageval.metaeval import main, meta_evaluate
+from rageval.metaeval import meta_evaluate
+from rageval.metaeval.cli import main
 from rageval.metaeval.data import data_dir, hash_split, load
 from rageval.metaeval.evaluate import evaluate_set, score_rows, subsample, unit_scores
 

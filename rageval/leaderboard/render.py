@@ -1,87 +1,25 @@
-"""Leaderboard renderers' shared pieces (number formats, rank ranges, significance marks, the
-legend) and the dispatch ``render(board, fmt)`` to the md / csv / json / latex / html writers."""
+"""The dispatch ``render(board, fmt)`` to the leaderboard writers: Markdown, CSV, JSON and LaTeX
+(`tables`) and HTML (`html`), registered by format name in `WRITERS`."""
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from rageval.core.errors import ConfigError
 from rageval.core.registry import Registry
 
 if TYPE_CHECKING:
-    from rageval.leaderboard.model import Cell, Leaderboard, System
+    from rageval.leaderboard.model import Leaderboard
 
 #: leaderboard writers by format name: each takes a `Leaderboard` and returns the text
 WRITERS = Registry("leaderboard format", error=ConfigError)
-WRITERS.register("md", "rageval.leaderboard.text:markdown")
+WRITERS.register("md", "rageval.leaderboard.tables:markdown")
 WRITERS.register("html", "rageval.leaderboard.html:page")
-WRITERS.register("csv", "rageval.leaderboard.text:csv")
-WRITERS.register("json", "rageval.leaderboard.text:json_text")
-WRITERS.register("latex", "rageval.leaderboard.text:latex")
+WRITERS.register("csv", "rageval.leaderboard.tables:csv")
+WRITERS.register("json", "rageval.leaderboard.tables:json_text")
+WRITERS.register("latex", "rageval.leaderboard.tables:latex")
 FORMATS = WRITERS.names()
-BETTER, WORSE, BEATS = "▲", "▼", "≻"
 
 
 def render(board: "Leaderboard", fmt: str = "md") -> str:
     """The leaderboard as text in ``fmt``: one of `FORMATS`."""
     return WRITERS.get(fmt)(board)
-
-
-def decimals(board: "Leaderboard", column: str) -> int:
-    """2 decimals for metrics on a 0-100 scale (BLEU, chrF, TER), 3 for 0-1 scales."""
-    values = [abs(v) for s in board.systems if column in s.metrics
-              for v in (s.metrics[column].value, s.metrics[column].ci_low, s.metrics[column].ci_high)
-              if not math.isnan(v)]
-    return 2 if values and max(values) > 1.5 else 3
-
-
-def number(x: float, digits: int) -> str:
-    return "–" if x is None or math.isnan(x) else f"{x:.{digits}f}"
-
-
-def interval(cell: "Cell", digits: int) -> str:
-    return f"[{number(cell.ci_low, digits)}, {number(cell.ci_high, digits)}]"
-
-
-def rank_range(low: int | None, high: int | None) -> str:
-    if low is None:
-        return "–"
-    return str(low) if low == high else f"{low}–{high}"
-
-
-def marks(board: "Leaderboard", system: "System", column: str) -> tuple[str, list[int]]:
-    """The significance mark of a cell: (``BETTER``/``WORSE``, []) against the baseline, or
-    (``BEATS``, [row numbers of the systems it is significantly better than]); ("", []) if none."""
-    cell = system.metrics.get(column)
-    if cell is None:
-        return "", []
-    if board.baseline is not None:
-        if board.baseline in cell.better_than:
-            return BETTER, []
-        if board.baseline in cell.worse_than:
-            return WORSE, []
-        return "", []
-    rows = {s.name: i + 1 for i, s in enumerate(board.systems)}
-    beaten = sorted(rows[n] for n in cell.better_than if n in rows)
-    return (BEATS, beaten) if beaten else ("", [])
-
-
-def legend(board: "Leaderboard") -> list[str]:
-    """Plain-text sentences explaining the numbers and marks."""
-    st = board.settings
-    level = int(round(100 * (1 - st["alpha"])))
-    lines = [f"Values: the metric on all examples, with its {level}% {st['interval']} interval "
-             f"({st['n_resamples']} resamples, seed {st['seed']}).",
-             "Rank: the ranks consistent with the intervals (systems whose intervals overlap share a range); "
-             f"ranked by {'mean win rate (HELM)' if board.ranked_by == 'mean_win_rate' else board.ranked_by}."]
-    test = (f"{st['test']}, {st['n_trials']} {'trials' if 'random' in st['test'] else 'resamples'}, "
-            f"{ {'holm': 'Holm', 'bh': 'Benjamini–Hochberg', 'none': 'no'}.get(st['correction'], st['correction'])} "
-            f"correction per metric, α = {st['alpha']}")
-    if board.baseline is not None:
-        lines.append(f"{BETTER} / {WORSE}: significantly better / worse than the baseline {board.baseline} ({test}).")
-    elif len(board.systems) > 1:
-        lines.append(f"{BEATS}n: significantly better than system #n ({test}).")
-    if any(s.win_rate for s in board.systems):
-        lines.append("Mean win rate: the fraction of other systems beaten, averaged over the metric columns (HELM).")
-    lines.extend(f"Note: {n}" for n in board.notes)
-    return lines

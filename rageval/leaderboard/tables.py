@@ -12,7 +12,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from rageval.leaderboard.render import (BEATS, decimals, interval, legend, marks, number, rank_range)
+from rageval.leaderboard.formatting import (BEATS, decimals, interval, legend, marks, number, rank_range)
 
 if TYPE_CHECKING:
     from rageval.leaderboard.model import Cell, Leaderboard, System
