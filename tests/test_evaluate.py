@@ -147,7 +147,8 @@ def test_integer_ids_in_rankings_and_qrels_become_strings():
     rows = [{"retrieved_ids": [3, 1, 2], "relevant_ids": [1]}, {"retrieved_ids": ["7"], "relevant_ids": {"7": 2}}]
     res = rageval.evaluate(rows, ["mrr"], progress=False)
     assert res.to_pandas()["mrr"].tolist() == [0.5, 1.0]
-    with pytest.raises(rageval.FieldError, match=r"'retrieved_ids' at row 0: expected a list of ids \(strings or integers\), item 1 is bool"):
+    message = r"'retrieved_ids' at row 0: expected a list of ids \(strings or integers\), item 1 is bool"
+    with pytest.raises(rageval.FieldError, match=message):
         rageval.evaluate([{"retrieved_ids": ["a", True], "relevant_ids": ["a"]}], ["mrr"], progress=False)
 
 

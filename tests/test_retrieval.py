@@ -248,17 +248,19 @@ def test_bad_parameters(name, params, error, message):
 
 
 @pytest.mark.parametrize("retrieved,relevant,message", [
-    (None, [{"a": 1}], "field 'retrieved_ids': expected one ranked list of ids per query, got NoneType"),
-    ([["a"]], None, "field 'relevant_ids': expected one dict id -> grade"),
-    (["a b"], [{"a": 1}], "field 'retrieved_ids' at row 0: expected a ranked list of ids, got str"),
-    ([["a"], None], [{"a": 1}, {}], "field 'retrieved_ids' at row 1: expected a ranked list of ids, got NoneType"),
-    ([["a"], ["b", 3]], [{}, {}], "field 'retrieved_ids' at row 1: expected string ids, item 1 is int"),
-    ([["a"], ["b", None]], [{}, {}], "field 'retrieved_ids' at row 1: expected string ids, item 1 is NoneType"),
-    ([["a"], ["b"]], [{"a": 1}, 7], "field 'relevant_ids' at row 1: expected a dict id -> grade or a list of ids"),
-    ([["a"], ["b"]], [{"a": 1}, {"b": "2"}], "field 'relevant_ids' at row 1: expected string id -> finite number"),
-    ([["a"], ["b"]], [{"a": 1}, {"b": True}], "field 'relevant_ids' at row 1: expected string id -> finite number"),
-    ([["a"], ["b"]], [{"a": math.nan}, {}], "field 'relevant_ids' at row 0: expected string id -> finite number"),
-    ([["a"], ["b"]], [{"a": 1}, {3: 1}], "field 'relevant_ids' at row 1: expected string id -> finite number"),
+    (None, [{"a": 1}], "field 'retrieved_ids': expected one value per example (a list or array), got NoneType"),
+    ([["a"]], None, "field 'relevant_ids': expected one value per example"),
+    (["a b"], [{"a": 1}], "field 'retrieved_ids' at row 0: expected a list of ids (strings or integers), got str"),
+    ([["a"], None], [{"a": 1}, {}], "field 'retrieved_ids' at row 1: missing value (None)"),
+    ([["a"], ["b", 3.5]], [{}, {}], "field 'retrieved_ids' at row 1: expected a list of ids (strings or integers), "
+                                    "item 1 is float"),
+    ([["a"], ["b", None]], [{}, {}], "field 'retrieved_ids' at row 1: expected a list of ids (strings or integers), "
+                                     "item 1 is a missing value (None)"),
+    ([["a"], ["b"]], [{"a": 1}, 7], "field 'relevant_ids' at row 1: expected a list of ids or a dict of id -> grade"),
+    ([["a"], ["b"]], [{"a": 1}, {"b": "2"}], "field 'relevant_ids' at row 1: expected a dict of id -> finite number"),
+    ([["a"], ["b"]], [{"a": 1}, {"b": True}], "field 'relevant_ids' at row 1: expected a dict of id -> finite number"),
+    ([["a"], ["b"]], [{"a": math.nan}, {}], "field 'relevant_ids' at row 0: expected a dict of id -> finite number"),
+    ([["a"], ["b"]], [{"a": 1}, {3.5: 1}], "field 'relevant_ids' at row 1: expected a dict of id -> finite number"),
     ([["a"], ["b"]], [{"a": 1}], "retrieved_ids has 2 rows and relevant_ids 1"),
 ])
 def test_bad_input_names_field_and_row(retrieved, relevant, message):

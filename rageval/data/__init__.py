@@ -1,1 +1,1 @@
-"""Data adapters and canonical fields."""
+"""Data adapters: datasets, DataFrames, lists of dicts and files become checked canonical columns."""

@@ -7,18 +7,21 @@ all rows before any scoring starts (streamed data: batch by batch, before that b
 """
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
 import pickle
-from dataclasses import dataclass, field as dc_field
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from types import SimpleNamespace
+from typing import Any
 
 import xxhash
 
+from rageval.core.convert import is_missing
 from rageval.core.errors import ConfigError, FieldError
-from rageval.data.fields import FIELDS, STRUCTURED, check_references, check_str
+from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str
 
 
 @dataclass
@@ -102,7 +105,7 @@ class Source:
         col = multi or single
         values = raw[col] if col else None
         if multi and single:  # rows may use either column; `references` wins where both are set
-            values = [m if m is not None else r for m, r in zip(raw[multi], raw[single])]
+            values = [r if is_missing(m) else m for m, r in zip(raw[multi], raw[single])]
             col = f"{multi}/{single}"
         if col is None:
             wanted = self.columns.get(f, f)
@@ -144,14 +147,16 @@ class Source:
         """A hash of the canonical data for ``fields`` (streamed data: of its origin)."""
         if self.table is None:
             return "stream:" + xxhash.xxh3_128_hexdigest(self.origin.encode())[:16]
-        # pickle is an unambiguous serialisation of these plain values (str, list, dict, numbers);
+        # pickle is an unambiguous serialisation of these plain values (str, list, dict, numbers:
+        # the checkers return nothing else, so numpy- or pandas-typed cells hash as plain ones);
         # protocol 4 is fixed so the hash does not follow Python's default, and "fast" mode skips
-        # the memo (the values hold no cycles), which makes it several times faster than JSON
-        buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=4)
+        # the memo (the values hold no cycles), which makes it several times faster than JSON.
+        # Its frames go straight into the hash, never into one buffer.
+        hasher = xxhash.xxh3_128()
+        pickler = pickle.Pickler(SimpleNamespace(write=hasher.update), protocol=4)
         pickler.fast = True
         pickler.dump(sorted(self.canonical(fields).items()))
-        return xxhash.xxh3_128_hexdigest(buffer.getbuffer())[:16]
+        return hasher.hexdigest()[:16]
 
 
 def _check_unique(ids: list[str], column: str, offset: int) -> None:
@@ -189,13 +194,21 @@ def load_source(data: Any, columns: Mapping[str, str] | None = None, split: str 
         return Source(columns, stream=stream, origin=f"iterable:{data.info.dataset_name}:{data.split}:{limit}")
     if kind == "pandas.DataFrame":
         frame = data if limit is None else data.head(limit)
-        return Source(columns, table={str(c): frame[c].tolist() for c in frame.columns}, origin="pandas")
+        return Source(columns, table={str(c): _pandas_column(frame[c]) for c in frame.columns}, origin="pandas")
     if isinstance(data, list):
         rows = data if limit is None else data[:limit]
         return Source(columns, table=_columns_of(rows), origin="list")
     raise ConfigError(f"unsupported data of type {type(data).__name__}: pass a datasets.Dataset, DatasetDict "
                       f"(with split=), IterableDataset, pandas.DataFrame, list of dicts, or a .jsonl/.json/"
                       f".csv/.parquet path")
+
+
+def _pandas_column(series: Any) -> list:
+    """A DataFrame column as a list of Python values (an Arrow-backed column through pyarrow,
+    which builds them faster than pandas; its missing values become None)."""
+    if getattr(series.dtype, "storage", None) == "pyarrow":
+        return series.array.__arrow_array__().to_pylist()
+    return series.tolist()
 
 
 def _columns_of(rows: list) -> dict[str, list]:
@@ -233,7 +246,7 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
         import pandas as pd
 
         if ext == "csv":  # text fields stay text ("42" is an answer, not a number); labels parse
-            text = {columns.get(f, f): str for f in FIELDS if f not in ("y_true", "y_pred", "y_score")}
+            text = {columns.get(f, f): str for f in FIELDS if f not in NUMERIC}
             frame = pd.read_csv(path, dtype=text, keep_default_na=False)
             for f in STRUCTURED:
                 col = columns.get(f, f)

@@ -28,14 +28,14 @@ The matrices are as deep as the batch's longest ranking. Reuse, e.g. for id-base
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from rageval.core.errors import FieldError
+from rageval.core.fields import check_id_list, check_relevance
 
 DUPLICATES = ("error", "first")
 GAINS = ("linear", "exponential")
@@ -65,16 +65,17 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
 
     ``retrieved_ids[q]`` is query ``q``'s ranking (best first); ``relevant_ids[q]`` its qrels, a
     dict id -> grade, or a list of ids (grade 1 each). ``duplicates``: ``"error"`` (trec_eval's
-    "duplicate docs" error) or ``"first"`` (keep an id's first rank). Bad input raises `FieldError`
-    naming the field and the row.
+    "duplicate docs" error) or ``"first"`` (keep an id's first rank). Ids are strings, or integers
+    (read as their strings). Bad input raises `FieldError` naming the field and the row
+    (`rageval.core.fields`' checks).
 
     >>> judge([["a", "b", "c"]], [{"c": 2, "a": 0}]).grades[:, 0].tolist()
     [0.0, nan, 2.0]
     """
     if duplicates not in DUPLICATES:
         raise ValueError(f"duplicates must be one of {DUPLICATES}, got {duplicates!r}")
-    retrieved = _rankings(retrieved_ids)
-    relevant = _qrels(relevant_ids)
+    retrieved = check_id_list("retrieved_ids", "retrieved_ids", retrieved_ids)
+    relevant = check_relevance("relevant_ids", "relevant_ids", relevant_ids)
     if len(retrieved) != len(relevant):
         raise ValueError(f"retrieved_ids has {len(retrieved)} rows and relevant_ids {len(relevant)}: "
                          "one of each per query")
@@ -205,70 +206,6 @@ def _rank_major(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     out = np.full((len(lengths), width), math.nan)
     out[np.arange(width) < lengths[:, None]] = values
     return np.ascontiguousarray(out.T)
-
-
-# --- input checks: cheap whole-batch checks, with a row-by-row pass only to locate an error -----
-
-def _rankings(values: Sequence[Any]) -> list:
-    if values is None or isinstance(values, (str, bytes, Mapping)):
-        raise FieldError("retrieved_ids", "retrieved_ids", None,
-                         f"expected one ranked list of ids per query, got {type(values).__name__}")
-    rows = list(values)
-    if set(map(type, rows)) - {list}:
-        rows = [_ranking(r, i) for i, r in enumerate(rows)]
-    try:
-        "".join(chain.from_iterable(rows))  # a C-speed check that every id is a str
-    except TypeError:
-        for i, r in enumerate(rows):
-            for j, x in enumerate(r):
-                if not isinstance(x, str):
-                    raise FieldError("retrieved_ids", "retrieved_ids", i,
-                                     f"expected string ids, item {j} is {type(x).__name__} ({x!r:.60})")
-    return rows
-
-
-def _ranking(row: Any, i: int) -> list:
-    if isinstance(row, (list, tuple)) or (isinstance(row, np.ndarray) and row.ndim == 1):
-        return list(row)
-    raise FieldError("retrieved_ids", "retrieved_ids", i,
-                     f"expected a ranked list of ids, got {type(row).__name__} ({row!r:.60})")
-
-
-def _qrels(values: Sequence[Any]) -> list:
-    if values is None or isinstance(values, (str, bytes, Mapping)):
-        raise FieldError("relevant_ids", "relevant_ids", None,
-                         f"expected one dict id -> grade (or list of ids) per query, got {type(values).__name__}")
-    rows = list(values)
-    if set(map(type, rows)) - {dict}:
-        rows = [_qrel(d, i) for i, d in enumerate(rows)]
-    keys_ok = not set(map(type, chain.from_iterable(rows))) - {str}
-    grade_types = set(map(type, chain.from_iterable(map(dict.values, rows))))
-    grades_ok = not grade_types - {int, float} or all(_is_grade(g) for g in grade_types)
-    if not keys_ok or not grades_ok or not _all_finite(rows):
-        for i, d in enumerate(rows):
-            for key, g in d.items():
-                if not isinstance(key, str) or not _is_grade(type(g)) or not math.isfinite(g):
-                    raise FieldError("relevant_ids", "relevant_ids", i,
-                                     f"expected string id -> finite number, got {key!r:.60}: {g!r:.60}")
-    return rows
-
-
-def _qrel(row: Any, i: int) -> dict:
-    if isinstance(row, Mapping):
-        return dict(row)
-    if isinstance(row, (list, tuple)) or (isinstance(row, np.ndarray) and row.ndim == 1):
-        return dict.fromkeys(row, 1)
-    raise FieldError("relevant_ids", "relevant_ids", i,
-                     f"expected a dict id -> grade or a list of ids, got {type(row).__name__} ({row!r:.60})")
-
-
-def _is_grade(t: type) -> bool:
-    return issubclass(t, numbers.Real) and not issubclass(t, (bool, np.bool_))
-
-
-def _all_finite(rows: list[dict]) -> bool:
-    grades = np.fromiter(chain.from_iterable(map(dict.values, rows)), np.float64)
-    return bool(np.isfinite(grades).all())
 
 
 def _without_duplicates(rows: list, duplicates: str) -> list:

@@ -19,8 +19,8 @@ import nltk
 from nltk.stem.porter import PorterStemmer
 
 from rageval.core.errors import FieldError
+from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
-from rageval.data.fields import check_references, check_str
 from rageval.scorers.text.wordnet import load_wordnet, wordnet_version
 
 _CACHE_LIMIT = 1_000_000

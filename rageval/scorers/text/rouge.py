@@ -16,8 +16,8 @@ from typing import Any, Callable
 import nltk
 
 from rageval.core.errors import FieldError
+from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
-from rageval.data.fields import check_references, check_str
 from rageval.scorers.text import rouge_core
 from rageval.scorers.text.rouge_core import RougeTokenizer, Score
 

@@ -1,0 +1,353 @@
+"""Canonical fields: what each one holds, and the one check that turns a column into it.
+
+Each checker takes one column (a list, tuple, numpy array, pandas Series or torch tensor of
+values) and returns a list of plain Python values in canonical form: ``str``, ``int``, ``float``,
+``bool``, and lists and dicts of them. Numpy scalars and arrays, pyarrow scalars and torch tensors
+(CPU or CUDA, with grad) are converted by `rageval.core.convert.to_python`; ``numpy.str_`` and
+other ``str`` subclasses become ``str``. None, NaN and pandas ``NA`` are missing values, refused.
+Bad input raises `FieldError` naming the field, the user's column and the first offending row
+(``offset`` is the row of ``values[0]`` in the data).
+
+Plain values make the dataset fingerprint and every scorer independent of how the cells were
+typed: the same data as numpy, pandas, Arrow or plain Python cells gives the same canonical
+column. The usual columns are checked and converted at C speed (type sets over the whole column
+for plain values; a join and a split per row for ``numpy.str_`` ids; one array for a column of
+numpy numbers); only a column that fails those is walked value by value, which locates the error.
+
+>>> check_id_list("retrieved_ids", "docs", [np.array(["d1", "d2"]), [np.str_("d3"), 4]])
+[['d1', 'd2'], ['d3', '4']]
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from rageval.core.convert import describe_missing, is_missing, is_torch, to_python
+from rageval.core.errors import FieldError
+
+Check = Callable[[str, str, Sequence[Any], int], list]
+
+#: types that need no conversion
+_PLAIN_SCALARS = frozenset({str, int, float, bool})
+_NUMBERS = frozenset({int, float})
+
+
+def _what(value: Any) -> str:
+    """An offending value, as an error message names it."""
+    if is_missing(value):
+        return f"a missing value ({describe_missing(value)})"
+    return f"{type(value).__name__} ({value!r:.60})"
+
+
+def _bad(field: str, column: str, row: int, expected: str, value: Any) -> FieldError:
+    if is_missing(value):
+        return FieldError(field, column, row, f"missing value ({describe_missing(value)}); expected {expected}")
+    return FieldError(field, column, row, f"expected {expected}, got {_what(value)}")
+
+
+def _column(field: str, column: str, values: Any) -> list:
+    """The column as a list of its values (an array or tensor column becomes its rows)."""
+    if type(values) is list:
+        return values
+    if values is None or isinstance(values, (str, bytes, Mapping)):
+        raise FieldError(field, column, None, f"expected one value per example (a list or array), "
+                                              f"got {type(values).__name__}")
+    if isinstance(values, np.ndarray) or is_torch(values):
+        values = to_python(values)
+        if not isinstance(values, list):
+            raise FieldError(field, column, None, "expected one value per example, got a 0-d array")
+        return values
+    if hasattr(values, "to_pylist"):  # pyarrow arrays
+        return values.to_pylist()
+    if hasattr(values, "tolist"):  # pandas Series and Index
+        return values.tolist()
+    return list(values)
+
+
+def _as_list(value: Any) -> list | None:
+    """A cell holding a list (list, tuple, 1-d array or tensor, Arrow list), or None."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, np.ndarray) or is_torch(value) or type(value).__module__.startswith("pyarrow"):
+        value = to_python(value)
+        return value if isinstance(value, list) else None
+    return None
+
+
+def _plain_str(value: Any, ids: bool) -> str | None:
+    """``value`` as a plain ``str`` (``ids``: an integer becomes its decimal string), or None when
+    it is neither."""
+    if isinstance(value, str):
+        return str.__str__(value)  # a str subclass (numpy.str_) becomes a plain str
+    if ids:
+        if type(value) not in _PLAIN_SCALARS:
+            value = to_python(value)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return str(int(value))
+    return None
+
+
+def _only_str(values: Iterable[Any]) -> bool:
+    return not set(map(type, values)) - {str}
+
+
+def _str_copies(items: list) -> list[str] | None:
+    """The items as plain ``str`` when every one is a ``str`` (numpy.str_ included), else None.
+
+    One join and one split: a C-speed copy, faster than a call per item, that also checks the
+    items' types (None as well when an item holds the separator: the caller walks the items).
+    """
+    try:
+        parts = "\0".join(items).split("\0") if items else []
+    except TypeError:
+        return None
+    return parts if len(parts) == len(items) else None
+
+
+# --- strings and ids --------------------------------------------------------------------------
+
+def check_str(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """One string per example."""
+    return _strs(field, column, values, offset, False)
+
+
+def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """One id per example: a string, or an integer (converted to its string)."""
+    return _strs(field, column, values, offset, True)
+
+
+def _strs(field: str, column: str, values: Sequence[Any], offset: int, ids: bool) -> list:
+    out = _column(field, column, values)
+    kinds = set(map(type, out))
+    if not kinds - {str}:
+        return list(out)
+    copies = _str_copies(out)
+    if copies is not None:
+        return copies
+    plain = []
+    for i, value in enumerate(out):
+        s = _plain_str(value, ids)
+        if s is None:
+            raise _bad(field, column, offset + i, "a string or integer id" if ids else "a string", value)
+        plain.append(s)
+    return plain
+
+
+def check_str_list(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """A list of strings per example."""
+    return _str_lists(field, column, values, offset, ids=False)
+
+
+def _str_lists(field: str, column: str, values: Sequence[Any], offset: int, ids: bool,
+               drop_missing: bool = False) -> list:
+    """A list of strings per example; ``ids``: integer items become strings, as ids;
+    ``drop_missing``: missing items (None, NaN, pandas NA) are dropped."""
+    rows = _column(field, column, values)
+    # plain lists of str: one C-speed pass (the first row is looked at first: when it holds other
+    # types, so do the rest, and each row is converted while it is in the cache)
+    if (not set(map(type, rows)) - {list} and (not rows or _only_str(rows[0]))
+            and _only_str(chain.from_iterable(rows))):
+        return list(rows)
+    out = []
+    for i, value in enumerate(rows):
+        if type(value) is np.ndarray and value.ndim == 1 and value.dtype.kind == "U":
+            out.append(value.tolist())  # str items, no check needed
+            continue
+        row = _as_list(value)
+        if row is None:
+            raise _bad(field, column, offset + i, _LIST_OF[ids], value)
+        out.append(_str_row(field, column, offset + i, row, ids, drop_missing))
+    return out
+
+
+_LIST_OF = {False: "a list of strings", True: "a list of ids (strings or integers)"}
+
+
+def _str_row(field: str, column: str, row: int, items: list, ids: bool, drop_missing: bool = False) -> list:
+    """One example's list of strings, as plain ``str``."""
+    copies = _str_copies(items)
+    if copies is not None:
+        return copies
+    out = []
+    for j, item in enumerate(items):
+        s = _plain_str(item, ids)
+        if s is None:
+            if drop_missing and is_missing(item):
+                continue
+            raise FieldError(field, column, row, f"expected {_LIST_OF[ids]}, item {j} is {_what(item)}")
+        out.append(s)
+    return out
+
+
+def check_id_list(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """Ranked or listed ids: strings, or integers (converted to strings)."""
+    return _str_lists(field, column, values, offset, ids=True)
+
+
+def check_references(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """`references`: a list of strings per example; a bare string is one reference. Missing items
+    (None, NaN, pandas NA) are dropped, as sacrebleu drops the None that pads reference streams."""
+    rows = _column(field, column, values)
+    return _str_lists(field, column, [[v] if isinstance(v, str) else v for v in rows], offset, False, True)
+
+
+def check_relevance(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """`relevant_ids`: a dict id -> graded relevance (a finite number), or a list of ids (each
+    relevance 1). Ids are strings, or integers (converted to strings)."""
+    rows = _column(field, column, values)
+    kinds = set(map(type, rows))
+    if not kinds - {dict} and _only_str(chain.from_iterable(rows)):
+        grades = set(map(type, chain.from_iterable(map(dict.values, rows))))
+        if not grades - _NUMBERS and (float not in grades or _finite_grades(rows)):
+            return list(rows)
+    elif not kinds - {list} and _only_str(chain.from_iterable(rows)):
+        return [dict.fromkeys(v, 1) for v in rows]
+    return [_relevance(field, column, offset + i, v) for i, v in enumerate(rows)]
+
+
+def _finite_grades(rows: list[dict]) -> bool:
+    return bool(np.isfinite(np.fromiter(chain.from_iterable(map(dict.values, rows)), np.float64)).all())
+
+
+def _relevance(field: str, column: str, row: int, value: Any) -> dict:
+    if isinstance(value, Mapping):
+        out = {}
+        for key, grade in value.items():
+            doc = _plain_str(key, True)
+            if type(grade) not in _NUMBERS:
+                grade = to_python(grade)
+            if doc is None or not _is_number(grade) or not math.isfinite(grade):
+                raise FieldError(field, column, row, f"expected a dict of id -> finite number, got "
+                                                     f"{_what(key) if doc is None else repr(doc)}: {_what(grade)}")
+            out[doc] = grade
+        return out
+    items = _as_list(value)
+    if items is None:
+        raise _bad(field, column, row, "a list of ids or a dict of id -> grade", value)
+    return dict.fromkeys(_str_row(field, column, row, items, True), 1)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# --- labels, scores and weights ---------------------------------------------------------------
+
+def check_scalar_or_array(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """Labels and scores: a number, string or boolean per example, or an array (a list) of them."""
+    out = _column(field, column, values)
+    kinds = set(map(type, out))
+    if not kinds - _PLAIN_SCALARS:
+        if float not in kinds or not any(v != v for v in out):  # v != v: NaN
+            return list(out)
+    elif (plain := _numpy_scalars(out, kinds)) is not None:
+        return plain
+    return [_label(field, column, offset + i, v) for i, v in enumerate(out)]
+
+
+def _numpy_scalars(values: list, kinds: set[type]) -> list | None:
+    """A column of one numpy number or bool type, as Python values (None when it is not that, or
+    holds a NaN: the walk over the values then locates it)."""
+    if len(kinds) != 1:
+        return None
+    kind = next(iter(kinds))
+    if not issubclass(kind, (np.integer, np.floating, np.bool_)):
+        return None
+    array = np.array(values, dtype=kind)
+    if issubclass(kind, np.floating) and np.isnan(array).any():
+        return None
+    return array.tolist()
+
+
+def _label(field: str, column: str, row: int, value: Any) -> Any:
+    if type(value) not in _PLAIN_SCALARS:
+        value = to_python(value)
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, list):
+        return [_label(field, column, row, v) for v in value]
+    if is_missing(value):
+        raise FieldError(field, column, row, f"missing value ({describe_missing(value)})")
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise _bad(field, column, row, "a number, label or array", value)
+
+
+def check_weight(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """`sample_weight`: a finite non-negative number per example."""
+    out = _column(field, column, values)
+    kinds = set(map(type, out))
+    if not kinds - _NUMBERS:
+        plain = list(out)
+    else:  # numpy numbers (never booleans: a weight is not a truth value)
+        plain = _numpy_scalars(out, kinds) if np.bool_ not in kinds else None
+    if plain is not None:
+        try:
+            weights = np.fromiter(plain, np.float64, len(plain))
+        except OverflowError:  # an integer beyond float range: let the walk below judge it
+            weights = np.array([math.nan])
+        if bool((np.isfinite(weights) & (weights >= 0)).all()):
+            return plain
+    return [_weight(field, column, offset + i, v) for i, v in enumerate(out)]
+
+
+def _weight(field: str, column: str, row: int, value: Any) -> int | float:
+    plain = value if type(value) in _PLAIN_SCALARS else to_python(value)
+    if is_missing(plain):
+        raise FieldError(field, column, row, f"missing value ({describe_missing(plain)}); expected a weight")
+    if isinstance(plain, bool) or not isinstance(plain, numbers.Real):
+        raise FieldError(field, column, row, f"expected a finite non-negative weight, got {_what(value)}")
+    plain = int(plain) if isinstance(plain, numbers.Integral) else float(plain)
+    if plain < 0 or (isinstance(plain, float) and not math.isfinite(plain)):
+        raise FieldError(field, column, row, f"expected a finite non-negative weight, got {_what(value)}")
+    return plain
+
+
+def check_any(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+    """Anything but a missing value (fields whose scorer documents and checks what they hold)."""
+    out = _column(field, column, values)
+    for i, v in enumerate(out):
+        if is_missing(v):
+            raise FieldError(field, column, offset + i, f"missing value ({describe_missing(v)})")
+    return list(out)
+
+
+#: canonical field -> checker. Vision fields hold what their scorer documents.
+FIELDS: dict[str, Check] = {
+    "id": check_id,
+    "question": check_str,
+    "contexts": check_str_list,
+    "answer": check_str,
+    "reference": check_str,
+    "references": check_references,
+    "retrieved_ids": check_id_list,
+    "relevant_ids": check_relevance,
+    "context_ids": check_id_list,
+    "y_true": check_scalar_or_array,
+    "y_pred": check_scalar_or_array,
+    "y_score": check_scalar_or_array,
+    "sample_weight": check_weight,
+    "boxes": check_any,
+    "masks": check_any,
+    "images": check_any,
+    "preds": check_any,
+    "target": check_any,
+}
+
+#: fields holding lists or mappings: a CSV file stores them as JSON text
+STRUCTURED = ("contexts", "references", "retrieved_ids", "relevant_ids", "context_ids")
+#: fields a CSV file holds as numbers (every other field is read as text)
+NUMERIC = ("y_true", "y_pred", "y_score", "sample_weight")

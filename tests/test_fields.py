@@ -1,0 +1,297 @@
+"""Canonical field checks (`rageval.core.fields`): every cell type gives the plain Python values,
+scores and dataset fingerprint; bad input names the field, the column and the row."""
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import rageval
+from rageval.core import fields as F
+from rageval.core.convert import to_python
+from rageval.core.errors import FieldError
+from rageval.data.adapters import load_source
+from rageval.scorers.retrieval import functional
+
+torch = pytest.importorskip("torch")
+
+RETRIEVAL = ["ndcg@10", "mrr", "recall@10"]
+SCORERS = [*RETRIEVAL, "accuracy", "exact_match", "bleu"]
+FIELDS = ["answer", "id", "references", "relevant_ids", "retrieved_ids", "y_pred", "y_true"]
+
+
+# --- the same data in every cell type ----------------------------------------------------------
+
+def plain_columns(n: int = 60, seed: int = 0) -> dict[str, list]:
+    rng = np.random.default_rng(seed)
+    words = ["a", "cat", "sat", "on", "the", "mat", "dog"]
+    retrieved, relevant = [], []
+    for q in range(n):
+        ranked = [f"d{x}" for x in rng.permutation(40)[:rng.integers(0, 15)]]
+        retrieved.append(ranked)
+        relevant.append(ranked[:2] + [f"d{40 + q}"])
+    sentence = lambda: " ".join(rng.choice(words, rng.integers(1, 6)).tolist())  # noqa: E731
+    return {"id": [f"q{q}" for q in range(n)], "retrieved_ids": retrieved, "relevant_ids": relevant,
+            "y_true": rng.integers(0, 3, n).tolist(), "y_pred": rng.integers(0, 3, n).tolist(),
+            "answer": [sentence() for _ in range(n)],
+            "references": [[sentence() for _ in range(rng.integers(1, 3))] for _ in range(n)]}
+
+
+def rows_of(columns: dict[str, list]) -> list[dict]:
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def numpy_scalars(c):  # what list(np.array(...)) gives
+    return {"id": list(np.array(c["id"])), "retrieved_ids": [list(np.array(r, dtype=str)) for r in c["retrieved_ids"]],
+            "relevant_ids": [list(np.array(r)) for r in c["relevant_ids"]],
+            "y_true": list(np.array(c["y_true"])), "y_pred": list(np.array(c["y_pred"], dtype=np.int32)),
+            "answer": list(np.array(c["answer"])), "references": [list(np.array(r)) for r in c["references"]]}
+
+
+def numpy_arrays(c):  # one array per list cell
+    return {**c, "retrieved_ids": [np.array(r, dtype=str) for r in c["retrieved_ids"]],
+            "relevant_ids": [np.array(r, dtype=object) for r in c["relevant_ids"]],
+            "references": [np.array(r) for r in c["references"]],
+            "y_true": [np.array(v) for v in c["y_true"]], "y_pred": list(np.array(c["y_pred"], dtype=np.uint8))}
+
+
+def torch_tensors(c):  # labels as 0-d integer tensors (float tensors with grad: see below)
+    return {**c, "y_true": list(torch.tensor(c["y_true"])), "y_pred": torch.tensor(c["y_pred"]).unbind()}
+
+
+CELLS = {
+    "numpy scalars": lambda c: rows_of(numpy_scalars(c)),
+    "numpy arrays": lambda c: rows_of(numpy_arrays(c)),
+    "pandas object": lambda c: pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in numpy_scalars(c).items()}),
+    "pandas numpy-backed": lambda c: pd.DataFrame({**{k: pd.Series(v, dtype=object) for k, v in c.items()},
+                                                   "y_true": np.array(c["y_true"]), "id": np.array(c["id"])}),
+    "Arrow-backed": lambda c: pd.DataFrame({
+        "id": pd.Series(c["id"], dtype="string[pyarrow]"),
+        "retrieved_ids": pd.Series(c["retrieved_ids"], dtype=pd.ArrowDtype(pa.list_(pa.string()))),
+        "relevant_ids": pd.Series(c["relevant_ids"], dtype=pd.ArrowDtype(pa.list_(pa.string()))),
+        "y_true": pd.Series(c["y_true"], dtype="int64[pyarrow]"), "y_pred": pd.Series(c["y_pred"], dtype="Int64"),
+        "answer": pd.Series(c["answer"], dtype="string[pyarrow]"),
+        "references": pd.Series(c["references"], dtype=pd.ArrowDtype(pa.list_(pa.string())))}),
+    "torch tensors": lambda c: rows_of(torch_tensors(c)),
+}
+
+
+@pytest.fixture(scope="module")
+def plain():
+    columns = plain_columns()
+    data = rows_of(columns)
+    return columns, data, rageval.evaluate(data, SCORERS, progress=False)
+
+
+@pytest.mark.parametrize("cells", CELLS)
+def test_every_cell_type_gives_plain_values_scores_and_fingerprint(plain, cells):
+    columns, data, expected = plain
+    other = CELLS[cells](columns)
+    canonical, reference = load_source(other).canonical(FIELDS), load_source(data).canonical(FIELDS)
+    assert canonical == reference
+    for field, values in canonical.items():  # plain Python all the way down, not just equal
+        assert _types(values) <= {str, int, float, bool, list, dict}, field
+    assert load_source(other).fingerprint(FIELDS) == load_source(data).fingerprint(FIELDS)
+    got = rageval.evaluate(other, SCORERS, progress=False)
+    assert dict(got.aggregate) == dict(expected.aggregate)
+    pd.testing.assert_frame_equal(got.to_pandas(), expected.to_pandas())
+
+
+def _types(values) -> set:
+    out = set()
+    for v in values:
+        out.add(type(v))
+        if isinstance(v, list):
+            out |= _types(v)
+        elif isinstance(v, dict):
+            out |= _types(list(v)) | _types(list(v.values()))
+    return out
+
+
+def test_plain_fingerprints_are_those_of_earlier_run_directories():
+    """Recorded by the fingerprint code before the checkers returned plain values: a run directory
+    made then still resumes."""
+    text = [{"id": "a", "question": "q?", "answer": "x y", "references": ["x y z", "x"], "contexts": ["c1", "c2"]},
+            {"id": "b", "question": "r?", "answer": "c", "references": "c", "contexts": []}]
+    retrieval = [{"id": 7, "retrieved_ids": ["d1", "d2", 3], "relevant_ids": {"d1": 2, "d9": 0.5}},
+                 {"id": 8, "retrieved_ids": [], "relevant_ids": ["d2", 4]}]
+    labels = [{"y_true": 1, "y_pred": 0.5, "y_score": [0.1, 0.9]}, {"y_true": "cat", "y_pred": True, "y_score": 3}]
+    single = [{"answer": "x", "reference": "y"}, {"answer": "z", "reference": "w"}]
+    assert load_source(text).fingerprint(["id", "question", "answer", "references", "contexts"]) == "57108c5b9cb697c8"
+    assert load_source(single).fingerprint(["answer", "reference", "id"]) == "fbcb39a2538f993a"
+    assert load_source(retrieval).fingerprint(["id", "retrieved_ids", "relevant_ids"]) == "484a6535646848d4"
+    assert load_source(labels).fingerprint(["y_true", "y_pred", "y_score"]) == "46b9365b4a4e91f4"
+
+
+def test_a_numpy_typed_run_directory_resumes_a_plain_one(tmp_path, plain):
+    columns, data, expected = plain
+    run = str(tmp_path / "run")
+    first = rageval.evaluate(data, RETRIEVAL, output=run, progress=False)
+    again = rageval.evaluate(CELLS["numpy scalars"](columns), RETRIEVAL, output=run, progress=False)
+    assert again.manifest["fingerprint"] == first.manifest["fingerprint"]
+    assert dict(again.aggregate) == dict(first.aggregate)
+
+
+# --- converting at the checkers ----------------------------------------------------------------
+
+def test_float_tensors_with_grad_score_and_fingerprint_as_floats():
+    plain = [{"y_true": t, "y_pred": p} for t, p in [(0.0, 0.0), (1.0, 3.0), (2.0, 2.0)]]
+    pred = torch.tensor([r["y_pred"] for r in plain], requires_grad=True) * 1
+    tensors = [{"y_true": r["y_true"], "y_pred": p} for r, p in zip(plain, pred)]
+    fields = ["y_pred", "y_true"]
+    assert load_source(tensors).fingerprint(fields) == load_source(plain).fingerprint(fields)
+    got, expected = (rageval.evaluate(d, ["accuracy"], progress=False).aggregate for d in (tensors, plain))
+    assert dict(got) == dict(expected) and expected["accuracy"] == pytest.approx(2 / 3)
+
+
+def test_tensors_with_grad_become_python_values():
+    grad = torch.tensor([0.25, 1.0, 2.0], requires_grad=True)
+    assert F.check_scalar_or_array("y_pred", "p", grad * 2) == [0.5, 2.0, 4.0]  # the whole column
+    assert F.check_scalar_or_array("y_pred", "p", list(grad)) == [0.25, 1.0, 2.0]  # 0-d tensor cells
+    assert F.check_scalar_or_array("y_score", "s", [grad, torch.tensor([[1, 2]])]) == [[0.25, 1.0, 2.0], [[1, 2]]]
+    assert F.check_weight("sample_weight", "w", list(torch.tensor([1, 3]))) == [1, 3]
+    assert F.check_id_list("retrieved_ids", "r", [torch.tensor([5, 6])]) == [["5", "6"]]
+    half = torch.tensor([0.5, 1.5], dtype=torch.bfloat16, requires_grad=True)
+    assert F.check_scalar_or_array("y_pred", "p", half) == [0.5, 1.5]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_tensors_become_python_values():
+    grad = torch.tensor([0.25, 1.0], device="cuda", requires_grad=True)
+    assert F.check_scalar_or_array("y_pred", "p", grad * 2) == [0.5, 2.0]
+    assert F.check_scalar_or_array("y_pred", "p", list(grad)) == [0.25, 1.0]
+    assert to_python(grad.sum()) == 1.25
+
+
+def test_numpy_values_become_python_values():
+    assert F.check_scalar_or_array("y_true", "t", np.array([1, 0])) == [1, 0]
+    labels = [np.bool_(True), np.str_("cat"), np.float32(0.5)]
+    assert F.check_scalar_or_array("y_true", "t", labels) == [True, "cat", 0.5]
+    assert [type(v) for v in F.check_scalar_or_array("y_true", "t", [np.bool_(True), np.int8(3)])] == [bool, int]
+    assert F.check_id("id", "i", [np.str_("a"), np.int64(3), 4]) == ["a", "3", "4"]
+    assert F.check_id_list("retrieved_ids", "r", np.array([["a", "b"], ["c", "d"]])) == [["a", "b"], ["c", "d"]]
+    qrels = [{np.str_("a"): np.int64(2), 3: np.float64(0.5)}]
+    assert F.check_relevance("relevant_ids", "q", qrels) == [{"a": 2, "3": 0.5}]
+    assert F.check_weight("sample_weight", "w", np.array([0.5, 0.0])) == [0.5, 0.0]
+    assert F.check_references("references", "r", [np.str_("x"), [np.str_("y"), None]]) == [["x"], ["y"]]
+
+
+def test_the_ranking_core_judges_numpy_input_as_plain():
+    c = plain_columns(20)
+    typed = numpy_scalars(c)
+    a, b = functional.judge(c["retrieved_ids"], c["relevant_ids"]), functional.judge(typed["retrieved_ids"],
+                                                                                     typed["relevant_ids"])
+    for x, y in ((a.grades, b.grades), (a.qrels, b.qrels), (a.lengths, b.lengths)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_sample_weight_is_a_canonical_numeric_field(tmp_path):
+    rows = [{"y_true": 1, "y_pred": 1, "sample_weight": w} for w in (0, 2.5, np.float32(0.5), np.int64(3))]
+    assert load_source(rows).canonical(["sample_weight"])["sample_weight"] == [0, 2.5, 0.5, 3]
+    path = tmp_path / "w.csv"
+    pd.DataFrame({"y_true": [1, 0], "y_pred": [1, 1], "weight": [0.5, 2]}).to_csv(path, index=False)
+    source = load_source(str(path), {"sample_weight": "weight"})
+    assert source.canonical(["sample_weight"])["sample_weight"] == [0.5, 2.0]
+    assert "sample_weight" in source.available()
+
+
+def test_no_torch_import_without_tensors():
+    code = ("import sys, numpy as np, pandas as pd, rageval\n"
+            "rows = [{'retrieved_ids': list(np.array(['a', 'b'])), 'relevant_ids': np.array(['b']),"
+            " 'y_true': np.int64(1), 'y_pred': np.float64(1)}]\n"
+            "rageval.evaluate(rows, ['mrr', 'accuracy'], progress=False)\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+# --- bad input: the field, the column and the row ----------------------------------------------
+
+BAD = [
+    ("answer", ["ok", None], 1, "missing value (None)"),
+    ("answer", ["ok", "ok", math.nan], 2, "missing value (NaN)"),
+    ("answer", ["ok", pd.NA], 1, "missing value (pandas <NA>)"),
+    ("answer", [b"bytes"], 0, "expected a string, got bytes"),
+    ("id", ["a", True], 1, "expected a string or integer id, got bool"),
+    ("id", ["a", 1.5], 1, "expected a string or integer id, got float"),
+    ("question", [np.str_("q"), 3], 1, "expected a string, got int"),
+    ("contexts", [["c"], "c"], 1, "expected a list of strings, got str"),
+    ("contexts", [["c"], ["c", None]], 1, "item 1 is a missing value (None)"),
+    ("contexts", [["c"], [np.str_("c"), 2]], 1, "item 1 is int"),
+    ("references", [["r"], 5], 1, "expected a list of strings, got int"),
+    ("retrieved_ids", [["a"], ["b", pd.NA]], 1, "item 1 is a missing value (pandas <NA>)"),
+    ("retrieved_ids", [np.array(["a"]), np.array([["b"]])], 1, "item 0 is list"),
+    ("retrieved_ids", [["a"], None], 1, "missing value (None)"),
+    ("relevant_ids", [["a"], {"b": np.nan}], 1, "expected a dict of id -> finite number, got 'b': a missing value"),
+    ("relevant_ids", [{"b": 1}, {"b": "high"}], 1, "got 'b': str ('high')"),
+    ("relevant_ids", [{"b": 1}, {None: 1}], 1, "got a missing value (None): int (1)"),
+    ("y_true", [1, None], 1, "missing value (None)"),
+    ("y_true", [1, 0, math.nan], 2, "missing value (NaN)"),
+    ("y_true", [1, pd.NA], 1, "missing value (pandas <NA>)"),
+    ("y_true", [1, np.float64("nan")], 1, "missing value (NaN)"),
+    ("y_score", [[0.5, 1.0], [0.5, None]], 1, "missing value (None)"),
+    ("y_pred", [1, {"a": 1}], 1, "expected a number, label or array, got dict"),
+    ("y_pred", [1, 2j], 1, "expected a number, label or array, got complex"),
+    ("y_pred", [1] + list(torch.tensor([0.5, math.nan], requires_grad=True) * 1), 2, "missing value (NaN)"),
+    ("y_pred", torch.tensor([0.5, 1.0, math.nan], requires_grad=True) * 1, 2, "missing value (NaN)"),
+    ("sample_weight", [1.0, -0.5], 1, "expected a finite non-negative weight, got float (-0.5)"),
+    ("sample_weight", [1.0, math.nan], 1, "missing value (NaN)"),
+    ("sample_weight", [1.0, 2.0, math.inf], 2, "expected a finite non-negative weight, got float (inf)"),
+    ("sample_weight", [1, np.int64(-2)], 1, "expected a finite non-negative weight, got int64"),
+    ("sample_weight", [1, True], 1, "expected a finite non-negative weight, got bool"),
+    ("sample_weight", [1, "2"], 1, "expected a finite non-negative weight, got str"),
+    ("sample_weight", [1, pd.NA], 1, "missing value (pandas <NA>)"),
+    ("sample_weight", list(torch.tensor([1.0, -1.0], requires_grad=True) * 1), 1, "non-negative weight, got Tensor"),
+]
+
+
+@pytest.mark.parametrize("field,values,row,message", BAD, ids=[f"{b[0]}-{b[3][:30]}" for b in BAD])
+def test_bad_values_name_field_column_and_row(field, values, row, message):
+    with pytest.raises(FieldError) as err:
+        F.FIELDS[field](field, "user_col", values, 10)
+    assert (err.value.field, err.value.column, err.value.row) == (field, "user_col", 10 + row)
+    assert message in err.value.problem
+    assert str(err.value).startswith(f"field {field!r} (column 'user_col') at row {10 + row}: ")
+
+
+def test_evaluate_names_the_users_column_and_row():
+    rows = [{"docs": ["a"], "gold": ["a"], "w": 1.0, "t": 1, "p": 1}, {"docs": ["b"], "gold": ["b"], "w": -1, "t": 1,
+                                                                        "p": pd.NA}]
+    with pytest.raises(FieldError, match=r"field 'y_pred' \(column 'p'\) at row 1: missing value \(pandas <NA>\)"):
+        rageval.evaluate(rows, ["accuracy"], columns={"y_true": "t", "y_pred": "p"}, progress=False)
+    frame = pd.DataFrame(rows)
+    frame["docs"] = pd.Series([np.array(["a"]), np.array(["b", None], dtype=object)], dtype=object)
+    with pytest.raises(FieldError, match=r"field 'retrieved_ids' \(column 'docs'\) at row 1: .*item 1 is a missing"):
+        rageval.evaluate(frame, ["mrr"], columns={"retrieved_ids": "docs", "relevant_ids": "gold"}, progress=False)
+    source = load_source(rows, {"sample_weight": "w"})
+    with pytest.raises(FieldError, match=r"field 'sample_weight' \(column 'w'\) at row 1: expected a finite non-neg"):
+        source.canonical(["sample_weight"])
+
+
+def test_bad_columns_are_refused_whole():
+    for values in (None, "abc", {"a": 1}, np.array(3)):
+        with pytest.raises(FieldError, match=r"field 'y_true' \(column 'c'\): expected one value per example"):
+            F.check_scalar_or_array("y_true", "c", values)
+
+
+def test_judged_and_text_scorers_check_through_the_same_fields():
+    from rageval.scorers.text.inputs import hypotheses_and_references
+
+    answers, refs = hypotheses_and_references({"answer": [np.str_("a")], "references": [np.array(["b", "c"])]})
+    assert (answers, refs) == (["a"], [["b", "c"]]) and type(answers[0]) is str
+    with pytest.raises(FieldError, match=r"field 'answer' at row 1: missing value \(pandas <NA>\)"):
+        hypotheses_and_references({"answer": ["a", pd.NA], "references": [["b"], ["c"]]})
+    plain = [{"retrieved_ids": ["a", "b"], "relevant_ids": ["b", "c"]}, {"retrieved_ids": ["c"], "relevant_ids": ["c"]}]
+    typed = [{"retrieved_ids": np.array(r["retrieved_ids"]), "relevant_ids": list(np.array(r["relevant_ids"]))}
+             for r in plain]
+    got, expected = (rageval.evaluate(d, [("context_recall", {"mode": "ids"})], progress=False) for d in (typed, plain))
+    assert expected.aggregate["context_recall"] == pytest.approx(0.75)
+    pd.testing.assert_frame_equal(got.to_pandas(), expected.to_pandas())
+    s = rageval.get_scorer("context_recall", mode="ids")
+    with pytest.raises(FieldError, match=r"field 'relevant_ids' at row 0: missing value \(None\)"):
+        s.column({"relevant_ids": [None]}, "relevant_ids")
