@@ -15,7 +15,6 @@ their own idf are refused by `rageval.merge`.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 import random
@@ -443,23 +442,6 @@ def tiny_bert(tmp_path_factory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _versions_once(monkeypatch):
-    """The manifest's package versions, looked up once: `importlib.metadata` takes ~45 ms per
-    evaluate call, most of a small shard's cost, and this file calls evaluate over a thousand times.
-    (Versions never enter a signature, so merging is unaffected.)"""
-    from rageval.run import rundir
-
-    if hasattr(rundir, "package_versions"):
-        monkeypatch.setattr(rundir, "package_versions", _cached_versions(rundir.package_versions))
-
-
-@functools.lru_cache(maxsize=1)
-def _cached_versions(lookup: Callable[[], dict]) -> Callable[[], dict]:
-    versions = lookup()
-    return lambda: dict(versions)
-
-
-@pytest.fixture(autouse=True)
 def _one_thread(request):
     """Tiny models on one thread (the shared fixture), only where a model is used."""
     name = request.node.callspec.params.get("name") if hasattr(request.node, "callspec") else None
@@ -558,10 +540,6 @@ def test_shards_whose_labels_mix_strings_and_numbers_are_refused():
         rageval.merge(parts)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: merge refuses shards whose labels mix ints and strings with "
-                   "IncompatibleError('label codes cannot be combined: the labels mix types ...') raised from "
-                   "Coded.concat inside Results(), which does not name the scorer ('accuracy'), unlike every "
-                   "other refusal of merge (issue 10: refusals name the scorer)")
 def test_refusal_of_mixed_label_types_names_the_scorer():
     parts = _int_and_str_label_shards()
     with pytest.raises(IncompatibleError, match="accuracy"):

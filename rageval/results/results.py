@@ -59,7 +59,10 @@ class Results:
             ok = np.flatnonzero(~failed)
             kind = s.stats_kind
             pieces = [p.stats.get(s.key) or kind.missing(len(p.ids)) for p in parts]
-            stats = kind.concat(pieces).take(ok) if pieces else kind.missing(0)
+            try:
+                stats = kind.concat(pieces).take(ok) if pieces else kind.missing(0)
+            except IncompatibleError as e:
+                raise IncompatibleError(f"scorer {s.key!r}: {e}") from None
             self.by_scorer[s.key] = ScorerResult(s, all_ids[ok].tolist(), stats, errors)
         self.aggregate = self._aggregate()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -27,14 +28,20 @@ PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "s
 CONFIG_KEYS = ("scorers", "fingerprint", "columns", "fields")
 
 
-def package_versions() -> dict[str, str]:
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             pass
-    return out
+    return tuple(out.items())
+
+
+def package_versions() -> dict[str, str]:
+    """The versions of Python and of the packages that change numbers (looked up once)."""
+    return dict(_versions())
 
 
 def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], columns: Mapping[str, str] | None,
