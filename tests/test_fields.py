@@ -295,3 +295,16 @@ def test_judged_and_text_scorers_check_through_the_same_fields():
     s = rageval.get_scorer("context_recall", mode="ids")
     with pytest.raises(FieldError, match=r"field 'relevant_ids' at row 0: missing value \(None\)"):
         s.column({"relevant_ids": [None]}, "relevant_ids")
+
+
+@pytest.mark.parametrize("name", ["bleu", "chrf", "rouge1", "rougeL", "exact_match", "token_f1"])
+def test_text_scorers_take_typed_cells_and_name_the_row(name):
+    c = plain_columns(30)
+    plain = {"answer": c["answer"], "references": c["references"]}
+    typed = {"answer": np.array(c["answer"]), "references": [np.array(r) for r in c["references"]]}
+    s = rageval.get_scorer(name)
+    assert s.reduce(s.stats(typed)) == s.reduce(s.stats(plain))
+    with pytest.raises(FieldError, match=r"field 'answer' at row 1: missing value \(pandas <NA>\)"):
+        s.stats({"answer": ["a", pd.NA], "references": [["a"], ["b"]]})
+    with pytest.raises(FieldError, match=r"field 'references' at row 0: expected a list of strings, item 1 is int"):
+        s.stats({"answer": ["a"], "references": [[np.str_("a"), 3]]})

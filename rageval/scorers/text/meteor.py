@@ -18,9 +18,8 @@ from typing import Any, Callable, Sequence
 import nltk
 from nltk.stem.porter import PorterStemmer
 
-from rageval.core.errors import FieldError
-from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
+from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.scorers.text.wordnet import load_wordnet, wordnet_version
 
 _CACHE_LIMIT = 1_000_000
@@ -195,13 +194,10 @@ class METEOR(MeanScorer):
         return [w.lower() for w in self._tokenize(text)]
 
     def score_batch(self, batch: Batch) -> list[float]:
-        answers = check_str("answer", "answer", batch["answer"])
-        references = check_references("references", "references", batch["references"])
+        answers, references = hypotheses_and_references(batch)
         a, b, g = self.params["alpha"], self.params["beta"], self.params["gamma"]
         out = []
-        for row, (answer, refs) in enumerate(zip(answers, references)):
-            if not refs:
-                raise FieldError("references", "references", row, "no reference to score against")
+        for answer, refs in zip(answers, references):
             hyp = self.words(answer)
             out.append(max(single_meteor(self.matcher, self.words(r), hyp, a, b, g) for r in refs))
         return out

@@ -15,10 +15,9 @@ from typing import Any, Callable
 
 import nltk
 
-from rageval.core.errors import FieldError
-from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
 from rageval.scorers.text import rouge_core
+from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.scorers.text.rouge_core import RougeTokenizer, Score
 
 #: Abbreviations the offline splitter does not end a sentence on (Punkt stores them lowercased,
@@ -101,12 +100,9 @@ class _Rouge(MeanScorer):
         """rouge-score's Score (precision, recall, F-measure) of a prediction against one target."""
 
     def score_batch(self, batch: Batch) -> list[tuple[float, float, float]]:
-        answers = check_str("answer", "answer", batch["answer"])
-        references = check_references("references", "references", batch["references"])
+        answers, references = hypotheses_and_references(batch)
         out = []
-        for row, (answer, refs) in enumerate(zip(answers, references)):
-            if not refs:
-                raise FieldError("references", "references", row, "no reference to score against")
+        for answer, refs in zip(answers, references):
             prediction = self.prepare_text(answer)
             p, r, f = rouge_core.best_by_fmeasure([self.score_pair(self.prepare_text(t), prediction)
                                                    for t in refs])

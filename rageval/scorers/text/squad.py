@@ -14,6 +14,7 @@ import re
 import string
 from collections import Counter
 
+from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
 
 _DROP_PUNCT = str.maketrans("", "", string.punctuation)
@@ -55,7 +56,9 @@ class _Squad(MeanScorer):
 
     def score_batch(self, batch: Batch) -> list[float]:
         out = []
-        for answer, refs in zip(batch["answer"], batch["references"]):
+        answers = check_str("answer", "answer", batch["answer"])
+        references = check_references("references", "references", batch["references"])
+        for answer, refs in zip(answers, references):
             pred = normalize_answer(answer).split()
             # as the script: gold answers that normalise to nothing are dropped, and an example
             # with no gold answer left is scored against "" (unanswerable)
