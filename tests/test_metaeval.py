@@ -83,10 +83,50 @@ def test_hash_split_is_fixed_and_balanced():
 
 
 def test_missing_data_and_unknown_task(tmp_path):
-    with pytest.raises(ConfigError, match="RAGEVAL_SHARED_DATA"):
+    with pytest.raises(ConfigError, match="RAGEVAL_METAEVAL_DATA"):
         load("q2", tmp_path)
     with pytest.raises(ConfigError, match="unknown meta-evaluation task"):
         load("squad")
+
+
+@needs_data
+def _tiny_clapnq(folder):
+    dev = folder / "clapnq" / "dev"
+    dev.mkdir(parents=True)
+    for kind in ("answerable", "unanswerable"):
+        rec = {"id": f"{kind}-1", "input": "where is the seine?", "passages": [{"text": f"A {kind} passage."}]}
+        (dev / f"clapnq_dev_{kind}.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+
+
+def test_loaders_read_the_data_dir_they_are_given(tmp_path, monkeypatch):
+    _tiny_clapnq(tmp_path / "given")
+    monkeypatch.setenv("RAGEVAL_METAEVAL_DATA", str(tmp_path / "elsewhere"))
+    data = load("clapnq", tmp_path / "given")
+    assert data.labels == {"answerable:answerable-1": 1, "unanswerable:unanswerable-1": 0}
+    assert load("clapnq", str(tmp_path / "given")).rows == data.rows
+    with pytest.raises(ConfigError, match="elsewhere"):
+        load("clapnq")  # no data_dir: $RAGEVAL_METAEVAL_DATA
+
+
+def test_data_dir_argument_then_environment_then_checkout(tmp_path, monkeypatch):
+    monkeypatch.delenv("RAGEVAL_METAEVAL_DATA", raising=False)
+    monkeypatch.delenv("RAGEVAL_SHARED_DATA", raising=False)
+    checkout = data_dir()
+    assert checkout.parts[-2:] == ("shared", "data")
+    monkeypatch.setenv("RAGEVAL_SHARED_DATA", str(tmp_path / "shared"))
+    assert data_dir() == tmp_path / "shared"
+    monkeypatch.setenv("RAGEVAL_METAEVAL_DATA", str(tmp_path / "metaeval"))
+    assert data_dir() == tmp_path / "metaeval" and data_dir(tmp_path) == tmp_path
+
+
+def test_command_line_takes_a_data_dir(tmp_path, monkeypatch, capsys):
+    _tiny_clapnq(tmp_path)
+    monkeypatch.delenv("RAGEVAL_METAEVAL_DATA", raising=False)
+    monkeypatch.setenv("RAGEVAL_SHARED_DATA", str(tmp_path / "missing"))
+    assert main(["--data-dir", str(tmp_path), "--judge", "lexical", "--tasks", "clapnq", "--bootstrap", "10",
+                 "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["task"] == "clapnq" and row["n_dev"] + row["n_test"] == 2
 
 
 @needs_data
@@ -126,8 +166,9 @@ def test_api_and_command_line(tmp_path, capsys):
 
 
 def test_command_line_errors(tmp_path, capsys):
-    assert main(["--data", str(tmp_path), "--judge", "lexical", "--tasks", "q2"]) == 2
-    assert "RAGEVAL_SHARED_DATA" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path), "--judge", "lexical", "--tasks", "q2"]) == 2
+    err = capsys.readouterr().err
+    assert "RAGEVAL_METAEVAL_DATA" in err and str(tmp_path) in err
     with pytest.raises(SystemExit):
         main(["--tasks", "nope"])
     with pytest.raises(SystemExit):

@@ -34,9 +34,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the intervals (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the subset and the bootstrap (default 0)")
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--data", type=Path, default=None,
-                   help="folder with wice/, q2-dialogue/, clapnq/, evouna/ "
-                        "(default: $RAGEVAL_SHARED_DATA or ../shared/data)")
+    p.add_argument("--data-dir", "--data", type=Path, default=None, dest="data_dir",
+                   help="folder with wice/, q2-dialogue/, clapnq/, evouna/ (default: $RAGEVAL_METAEVAL_DATA, "
+                        "else $RAGEVAL_SHARED_DATA, else ../shared/data beside the repository checkout)")
     p.add_argument("--format", choices=("md", "json"), default="md")
     p.add_argument("--output", type=Path, default=None, help="write the table here instead of stdout")
     return p
@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     try:
         for spec in args.judge or ["default"]:
-            results += meta_evaluate(spec, tasks=args.tasks, root=args.data, limit=args.limit,
+            results += meta_evaluate(spec, tasks=args.tasks, data_dir=args.data_dir, limit=args.limit,
                                      n_boot=args.bootstrap, seed=args.seed, batch_size=args.batch_size)
     except ConfigError as e:
         print(f"rageval meta-eval: {e}", file=sys.stderr)

@@ -4,12 +4,13 @@ Each loader returns a `LabelledSet`: rows of canonical fields for one RAG scorer
 belongs to (rows of a unit are scored and aggregated by their maximum, e.g. a WiCE claim's oracle
 chunks), the unit's human label (1 = the positive class: supported, consistent, relevant, correct)
 and the unit's split. Sets without a published dev split get a fixed, seeded one (`hash_split`).
-The data lives outside the package (``../shared/data`` from the repository root, or
-``$RAGEVAL_SHARED_DATA``).
+The data lives outside the package, in a folder with ``wice/``, ``q2-dialogue/``, ``clapnq/`` and
+``evouna/``: every loader takes it as ``data_dir`` (`data_dir` says where it is looked for otherwise).
 """
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -23,13 +24,23 @@ from rageval.core.errors import ConfigError
 EVOUNA_SYSTEMS = ("fid", "gpt35", "chatgpt", "gpt4", "newbing")
 #: salt of the seeded dev/test split for the sets without a published one
 SPLIT_SEED = "rageval-metaeval-v1"
+#: environment variables naming the data folder, in the order they are read
+DATA_ENV = ("RAGEVAL_METAEVAL_DATA", "RAGEVAL_SHARED_DATA")
 
 
-def data_dir() -> Path:
-    """``$RAGEVAL_SHARED_DATA`` if set, else ``../shared/data`` from the repository root."""
-    env = os.environ.get("RAGEVAL_SHARED_DATA")
-    if env:
-        return Path(env)
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The folder of the meta-evaluation sets: ``path`` when given, else ``$RAGEVAL_METAEVAL_DATA``,
+    else ``$RAGEVAL_SHARED_DATA``, else ``shared/data`` beside the repository checkout that holds
+    this package (``../shared/data`` from its root; it may not exist, e.g. for an installed copy).
+
+    >>> data_dir("/data/metaeval")
+    PosixPath('/data/metaeval')
+    """
+    if path is not None:
+        return Path(path)
+    for name in DATA_ENV:
+        if os.environ.get(name):
+            return Path(os.environ[name])
     return Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
@@ -75,11 +86,12 @@ class LabelledSet:
         return [u for u in self.labels if split is None or self.splits[u] == split]
 
 
-def _path(root: Path | None, *parts: str) -> Path:
-    p = (root or data_dir()).joinpath(*parts)
+def _path(folder: str | os.PathLike | None, *parts: str) -> Path:
+    p = data_dir(folder).joinpath(*parts)
     if not p.exists():
-        raise ConfigError(f"meta-evaluation data not found: {p} (set RAGEVAL_SHARED_DATA to the folder "
-                          f"that holds wice/, q2-dialogue/, clapnq/ and evouna/)")
+        raise ConfigError(f"meta-evaluation data not found: {p} (pass data_dir=, or --data-dir to rageval "
+                          f"meta-eval, or set {DATA_ENV[0]} to the folder that holds wice/, q2-dialogue/, "
+                          f"clapnq/ and evouna/)")
     return p
 
 
@@ -88,7 +100,7 @@ def _jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def load_wice(root: Path | None = None) -> LabelledSet:
+def load_wice(data_dir: str | os.PathLike | None = None) -> LabelledSet:
     """WiCE claims against their oracle chunks (faithfulness): label 1 = ``supported``.
 
     Each oracle-chunk row is one example (``contexts`` = its evidence sentences, ``answer`` = the
@@ -98,14 +110,14 @@ def load_wice(root: Path | None = None) -> LabelledSet:
     out = LabelledSet("wice", "faithfulness",
                       note="oracle chunks; supported vs not fully supported; max over a claim's rows")
     for split in ("dev", "test"):
-        for rec in _jsonl(_path(root, "wice", "oracle_chunks", "claim", f"{split}.jsonl")):
+        for rec in _jsonl(_path(data_dir, "wice", "oracle_chunks", "claim", f"{split}.jsonl")):
             unit = str(rec["meta"]["id"])
             out.add(unit, {"contexts": list(rec["evidence"]), "answer": rec["claim"]},
                     int(rec["label"] == "supported"), split)
     return out
 
 
-def load_q2(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
+def load_q2(data_dir: str | os.PathLike | None = None, dev_share: float = 0.5) -> LabelledSet:
     """Q² dialogue responses against their knowledge sentence (faithfulness): label 1 = consistent.
 
     The 600 balanced rows of ``{dodeca,memnet}_{consistent,inconsistent}.csv``: ``contexts`` =
@@ -116,7 +128,7 @@ def load_q2(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
     out = LabelledSet("q2", "faithfulness", note=f"seeded split on knowledge sentence, dev share {dev_share}")
     for system in ("dodeca", "memnet"):
         for kind, label in (("consistent", 1), ("inconsistent", 0)):
-            with open(_path(root, "q2-dialogue", f"{system}_{kind}.csv"), encoding="utf-8", newline="") as f:
+            with open(_path(data_dir, "q2-dialogue", f"{system}_{kind}.csv"), encoding="utf-8", newline="") as f:
                 for rec in csv.DictReader(f):
                     unit = f"{system}:{kind}:{rec['episode_idx']}:{rec['round']}"
                     out.add(unit, {"contexts": [rec["knowledge"]], "answer": rec["response"],
@@ -125,7 +137,7 @@ def load_q2(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
     return out
 
 
-def load_q2_cross(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
+def load_q2_cross(data_dir: str | os.PathLike | None = None, dev_share: float = 0.5) -> LabelledSet:
     """Q²'s cross-annotated responses that are not among `load_q2`'s 600 rows (faithfulness):
     label 1 = consistent (``{system}_label`` 0; 1 marks an inconsistent response).
 
@@ -134,10 +146,10 @@ def load_q2_cross(root: Path | None = None, dev_share: float = 0.5) -> LabelledS
     the default judge ever saw these: a held-out check with no goal. Split as `load_q2`: a seeded
     `hash_split` on the knowledge sentence.
     """
-    seen = {(r["contexts"][0], r["answer"]) for r in load_q2(root).rows}
+    seen = {(r["contexts"][0], r["answer"]) for r in load_q2(data_dir).rows}
     out = LabelledSet("q2-cross", "faithfulness",
                       note=f"held out; seeded split on knowledge sentence, dev share {dev_share}")
-    with open(_path(root, "q2-dialogue", "cross_annotation.csv"), encoding="utf-8", newline="") as f:
+    with open(_path(data_dir, "q2-dialogue", "cross_annotation.csv"), encoding="utf-8", newline="") as f:
         for i, rec in enumerate(csv.DictReader(f)):
             for system in ("dodeca", "memnet"):
                 response, label = rec[f"{system}_response"], rec[f"{system}_label"].strip()
@@ -149,7 +161,7 @@ def load_q2_cross(root: Path | None = None, dev_share: float = 0.5) -> LabelledS
     return out
 
 
-def load_clapnq(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
+def load_clapnq(data_dir: str | os.PathLike | None = None, dev_share: float = 0.5) -> LabelledSet:
     """ClapNQ passages (context relevance): label 1 = the passage answers the question.
 
     ``question`` = input, ``contexts`` = [passage text]; answerable file -> 1, unanswerable (same
@@ -159,14 +171,14 @@ def load_clapnq(root: Path | None = None, dev_share: float = 0.5) -> LabelledSet
     out = LabelledSet("clapnq", "context_relevance",
                       note=f"passage level; seeded split on question id, dev share {dev_share}")
     for kind, label in (("answerable", 1), ("unanswerable", 0)):
-        for rec in _jsonl(_path(root, "clapnq", "dev", f"clapnq_dev_{kind}.jsonl")):
+        for rec in _jsonl(_path(data_dir, "clapnq", "dev", f"clapnq_dev_{kind}.jsonl")):
             passage = rec["passages"][0]
             out.add(f"{kind}:{rec['id']}", {"question": rec["input"], "contexts": [passage["text"]]},
                     label, hash_split(str(rec["id"]), dev_share))
     return out
 
 
-def load_evouna(subset: str, root: Path | None = None, dev_share: float = 0.5) -> LabelledSet:
+def load_evouna(subset: str, data_dir: str | os.PathLike | None = None, dev_share: float = 0.5) -> LabelledSet:
     """EVOUNA (``"NQ"`` or ``"TQ"``) system answers against gold answers (answer correctness).
 
     One row per judged (question, system) pair: ``question``, ``answer`` = the system's answer,
@@ -179,7 +191,7 @@ def load_evouna(subset: str, root: Path | None = None, dev_share: float = 0.5) -
         raise ConfigError(f"EVOUNA subset is 'NQ' or 'TQ', got {subset!r}")
     out = LabelledSet(f"evouna-{subset.lower()}", "answer_correctness",
                       note=f"seeded split on question, dev share {dev_share}")
-    with open(_path(root, "evouna", f"{subset}.json"), encoding="utf-8") as f:
+    with open(_path(data_dir, "evouna", f"{subset}.json"), encoding="utf-8") as f:
         records = json.load(f)
     for i, rec in enumerate(records):
         if rec.get("improper"):
@@ -195,19 +207,19 @@ def load_evouna(subset: str, root: Path | None = None, dev_share: float = 0.5) -
     return out
 
 
-#: task name -> loader
+#: task name -> loader (each takes ``data_dir``)
 LOADERS: dict[str, Callable[..., LabelledSet]] = {
     "wice": load_wice,
     "q2": load_q2,
     "q2-cross": load_q2_cross,
     "clapnq": load_clapnq,
-    "evouna-nq": lambda root=None: load_evouna("NQ", root),
-    "evouna-tq": lambda root=None: load_evouna("TQ", root),
+    "evouna-nq": functools.partial(load_evouna, "NQ"),
+    "evouna-tq": functools.partial(load_evouna, "TQ"),
 }
 
 
-def load(name: str, root: Path | None = None) -> LabelledSet:
-    """A labelled set by task name (one of `LOADERS`)."""
+def load(name: str, data_dir: str | os.PathLike | None = None) -> LabelledSet:
+    """A labelled set by task name (one of `LOADERS`), read from ``data_dir`` (see `data_dir`)."""
     if name not in LOADERS:
         raise ConfigError(f"unknown meta-evaluation task {name!r}; known: {', '.join(LOADERS)}")
-    return LOADERS[name](root)
+    return LOADERS[name](data_dir=data_dir)

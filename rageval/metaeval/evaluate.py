@@ -9,6 +9,7 @@ bootstrap 95% interval.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -115,15 +116,17 @@ def subsample(data: LabelledSet, limit: int, seed: int = 0) -> LabelledSet:
     return data.subset(keep)
 
 
-def meta_evaluate(judge: Any = None, tasks: Iterable[str] | None = None, root: Any = None,
+def meta_evaluate(judge: Any = None, tasks: Iterable[str] | None = None,
+                  data_dir: str | os.PathLike | None = None,
                   limit: int | None = None, n_boot: int = 1000, seed: int = 0,
                   batch_size: int = 256) -> list[TaskResult]:
     """Meta-evaluate a judge (any `rageval.judges.get_judge` spec) on the given tasks (default: all
-    of `rageval.metaeval.data.LOADERS`); ``limit`` keeps a seeded subset of units per split."""
+    of `rageval.metaeval.data.LOADERS`), read from ``data_dir`` (default: `rageval.metaeval.data.data_dir`);
+    ``limit`` keeps a seeded subset of units per split."""
     judge_obj = get_judge(judge)
     out = []
     for name in (tasks or list(LOADERS)):
-        data = load(name, root)
+        data = load(name, data_dir)
         if limit is not None:
             data = subsample(data, limit, seed)
         out.append(evaluate_set(data, judge_obj, n_boot=n_boot, seed=seed, batch_size=batch_size))

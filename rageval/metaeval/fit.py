@@ -1,6 +1,7 @@
 """Refit the default judge's logistic weights on the dev splits of the meta-evaluation sets.
 
-``python -m rageval.metaeval.fit [--limit N]`` prints the `rageval.judges.default.weights.WEIGHTS` literal.
+``python -m rageval.metaeval.fit [--limit N] [--data-dir DIR]`` prints the literal of
+`rageval.judges.default.weights.WEIGHTS`.
 Training data (dev splits only; test splits are never read):
 
 * ``support``: WiCE dev oracle-chunk rows and Q² dev rows, (premise = the row's contexts joined,
@@ -15,6 +16,8 @@ or class dominates. Model: L2-regularised logistic regression (scikit-learn, C=1
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -43,14 +46,15 @@ def features(judge: DefaultJudge, primitive: str, data: LabelledSet, batch: int 
     return np.concatenate(out)
 
 
-def fit(judge: DefaultJudge, primitive: str, limit: int | None = None,
-        seed: int = 0) -> tuple[tuple[float, ...], float]:
-    """Coefficients and intercept of ``primitive`` fitted on the dev splits of its sets."""
+def fit(judge: DefaultJudge, primitive: str, limit: int | None = None, seed: int = 0,
+        data_dir: str | os.PathLike | None = None) -> tuple[tuple[float, ...], float]:
+    """Coefficients and intercept of ``primitive`` fitted on the dev splits of its sets, read from
+    ``data_dir`` (default: `rageval.metaeval.data.data_dir`)."""
     from sklearn.linear_model import LogisticRegression
 
     xs, ys, ws = [], [], []
     for name in SETS[primitive]:
-        data = load(name)
+        data = load(name, data_dir)
         dev = data.subset(set(data.units("dev")))
         if limit is not None:
             dev = subsample(dev, limit, seed)
@@ -71,12 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rageval.metaeval.fit", description=__doc__.split("\n")[0])
     p.add_argument("--limit", type=int, default=None, help="at most N dev units per set (seeded)")
     p.add_argument("--primitives", nargs="+", default=list(SETS), choices=list(SETS))
+    p.add_argument("--data-dir", type=Path, default=None, help="folder of the meta-evaluation sets "
+                   "(default: $RAGEVAL_METAEVAL_DATA, as for rageval meta-eval)")
     args = p.parse_args(argv)
     judge = DefaultJudge()
     lines = ["WEIGHTS = {"]
     for prim in args.primitives:
         names = WEIGHTS[prim][0]
-        coef, b = fit(judge, prim, args.limit)
+        coef, b = fit(judge, prim, args.limit, data_dir=args.data_dir)
         lines.append(f"    {prim!r}: ({names!r}, {coef!r}, {b!r}),")
     lines.append("}")
     print("\n".join(lines))
