@@ -294,7 +294,7 @@ def test_rankings_all_empty_score_zero():
     batch = {"retrieved_ids": [[], []], "relevant_ids": [{"a": 1}, {}]}
     names = ("precision@3", "recall@3", "hit_rate", "ndcg@3", "ndcg", "map", "map@2", "mrr", "mrr@1", "r_precision")
     for scorer in [*map(get_scorer, names), retrieval_scorer("precision", None)]:
-        assert scorer.stats(batch).tolist() == [[0.0], [0.0]]
+        assert np.asarray(scorer.stats(batch)).tolist() == [[0.0], [0.0]]
 
 
 def test_no_queries_gives_no_values():

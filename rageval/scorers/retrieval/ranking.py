@@ -45,6 +45,7 @@ class RankingScorer(MeanScorer):
     """Base of the ranking scorers: parameters, key and the shared judging of a batch."""
 
     fields = ("retrieved_ids", "relevant_ids")
+    bounds = (0.0, 1.0)
     #: whether the scorer takes a cutoff ``k``
     takes_cutoff: ClassVar[bool] = True
     #: the scorer's own parameters and their defaults (besides ``k`` and ``duplicates``)

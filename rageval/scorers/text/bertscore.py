@@ -59,7 +59,7 @@ class BERTScore(MeanScorer):
     name = "bertscore"
     fields = ("answer", "references")
     parts = ("precision", "recall", "f1")
-    bounds = (-1.0, 1.0)
+    bounds = (-float("inf"), 1.0)  # cosines; rescaled with a baseline they fall below -1
 
     def __init__(self, model_type: str = DEFAULT_EMBEDDING_MODEL, num_layers: int | None = None, idf: bool = False,
                  rescale_with_baseline: bool = False, lang: str | None = None, baseline_path: str | None = None,

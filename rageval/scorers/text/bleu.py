@@ -110,6 +110,7 @@ class BLEU(SacrebleuScorer):
     """
 
     name = "bleu"
+    bounds = (0.0, 100.0)
     parts = ("bp", "ratio")
 
     def __init__(self, tokenize: str | None = "13a", smooth_method: str = "exp",

@@ -138,6 +138,7 @@ class CHRF(SacrebleuScorer):
     """
 
     name = "chrf"
+    bounds = (0.0, 100.0)
 
     def __init__(self, char_order: int = 6, word_order: int = 0, beta: float = 2,
                  lowercase: bool = False, whitespace: bool = False, eps_smoothing: bool = False) -> None:

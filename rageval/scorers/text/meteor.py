@@ -170,6 +170,7 @@ class METEOR(MeanScorer):
     """
 
     name = "meteor"
+    bounds = (0.0, 1.0)
     fields = ("answer", "references")
 
     def __init__(self, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5,

@@ -84,6 +84,7 @@ class _Rouge(MeanScorer):
 
     fields = ("answer", "references")
     parts = ("precision", "recall")
+    bounds = (0.0, 1.0)
 
     def __init__(self, use_stemmer: bool = False) -> None:
         if not isinstance(use_stemmer, bool):

@@ -28,6 +28,7 @@ class SemanticSimilarity(MeanScorer):
     """
 
     name = "semantic_similarity"
+    bounds = (-1.0, 1.0)
     fields = ("answer", "references")
 
     def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, device: str | None = None,

@@ -52,12 +52,13 @@ def token_f1(answer: str, reference: str) -> float:
 
 class _Squad(MeanScorer):
     fields = ("answer", "references")
+    bounds = (0.0, 1.0)
     compare = staticmethod(_exact)
 
     def score_batch(self, batch: Batch) -> list[float]:
-        out = []
         answers = check_str("answer", "answer", batch["answer"])
         references = check_references("references", "references", batch["references"])
+        out = []
         for answer, refs in zip(answers, references):
             pred = normalize_answer(answer).split()
             # as the script: gold answers that normalise to nothing are dropped, and an example

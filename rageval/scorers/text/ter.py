@@ -255,6 +255,7 @@ class TER(SacrebleuScorer):
 
     name = "ter"
     higher_is_better = False
+    bounds = (0.0, float("inf"))  # edits per reference word: above 100 when the hypothesis is longer
 
     def __init__(self, normalized: bool = False, no_punct: bool = False,
                  asian_support: bool = False, case_sensitive: bool = False) -> None:
