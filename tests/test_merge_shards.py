@@ -462,6 +462,12 @@ def test_merged_shards_equal_one_shot(name, request, tmp_path):
             some = dict(list(one_shot.by_scorer[key].errors.items())[:2])
             assert total == len(case.rows) and ok >= 0.9 * total, \
                 f"{case.label}: {key} scored only {ok}/{total} examples: {some}"
+        for scorer in one_shot.scorers:  # the declared bounds hold for the corpus and every example
+            low, high = scorer.bounds[0] - 1e-6, scorer.bounds[1] + 1e-6  # float32 cosines reach 1 + 1e-7
+            values = one_shot.to_pandas()[scorer.key].dropna()
+            assert low <= one_shot.aggregate[scorer.key] <= high or math.isnan(one_shot.aggregate[scorer.key]), \
+                (case.label, scorer.key, scorer.bounds)
+            assert ((values >= low) & (values <= high)).all(), (case.label, scorer.key, scorer.bounds)
         failed = sorted({x for r in one_shot.by_scorer.values() for x in r.errors})
         error_row = one_shot.ids.index(failed[0]) if failed else None
 
