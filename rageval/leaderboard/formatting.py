@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 BETTER, WORSE, BEATS = "▲", "▼", "≻"
 
 
-def decimals(board: "Leaderboard", column: str) -> int:
+def decimals(board: Leaderboard, column: str) -> int:
     """2 decimals for metrics on a 0-100 scale (BLEU, chrF, TER), 3 for 0-1 scales."""
     values = [abs(v) for s in board.systems if column in s.metrics
               for v in (s.metrics[column].value, s.metrics[column].ci_low, s.metrics[column].ci_high)
@@ -23,7 +23,7 @@ def number(x: float, digits: int) -> str:
     return "–" if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
 
-def interval(cell: "Cell", digits: int) -> str:
+def interval(cell: Cell, digits: int) -> str:
     return f"[{number(cell.ci_low, digits)}, {number(cell.ci_high, digits)}]"
 
 
@@ -33,7 +33,7 @@ def rank_range(low: int | None, high: int | None) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
-def marks(board: "Leaderboard", system: "System", column: str) -> tuple[str, list[int]]:
+def marks(board: Leaderboard, system: System, column: str) -> tuple[str, list[int]]:
     """The significance mark of a cell: (``BETTER``/``WORSE``, []) against the baseline, or
     (``BEATS``, [row numbers of the systems it is significantly better than]); ("", []) if none."""
     cell = system.metrics.get(column)
@@ -50,7 +50,7 @@ def marks(board: "Leaderboard", system: "System", column: str) -> tuple[str, lis
     return (BEATS, beaten) if beaten else ("", [])
 
 
-def legend(board: "Leaderboard") -> list[str]:
+def legend(board: Leaderboard) -> list[str]:
     """Plain-text sentences explaining the numbers and marks."""
     st = board.settings
     level = int(round(100 * (1 - st["alpha"])))

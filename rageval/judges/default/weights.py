@@ -19,7 +19,8 @@ from __future__ import annotations
 #: primitive -> (feature names, coefficients, intercept); the judge's value is
 #: σ(intercept + Σᵢ coefficientᵢ · featureᵢ), the features in the order named
 WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[float, ...], float]] = {
-    "support": (("coverage", "numbers", "names", "similarity", "order"), (2.9243, 1.604, 0.5747, 1.0315, 1.0777), -5.0485),
+    "support": (("coverage", "numbers", "names", "similarity", "order"),
+                (2.9243, 1.604, 0.5747, 1.0315, 1.0777), -5.0485),
     "relevance": (("bm25", "similarity", "window_similarity"), (2.1879, 3.7629, 2.9279), -4.1919),
     "agreement": (("contains", "compact_contains", "recall", "precision"), (0.2981, 2.6731, 3.1216, 2.1357), -3.0757),
 }
