@@ -8,11 +8,11 @@ import time
 
 import pandas as pd
 import pytest
+from slow_scorer import Slow
 
 import rageval
 import rageval.stats
-from rageval.results.store import EXAMPLES
-from slow_scorer import Slow
+from rageval.results.store import EXAMPLES, read_intervals
 
 HERE = os.path.dirname(__file__)
 DATA = [{"id": f"q{i}", "answer": "x" * i} for i in range(200)]
@@ -74,5 +74,5 @@ def test_manifest_records_what_the_numbers_depend_on(tmp_path):
     assert m["status"] == "complete" and m["scorers"][0]["signature"].startswith("exact_match|")
     assert {"python", "numpy", "rageval"} <= set(m["versions"])
     assert len(m["fingerprint"]) == 16 and len(m["config_hash"]) == 16 and m["aggregate"] == {"exact_match": 1.0}
-    saved = rageval.stats.read_intervals(run)  # intervals are saved with every run
+    saved = read_intervals(run)  # intervals are saved with every run
     assert saved["exact_match"].low == saved["exact_match"].high == 1.0

@@ -14,9 +14,9 @@ from sacrebleu.significance import estimate_ci
 import rageval
 from rageval.core.scorer import MeanScorer, Scorer
 from rageval.core.statistics import Records
-from rageval.stats import bootstrap as bs
+from rageval.results.store import CI_FILE, read_intervals, write_intervals
 from rageval.stats import resampling
-from rageval.stats.bootstrap import confidence_intervals, percentile_bounds, read_intervals, write_intervals
+from rageval.stats.bootstrap import confidence_intervals, percentile_bounds
 from rageval.stats.resampling import Replicator, summed_reducer
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
@@ -227,7 +227,7 @@ def test_every_aggregate_key_and_ci_json(tmp_path):
     for k, iv in ci.items():
         assert iv.value == res.aggregate[k] and iv.n_resamples == 200
     assert read_intervals(tmp_path / "run") == ci
-    record = json.load(open(tmp_path / "run" / bs.CI_FILE))
+    record = json.load(open(tmp_path / "run" / CI_FILE))
     assert record["seed"] == 7 and record["config_hash"] == res.manifest["config_hash"]
     # a reloaded run gives the same intervals
     assert confidence_intervals(rageval.load_results(tmp_path / "run"), n=200, seed=7) == ci

@@ -125,6 +125,9 @@ class Rows(Statistics):
     def shape(self) -> tuple[int, ...]:
         return self.values.shape
 
+    def tolist(self) -> list:
+        return self.values.tolist()
+
     def __getitem__(self, item: Any) -> Any:
         return self.values[item]
 

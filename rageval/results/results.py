@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 import shutil
+import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -17,7 +17,7 @@ from rageval.core.errors import IncompatibleError, UnknownScorerError
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Scorer, signature_difference
 from rageval.core.statistics import KINDS, Rows
-from rageval.results.store import MANIFEST, Part, read_json, read_parts, write_json, write_part
+from rageval.results.store import MANIFEST, Part, read_json, read_parts, write_intervals, write_json, write_part
 
 
 class Aggregate(dict):
@@ -151,8 +151,6 @@ class Results:
 
 def write_summary(path: str, results: "Results") -> None:
     """The manifest of a finished run (with its aggregate and counts) and its intervals (``ci.json``)."""
-    from rageval.stats import write_intervals
-
     write_intervals(results, path)
     write_json(os.path.join(path, MANIFEST), {**results.manifest, "status": "complete",
                                               "aggregate": dict(results.aggregate),

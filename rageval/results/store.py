@@ -20,8 +20,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rageval.core.statistics import KINDS, Statistics
+from rageval.stats.bootstrap import Interval, confidence_intervals
+from rageval.stats.resampling import SEED
 
 MANIFEST = "manifest.json"
+#: the file holding a results directory's bootstrap intervals
+CI_FILE = "ci.json"
 EXAMPLES = "examples"
 
 
@@ -117,3 +121,20 @@ def next_part_index(directory: str) -> int:
     numbers = [int(n[5:11]) for n in os.listdir(folder) if n.startswith("part-") and n.endswith(".parquet")
                and n[5:11].isdigit()] if os.path.isdir(folder) else []
     return max(numbers, default=-1) + 1
+
+
+def write_intervals(results: Any, directory: str | os.PathLike, n: int = 1000, seed: int | None = SEED,
+                    alpha: float = 0.05) -> dict[str, Interval]:
+    """Compute the intervals of ``results`` and write them to ``directory/ci.json``."""
+    intervals = confidence_intervals(results, n=n, seed=seed, alpha=alpha)
+    record = {"method": "percentile bootstrap (sacrebleu)", "n_resamples": n, "seed": seed, "alpha": alpha,
+              "config_hash": results.manifest.get("config_hash"),
+              "intervals": {k: v.to_dict() for k, v in intervals.items()}}
+    write_json(os.path.join(os.fspath(directory), CI_FILE), record)
+    return intervals
+
+
+def read_intervals(directory: str | os.PathLike) -> dict[str, Interval]:
+    """The intervals saved in ``directory/ci.json`` by `write_intervals`."""
+    record = read_json(os.path.join(os.fspath(directory), CI_FILE))
+    return {k: Interval(**{f: v[f] for f in Interval.__dataclass_fields__}) for k, v in record["intervals"].items()}

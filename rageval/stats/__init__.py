@@ -5,12 +5,18 @@ significance tests and multiple-comparison corrections, for every scorer.
     ci = confidence_intervals(results, n=1000)          # {key: Interval}
     comparisons = compare_systems({"a": res_a, "b": res_b}, method="ar", correction="holm")
 """
-from rageval.stats.bootstrap import CI_FILE, Interval, confidence_intervals, read_intervals, write_intervals
+from rageval.stats.bootstrap import Interval, confidence_intervals
 from rageval.stats.correction import adjust, benjamini_hochberg, holm
 from rageval.stats.resampling import SEED
-from rageval.stats.significance import (Comparison, IncomparableError, approximate_randomization, compare,
-                                        compare_systems, paired_bootstrap)
+from rageval.stats.significance import (
+                                        Comparison,
+                                        IncomparableError,
+                                        approximate_randomization,
+                                        compare,
+                                        compare_systems,
+                                        paired_bootstrap,
+)
 
-__all__ = ["CI_FILE", "SEED", "Interval", "confidence_intervals", "read_intervals", "write_intervals", "adjust",
+__all__ = ["SEED", "Interval", "confidence_intervals", "adjust",
            "holm", "benjamini_hochberg", "Comparison", "IncomparableError", "compare", "compare_systems",
            "paired_bootstrap", "approximate_randomization"]

@@ -1,5 +1,5 @@
 """Percentile bootstrap confidence intervals for every aggregate of a `Results`, as sacrebleu computes
-them for ``corpus_score(..., n_bootstrap=N)``, and their ``ci.json`` record in a results directory.
+them for ``corpus_score(..., n_bootstrap=N)`` (``rageval.results.store`` saves them as ``ci.json``).
 
 Method (sacrebleu's ``_bootstrap_resample`` and ``Score.estimate_ci``, for any scorer): draw
 ``n`` resamples of the examples with replacement (``default_rng(seed).choice``), reduce each
@@ -11,18 +11,13 @@ resampled values and ``ci`` the half width ``(high - low) / 2``; both are kept h
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any, Iterable
 
 import numpy as np
 
-from rageval.results.store import read_json, write_json
 from rageval.stats.resampling import SEED, Replicator
-
-#: the file holding a results directory's intervals
-CI_FILE = "ci.json"
 
 
 @dataclass(frozen=True)
@@ -94,20 +89,3 @@ def confidence_intervals(results: Any, n: int = 1000, seed: int | None = SEED, a
             low, high, mean = percentile_bounds(replicates[k], alpha)
             out[k] = Interval(float(results.aggregate[k]), low, high, mean, alpha, n, len(r.ids))
     return out
-
-
-def write_intervals(results: Any, directory: str | os.PathLike, n: int = 1000, seed: int | None = SEED,
-                    alpha: float = 0.05) -> dict[str, Interval]:
-    """Compute the intervals of ``results`` and write them to ``directory/ci.json``."""
-    intervals = confidence_intervals(results, n=n, seed=seed, alpha=alpha)
-    record = {"method": "percentile bootstrap (sacrebleu)", "n_resamples": n, "seed": seed, "alpha": alpha,
-              "config_hash": results.manifest.get("config_hash"),
-              "intervals": {k: v.to_dict() for k, v in intervals.items()}}
-    write_json(os.path.join(os.fspath(directory), CI_FILE), record)
-    return intervals
-
-
-def read_intervals(directory: str | os.PathLike) -> dict[str, Interval]:
-    """The intervals saved in ``directory/ci.json`` by `write_intervals`."""
-    record = read_json(os.path.join(os.fspath(directory), CI_FILE))
-    return {k: Interval(**{f: v[f] for f in Interval.__dataclass_fields__}) for k, v in record["intervals"].items()}
