@@ -12,7 +12,11 @@ BETTER, WORSE, BEATS = "▲", "▼", "≻"
 
 
 def decimals(board: Leaderboard, column: str) -> int:
-    """2 decimals for metrics on a 0-100 scale (BLEU, chrF, TER), 3 for 0-1 scales."""
+    """2 decimals for metrics on a 0-100 scale (BLEU, chrF, TER), 3 for 0-1 scales: from the
+    scorer's declared bounds where they are finite, else from the values shown."""
+    bounds = next((m.bounds for m in board.metrics if m.id == column), None)
+    if bounds is not None and math.isfinite(bounds[1]):
+        return 2 if bounds[1] > 1.5 else 3
     values = [abs(v) for s in board.systems if column in s.metrics
               for v in (s.metrics[column].value, s.metrics[column].ci_low, s.metrics[column].ci_high)
               if not math.isnan(v)]

@@ -46,6 +46,7 @@ class Metric:
     task: str | None
     higher_is_better: bool
     signature: str
+    bounds: tuple[float, float] = (-math.inf, math.inf)  # of the scorer's primary value; parts: unknown
 
 
 @dataclass
@@ -205,7 +206,7 @@ def build_leaderboard(runs: Any, metrics: Sequence[str] | None = None, baseline:
                                     if len(r.ids) else {k: np.full(n_resamples, math.nan) for k in wanted})
             for key in wanted:
                 col = Metric(f"{task}/{key}" if multi else key, key, task, scorer.higher_is_better,
-                             scorer.signature)
+                             scorer.signature, tuple(scorer.bounds) if key == scorer.key else (-math.inf, math.inf))
                 columns.append(col)
                 replicates[col.id] = {}
                 for name, res in systems.items():
