@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from timing import row as result_row  # beside this file
+from timing import timed
 
 import rageval
-from timing import row as result_row, timed  # beside this file
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
 from rageval.scorers.text.bertscore import DEFAULT_LAYERS
 from rageval.scorers.text.bertscore_core import encode_texts

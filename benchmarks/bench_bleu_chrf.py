@@ -16,8 +16,9 @@ import gc
 import json
 import sys
 import timeit
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import sacrebleu

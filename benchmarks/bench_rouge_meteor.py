@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 from nltk.translate.meteor_score import meteor_score
 from rouge_score import rouge_scorer
+from timing import row as result_row  # beside this file
+from timing import timed
 
 import rageval
-from timing import row as result_row, timed  # beside this file
 from rageval.scorers.text import meteor, rouge
 from rageval.scorers.text.wordnet import load_wordnet
 

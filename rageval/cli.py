@@ -5,7 +5,7 @@ import argparse
 import json
 import math
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from rageval.core.errors import RagevalError
 

@@ -1,6 +1,5 @@
 """Test scorers: `Slow` logs every example it scores (to check resumption), `Fragile` fails on
 chosen answers (to check per-example error isolation)."""
-import os
 import time
 
 from rageval.core.scorer import MeanScorer

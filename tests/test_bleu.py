@@ -7,11 +7,11 @@ import pickle
 import numpy as np
 import pytest
 import sacrebleu
+from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, require_tokenizer, streams, wice_pairs
 
 import rageval
 from rageval.core.errors import FieldError
 from rageval.core.registry import get_scorer
-from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, require_tokenizer, streams, wice_pairs
 
 PARAMS = [
     {},

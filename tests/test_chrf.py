@@ -7,12 +7,12 @@ import random
 import numpy as np
 import pytest
 import sacrebleu
+from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, streams, wice_pairs
 
 import rageval
 from rageval.core.errors import FieldError
 from rageval.core.registry import get_scorer
 from rageval.scorers.text.chrf import char_matches
-from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, streams, wice_pairs
 
 PARAMS = [
     {}, {"word_order": 2}, {"word_order": 1}, {"char_order": 3}, {"char_order": 1},

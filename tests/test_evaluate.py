@@ -1,15 +1,14 @@
 """evaluate(): inputs, column mapping, ids, errors before and during scoring, results and persistence."""
 import json
-import os
 
 import datasets
 import numpy as np
 import pandas as pd
 import pytest
+from slow_scorer import Fragile
 
 import rageval
 from rageval.core.registry import get_scorer
-from slow_scorer import Fragile
 
 ROWS = [{"qid": f"q{i}", "gen": f"answer {i}", "gold": [f"answer {i}", "other"], "question": f"question {i}?"}
         for i in range(25)]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rageval.judges import get_judge
-from rageval.textutils.sentences import split_sentences
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
+from rageval.textutils.sentences import split_sentences
 
 QUESTIONS = ["Where is the Eiffel Tower?", "Who wrote Hamlet?", "What is 2 + 2?", "Qu'est-ce que c'est ?"]
 PASSAGES = ["The Eiffel Tower is in Paris. It was built in 1889.", "Hamlet is a tragedy by William Shakespeare.",

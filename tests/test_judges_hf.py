@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from judge_fixtures import tiny_chat_lm
+
 from rageval.core.errors import ConfigError
 from rageval.judges import JudgeError, get_judge
 from rageval.judges.prompts import DEFAULT_PROMPTS

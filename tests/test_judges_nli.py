@@ -6,8 +6,8 @@ import random
 
 import pytest
 import torch
-
 from judge_fixtures import WORDS, tiny_classifier
+
 from rageval.core.errors import ConfigError
 from rageval.judges import JudgeError, get_judge
 from rageval.models import load_transformer

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from openai_server import OpenAIServer, user_text
+
 from rageval.core.errors import ConfigError
 from rageval.judges import JudgeError, get_judge
 from rageval.judges.cache import open_cache

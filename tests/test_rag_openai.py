@@ -4,11 +4,11 @@ verdicts, no repeated call on a second run, and a judge failure recorded for its
 from __future__ import annotations
 
 import pytest
+from openai_server import OpenAIServer, user_text
+from test_judges_openai import FAST, rule_responder
 
 import rageval
-from openai_server import OpenAIServer, user_text
 from rageval.judges import JudgeError, get_judge
-from test_judges_openai import FAST, rule_responder
 
 BATCH = {
     "question": ["Where is the Seine?", "What is Berlin?"],

@@ -13,9 +13,9 @@ import rageval
 from rageval.core.errors import FieldError
 from rageval.judges import get_judge
 from rageval.judges.lexical import recall
-from rageval.textutils.sentences import split_sentences
 from rageval.metaeval.data import data_dir
 from rageval.scorers.rag.context_precision import ranked_precision
+from rageval.textutils.sentences import split_sentences
 
 RAG = ["faithfulness", "context_relevance", "context_precision", "context_recall", "answer_relevance",
        "answer_correctness"]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rouge_score import rouge_scorer, tokenize as rs_tokenize
+from rouge_score import rouge_scorer
+from rouge_score import tokenize as rs_tokenize
 from rouge_score.tokenizers import DefaultTokenizer
 
 import rageval

@@ -5,9 +5,9 @@ import random
 
 import numpy as np
 import pytest
+from squad_v2_reference import raw_scores
 
 import rageval
-from squad_v2_reference import raw_scores
 
 PIECES = ["the", "a", "An", "cat", "Cat", "dog.", "  ", "", "!", "...", "naïve", "café", "東京", "42", "3.14",
           "&amp;", "<b>", "\n", "\t", "o'neil", "rock-n-roll", "THE", "theory", "an apple", "x", "—", "¿qué?"]

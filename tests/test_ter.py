@@ -8,11 +8,11 @@ import random
 import numpy as np
 import pytest
 import sacrebleu
+from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, streams, wice_pairs
 
 import rageval
 from rageval.core.errors import FieldError
 from rageval.core.registry import get_scorer
-from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, streams, wice_pairs
 
 FLAGS = ("normalized", "no_punct", "asian_support", "case_sensitive")
 PARAMS = [dict(zip(FLAGS, v)) for v in itertools.product([False, True], repeat=4)]

@@ -26,9 +26,10 @@ import importlib
 import importlib.util
 import os
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from rageval.core.errors import ConfigError, UnknownScorerError
 from rageval.core.scorer import Scorer
@@ -69,7 +70,7 @@ class Entry:
     def attr(self) -> str:
         return self.target.partition(":")[2]
 
-    def overlaps(self, other: "Entry") -> bool:
+    def overlaps(self, other: Entry) -> bool:
         """Whether both answer to one spelling (``ndcg[@k]`` overlaps ``ndcg`` and ``ndcg@k``)."""
         return self.name == other.name and (self.bare and other.bare or self.takes_cutoff and other.takes_cutoff)
 

@@ -21,11 +21,13 @@ from __future__ import annotations
 import functools
 import math
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 from rageval.core.statistics import Rows, Statistics
+
 
 class Batch(dict):
     """A columnar batch: canonical field name -> one value per example.
@@ -87,7 +89,7 @@ class Scorer(ABC):
 
     # --- the contract -------------------------------------------------------------------
     @abstractmethod
-    def stats(self, batch: "Batch") -> Any:
+    def stats(self, batch: Batch) -> Any:
         """Per-example sufficient statistics for a columnar batch, one entry per example: a
         `Statistics` of ``stats_kind``, or what `make_stats` turns into one (an array, a list)."""
 
@@ -98,12 +100,12 @@ class Scorer(ABC):
         Returns ``{self.key: value}`` plus ``{f"{self.key}.{part}": value}`` for each part.
         """
 
-    def validate(self, batch: "Batch") -> None:
+    def validate(self, batch: Batch) -> None:
         """Checks across examples that per-example failure isolation would miss (labels that mix
         strings and numbers): `evaluate` runs it on all the data before scoring starts and lets its
         `FieldError` through. Per-example checks belong in ``stats``."""
 
-    def make_stats(self, batch: "Batch") -> Statistics:
+    def make_stats(self, batch: Batch) -> Statistics:
         """``stats(batch)`` as a `Statistics` of ``stats_kind`` (the one conversion point)."""
         return self.stats_kind.coerce(self.stats(batch))
 
@@ -134,7 +136,7 @@ class Scorer(ABC):
         """True when the scorer needs a state built over the whole data before `stats`."""
         return False
 
-    def scan(self, batch: "Batch") -> Any:
+    def scan(self, batch: Batch) -> Any:
         """The first-pass state of one batch (scorers with `needs_first_pass`)."""
         raise NotImplementedError(f"{type(self).__name__} has no first pass")
 
@@ -166,7 +168,7 @@ class Scorer(ABC):
         """The digest of saved results whose state is not at hand (reduce needs no state)."""
         self._state, self._digest, self.state_pinned = None, digest, True
 
-    def prepare(self, batches: Callable[[], Iterable["Batch"]]) -> None:
+    def prepare(self, batches: Callable[[], Iterable[Batch]]) -> None:
         """The first pass: `scan` each batch of ``batches()`` and merge the states (not pinned)."""
         if self.needs_first_pass:
             states = [self.scan(b) for b in batches()]

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 from rageval.core.errors import IncompatibleError
-
 
 
 def to_numpy(value: Any) -> Any:
@@ -47,22 +47,22 @@ class Statistics(ABC):
     def __len__(self) -> int: ...
 
     @abstractmethod
-    def take(self, index: Sequence[int] | np.ndarray) -> "Statistics":
+    def take(self, index: Sequence[int] | np.ndarray) -> Statistics:
         """The statistics of the examples at ``index``, in that order."""
 
     @classmethod
     @abstractmethod
-    def concat(cls, parts: Sequence["Statistics"]) -> "Statistics":
+    def concat(cls, parts: Sequence[Statistics]) -> Statistics:
         """The statistics of disjoint example sets, one after the other."""
 
     @classmethod
     @abstractmethod
-    def missing(cls, n: int) -> "Statistics":
+    def missing(cls, n: int) -> Statistics:
         """``n`` placeholder entries, for examples a scorer failed on (never reduced)."""
 
     @classmethod
     @abstractmethod
-    def coerce(cls, value: Any) -> "Statistics":
+    def coerce(cls, value: Any) -> Statistics:
         """What a scorer's ``stats`` returned, as this kind."""
 
     @abstractmethod
@@ -71,7 +71,7 @@ class Statistics(ABC):
 
     @classmethod
     @abstractmethod
-    def from_arrow(cls, columns: dict[str, Any]) -> "Statistics":
+    def from_arrow(cls, columns: dict[str, Any]) -> Statistics:
         """Read back what `to_arrow` wrote: ``columns`` maps the name's rest after the key to the
         column (for `Rows`, ``"0"``, ``"1"``...)."""
 
@@ -85,11 +85,11 @@ class Statistics(ABC):
         rows: themselves; other kinds: None, the scorer's ``sum_rows`` says)."""
         return None
 
-    def aligned(self, other: "Statistics") -> tuple["Statistics", "Statistics"]:
+    def aligned(self, other: Statistics) -> tuple[Statistics, Statistics]:
         """``self`` and ``other`` on one coding (a no-op but for `Coded`)."""
         return self, other
 
-    def select(self, use_self: np.ndarray, other: "Statistics") -> "Statistics":
+    def select(self, use_self: np.ndarray, other: Statistics) -> Statistics:
         """Row ``i`` from ``self`` where ``use_self[i]``, else from ``other`` (same length)."""
         n = len(self)
         index = np.where(np.asarray(use_self, bool), np.arange(n), n + np.arange(n))
@@ -131,11 +131,11 @@ class Rows(Statistics):
     def __getitem__(self, item: Any) -> Any:
         return self.values[item]
 
-    def take(self, index: Sequence[int] | np.ndarray) -> "Rows":
+    def take(self, index: Sequence[int] | np.ndarray) -> Rows:
         return Rows(self.values[_index(index)])
 
     @classmethod
-    def concat(cls, parts: Sequence[Statistics]) -> "Rows":
+    def concat(cls, parts: Sequence[Statistics]) -> Rows:
         arrays = [p.values for p in parts]
         width = max((a.shape[1] for a in arrays), default=0)
         # a batch the scorer failed on entirely holds placeholders of width 0: NaN rows
@@ -143,11 +143,11 @@ class Rows(Statistics):
         return Rows(np.concatenate(rows) if rows else np.empty((0, 0)))
 
     @classmethod
-    def missing(cls, n: int) -> "Rows":
+    def missing(cls, n: int) -> Rows:
         return Rows(np.full((n, 0), np.nan))
 
     @classmethod
-    def coerce(cls, value: Any) -> "Rows":
+    def coerce(cls, value: Any) -> Rows:
         if isinstance(value, Rows):
             return value
         values = np.asarray(to_numpy(value), dtype=np.float64)
@@ -166,7 +166,7 @@ class Rows(Statistics):
         return {f"stats.{key}.{j}": pa.array(self.values[:, j], pa.float64()) for j in range(self.values.shape[1])}
 
     @classmethod
-    def from_arrow(cls, columns: dict[str, Any]) -> "Rows":
+    def from_arrow(cls, columns: dict[str, Any]) -> Rows:
         cols = [np.asarray(c.to_numpy(), np.float64) for c in _columns_in_order(columns)]
         return Rows(np.stack(cols, axis=1)) if cols else Rows(np.empty((0, 0)))
 
@@ -188,7 +188,7 @@ class Ragged(Statistics):
             raise ValueError("ragged statistics: offsets must rise from 0 to the number of values")
 
     @classmethod
-    def from_arrays(cls, arrays: Sequence[Any], width: int | None = None) -> "Ragged":
+    def from_arrays(cls, arrays: Sequence[Any], width: int | None = None) -> Ragged:
         """One array per example (a row ``(width,)`` per item, or 1-D for width 1)."""
         arrays = [np.asarray(to_numpy(a), np.float64) for a in arrays]
         if width is None:
@@ -216,7 +216,7 @@ class Ragged(Statistics):
         """The example each value row belongs to."""
         return np.repeat(np.arange(len(self)), self.lengths)
 
-    def take(self, index: Sequence[int] | np.ndarray) -> "Ragged":
+    def take(self, index: Sequence[int] | np.ndarray) -> Ragged:
         index = _index(index)
         lengths = self.lengths[index]
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -225,7 +225,7 @@ class Ragged(Statistics):
         return Ragged(self.values[np.arange(offsets[-1]) + starts], offsets)
 
     @classmethod
-    def concat(cls, parts: Sequence[Statistics]) -> "Ragged":
+    def concat(cls, parts: Sequence[Statistics]) -> Ragged:
         parts = list(parts)
         width = max((p.values.shape[1] for p in parts if len(p.values)), default=None)
         if width is None:
@@ -237,11 +237,11 @@ class Ragged(Statistics):
         return Ragged(np.concatenate(values) if values else np.empty((0, width)), offsets)
 
     @classmethod
-    def missing(cls, n: int) -> "Ragged":
+    def missing(cls, n: int) -> Ragged:
         return Ragged(np.empty((0, 0)), np.zeros(n + 1, np.int64))
 
     @classmethod
-    def coerce(cls, value: Any) -> "Ragged":
+    def coerce(cls, value: Any) -> Ragged:
         return value if isinstance(value, Ragged) else cls.from_arrays(list(value))
 
     def invalid(self) -> dict[int, str]:
@@ -260,7 +260,7 @@ class Ragged(Statistics):
         return out
 
     @classmethod
-    def from_arrow(cls, columns: dict[str, Any]) -> "Ragged":
+    def from_arrow(cls, columns: dict[str, Any]) -> Ragged:
         import pyarrow as pa
 
         cols = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in _columns_in_order(columns)]
@@ -295,20 +295,20 @@ class Records(Statistics, Sequence):
     def __eq__(self, other: Any) -> bool:
         return list(self) == list(other) if isinstance(other, (Records, list)) else NotImplemented
 
-    def take(self, index: Sequence[int] | np.ndarray) -> "Records":
+    def take(self, index: Sequence[int] | np.ndarray) -> Records:
         items = self.items
         return Records([items[i] for i in _index(index)])
 
     @classmethod
-    def concat(cls, parts: Sequence[Statistics]) -> "Records":
+    def concat(cls, parts: Sequence[Statistics]) -> Records:
         return Records([x for p in parts for x in p.items])
 
     @classmethod
-    def missing(cls, n: int) -> "Records":
+    def missing(cls, n: int) -> Records:
         return Records([None] * n)
 
     @classmethod
-    def coerce(cls, value: Any) -> "Records":
+    def coerce(cls, value: Any) -> Records:
         return value if isinstance(value, Records) else Records(list(value))
 
     def to_arrow(self, key: str) -> dict[str, Any]:
@@ -318,7 +318,7 @@ class Records(Statistics, Sequence):
                                         pa.string())}
 
     @classmethod
-    def from_arrow(cls, columns: dict[str, Any]) -> "Records":
+    def from_arrow(cls, columns: dict[str, Any]) -> Records:
         return Records([None if v is None else json.loads(v) for v in columns[""].to_pylist()])
 
 
@@ -344,7 +344,7 @@ class Coded(Statistics):
 
     @classmethod
     def encode(cls, columns: Sequence[Sequence[Any]], values: Any = None,
-               vocab: Sequence[Any] | None = None) -> "Coded":
+               vocab: Sequence[Any] | None = None) -> Coded:
         """Code the label ``columns`` (each one label per example) against their sorted labels
         (or ``vocab``, which must hold every label)."""
         columns = [list(c) for c in columns]
@@ -364,12 +364,12 @@ class Coded(Statistics):
         """Column ``column`` decoded (None in placeholders)."""
         return [self.vocab[c] if c >= 0 else None for c in self.codes[:, column]]
 
-    def take(self, index: Sequence[int] | np.ndarray) -> "Coded":
+    def take(self, index: Sequence[int] | np.ndarray) -> Coded:
         index = _index(index)
         return Coded(self.codes[index], self.vocab, self.values[index])
 
     @classmethod
-    def concat(cls, parts: Sequence[Statistics]) -> "Coded":
+    def concat(cls, parts: Sequence[Statistics]) -> Coded:
         parts = list(parts)
         try:
             vocab = sorted({x for p in parts for x in p.vocab})
@@ -390,11 +390,11 @@ class Coded(Statistics):
                      np.concatenate(values) if values else np.empty((0, m)))
 
     @classmethod
-    def missing(cls, n: int) -> "Coded":
+    def missing(cls, n: int) -> Coded:
         return Coded(np.full((n, 0), -1, np.int64), ())
 
     @classmethod
-    def coerce(cls, value: Any) -> "Coded":
+    def coerce(cls, value: Any) -> Coded:
         if not isinstance(value, Coded):
             raise TypeError(f"a scorer with coded statistics returns Coded, not {type(value).__name__}")
         return value
@@ -403,7 +403,7 @@ class Coded(Statistics):
         bad = np.flatnonzero(~np.isfinite(self.values).all(axis=1)) if self.values.size else []
         return {int(i): f"a non-finite statistic {self.values[i].tolist()}" for i in bad}
 
-    def aligned(self, other: Statistics) -> tuple["Coded", "Coded"]:
+    def aligned(self, other: Statistics) -> tuple[Coded, Coded]:
         both = Coded.concat([self, other])
         n = len(self)
         return both.take(np.arange(n)), both.take(np.arange(n, n + len(other)))
@@ -423,7 +423,7 @@ class Coded(Statistics):
         return out
 
     @classmethod
-    def from_arrow(cls, columns: dict[str, Any]) -> "Coded":
+    def from_arrow(cls, columns: dict[str, Any]) -> Coded:
         import pyarrow as pa
 
         code_cols = _columns_in_order(columns, "c")

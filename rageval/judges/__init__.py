@@ -2,7 +2,8 @@
 HTTP), with on-disk caching, retries and error accounting. `get_judge` builds one from a spec."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.core.registry import Registry

@@ -22,8 +22,9 @@ from __future__ import annotations
 import os
 import threading
 from abc import ABC
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
-from typing import Any, Callable, ClassVar, Iterable, Literal, Sequence
+from typing import Any, ClassVar, Literal
 
 from rageval.core.errors import RagevalError
 from rageval.judges.cache import JudgeCache, cache_key, default_cache_dir, open_cache

@@ -12,8 +12,9 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 FILENAME = "judges.sqlite3"
 _CHUNK = 500  # stays under sqlite's host-parameter limit

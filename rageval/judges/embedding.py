@@ -9,8 +9,8 @@ import numpy as np
 
 from rageval.judges.base import DEFAULT_CACHE, Judge
 from rageval.judges.local import LocalModel
-from rageval.textutils.sentences import split_sentences
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer
+from rageval.textutils.sentences import split_sentences
 
 
 class EmbeddingJudge(LocalModel, Judge):

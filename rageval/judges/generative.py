@@ -9,13 +9,13 @@ whose reply stays unusable becomes a `JudgeError` carrying the raw reply, never 
 """
 from __future__ import annotations
 
-from abc import abstractmethod
-
 import ast
 import json
 import math
 import re
-from typing import Any, Iterable, Mapping
+from abc import abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.judges.base import DEFAULT_CACHE, Judge, JudgeError

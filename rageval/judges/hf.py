@@ -3,7 +3,8 @@ with its own chat template and decoded greedily, each conversation's reply cache
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.judges.base import DEFAULT_CACHE

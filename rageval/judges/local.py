@@ -6,8 +6,7 @@ import functools
 import os
 from typing import Any
 
-from rageval.models import model_fingerprint
-from rageval.models import resolve_model
+from rageval.models import model_fingerprint, resolve_model
 
 
 class LocalModel:

@@ -8,8 +8,8 @@ from typing import Any
 from rageval.core.errors import ConfigError
 from rageval.judges.base import DEFAULT_CACHE, Judge
 from rageval.judges.local import LocalModel
-from rageval.textutils.sentences import split_sentences
 from rageval.models import load_transformer
+from rageval.textutils.sentences import split_sentences
 
 RELEVANCE_HYPOTHESIS = 'This text answers the question "{question}".'
 ADDRESSES_HYPOTHESIS = 'This is a direct answer to the question "{question}".'

@@ -13,13 +13,13 @@ import json
 import math
 import os
 import random
-import socket
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.judges.base import DEFAULT_CACHE, JudgeError
@@ -179,8 +179,7 @@ class OpenAIJudge(GenerativeJudge):
             error = JudgeError(f"{url}: HTTP {e.code}: {message}")
             error.fatal = e.code in FATAL_STATUS  # type: ignore[attr-defined]
             raise error from None
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError,
-                http.client.HTTPException, OSError) as e:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as e:
             reason = getattr(e, "reason", e)
             raise _Retryable(f"{type(reason).__name__}: {reason}") from None
         try:

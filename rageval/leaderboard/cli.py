@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from rageval.core.errors import RagevalError
 from rageval.leaderboard.model import build_leaderboard

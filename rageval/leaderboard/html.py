@@ -102,7 +102,7 @@ def e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def page(board: "Leaderboard") -> str:
+def page(board: Leaderboard) -> str:
     """The whole page as a string."""
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
     csp = f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
@@ -119,7 +119,7 @@ def page(board: "Leaderboard") -> str:
     return "\n".join(parts) + "\n"
 
 
-def _table(board: "Leaderboard") -> str:
+def _table(board: Leaderboard) -> str:
     has_wr = any(s.win_rate for s in board.systems)
     heads = [("#", "num", "asc", ""), ("System", "text", "asc", "name"), ("Rank", "num", "asc", "")]
     heads += [(m.id + ("" if m.higher_is_better else " ↓"), "num", "desc" if m.higher_is_better else "asc", "")
@@ -153,7 +153,7 @@ def _sortable(x: float | int | None) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else repr(x)
 
 
-def _cell(board: "Leaderboard", s: "System", column: str | None, cell: "Cell | None", digits: int) -> str:
+def _cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, digits: int) -> str:
     if cell is None:
         return '<td data-value="">–</td>'
     mark_html = ""
@@ -169,7 +169,7 @@ def _cell(board: "Leaderboard", s: "System", column: str | None, cell: "Cell | N
             f'<span class="ci">{interval(cell, digits)}</span></td>')
 
 
-def _plot(board: "Leaderboard", index: int) -> str:
+def _plot(board: Leaderboard, index: int) -> str:
     """One metric's values and intervals, a row per system, as inline SVG."""
     m = board.metrics[index]
     digits = decimals(board, m.id)
@@ -209,7 +209,7 @@ def _plot(board: "Leaderboard", index: int) -> str:
     return "".join(out)
 
 
-def _comparisons(board: "Leaderboard") -> str:
+def _comparisons(board: Leaderboard) -> str:
     if not board.comparisons:
         return ""
     head = "".join(f"<th>{h}</th>" for h in ("A", "B", "Metric", "B − A", "p", "p adjusted", "Significant"))

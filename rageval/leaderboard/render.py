@@ -20,6 +20,6 @@ WRITERS.register("latex", "rageval.leaderboard.tables:latex")
 FORMATS = WRITERS.names()
 
 
-def render(board: "Leaderboard", fmt: str = "md") -> str:
+def render(board: Leaderboard, fmt: str = "md") -> str:
     """The leaderboard as text in ``fmt``: one of `FORMATS`."""
     return WRITERS.get(fmt)(board)

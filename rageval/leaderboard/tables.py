@@ -12,7 +12,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from rageval.leaderboard.formatting import (BEATS, decimals, interval, legend, marks, number, rank_range)
+from rageval.leaderboard.formatting import BEATS, decimals, interval, legend, marks, number, rank_range
 
 if TYPE_CHECKING:
     from rageval.leaderboard.model import Cell, Leaderboard, System
@@ -33,7 +33,7 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in " ".join(str(text).split()))
 
 
-def markdown(board: "Leaderboard") -> str:
+def markdown(board: Leaderboard) -> str:
     """A GitHub-flavoured Markdown table with a legend."""
     has_wr = any(s.win_rate for s in board.systems)
     head = ["#", "System", "Rank"] + [md_escape(m.id) + (" ↓" if not m.higher_is_better else "")
@@ -54,7 +54,7 @@ def markdown(board: "Leaderboard") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_cell(board: "Leaderboard", s: "System", column: str | None, cell: "Cell | None", digits: int) -> str:
+def _md_cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, digits: int) -> str:
     if cell is None:
         return "–"
     text = f"{number(cell.value, digits)} {interval(cell, digits)}"
@@ -65,7 +65,7 @@ def _md_cell(board: "Leaderboard", s: "System", column: str | None, cell: "Cell 
     return text
 
 
-def csv(board: "Leaderboard") -> str:
+def csv(board: Leaderboard) -> str:
     """One row per system: rank range, then value and interval of each metric (full precision)."""
     out = io.StringIO()
     w = _csv.writer(out, lineterminator="\n")
@@ -87,12 +87,12 @@ def _plain(x: float) -> str:
     return "" if math.isnan(x) else repr(float(x))
 
 
-def json_text(board: "Leaderboard") -> str:
+def json_text(board: Leaderboard) -> str:
     """``Leaderboard.to_dict()`` as JSON (NaN written as null)."""
     return json.dumps(board.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def latex(board: "Leaderboard") -> str:
+def latex(board: Leaderboard) -> str:
     """A booktabs ``tabular`` (needs ``\\usepackage{booktabs}``) followed by the legend as a comment."""
     has_wr = any(s.win_rate for s in board.systems)
     spec = "rlc" + "r" * (len(board.metrics) + has_wr)
@@ -112,7 +112,7 @@ def latex(board: "Leaderboard") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _latex_cell(board: "Leaderboard", s: "System", column: str | None, cell: "Cell | None", digits: int) -> str:
+def _latex_cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, digits: int) -> str:
     if cell is None:
         return "--"
     text = rf"{number(cell.value, digits)} {{\scriptsize {interval(cell, digits)}}}".replace("–", "--")

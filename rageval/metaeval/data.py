@@ -14,9 +14,10 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rageval.core.errors import ConfigError
 
@@ -73,7 +74,7 @@ class LabelledSet:
         self.labels[unit] = int(label)
         self.splits[unit] = split
 
-    def subset(self, units: set[str]) -> "LabelledSet":
+    def subset(self, units: set[str]) -> LabelledSet:
         """The rows of the given units only (for quick runs and tests)."""
         out = LabelledSet(self.name, self.scorer, note=self.note)
         for u, r in zip(self.unit, self.rows):

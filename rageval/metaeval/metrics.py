@@ -6,7 +6,7 @@ positive) as 1-D arrays, and treat ties exactly (midranks), matching scikit-lear
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -9,7 +9,8 @@ import math
 import os
 import shutil
 import warnings
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -149,7 +150,7 @@ class Results:
         return path
 
 
-def write_summary(path: str, results: "Results") -> None:
+def write_summary(path: str, results: Results) -> None:
     """The manifest of a finished run (with its aggregate and counts) and its intervals (``ci.json``)."""
     write_intervals(results, path)
     write_json(os.path.join(path, MANIFEST), {**results.manifest, "status": "complete",

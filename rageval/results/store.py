@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -53,7 +54,7 @@ class Part:
         return pa.table(cols)
 
     @classmethod
-    def from_table(cls, table: pa.Table, keys: Iterable[str]) -> "Part":
+    def from_table(cls, table: pa.Table, keys: Iterable[str]) -> Part:
         """The part ``to_table`` wrote; ``keys`` are the scorer keys (statistics column names are
         ``<prefix>.<key>[.<column>]`` and keys may hold dots, so they are matched, not split)."""
         part = cls(rows=table.column("_row").to_pylist(), ids=table.column("id").to_pylist())

@@ -13,8 +13,9 @@ import hashlib
 import json
 import os
 import platform
+from collections.abc import Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
@@ -85,7 +86,7 @@ class RunDir:
             raise ConfigError(f"{path} is in use by another rageval process") from None
 
     @classmethod
-    def open(cls, path: str | os.PathLike, manifest: dict[str, Any]) -> "RunDir":
+    def open(cls, path: str | os.PathLike, manifest: dict[str, Any]) -> RunDir:
         """Create ``path``, or resume it when its manifest has the same configuration."""
         path = os.fspath(path)
         existing = os.path.join(path, MANIFEST)

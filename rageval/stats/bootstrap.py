@@ -11,9 +11,10 @@ resampled values and ``ci`` the half width ``(high - low) / 2``; both are kept h
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 

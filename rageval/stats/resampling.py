@@ -13,7 +13,7 @@ statistics matrix gives every resample's sums at once (see `summed_reducer`).
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -129,7 +129,7 @@ class Replicator:
                         out[k][i] = v
         return out
 
-    def swapped(self, other: "Replicator", mask: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def swapped(self, other: Replicator, mask: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Both pseudo-systems of each randomisation trial: the first takes this system's
         statistics where ``mask`` is True and ``other``'s elsewhere, the second the reverse
         (sacrebleu's ``pos_sel @ bl_stats + neg_sel @ sys_stats``). Needs failure-free axes."""

@@ -2,13 +2,22 @@
 reference answer, Σₖ (precision@k · vₖ) / Σₖ vₖ (RAGAS)."""
 from __future__ import annotations
 
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import (NO_CLAIMS, NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, ModalScorer, blank,
-                                      flagged, judged)
+from rageval.scorers.rag.base import (
+    NO_CLAIMS,
+    NO_CONTEXTS,
+    NO_REFERENCE,
+    NO_RELEVANT,
+    ModalScorer,
+    blank,
+    flagged,
+    judged,
+)
 from rageval.scorers.retrieval import functional
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import (NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, ModalScorer, claim_support,
-                                      flagged, judged)
+from rageval.scorers.rag.base import NO_CONTEXTS, NO_REFERENCE, NO_RELEVANT, ModalScorer, claim_support, flagged, judged
 from rageval.scorers.retrieval import functional
 
 

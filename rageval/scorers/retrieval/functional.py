@@ -28,9 +28,9 @@ The matrices are as deep as the batch's longest ranking. Reuse, e.g. for id-base
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
-from typing import Mapping, Sequence
 
 import numpy as np
 

@@ -10,17 +10,29 @@ import hashlib
 import os
 import warnings
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from rageval.core.fields import check_references, check_str
 from rageval.core.scorer import Batch, MeanScorer
-from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.models import DEFAULT_EMBEDDING_MODEL, default_device, resolve_model
-
-from rageval.scorers.text.bertscore_core import (DEFAULT_LAYERS, CHUNK_EXAMPLES, load_bertscore_model, encode_texts, idf_counts, idf_weights, uniform_weights, embed_unique, greedy_match, read_baseline, shipped_baseline)
+from rageval.scorers.text.bertscore_core import (
+    CHUNK_EXAMPLES,
+    DEFAULT_LAYERS,
+    embed_unique,
+    encode_texts,
+    greedy_match,
+    idf_counts,
+    idf_weights,
+    load_bertscore_model,
+    read_baseline,
+    shipped_baseline,
+    uniform_weights,
+)
+from rageval.scorers.text.inputs import hypotheses_and_references
 
 
 class BERTScore(MeanScorer):

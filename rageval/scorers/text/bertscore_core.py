@@ -10,13 +10,13 @@ import importlib.util
 import math
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from rageval.models import quiet_loading
-
 
 #: Layer used for the offline default model, all-MiniLM-L6-v2 (6 layers, hidden size 384,
 #: uncased). bert-score tunes no layer for it; it picks layer 5 for every other 6-layer uncased

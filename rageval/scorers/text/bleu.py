@@ -25,12 +25,11 @@ Parts: ``bleu.bp`` (brevity penalty) and ``bleu.ratio`` (hyp_len / ref_len).
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from rageval.scorers.text.sacrebleu_compat import (SACREBLEU_VERSION, SacrebleuScorer, clipped_matches,
-                                                   yes_no)
+from rageval.scorers.text.sacrebleu_compat import SACREBLEU_VERSION, SacrebleuScorer, clipped_matches, yes_no
 from rageval.scorers.text.tokenizers import get_tokenizer
 
 #: sacrebleu's BLEU.SMOOTH_DEFAULTS

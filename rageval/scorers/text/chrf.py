@@ -28,8 +28,7 @@ from collections import Counter
 import numpy as np
 
 from rageval.scorers.text.bleu import ngrams
-from rageval.scorers.text.sacrebleu_compat import (SACREBLEU_VERSION, SacrebleuScorer, clipped_matches,
-                                                   yes_no)
+from rageval.scorers.text.sacrebleu_compat import SACREBLEU_VERSION, SacrebleuScorer, clipped_matches, yes_no
 
 _PUNCTS = frozenset('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')
 

@@ -13,7 +13,8 @@ examples. WordNet comes from `rageval.scorers.text.wordnet`.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import nltk
 from nltk.stem.porter import PorterStemmer

@@ -8,10 +8,10 @@ The arithmetic lives in `rageval.scorers.text.rouge_core`.
 """
 from __future__ import annotations
 
-from abc import abstractmethod
-
 import functools
-from typing import Any, Callable
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import Any
 
 import nltk
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 from rageval.textutils.lcs import lcs_indices, lcs_length, match_masks
 from rageval.textutils.stemming import porter_stem

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from rageval.core.scorer import Batch, MeanScorer
-from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.models import DEFAULT_EMBEDDING_MODEL, load_sentence_transformer, resolve_model
+from rageval.scorers.text.inputs import hypotheses_and_references
 
 
 class SemanticSimilarity(MeanScorer):

@@ -20,7 +20,7 @@ Apache License 2.0, and builds on Tercom (github.com/jhclark/tercom) and PyTer (
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

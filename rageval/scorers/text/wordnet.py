@@ -17,8 +17,9 @@ import re
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import nltk
 from nltk.corpus.reader import WordNetCorpusReader
