@@ -7,7 +7,7 @@ Each query has 100 distinct ranked ids and about 5 relevant ids (a few of them r
 of that time spent fingerprinting the data (the run directory's identity of the dataset); checks
 that every cell type gives the plain cells' scores and fingerprint.
 
-    python benchmarks/evaluate_cells.py [N]
+    python benchmarks/evaluate_cells.py [N] [ROUNDS]
 """
 from __future__ import annotations
 
@@ -29,15 +29,18 @@ DEPTH, RELEVANT, POOL = 100, 5, 500_000
 
 
 def make_columns(n: int, seed: int = 0) -> dict[str, list]:
-    """Plain Python columns: ids, rankings (distinct ids), relevant ids and labels."""
+    """Plain Python columns: ids, rankings (distinct ids), relevant ids and labels. Every id is a
+    new str object whose hash is not yet computed, as when the data was just read from a file."""
     rng = np.random.default_rng(seed)
-    docs = rng.choice(POOL, size=(n, DEPTH + RELEVANT), replace=True)
+    draws = rng.choice(POOL, size=(n, DEPTH + RELEVANT), replace=True)
     retrieved, relevant = [], []
     for q in range(n):
-        ranked = list(dict.fromkeys(f"doc-{d:06d}" for d in docs[q]))[:DEPTH]
-        hits = rng.choice(DEPTH, size=2, replace=False)  # two relevant ids retrieved, three not
-        relevant.append([ranked[h] for h in hits] + [f"doc-x{q}-{j}" for j in range(RELEVANT - 2)])
-        retrieved.append(ranked)
+        _, first = np.unique(draws[q], return_index=True)  # distinct ids, deduplicated as numbers
+        ranked = draws[q][np.sort(first)][:DEPTH].tolist()
+        assert len(ranked) == DEPTH
+        hits = rng.choice(DEPTH, size=2, replace=False).tolist()  # two relevant ids retrieved, three not
+        retrieved.append([f"doc-{d:06d}" for d in ranked])
+        relevant.append([f"doc-{ranked[h]:06d}" for h in hits] + [f"doc-x{q}-{j}" for j in range(RELEVANT - 2)])
     return {"id": [f"q{q}" for q in range(n)], "retrieved_ids": retrieved, "relevant_ids": relevant,
             "y_true": rng.integers(0, 4, n).tolist(), "y_pred": rng.integers(0, 4, n).tolist()}
 
@@ -89,24 +92,33 @@ def fingerprint_seconds(data: Any) -> tuple[float, str]:
     return best(lambda: source.fingerprint(FIELDS)), source.fingerprint(FIELDS)
 
 
-def main(n: int = 20_000) -> None:
-    columns = make_columns(n)
+def measure(name: str, n: int) -> tuple[float, float, dict, str]:
+    """evaluate's seconds, fingerprint seconds, aggregate and fingerprint on freshly built cells
+    (built anew for every measurement, so that no cell type inherits another's memory layout)."""
+    data = CELLS[name](make_columns(n))
+    seconds = best(lambda: rageval.evaluate(data, SCORERS, progress=False), 1)
+    aggregate = dict(rageval.evaluate(data, SCORERS, progress=False).aggregate)
+    fp_seconds, fingerprint = fingerprint_seconds(data)
+    return seconds, fp_seconds, aggregate, fingerprint
+
+
+def main(n: int = 20_000, rounds: int = 3) -> None:
     print(f"{n} queries x {DEPTH} ranked ids, {RELEVANT} relevant; scorers {', '.join(SCORERS)}; "
-          "times are the best of 3")
+          f"times are the best of {rounds} interleaved rounds")
+    runs: dict[str, list] = {name: [] for name in CELLS}
+    for _ in range(rounds):  # interleaved, so that a busy machine slows every cell type alike
+        for name in CELLS:
+            runs[name].append(measure(name, n))
+    plain = runs["plain Python"]
+    plain_seconds = min(r[0] for r in plain)
     print(f"{'cells':<14} {'evaluate s':>10} {'x plain':>8} {'fingerprint s':>14} {'share':>6}")
-    plain_time = plain_aggregate = plain_print = None
-    for name, build in CELLS.items():
-        data = build(columns)
-        seconds = best(lambda: rageval.evaluate(data, SCORERS, progress=False))
-        aggregate = dict(rageval.evaluate(data, SCORERS, progress=False).aggregate)
-        fp_seconds, fp = fingerprint_seconds(data)
-        if plain_time is None:
-            plain_time, plain_aggregate, plain_print = seconds, aggregate, fp
-        assert aggregate == plain_aggregate, (name, aggregate, plain_aggregate)
-        assert fp == plain_print, (name, fp, plain_print)
-        print(f"{name:<14} {seconds:10.3f} {seconds / plain_time:8.2f} {fp_seconds:14.3f} "
+    for name, measured in runs.items():
+        seconds, fp_seconds = min(r[0] for r in measured), min(r[1] for r in measured)
+        assert all(r[2] == plain[0][2] for r in measured), (name, measured[0][2], plain[0][2])
+        assert all(r[3] == plain[0][3] for r in measured), (name, measured[0][3], plain[0][3])
+        print(f"{name:<14} {seconds:10.3f} {seconds / plain_seconds:8.2f} {fp_seconds:14.3f} "
               f"{fp_seconds / seconds:6.1%}")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000, int(sys.argv[2]) if len(sys.argv) > 2 else 3)

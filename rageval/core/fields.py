@@ -172,6 +172,8 @@ _LIST_OF = {False: "a list of strings", True: "a list of ids (strings or integer
 
 def _str_row(field: str, column: str, row: int, items: list, ids: bool, drop_missing: bool = False) -> list:
     """One example's list of strings, as plain ``str``."""
+    if items and type(items[0]) is str and _only_str(items):  # e.g. an object array read from Parquet
+        return items
     copies = _str_copies(items)
     if copies is not None:
         return copies
