@@ -168,3 +168,12 @@ def test_a_batch_where_every_example_failed_keeps_the_others(tmp_path):
         stats_only = rageval.load_results(tmp_path / "run")
     assert np.isnan(stats_only.aggregate["fragile"]) and stats_only.to_pandas()["fragile"].tolist()[2:] == [2.0, 4.0]
     assert stats_only.scorers[0].signature == res.scorers[0].signature
+
+
+@pytest.mark.parametrize("empty", [[], "frame"])
+def test_empty_data_says_it_has_no_rows(empty):
+    import pandas as pd
+
+    data = pd.DataFrame({"answer": [], "references": []}) if empty == "frame" else empty
+    with pytest.raises(rageval.ConfigError, match="the data has no rows"):
+        rageval.evaluate(data, ["bleu"], progress=False)

@@ -76,3 +76,41 @@ def test_manifest_records_what_the_numbers_depend_on(tmp_path):
     assert len(m["fingerprint"]) == 16 and len(m["config_hash"]) == 16 and m["aggregate"] == {"exact_match": 1.0}
     saved = read_intervals(run)  # intervals are saved with every run
     assert saved["exact_match"].low == saved["exact_match"].high == 1.0
+
+
+def _rows(n):
+    return [{"id": f"q{i}", "answer": f"a {i}", "reference": f"a {i % 3}"} for i in range(n)]
+
+
+def test_a_truncated_part_is_named_set_aside_and_its_examples_scored_again(tmp_path):
+    run = tmp_path / "run"
+    whole = rageval.evaluate(_rows(60), ["token_f1"], output=run, batch_size=20, progress=False)
+    parts = sorted((run / "examples").glob("*.parquet"))
+    parts[1].write_bytes(parts[1].read_bytes()[:-40])  # cut its footer off
+    with pytest.raises(rageval.RagevalError, match=r"part-000001\.parquet is corrupt or truncated"):
+        rageval.load_results(run)
+    with pytest.warns(UserWarning, match=r"part-000001\.parquet is corrupt.*scored again"):
+        again = rageval.evaluate(_rows(60), ["token_f1"], output=run, batch_size=20, progress=False)
+    assert again.aggregate == whole.aggregate and sorted(again.ids) == sorted(whole.ids)
+    assert (run / "examples" / "part-000001.parquet.corrupt").exists()  # nothing is deleted
+    assert rageval.load_results(run).aggregate == whole.aggregate
+
+
+def test_a_flipped_byte_in_a_part_is_detected_by_its_checksum(tmp_path):
+    run = tmp_path / "run"
+    rageval.evaluate(_rows(30), ["token_f1"], output=run, progress=False)
+    part = next((run / "examples").glob("*.parquet"))
+    data = bytearray(part.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    part.write_bytes(bytes(data))
+    with pytest.raises(rageval.RagevalError, match="corrupt or truncated"):
+        rageval.load_results(run)
+
+
+def test_leftover_temporary_parts_are_removed_on_resume_and_the_lock_comes_first(tmp_path):
+    run = tmp_path / "run"
+    rageval.evaluate(_rows(10), ["token_f1"], output=run, progress=False)
+    leftover = run / "examples" / "part-000007.parquet.tmp-4242"
+    leftover.write_bytes(b"half a part")
+    rageval.evaluate(_rows(10), ["token_f1"], output=run, progress=False)
+    assert not leftover.exists()

@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from rageval.core.errors import RagevalError
 from rageval.core.statistics import KINDS, Statistics
 from rageval.stats.bootstrap import Interval, confidence_intervals
 from rageval.stats.resampling import SEED
@@ -96,23 +97,44 @@ def write_part(directory: str, index: int, part: Part) -> str:
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"part-{index:06d}.parquet")
     tmp = f"{path}.tmp-{os.getpid()}"
-    pq.write_table(part.to_table(), tmp)
+    pq.write_table(part.to_table(), tmp, write_page_checksum=True)  # a flipped byte is detected on read
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     return path
 
 
-def read_parts(directory: str, keys: Iterable[str]) -> Iterator[Part]:
-    """The complete parts of a results directory, in order (leftover temporary files are ignored);
-    ``keys``: the scorer keys its manifest names."""
+class CorruptPartError(RagevalError, OSError):
+    """A part file that cannot be read back whole (truncated, or a checksum that does not match)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path} is corrupt or truncated ({reason})")
+        self.path = path
+
+
+def read_part(path: str, keys: Iterable[str]) -> Part:
+    """One part file; `CorruptPartError` (naming the file) when it is truncated or damaged."""
+    try:
+        table = pq.read_table(path, page_checksum_verification=True)
+        return Part.from_table(table, list(keys))
+    except (OSError, ValueError, KeyError, pa.ArrowException) as e:
+        raise CorruptPartError(path, f"{type(e).__name__}: {str(e)[:200]}") from None
+
+
+def part_files(directory: str) -> list[str]:
+    """The part files of a results directory, in order (leftover temporary files are not parts)."""
     folder = os.path.join(directory, EXAMPLES)
     if not os.path.isdir(folder):
-        return
+        return []
+    return [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".parquet")]
+
+
+def read_parts(directory: str, keys: Iterable[str]) -> Iterator[Part]:
+    """The parts of a results directory, in order; ``keys``: the scorer keys its manifest names.
+    Raises `CorruptPartError` naming the first damaged file."""
     keys = list(keys)
-    for name in sorted(os.listdir(folder)):
-        if name.endswith(".parquet"):
-            yield Part.from_table(pq.read_table(os.path.join(folder, name)), keys)
+    for path in part_files(directory):
+        yield read_part(path, keys)
 
 
 def next_part_index(directory: str) -> int:

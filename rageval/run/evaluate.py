@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rageval.core.errors import FieldError
+from rageval.core.errors import ConfigError, FieldError
 from rageval.core.registry import resolve
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Statistics
@@ -39,6 +39,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     if not scorer_objs:
         raise ValueError("no scorers given")
     source = load_source(data, columns, split=split, limit=limit)
+    if not source.streamed and len(source) == 0:
+        raise ConfigError("the data has no rows: there is nothing to score")
     fields = _fields(scorer_objs, source)
     if not source.streamed:
         whole = Batch(source.canonical(fields))  # check every row before any scoring starts

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import warnings
 from collections.abc import Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -20,7 +21,8 @@ from typing import Any
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
 from rageval.data.adapters import Source
-from rageval.results.store import MANIFEST, Part, next_part_index, read_json, read_parts, write_json, write_part
+from rageval.results.store import (EXAMPLES, MANIFEST, CorruptPartError, Part, next_part_index, part_files, read_json,
+                                   read_part, write_json, write_part)
 
 PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "sentence-transformers", "datasets",
             "nltk", "rouge-score", "scikit-learn", "sacrebleu", "bert-score")
@@ -77,32 +79,53 @@ class RunDir:
 
     def __init__(self, path: str, manifest: dict[str, Any]) -> None:
         self.path, self.manifest = path, manifest
-        self._next = next_part_index(path)
         self._lock = open(os.path.join(path, ".lock"), "w")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
             raise ConfigError(f"{path} is in use by another rageval process") from None
+        self._next = next_part_index(path)
 
     @classmethod
     def open(cls, path: str | os.PathLike, manifest: dict[str, Any]) -> RunDir:
-        """Create ``path``, or resume it when its manifest has the same configuration."""
+        """Create ``path``, or resume it when its manifest has the same configuration. The lock is
+        taken before anything is written; leftovers of a write killed midway are removed."""
         path = os.fspath(path)
-        existing = os.path.join(path, MANIFEST)
-        if os.path.exists(existing):
-            old = read_json(existing)
-            if old.get("config_hash") != manifest["config_hash"]:
-                raise ConfigError(f"{path} holds a run with a different configuration "
-                                  f"({_differences(old, manifest)}); use another output directory")
-            manifest["created"] = old.get("created", manifest["created"])
-        else:
-            os.makedirs(path, exist_ok=True)
-        write_json(existing, {**manifest, "status": "running"})
-        return cls(path, manifest)
+        os.makedirs(path, exist_ok=True)
+        run = cls(path, manifest)
+        try:
+            existing = os.path.join(path, MANIFEST)
+            if os.path.exists(existing):
+                old = read_json(existing)
+                if old.get("config_hash") != manifest["config_hash"]:
+                    raise ConfigError(f"{path} holds a run with a different configuration "
+                                      f"({_differences(old, manifest)}); use another output directory")
+                manifest["created"] = old.get("created", manifest["created"])
+            folder = os.path.join(path, EXAMPLES)
+            for name in os.listdir(folder) if os.path.isdir(folder) else []:
+                if ".tmp-" in name:  # a part whose write was killed: never renamed, never complete
+                    os.remove(os.path.join(folder, name))
+            write_json(existing, {**manifest, "status": "running"})
+        except BaseException:
+            run.close()
+            raise
+        return run
 
     def parts(self) -> Iterator[Part]:
-        return read_parts(self.path, [s["key"] for s in self.manifest["scorers"]])
+        """The finished parts; a damaged one is set aside (renamed ``*.corrupt``, with a warning
+        naming it) and its examples are scored again."""
+        keys = [s["key"] for s in self.manifest["scorers"]]
+        for path in part_files(self.path):
+            try:
+                yield read_part(path, keys)
+            except CorruptPartError as e:
+                os.replace(path, path + ".corrupt")
+                warnings.warn(f"{e}; its examples are scored again (the file is kept as {path}.corrupt)",
+                              UserWarning, stacklevel=3)
+
+    def close(self) -> None:
+        self._lock.close()
 
     def write(self, part: Part) -> None:
         write_part(self.path, self._next, part)
@@ -112,7 +135,7 @@ class RunDir:
         from rageval.results.results import write_summary
 
         write_summary(self.path, results)
-        self._lock.close()
+        self.close()
 
 
 def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
