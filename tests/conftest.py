@@ -1,7 +1,7 @@
 import os
 import sys
 
-# test helper modules (reference implementations, fixtures) live beside the tests
+# test helpers (reference implementations, fixtures, toy scorers) are the `support` package here
 sys.path.insert(0, os.path.dirname(__file__))
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import REPO
 
-PACKAGE = Path(__file__).resolve().parents[1] / "rageval"
+PACKAGE = REPO / "rageval"
 
 #: layer -> what it must not import ("rageval": nothing from rageval outside the layer itself)
 FORBIDDEN: dict[str, tuple[str, ...]] = {

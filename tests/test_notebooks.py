@@ -6,10 +6,11 @@ import os
 
 import nbformat
 import pytest
+from support import REPO
 
 nbclient = pytest.importorskip("nbclient", reason="nbclient (a dev dependency) is not installed")
 
-NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "notebooks")
+NOTEBOOKS = os.path.join(REPO, "notebooks")
 
 
 def execute(name: str, cwd: str) -> nbformat.NotebookNode:

@@ -5,12 +5,13 @@ import subprocess
 import sys
 
 import pytest
+from support import REPO
 
 import rageval
 from rageval.cli import main
 from rageval.tasks import load_task, parse_task
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = str(REPO)
 DEMO = os.path.join(ROOT, "tasks", "demo.yaml")
 
 

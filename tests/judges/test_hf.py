@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from judge_fixtures import tiny_chat_lm
+from support.judge_fixtures import tiny_chat_lm
 
 from rageval.core.errors import ConfigError
 from rageval.judges import JudgeError, get_judge

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import nltk
 import numpy as np
 import pytest
 from nltk.translate.meteor_score import meteor_score
+from support import SHARED
 
 import rageval
 from rageval.core.errors import FieldError
 from rageval.scorers.text.meteor import METEOR, count_chunks
 from rageval.scorers.text.wordnet import WordNetMissingError, load_wordnet
 
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
 
 # synonym pairs WordNet knows, stem variants, case variants, and words whose stems are not lemmas
 WORDS = ("car automobile auto machine big large huge great fast quick speedy buy purchase begin start "

@@ -3,7 +3,6 @@ prompts, parsing and repair, re-ask, retries and backoff, bounded concurrency, c
 and a process killed mid-run that resumes without repeating a completed call."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -12,37 +11,15 @@ import sys
 import textwrap
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from openai_server import OpenAIServer, user_text
+from support import TESTS
+from support.openai_server import FAST, OpenAIServer, rule_responder, user_text
 
 from rageval.core.errors import ConfigError
 from rageval.judges import JudgeError, get_judge
 from rageval.judges.cache import open_cache
 from rageval.judges.generative import parse_claims, parse_json, parse_price, parse_verdict
-
-FAST = {"backoff": 0.001, "max_backoff": 0.5, "timeout": 5.0}
-
-
-def _sections(text: str) -> dict[str, str]:
-    """'Label:\\nvalue' sections of a rendered default prompt."""
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^([A-Z][\w ]*):\n(.*?)(?=\n\n|\Z)", text, re.S | re.M)}
-
-
-def rule_responder(body: dict) -> str:
-    """A deterministic stand-in for a model: claims are the text's '.'-separated parts; a verdict is
-    "yes" when every word of the thing judged occurs in the evidence."""
-    text = user_text(body)
-    s = _sections(text)
-    if "Text" in s:
-        return json.dumps({"claims": [c.strip() for c in s["Text"].split(".") if c.strip()]})
-    pairs = [("Claim", "Passage"), ("Reference answer", "Answer to grade"), ("Question", "Passage"),
-             ("Question", "Answer")]
-    target, evidence = next(((s[a], s[b]) for a, b in pairs if a in s and b in s), ("", ""))  # custom prompt
-    words = lambda x: set(re.findall(r"\w+", x.lower()))  # noqa: E731
-    verdict = "yes" if words(target) <= words(evidence) else "no"
-    return json.dumps({"reason": "rule", "verdict": verdict})
 
 
 @pytest.fixture
@@ -346,7 +323,7 @@ def test_killed_run_resumes_without_repeating_calls(server, tmp_path):
     n = 40
     server.responder = lambda body: (time.sleep(0.03), '{"verdict": "yes"}')[1]
     cache_dir = tmp_path / "cache"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.Popen([sys.executable, "-c", _WORKER, server.url, str(cache_dir), str(n)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from judge_fixtures import tiny_classifier
-from openai_server import OpenAIServer
+from support.judge_fixtures import tiny_classifier
+from support.openai_server import OpenAIServer
 
 from rageval.core.errors import ConfigError, RagevalError
 from rageval.judges import KINDS, Judge, JudgeError, get_judge

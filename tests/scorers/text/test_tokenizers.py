@@ -8,7 +8,7 @@ import random
 import pytest
 from sacrebleu.metrics.bleu import _get_tokenizer
 from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
-from sacrebleu_inputs import EDGE_CASES, generated_text, require_tokenizer, wice_sentences
+from support.sacrebleu_inputs import EDGE_CASES, generated_text, require_tokenizer, wice_sentences
 
 from rageval.scorers.text.tokenizers import TOKENIZERS, TokenizerTercom, get_tokenizer
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 import torch
-from judge_fixtures import WORDS, tiny_classifier
+from support.judge_fixtures import WORDS, tiny_classifier
 
 from rageval.core.errors import ConfigError
 from rageval.judges import JudgeError, get_judge

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import random
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from support import SHARED
 
 import rageval
 from rageval.core.errors import FieldError
@@ -21,7 +21,7 @@ from rageval.scorers.text import bertscore_core as bsc
 
 bert_score = pytest.importorskip("bert_score", reason="bert-score is the reference implementation (dev extra)")
 
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
 WORDS = ("the a an is was of in on to and or not cat dog sat mat big small old new paris france river city "
          "people year book who what where when how many").split()
 NOISE = ["Héllo", "naïve", "東京", "Ωmega", "!!!", "...", "&amp;", "&lt;b&gt;", "42", "3.14", "1,000", "e-mail",

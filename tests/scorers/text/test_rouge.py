@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 from rouge_score import rouge_scorer
 from rouge_score import tokenize as rs_tokenize
 from rouge_score.tokenizers import DefaultTokenizer
+from support import SHARED
 
 import rageval
 from rageval.core.errors import FieldError
@@ -17,7 +17,7 @@ from rageval.scorers.text import rouge_core
 from rageval.scorers.text.rouge import OFFLINE_ABBREVIATIONS, RougeLsum, _offline_punkt
 
 TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
 
 WORDS = ("the a an of cat cats dog dogs running runs ran runner connect connected connection connecting "
          "generous generously happy happiness university universal study studies studying organization "

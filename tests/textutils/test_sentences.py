@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support import SHARED
 
 from rageval.textutils.sentences import split_sentences
 
-CLAPNQ = Path(__file__).resolve().parents[2] / "shared" / "data" / "clapnq" / "dev"
+CLAPNQ = SHARED / "data" / "clapnq" / "dev"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -8,13 +8,14 @@ import time
 
 import pandas as pd
 import pytest
-from slow_scorer import Slow
+from support import TESTS
+from support.slow_scorer import Slow
 
 import rageval
 import rageval.stats
 from rageval.results.store import EXAMPLES, read_intervals
 
-HERE = os.path.dirname(__file__)
+HERE = os.path.join(TESTS, "support")
 DATA = [{"id": f"q{i}", "answer": "x" * i} for i in range(200)]
 
 

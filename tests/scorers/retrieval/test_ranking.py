@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 pytrec_eval = pytest.importorskip("pytrec_eval", reason="pytrec_eval (pytrec-eval-terrier) is the reference")
+
+from support import SHARED  # noqa: E402
 
 from rageval.core.errors import FieldError  # noqa: E402
 from rageval.core.registry import get_scorer, scorer_class  # noqa: E402
@@ -18,7 +19,7 @@ from rageval.scorers.retrieval import functional as F  # noqa: E402
 from rageval.scorers.retrieval.ranking import judged  # noqa: E402
 
 CUTOFFS = [1, 2, 3, 5, 10, 20, 50, 100]
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
 
 
 def make_queries(seed: int, n: int) -> tuple[list[list[str]], list[dict[str, int]]]:

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 import sacrebleu
 from sacrebleu.significance import estimate_ci
+from support import SHARED
+from support.slow_scorer import Judged, JudgedWithHooks
 
 import rageval
 from rageval.core.scorer import MeanScorer, Scorer
@@ -19,7 +21,7 @@ from rageval.stats import resampling
 from rageval.stats.bootstrap import confidence_intervals, percentile_bounds
 from rageval.stats.resampling import Replicator, summed_reducer
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED_DATA = os.path.join(SHARED, "data")
 VOCAB = "the a cat dog sat on mat ran fast slow , . ! 1 2 3 é ü 東京 &amp; <b>".split()
 
 
@@ -35,7 +37,7 @@ def corpus(seed: int, n: int) -> tuple[list[str], list[str]]:
 
 
 def evouna(n: int = 300) -> tuple[list[str], list[str]]:
-    path = os.path.join(SHARED, "evouna", "NQ.json")
+    path = os.path.join(SHARED_DATA, "evouna", "NQ.json")
     if not os.path.exists(path):
         pytest.skip(f"real data folder absent ({path}); CI has it")
     rows = [r for r in json.load(open(path, encoding="utf-8")) if not r.get("improper")][:n]
@@ -296,32 +298,6 @@ def test_sacrebleu_scorers_take_the_vectorised_path():
     for name in ("bleu", "chrf", "ter"):
         assert summed_reducer(rageval.get_scorer(name)) is not None, name
     assert summed_reducer(rageval.get_scorer("token_f1")) is not None
-
-
-class Judged(Scorer):
-    """Variable statistics like the RAG scorers': a score, or a flag when the judge declined.
-    reduce: the mean score over judged examples, and the flagged share."""
-
-    name = "judged"
-    stats_kind = Records
-    parts = ("flagged",)
-
-    def stats(self, batch):
-        return [{"score": s, "flag": None if s >= 0 else "declined", "claims": ["c"]} for s in batch["s"]]
-
-    def reduce(self, stats):
-        scores = [s["score"] for s in stats if s["flag"] is None]
-        return {"judged": float(np.mean(scores)) if scores else math.nan,
-                "judged.flagged": (len(stats) - len(scores)) / len(stats) if len(stats) else math.nan}
-
-
-class JudgedWithHooks(Judged):
-    def sum_rows(self, stats):
-        return [[s["score"] if s["flag"] is None else 0.0, s["flag"] is None, s["flag"] is not None] for s in stats]
-
-    def reduce_sums(self, sums, counts):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return {"judged": sums[:, 0] / sums[:, 1], "judged.flagged": sums[:, 2] / counts}
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from support import REPO
 
 import rageval
 from rageval.core import fields as F
@@ -205,7 +206,7 @@ def test_no_torch_import_without_tensors():
             " 'y_true': np.int64(1), 'y_pred': np.float64(1)}]\n"
             "rageval.evaluate(rows, ['mrr', 'accuracy'], progress=False)\n"
             "assert 'torch' not in sys.modules, 'torch was imported'\n")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = str(REPO)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
 

@@ -4,8 +4,7 @@ verdicts, no repeated call on a second run, and a judge failure recorded for its
 from __future__ import annotations
 
 import pytest
-from openai_server import OpenAIServer, user_text
-from test_judges_openai import FAST, rule_responder
+from support.openai_server import FAST, OpenAIServer, rule_responder, user_text
 
 import rageval
 from rageval.judges import JudgeError, get_judge

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sacrebleu.metrics import BLEU as SacreBLEU
 from sacrebleu.significance import PairedTest
+from support import SHARED
 
 import rageval
 from rageval.core.scorer import MeanScorer
@@ -16,7 +17,7 @@ from rageval.stats import IncomparableError, compare, compare_systems
 from rageval.stats.correction import holm
 from rageval.stats.significance import approximate_randomization, monte_carlo_p_value, paired_bootstrap
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED_DATA = os.path.join(SHARED, "data")
 VOCAB = "the a cat dog sat on mat ran fast slow , . ! 1 2 3 é 東京".split()
 
 
@@ -55,7 +56,7 @@ def test_bleu_p_values_equal_sacrebleu(test, seed, monkeypatch):
 
 @pytest.mark.parametrize("system", ["answer_gpt4", "answer_fid"])
 def test_bleu_p_values_equal_sacrebleu_on_real_systems(system, monkeypatch):
-    path = os.path.join(SHARED, "evouna", "NQ.json")
+    path = os.path.join(SHARED_DATA, "evouna", "NQ.json")
     if not os.path.exists(path):
         pytest.skip(f"real data folder absent ({path}); CI has it")
     rows = [r for r in json.load(open(path, encoding="utf-8")) if not r.get("improper")][:400]
@@ -210,7 +211,7 @@ def test_lower_is_better_winner():
 
 @pytest.mark.parametrize("test", [paired_bootstrap, approximate_randomization])
 def test_variable_stats_hooks_equal_generic_in_paired_tests(test):
-    from test_stats_bootstrap import Judged, JudgedWithHooks
+    from support.slow_scorer import Judged, JudgedWithHooks
 
     rng = np.random.default_rng(1)
     a = Judged().stats({"s": np.where(rng.random(50) < 0.2, -1.0, rng.random(50))})

@@ -5,7 +5,8 @@ import random
 
 import numpy as np
 import pytest
-from squad_v2_reference import raw_scores
+from support import REPO
+from support.squad_v2_reference import raw_scores
 
 import rageval
 
@@ -25,7 +26,7 @@ def generated(n: int, seed: int):
 
 
 def real():
-    path = os.path.join(os.path.dirname(__file__), "..", "rageval", "demo", "clapnq_lexical.jsonl")
+    path = os.path.join(REPO, "rageval", "demo", "clapnq_lexical.jsonl")
     rows = [json.loads(line) for line in open(path, encoding="utf-8")]
     answers = [r["answer"] for r in rows] + [r["reference"][:40] for r in rows]
     refs = [[r["reference"]] for r in rows] + [[r["reference"], r["answer"]] for r in rows]

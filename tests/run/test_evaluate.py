@@ -5,7 +5,7 @@ import datasets
 import numpy as np
 import pandas as pd
 import pytest
-from slow_scorer import Fragile
+from support.slow_scorer import Fragile
 
 import rageval
 from rageval.core.registry import get_scorer

@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 import sacrebleu
-from sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, require_tokenizer, streams, wice_pairs
+from support.sacrebleu_inputs import assert_matches_sacrebleu, generated_pairs, require_tokenizer, streams, wice_pairs
 
 import rageval
 from rageval.core.errors import FieldError

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+from support import SHARED
+
+WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
 
 EDGE_CASES = [
     "", " ", "\n", "\t", ".", "...", "!!!", "?!", "123", "1.5", "3,000.50", "a", "A.", "-", "--x--",

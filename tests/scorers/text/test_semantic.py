@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,12 +15,14 @@ try:  # sentence-transformers >= 6
 except ImportError:  # pragma: no cover - older releases
     from sentence_transformers.models import Pooling, Transformer
 
+from support import SHARED
+
 import rageval
 from rageval.core.errors import FieldError
 from rageval.core.registry import get_scorer
 from rageval.models import DEFAULT_EMBEDDING_MODEL, resolve_model
 
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
+WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
 WORDS = "the a of in on cat dog sat mat big small paris france river city people year book who what".split()
 ODD = ["", " ", "\n", "Héllo wörld", "東京 タワー", "&amp; &lt;b&gt;", "3.14 1,000", "!!! ...", "\u200b",
        "line one\nline two", "word " * 400]

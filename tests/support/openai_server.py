@@ -15,6 +15,7 @@ Faults, queued with `OpenAIServer.fail_next` (applied to the next requests in ar
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -171,3 +172,27 @@ class OpenAIServer:
         handler.end_headers()
         handler.wfile.write(payload)
         handler.wfile.flush()
+
+
+#: retry settings that keep tests fast
+FAST = {"backoff": 0.001, "max_backoff": 0.5, "timeout": 5.0}
+
+
+def _sections(text: str) -> dict[str, str]:
+    """'Label:\\nvalue' sections of a rendered default prompt."""
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^([A-Z][\w ]*):\n(.*?)(?=\n\n|\Z)", text, re.S | re.M)}
+
+
+def rule_responder(body: dict) -> str:
+    """A deterministic stand-in for a model: claims are the text's '.'-separated parts; a verdict is
+    "yes" when every word of the thing judged occurs in the evidence."""
+    text = user_text(body)
+    s = _sections(text)
+    if "Text" in s:
+        return json.dumps({"claims": [c.strip() for c in s["Text"].split(".") if c.strip()]})
+    pairs = [("Claim", "Passage"), ("Reference answer", "Answer to grade"), ("Question", "Passage"),
+             ("Question", "Answer")]
+    target, evidence = next(((s[a], s[b]) for a, b in pairs if a in s and b in s), ("", ""))  # custom prompt
+    words = lambda x: set(re.findall(r"\w+", x.lower()))  # noqa: E731
+    verdict = "yes" if words(target) <= words(evidence) else "no"
+    return json.dumps({"reason": "rule", "verdict": verdict})
