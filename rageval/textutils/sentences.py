@@ -13,7 +13,11 @@ jan feb mar apr jun jul aug sep sept oct nov dec e.g i.e cf viz ca resp u.s u.k
 
 # Candidate boundary: terminal punctuation, optional closing quotes/brackets (also detached ones as
 # in tokenised text: `. ''`, `? .`), then whitespace; or CJK full-width punctuation, no space needed.
-_BOUNDARY = re.compile(r"""([.!?…]+['"”’)\]]*(?:\s+(?:''|”|\)|[.!?])(?=\s|$))*)(\s+|$)|([。！？]+['"”’」』)\]]*)\s*""")
+# The look-behind starts a candidate only at the first mark of a run: a run that fails from its first
+# mark fails from every later one, and without it "...x" runs cost quadratic time.
+_BOUNDARY = re.compile(
+    r"""(?<![.!?…])([.!?…]+['"”’)\]]*(?:\s+(?:''|”|\)|[.!?])(?=\s|$))*)(\s+|$)"""
+    r"""|([。！？]+['"”’」』)\]]*)\s*""")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪]|\d{1,3}[.)])\s+")
 
@@ -78,7 +82,7 @@ def _ends_sentence(block: str, m: re.Match) -> bool:
         return False
     if not m.group(1).startswith(".") or m.group(1).startswith(".."):
         return True
-    word = _WORD_BEFORE.search(block, 0, m.start(1))
+    word = _word_before(block, m.start(1))
     if word is None:
         return True
     token = word.group(1).lstrip("\"'“‘([").lower()
@@ -88,3 +92,13 @@ def _ends_sentence(block: str, m: re.Match) -> bool:
         return False
     # a dotted acronym (U.S., p.m.) is ambiguous; keeping the sentence whole is the safer error
     return re.fullmatch(r"(?:[a-z]\.)+[a-z]", token) is None
+
+
+def _word_before(block: str, end: int) -> re.Match | None:
+    """``_WORD_BEFORE.search(block, 0, end)`` in time proportional to the word, not to ``end``: the
+    search starts where the run of non-space characters before ``end`` starts (``$`` also matches
+    before a final line break, hence the step over one)."""
+    i = end - 1 if end > 0 and block[end - 1] == "\n" else end
+    while i > 0 and not block[i - 1].isspace():
+        i -= 1
+    return _WORD_BEFORE.search(block, i, end)
