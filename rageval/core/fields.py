@@ -111,16 +111,48 @@ def _str_copies(items: list) -> list[str] | None:
     return parts if len(parts) == len(items) else None
 
 
+def _refuse_surrogates(field: str, column: str, offset: int, values: list, texts: Iterable[str]) -> None:
+    """FieldError for the first row of ``values`` holding text that UTF-8 cannot store: a lone
+    surrogate such as ``"q\\ud800"`` (the Parquet writer of a run directory would fail on it, after
+    the scoring). ``texts`` are the column's strings: one join and one encode for the column, and
+    only a column that fails is walked, row by row, to name the row."""
+    joined = "".join(texts)
+    if joined.isascii():
+        return
+    try:
+        joined.encode("utf-8")
+        return
+    except UnicodeEncodeError:
+        pass
+    for i, value in enumerate(values):
+        items = ([(None, value)] if isinstance(value, str)
+                 else enumerate(value) if isinstance(value, (list, dict)) else ())
+        for j, item in items:
+            if not isinstance(item, str):
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as e:
+                where = "" if j is None else f"item {j} "
+                raise FieldError(field, column, offset + i,
+                                 f"{where}holds a lone surrogate ({item[e.start]!r} at character {e.start}): not "
+                                 f"valid Unicode text, and a run directory cannot store it") from None
+
+
 # --- strings and ids --------------------------------------------------------------------------
 
 def check_str(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     """One string per example."""
-    return _strs(field, column, values, offset, False)
+    out = _strs(field, column, values, offset, False)
+    _refuse_surrogates(field, column, offset, out, out)
+    return out
 
 
 def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     """One id per example: a string, or an integer (converted to its string)."""
-    return _strs(field, column, values, offset, True)
+    out = _strs(field, column, values, offset, True)
+    _refuse_surrogates(field, column, offset, out, out)
+    return out
 
 
 def _strs(field: str, column: str, values: Sequence[Any], offset: int, ids: bool) -> list:
@@ -147,6 +179,14 @@ def check_str_list(field: str, column: str, values: Sequence[Any], offset: int =
 
 def _str_lists(field: str, column: str, values: Sequence[Any], offset: int, ids: bool,
                drop_missing: bool = False) -> list:
+    """`_str_list_rows`, refusing text UTF-8 cannot store."""
+    out = _str_list_rows(field, column, values, offset, ids, drop_missing)
+    _refuse_surrogates(field, column, offset, out, chain.from_iterable(out))
+    return out
+
+
+def _str_list_rows(field: str, column: str, values: Sequence[Any], offset: int, ids: bool,
+                   drop_missing: bool = False) -> list:
     """A list of strings per example; ``ids``: integer items become strings, as ids;
     ``drop_missing``: missing items (None, NaN, pandas NA) are dropped."""
     rows = _column(field, column, values)
@@ -203,6 +243,12 @@ def check_references(field: str, column: str, values: Sequence[Any], offset: int
 def check_relevance(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     """`relevant_ids`: a dict id -> graded relevance (a finite number), or a list of ids (each
     relevance 1). Ids are strings, or integers (converted to strings)."""
+    out = _relevances(field, column, values, offset)
+    _refuse_surrogates(field, column, offset, out, chain.from_iterable(out))
+    return out
+
+
+def _relevances(field: str, column: str, values: Sequence[Any], offset: int) -> list:
     rows = _column(field, column, values)
     kinds = set(map(type, rows))
     if not kinds - {dict} and _only_str(chain.from_iterable(rows)):
@@ -243,27 +289,44 @@ def _is_number(value: Any) -> bool:
 # --- labels, scores and weights ---------------------------------------------------------------
 
 def check_scalar_or_array(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
-    """Labels and scores: a number, string or boolean per example, or an array (a list) of them."""
+    """Labels and scores: a number, string or boolean per example, or an array (a list) of them.
+    Numbers are finite: NaN is a missing value, an infinity is refused (as scikit-learn does)."""
+    out = _labels(field, column, values, offset)
+    kinds = set(map(type, out))
+    if str in kinds or list in kinds:
+        texts = [v for v in out if type(v) is str]
+        texts += [x for v in out if type(v) is list for x in v if type(x) is str]
+        _refuse_surrogates(field, column, offset, out, texts)
+    return out
+
+
+def _labels(field: str, column: str, values: Sequence[Any], offset: int) -> list:
     out = _column(field, column, values)
     kinds = set(map(type, out))
     if not kinds - _PLAIN_SCALARS:
-        if float not in kinds or not any(v != v for v in out):  # v != v: NaN
+        if float not in kinds or _finite_floats(out, kinds):
             return list(out)
     elif (plain := _numpy_scalars(out, kinds)) is not None:
         return plain
     return [_label(field, column, offset + i, v) for i, v in enumerate(out)]
 
 
+def _finite_floats(values: list, kinds: set[type]) -> bool:
+    if kinds == {float}:
+        return all(map(math.isfinite, values))
+    return all(math.isfinite(v) for v in values if type(v) is float)
+
+
 def _numpy_scalars(values: list, kinds: set[type]) -> list | None:
     """A column of one numpy number or bool type, as Python values (None when it is not that, or
-    holds a NaN: the walk over the values then locates it)."""
+    holds a NaN or an infinity: the walk over the values then locates it)."""
     if len(kinds) != 1:
         return None
     kind = next(iter(kinds))
     if not issubclass(kind, (np.integer, np.floating, np.bool_)):
         return None
     array = np.array(values, dtype=kind)
-    if issubclass(kind, np.floating) and np.isnan(array).any():
+    if issubclass(kind, np.floating) and not np.isfinite(array).all():
         return None
     return array.tolist()
 
@@ -284,7 +347,9 @@ def _label(field: str, column: str, row: int, value: Any) -> Any:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
-        return float(value)
+        if not math.isfinite(plain := float(value)):
+            raise FieldError(field, column, row, f"expected a finite number, got {_what(value)}")
+        return plain
     raise _bad(field, column, row, "a number, label or array", value)
 
 

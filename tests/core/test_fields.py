@@ -248,6 +248,24 @@ BAD = [
     ("sample_weight", [1, "2"], 1, "expected a finite non-negative weight, got str"),
     ("sample_weight", [1, pd.NA], 1, "missing value (pandas <NA>)"),
     ("sample_weight", list(torch.tensor([1.0, -1.0], requires_grad=True) * 1), 1, "non-negative weight, got Tensor"),
+    # numpy NaN and infinities, plain and numpy (issue 11, item 8)
+    ("y_pred", [1, np.float32("nan")], 1, "missing value (NaN)"),
+    ("y_pred", [1.0, np.float32("inf")], 1, "expected a finite number, got float (inf)"),
+    ("y_pred", [np.float32(1), np.float32("-inf")], 1, "expected a finite number, got float (-inf)"),
+    ("y_true", [1, 2.0, math.inf], 2, "expected a finite number, got float (inf)"),
+    ("y_score", [[0.5, 1.0], [0.5, -math.inf]], 1, "expected a finite number, got float (-inf)"),
+    ("y_score", [0.5, np.float64("inf")], 1, "expected a finite number, got float (inf)"),
+    # lone surrogates: UTF-8 (and so a run directory's Parquet) cannot store them (issue 11, item 7)
+    ("id", ["a", "q\ud800"], 1, "holds a lone surrogate ('\\ud800' at character 1)"),
+    ("id", ["a", np.str_("q\udfff"), 3], 1, "holds a lone surrogate"),
+    ("answer", ["é", "ok", "x\udc80y"], 2, "holds a lone surrogate ('\\udc80' at character 1)"),
+    ("question", ["\ud83d"], 0, "holds a lone surrogate"),
+    ("contexts", [["c"], ["ü", "c\ud800"]], 1, "item 1 holds a lone surrogate"),
+    ("references", [["r"], "r\ud800"], 1, "item 0 holds a lone surrogate"),
+    ("retrieved_ids", [["a"], np.array(["b", "\ud800"], dtype=object)], 1, "item 1 holds a lone surrogate"),
+    ("relevant_ids", [{"a": 1}, {"b": 1, "\ud800": 2}], 1, "item 1 holds a lone surrogate"),
+    ("relevant_ids", [["a"], ["\ud800"]], 1, "item 0 holds a lone surrogate"),
+    ("y_true", ["cat", "\ud800"], 1, "holds a lone surrogate"),
 ]
 
 
@@ -309,3 +327,21 @@ def test_text_scorers_take_typed_cells_and_name_the_row(name):
         s.stats({"answer": ["a", pd.NA], "references": [["a"], ["b"]]})
     with pytest.raises(FieldError, match=r"field 'references' at row 0: expected a list of strings, item 1 is int"):
         s.stats({"answer": ["a"], "references": [[np.str_("a"), 3]]})
+
+
+def test_nan_and_infinite_labels_are_refused_by_accuracy():
+    for bad in (np.float32("nan"), np.float32("inf"), np.float64("-inf"), math.inf, math.nan):
+        rows = [{"y_true": 1, "y_pred": 1}, {"y_true": 0, "y_pred": bad}]
+        with pytest.raises(FieldError, match=r"field 'y_pred' at row 1: (missing value \(NaN\)|.*inf)"):
+            rageval.evaluate(rows, ["accuracy"], progress=False)
+
+
+def test_lone_surrogates_are_refused_before_scoring_not_by_the_parquet_writer(tmp_path):
+    for row in ({"id": "q\ud800", "answer": "a", "reference": "a"}, {"id": "q", "answer": "a\ud800", "reference": "a"}):
+        rows = [{"id": "p", "answer": "x", "reference": "x"}, row]
+        field = "id" if row["id"] != "q" else "answer"
+        with pytest.raises(FieldError, match=rf"field '{field}' at row 1: holds a lone surrogate"):
+            rageval.evaluate(rows, ["exact_match"], output=tmp_path / field, progress=False)
+    # a surrogate pair written as one character is valid text and is stored
+    rows = [{"id": "p", "answer": "😀", "reference": "😀"}]
+    assert rageval.evaluate(rows, ["exact_match"], output=tmp_path / "ok", progress=False).aggregate["exact_match"] == 1
