@@ -7,6 +7,7 @@ all rows before any scoring starts (streamed data: batch by batch, before that b
 """
 from __future__ import annotations
 
+import codecs
 import itertools
 import json
 import os
@@ -168,14 +169,15 @@ def _check_unique(ids: list[str], column: str, offset: int) -> None:
 
 
 def load_source(data: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
-                limit: int | None = None) -> Source:
-    """Wrap ``data`` (see the module docstring) as a `Source`, keeping at most ``limit`` rows."""
+                limit: int | None = None, encoding: str = "utf-8") -> Source:
+    """Wrap ``data`` (see the module docstring) as a `Source`, keeping at most ``limit`` rows.
+    ``encoding``: the text encoding of a .jsonl, .json or .csv file."""
     columns = dict(columns or {})
     for f in columns:
         if f not in FIELDS:
             raise ConfigError(f"columns: unknown canonical field {f!r}; known: {', '.join(FIELDS)}")
     if isinstance(data, (str, os.PathLike)):
-        return _from_path(os.fspath(data), columns, limit)
+        return _from_path(os.fspath(data), columns, limit, encoding)
     kind = type(data).__module__.split(".")[0] + "." + type(data).__name__
     if kind in ("datasets.DatasetDict", "datasets.IterableDatasetDict"):
         if split is None:
@@ -220,12 +222,41 @@ def _columns_of(rows: list) -> dict[str, list]:
     return {k: [r.get(k) for r in rows] for k in keys}
 
 
-def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
+def _from_path(path: str, columns: dict[str, str], limit: int | None, encoding: str = "utf-8") -> Source:
     if not os.path.exists(path):
         raise ConfigError(f"no such file: {path}")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ConfigError(f"unknown text encoding {encoding!r}") from None
+    try:
+        return _read_path(path, columns, limit, encoding)
+    except UnicodeDecodeError as e:
+        raise _decode_error(path, encoding, e) from None
+
+
+def _decode_error(path: str, encoding: str, error: UnicodeDecodeError) -> ConfigError:
+    """A file that is not ``encoding`` text, named with the line of its first bad byte (found by
+    decoding it again, line by line, only now that it failed)."""
+    hint = "; pass encoding= (e.g. encoding='latin-1') if the file is in another encoding"
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with open(path, "rb") as fh:
+        for chunk in itertools.chain(fh, [None]):
+            try:
+                text = decoder.decode(b"", final=True) if chunk is None else decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                line += e.object[:e.start].decode(encoding, errors="replace").count("\n")
+                return ConfigError(f"{path}, line {line}: not valid {encoding} text ({e.reason}: "
+                                   f"{e.object[e.start:e.end]!r}){hint}")
+            line += text.count("\n")
+    return ConfigError(f"{path}: not valid {encoding} text ({error.reason}){hint}")
+
+
+def _read_path(path: str, columns: dict[str, str], limit: int | None, encoding: str) -> Source:
     ext = path.rsplit(".", 1)[-1].lower()
     if ext == "jsonl":
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding=encoding) as fh:
             rows = []
             for lineno, line in enumerate(fh, 1):
                 if limit is not None and len(rows) >= limit:
@@ -236,7 +267,7 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
                     except ValueError as e:
                         raise ConfigError(f"{path}, line {lineno}: not valid JSON ({e})") from None
     elif ext == "json":
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding=encoding) as fh:
             rows = json.load(fh)
         if isinstance(rows, dict) and "data" in rows:
             rows = rows["data"]
@@ -247,7 +278,7 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None) -> Source:
 
         if ext == "csv":  # text fields stay text ("42" is an answer, not a number); labels parse
             text = {columns.get(f, f): str for f in FIELDS if f not in NUMERIC}
-            frame = pd.read_csv(path, dtype=text, keep_default_na=False)
+            frame = pd.read_csv(path, dtype=text, keep_default_na=False, encoding=encoding)
             for f in STRUCTURED:
                 col = columns.get(f, f)
                 if col in frame.columns:

@@ -27,18 +27,19 @@ from rageval.run.rundir import RunDir, build_manifest
 
 def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, output: str | None = None, *,
              split: str | None = None, limit: int | None = None, batch_size: int = 1000,
-             progress: bool | None = None, task: str | None = None) -> Results:
+             progress: bool | None = None, task: str | None = None, encoding: str = "utf-8") -> Results:
     """Score ``data`` with ``scorers``; see DESIGN.md for the arguments.
 
     ``scorers``: names (``"bleu"``, ``"ndcg@10"``), ``(name, params)`` pairs, ``{"name", "params"}``
     dicts or `Scorer` objects. ``columns`` maps canonical field -> column. ``output``: a run
     directory, written as the run goes and resumed when it already holds this configuration.
-    ``progress``: a progress bar (None: when the data has more than one batch).
+    ``progress``: a progress bar (None: when the data has more than one batch). ``encoding``: the
+    text encoding of a .jsonl, .json or .csv file.
     """
     scorer_objs = resolve(scorers)
     if not scorer_objs:
         raise ValueError("no scorers given")
-    source = load_source(data, columns, split=split, limit=limit)
+    source = load_source(data, columns, split=split, limit=limit, encoding=encoding)
     if not source.streamed and len(source) == 0:
         raise ConfigError("the data has no rows: there is nothing to score")
     fields = _fields(scorer_objs, source)
