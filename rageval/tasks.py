@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from rageval.core.errors import ConfigError
+from rageval.core.errors import ConfigError, RagevalError
 from rageval.core.registry import get_scorer, scorer_class
 from rageval.core.scorer import Scorer
 
@@ -49,15 +49,35 @@ class Task:
     def build_scorers(self) -> list[Scorer]:
         """Scorer objects; the task's judge goes to every scorer that takes one and names none."""
         out = []
-        for entry in self.scorers:
+        for i, entry in enumerate(self.scorers):
             params = dict(entry.get("params") or {})
             if self.judge is not None and "judge" not in params and scorer_class(entry["name"]).takes_judge:
                 params["judge"] = self.judge
-            scorer = get_scorer(entry["name"], **params)
+            scorer = self._scorer(i, entry["name"], params)
             if entry.get("key"):
                 scorer.key = entry["key"]
             out.append(scorer)
         return out
+
+    def _scorer(self, i: int, name: str, params: dict) -> Scorer:
+        """``get_scorer(name, **params)``; a bad parameter is a one-line ConfigError naming its key."""
+        try:
+            return get_scorer(name, **params)
+        except RagevalError:
+            raise
+        except (TypeError, ValueError) as e:
+            problem = " ".join(str(e).split())
+        key = next((k for k in params if k in problem), None)
+        for k in params if key is None else ():  # the key whose removal changes the error is the bad one
+            try:
+                get_scorer(name, **{p: v for p, v in params.items() if p != k})
+            except Exception as e:  # noqa: BLE001 (only compared)
+                if " ".join(str(e).split()) == problem:
+                    continue
+            key = k
+            break
+        where = f"{self.source or 'task'}: scorers[{i}] ({name})"
+        raise ConfigError(f"{where}: {'' if key is None else f'parameter {key!r}: '}{problem}") from None
 
     def load_data(self, limit: int | None = None) -> Any:
         """The data the task names: a path, or a pinned hub dataset (downloaded only here, on request)."""
@@ -89,6 +109,11 @@ def _check_keys(where: str, mapping: Any, allowed: set[str]) -> dict:
     return mapping
 
 
+def _check_str(where: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, got {type(value).__name__} ({value!r:.40})")
+
+
 def parse_task(spec: Any, source: str = "") -> Task:
     """A `Task` from an already-parsed mapping; every key is checked."""
     where = source or "task"
@@ -102,6 +127,14 @@ def parse_task(spec: Any, source: str = "") -> Task:
         hub = _check_keys(f"{where}: data.hub", data["hub"], _HUB)
         if not hub.get("name") or not hub.get("revision"):
             raise ConfigError(f"{where}: data.hub needs 'name' and a pinned 'revision'")
+        for key in _HUB:
+            _check_str(f"{where}: data.hub.{key}", hub.get(key))
+    _check_str(f"{where}: data.path", data.get("path"))
+    _check_str(f"{where}: data.split", data.get("split"))
+    judge = spec.get("judge")
+    if judge is not None and not isinstance(judge, (str, dict)):
+        raise ConfigError(f"{where}: judge: expected a judge kind name or a mapping "
+                          f"({{kind: openai, model: ...}}), got {type(judge).__name__} ({judge!r:.40})")
     scorers = spec["scorers"]
     if not isinstance(scorers, list) or not scorers:
         raise ConfigError(f"{where}: scorers must be a non-empty list")
@@ -148,6 +181,7 @@ def run_task(task: Task | str, output: str | None = None, limit: int | None = No
     from rageval.run.evaluate import evaluate
 
     task = load_task(task) if isinstance(task, (str, os.PathLike)) else task
-    return evaluate(task.load_data(limit), task.build_scorers(), columns=task.columns, output=output,
+    scorers = task.build_scorers()  # a bad parameter fails before any data is read or downloaded
+    return evaluate(task.load_data(limit), scorers, columns=task.columns, output=output,
                     split=task.data.get("split") if "path" in task.data else None, limit=limit,
                     batch_size=task.batch_size, progress=progress, task=task.name)

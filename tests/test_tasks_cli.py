@@ -77,3 +77,32 @@ def test_relative_paths_resolve_beside_the_task(tmp_path):
     (tmp_path / "d.jsonl").write_text(json.dumps({"answer": "a", "reference": "a"}) + "\n")
     task = parse_task({"data": {"path": "d.jsonl"}, "scorers": ["exact_match"]}, source=str(tmp_path / "x.yaml"))
     assert task.name == "x" and rageval.tasks.run_task(task).aggregate["exact_match"] == 1.0
+
+
+# type errors in a task file: one line naming the key, exit status 2, no traceback (issue 11, item 10)
+TYPE_ERRORS = [
+    ("data: {path: 42}\nscorers: [bleu]\n", "data.path: expected a string, got int"),
+    ("data: {path: d.jsonl, split: 3}\nscorers: [bleu]\n", "data.split: expected a string"),
+    ("data: {hub: {name: 7, revision: abc}}\nscorers: [bleu]\n", "data.hub.name: expected a string"),
+    ("data: {path: d.jsonl}\nscorers: [{name: faithfulness, params: {threshold: high}}]\n",
+     r"scorers\[0\] \(faithfulness\): parameter 'threshold': "),
+    ("data: {path: d.jsonl}\nscorers: [{name: bleu, params: {tokenize: 13}}]\n",
+     r"scorers\[0\] \(bleu\): parameter 'tokenize': "),
+    ("data: {path: d.jsonl}\nscorers: [bleu, {name: bleu, params: {nope: 1}}]\n",
+     r"scorers\[1\] \(bleu\): parameter 'nope': "),
+    ("data: {path: d.jsonl}\nscorers: [{name: rougeL, params: {use_stemmer: maybe}}]\n", "parameter 'use_stemmer'"),
+    ("data: {path: d.jsonl}\nscorers: [faithfulness]\njudge: 42\n", "judge: expected a judge kind name or a mapping"),
+]
+
+
+@pytest.mark.parametrize("text,match", TYPE_ERRORS)
+def test_task_type_errors_are_one_line_config_errors_and_exit_2(tmp_path, capsys, text, match):
+    (tmp_path / "d.jsonl").write_text('{"answer": "a", "reference": "a", "question": "q", "contexts": ["a"]}\n')
+    path = write(tmp_path, text)
+    with pytest.raises(rageval.ConfigError, match=match) as err:
+        rageval.tasks.run_task(path, progress=False)
+    assert "\n" not in str(err.value)
+    capsys.readouterr()
+    assert main(["run", path]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("rageval: error: ") and stderr.count("\n") == 1 and "Traceback" not in stderr
