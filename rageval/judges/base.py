@@ -20,6 +20,7 @@ Values are floats in [0, 1]; a judge never returns NaN in place of an answer.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from abc import ABC
 from collections.abc import Callable, Iterable, Sequence
@@ -42,10 +43,29 @@ DEFAULT_CACHE: Any = _DefaultCache()
 """``cache_dir`` default: `default_cache_dir()` for judges that cache by default, else no cache."""
 
 
+_BEARER = re.compile(r"(\b(?:authorization|proxy-authorization|x-api-key|api[_-]?key)\b[\"']?\s*[:=]\s*[\"']?)"
+                     r"(?!<redacted>)(?:(?:bearer|basic|token)\s+)?[^\s\"',;}]+"
+                     r"|\b(bearer)\s+(?!<redacted>)(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}"
+                     r"|\bsk-[A-Za-z0-9_-]{8,}", re.I)
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """``text`` with each of ``secrets`` (those of 4 characters or more) and anything shaped like
+    a credential (``Authorization: ...``, ``api_key=...``, ``Bearer <token with a digit>``,
+    ``sk-...``) replaced
+    by ``<redacted>``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "<redacted>")
+    return _BEARER.sub(lambda m: (m.group(1) or (m.group(2) + " " if m.group(2) else "")) + "<redacted>", text)
+
+
 class JudgeError(RagevalError):
-    """A judge call failed after retries, or its output stayed unusable after repair and re-ask."""
+    """A judge call failed after retries, or its output stayed unusable after repair and re-ask.
+    Its message never carries a credential (see `redact`)."""
 
     def __init__(self, message: str, index: int | None = None, raw: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message, self.index, self.raw = message, index, raw
 
@@ -133,7 +153,8 @@ class Judge(ABC):
         """Counters since construction: ``calls`` (model calls made: requests or generations for
         generative judges, items passed through the model for local scoring models), ``cached``
         (answers served from the cache or from another thread's call), ``errors`` (items returned
-        or raised as JudgeError), ``retries`` (HTTP attempts retried after a fault), ``prompt_tokens``/``completion_tokens`` of the calls made,
+        or raised as JudgeError), ``retries`` (HTTP attempts retried after a fault),
+        ``prompt_tokens``/``completion_tokens`` of the calls made,
         ``cached_prompt_tokens``/``cached_completion_tokens`` of cached answers,
         ``estimated_token_calls`` (calls whose server sent no ``usage``: tokens estimated as
         ceil(characters / 4)), and ``cost`` (of the calls made; None when the judge has no price)."""

@@ -13,16 +13,19 @@ import json
 import math
 import os
 import random
+import re
+import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from rageval.core.errors import ConfigError
-from rageval.judges.base import DEFAULT_CACHE, JudgeError
+from rageval.judges.base import DEFAULT_CACHE, JudgeError, redact
 from rageval.judges.generative import GenerativeJudge, Messages
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -39,9 +42,67 @@ def endpoint_slots(base_url: str, concurrency: int) -> threading.BoundedSemaphor
 
 
 class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, connection: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.connection = connection  # no answer at all (refused, reset, timed out): counts for the breaker
+
+
+class _Tracked:
+    """An ``http.client`` connection class that remembers the connections it makes, so that a
+    watchdog can shut their sockets at the attempt's deadline (urllib's ``timeout`` bounds each
+    socket operation only: a server dripping its reply could hold a call indefinitely)."""
+
+    def __init__(self, cls: type, made: list) -> None:
+        self.cls, self.made = cls, made
+
+    def __call__(self, *args: Any, **kwargs: Any) -> http.client.HTTPConnection:
+        conn = self.cls(*args, **kwargs)
+        self.made.append(conn)
+        return conn
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, made: list) -> None:
+        super().__init__()
+        self.made = made
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_Tracked(http.client.HTTPConnection, self.made), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, made: list) -> None:
+        super().__init__()
+        self.made = made
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_Tracked(http.client.HTTPSConnection, self.made), req,
+                            context=self._context)  # type: ignore[attr-defined]
+
+
+def _shut(connections: list, expired: threading.Event) -> None:
+    expired.set()
+    for conn in list(connections):
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked in another thread
+            except OSError:
+                pass
+
+
+def _shown_url(url: str) -> str:
+    """``url`` without credentials: a password in it and the values of key/token/secret query
+    parameters become ``<redacted>`` (e.g. ``?api-key=...`` of Azure-style endpoints)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}:<redacted>@{host}" if ":" in user else f"<redacted>@{host}"
+    query = re.sub(r"((?:^|&)[^=&]*(?:key|token|secret|password|sig)[^=&]*=)[^&]*", r"\1<redacted>",
+                   parts.query, flags=re.I)
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class OpenAIJudge(GenerativeJudge):
@@ -57,16 +118,24 @@ class OpenAIJudge(GenerativeJudge):
     * generation: ``temperature`` (0), ``max_tokens`` (512), ``seed`` (None), ``json_mode``
       (False; True sends ``response_format={"type": "json_object"}``), ``extra_body`` (merged
       into each request, e.g. ``{"top_p": 1}``): all enter the signature and the cache key;
-    * faults: ``timeout`` (seconds per attempt, 60), ``max_retries`` (5): timeouts, connection
+    * faults: ``timeout`` (seconds per attempt, 60: a deadline for the whole attempt, connection,
+      request and reply included, however slowly the server sends), ``max_retries`` (5): timeouts, connection
       errors, malformed response bodies and HTTP 408/409/425/429/5xx are retried after
       ``min(max_backoff, backoff · 2^attempt)`` seconds with jitter (×0.5 to 1), or after the
       server's ``Retry-After`` (seconds or an HTTP date, capped at ``max_backoff``) when given;
       other 4xx fail at once with the server's message (401/403/404 stop the whole batch);
+    * ``breaker`` (5): after that many consecutive attempts got no answer at all (connection
+      refused or reset, or timed out), the endpoint is taken as down and every remaining call of
+      this judge fails at once with one `JudgeError` saying so (nothing is cached, so rerunning the
+      run resumes it once the server is up); after ``breaker_cooldown`` seconds (60) one further
+      attempt is let through, and an answer closes the breaker again. ``breaker=0`` disables it;
     * ``concurrency`` (8): requests in flight to this ``base_url`` at once, in this process;
     * ``prompts``, ``reasks``, ``price``, ``cache_dir``: see `GenerativeJudge` and
       `rageval.judges.generative.parse_price`.
 
-    ``base_url`` is part of the signature (two servers under one model name may differ).
+    ``base_url`` is part of the signature (two servers under one model name may differ), without
+    any credentials in it. Secrets (the key, ``Authorization`` headers, bearer tokens) are redacted
+    from every error text, also when a server echoes them in its error body, and from replies.
     """
 
     kind = "openai"
@@ -76,7 +145,8 @@ class OpenAIJudge(GenerativeJudge):
                  seed: int | None = None, json_mode: bool = False, extra_body: Mapping[str, Any] | None = None,
                  timeout: float = 60.0, max_retries: int = 5, backoff: float = 1.0, max_backoff: float = 60.0,
                  concurrency: int = 8, prompts: Mapping[str, Any] | None = None, reasks: int = 1,
-                 price: Any = None, cache_dir: Any = DEFAULT_CACHE) -> None:
+                 price: Any = None, cache_dir: Any = DEFAULT_CACHE, breaker: int = 5,
+                 breaker_cooldown: float = 60.0) -> None:
         super().__init__(prompts=prompts, reasks=reasks, price=price, cache_dir=cache_dir)
         if not model:
             raise ConfigError("openai judge: 'model' is required")
@@ -90,17 +160,31 @@ class OpenAIJudge(GenerativeJudge):
         self.temperature, self.max_tokens, self.seed = float(temperature), int(max_tokens), seed
         self.json_mode, self.extra_body = bool(json_mode), dict(extra_body or {})
         self.timeout, self.max_retries = float(timeout), max_retries
+        if not isinstance(breaker, int) or breaker < 0:
+            raise ConfigError(f"openai judge: breaker must be a non-negative int, not {breaker!r}")
+        if not float(timeout) > 0:
+            raise ConfigError(f"openai judge: timeout must be a positive number of seconds, not {timeout!r}")
         self.backoff, self.max_backoff, self.concurrency = float(backoff), float(max_backoff), concurrency
+        self.breaker, self.breaker_cooldown = breaker, float(breaker_cooldown)
+        self._shown = _shown_url(self.base_url)
+        self._failures = 0  # consecutive attempts without an answer
+        self._open_until: float | None = None  # the breaker is open until then (monotonic)
+        self._down: JudgeError | None = None
+        self._opened = threading.Event()  # wakes retries sleeping in backoff when the breaker opens
+        self._breaker_lock = threading.Lock()
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._api_key)
 
     def signature_items(self) -> dict[str, Any]:
-        items = {**super().signature_items(), "model": self.model, "base_url": self.base_url,
+        items = {**super().signature_items(), "model": self.model, "base_url": self._shown,
                  "temperature": self.temperature, "max_tokens": self.max_tokens}
         if self.seed is not None:
             items["seed"] = self.seed
         if self.json_mode:
             items["json_mode"] = True
         if self.extra_body:
-            items["extra_body"] = self.extra_body
+            items["extra_body"] = _without_secrets(self.extra_body)
         return items
 
     # --- transport --------------------------------------------------------------------------
@@ -147,16 +231,58 @@ class OpenAIJudge(GenerativeJudge):
             body["response_format"] = {"type": "json_object"}
         slots = endpoint_slots(self.base_url, self.concurrency)
         for attempt in range(self.max_retries + 1):
+            self._check_breaker()
             try:
                 with slots:
+                    self._check_breaker()
                     response = self._post(body)
-                return _reply(response, messages)
+                self._answered()
+                return _reply(response, messages, self._redact)
             except _Retryable as e:
+                if e.connection:
+                    self._no_answer(str(e))
+                else:
+                    self._answered()
                 if attempt == self.max_retries:
-                    raise JudgeError(f"{self.base_url}: gave up after {attempt + 1} attempts: {e}") from None
+                    raise JudgeError(f"{self._shown}: gave up after {attempt + 1} attempts: {e}") from None
                 self._record(retries=1)
-                time.sleep(self._delay(attempt, e.retry_after))
+                self._opened.wait(self._delay(attempt, e.retry_after))  # cut short when the breaker opens
+            except JudgeError:
+                self._answered()  # the server answered (with an error): it is up
+                raise
         raise AssertionError("unreachable")
+
+    # --- circuit breaker ----------------------------------------------------------------------
+    def _check_breaker(self) -> None:
+        with self._breaker_lock:
+            if self._open_until is None:
+                return
+            if time.monotonic() < self._open_until:
+                raise self._down_error()
+            # cooldown over: let attempts through; one more failure reopens at once
+            self._open_until, self._failures = None, max(0, self.breaker - 1)
+            self._opened.clear()
+
+    def _down_error(self) -> JudgeError:
+        error = JudgeError(self._down.message if self._down is not None else f"{self._shown}: endpoint down")
+        error.fatal = True  # type: ignore[attr-defined]  # the other items of the batch fail fast too
+        return error
+
+    def _no_answer(self, reason: str) -> None:
+        with self._breaker_lock:
+            self._failures += 1
+            if not self.breaker or self._failures < self.breaker or self._open_until is not None:
+                return
+            self._open_until = time.monotonic() + self.breaker_cooldown
+            self._down = JudgeError(
+                f"{self._shown}: endpoint down: {self._failures} consecutive attempts got no answer "
+                f"(last: {reason}); the judge's remaining calls fail at once; nothing failed is cached, "
+                f"so a rerun once the server is up scores these examples")
+            self._opened.set()
+
+    def _answered(self) -> None:
+        with self._breaker_lock:
+            self._failures = 0
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -169,30 +295,61 @@ class OpenAIJudge(GenerativeJudge):
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), headers=headers, method="POST")
+        shown = _shown_url(url)
+        made: list = []
+        expired = threading.Event()
+        opener = urllib.request.build_opener(_HTTPHandler(made), _HTTPSHandler(made))
+        watchdog = threading.Timer(self.timeout, _shut, (made, expired))
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as e:
-            message = _server_message(e)
-            if e.code in RETRY_STATUS:
-                raise _Retryable(f"HTTP {e.code}: {message}", _retry_after(e.headers.get("Retry-After"))) from None
-            error = JudgeError(f"{url}: HTTP {e.code}: {message}")
-            error.fatal = e.code in FATAL_STATUS  # type: ignore[attr-defined]
-            raise error from None
-        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as e:
-            reason = getattr(e, "reason", e)
-            raise _Retryable(f"{type(reason).__name__}: {reason}") from None
+            try:
+                with opener.open(request, timeout=self.timeout) as response:
+                    raw = response.read()
+            except urllib.error.HTTPError as e:
+                message = self._redact(_server_message(e))
+                if expired.is_set():
+                    raise self._timed_out() from None
+                if e.code in RETRY_STATUS:
+                    raise _Retryable(f"HTTP {e.code}: {message}", _retry_after(e.headers.get("Retry-After"))) from None
+                error = JudgeError(f"{shown}: HTTP {e.code}: {message}")
+                error.fatal = e.code in FATAL_STATUS  # type: ignore[attr-defined]
+                raise error from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as e:
+                if expired.is_set():
+                    raise self._timed_out() from None
+                reason = getattr(e, "reason", e)
+                raise _Retryable(self._redact(f"{type(reason).__name__}: {reason}"), connection=True) from None
+        finally:
+            watchdog.cancel()
+        if expired.is_set():  # (a reply cut short at the deadline may still parse as a prefix)
+            raise self._timed_out()
         try:
             response_json = json.loads(raw)
             response_json["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError):
-            raise _Retryable(f"malformed response body: {raw[:200]!r}") from None
+            raise _Retryable(self._redact(f"malformed response body: {raw[:200]!r}")) from None
         return response_json
 
+    def _timed_out(self) -> _Retryable:
+        return _Retryable(f"TimeoutError: no complete reply within the {self.timeout:g} s deadline", connection=True)
 
-def _reply(response: dict[str, Any], messages: Messages) -> dict[str, Any]:
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: "<redacted>" if _SECRET_NAME.search(str(k)) and v is not None else _without_secrets(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+_SECRET_NAME = re.compile(r"api[_-]?key|authorization|token|password|secret", re.I)
+
+
+def _reply(response: dict[str, Any], messages: Messages, clean: Any = str) -> dict[str, Any]:
     choice = response["choices"][0]
-    text = choice["message"].get("content") or ""
+    text = clean(choice["message"].get("content") or "")
     usage = response.get("usage") or {}
     prompt_tokens, completion_tokens = usage.get("prompt_tokens"), usage.get("completion_tokens")
     estimated = not isinstance(prompt_tokens, int) or not isinstance(completion_tokens, int)

@@ -10,12 +10,20 @@ Faults, queued with `OpenAIServer.fail_next` (applied to the next requests in ar
 * ``{"content": "..."}``: a 200 reply whose message content is that text (invalid or truncated
   JSON), optionally with ``"finish_reason"``;
 * ``{"body": "<html>"}``: a 200 reply whose body is that raw text (a malformed response);
-* ``{"drop": True}``: close the connection without answering.
+* ``{"drop": True}``: close the connection without answering;
+* ``{"drip": 0.05}``: a normal 200 reply (status line and headers included) written one byte every
+  that many seconds, so that no single socket read waits long but the whole reply takes long;
+* ``{"hang": True}``: accept the request and never answer (until the server closes);
+* ``{"status": 401, "echo_auth": True}``: an HTTP error whose message echoes the request's
+  ``Authorization`` header (as careless servers do), to check that no secret reaches an error text.
+
+`refused_url` is a ``base_url`` on which nothing listens (connection refused).
 """
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections import deque
@@ -39,7 +47,7 @@ class OpenAIServer:
     answered with a 200, and ``max_in_flight`` the most requests handled at once.
     """
 
-    def __init__(self, responder: Responder | None = None) -> None:
+    def __init__(self, responder: Responder | None = None, port: int = 0) -> None:
         self.responder: Responder = responder or (lambda body: '{"verdict": "yes"}')
         self.requests: list[dict] = []
         self.replied: list[dict] = []
@@ -50,6 +58,7 @@ class OpenAIServer:
         self._faults: deque[dict] = deque()
         self._conditional: list[list] = []  # [predicate, fault, remaining]
         self._lock = threading.Lock()
+        self._closed = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,7 +70,7 @@ class OpenAIServer:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 server._handle(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
@@ -87,6 +96,7 @@ class OpenAIServer:
             self._conditional.append([predicate, fault, times])
 
     def close(self) -> None:
+        self._closed.set()  # releases hanging requests
         self._httpd.shutdown()
         self._httpd.server_close()
 
@@ -132,12 +142,19 @@ class OpenAIServer:
     def _answer(self, handler: BaseHTTPRequestHandler, body: dict, fault: dict) -> None:
         if fault.get("delay"):
             time.sleep(fault["delay"])
+        if fault.get("hang"):
+            self._closed.wait(600)
+            handler.close_connection = True
+            return
         if fault.get("drop"):
             handler.close_connection = True
             handler.connection.shutdown(2)
             return
         if "status" in fault:
-            payload = json.dumps({"error": {"message": fault.get("message", "scripted fault"),
+            message = fault.get("message", "scripted fault")
+            if fault.get("echo_auth"):
+                message = f"invalid credentials: Authorization: {handler.headers.get('Authorization')}"
+            payload = json.dumps({"error": {"message": message,
                                             "type": "test", "code": fault["status"]}}).encode()
             handler.send_response(fault["status"])
             if "retry_after" in fault:
@@ -160,6 +177,9 @@ class OpenAIServer:
                                  "finish_reason": reply.get("finish_reason", "stop")}]}
         if usage is not None:
             response["usage"] = {**usage, "total_tokens": sum(usage.values())}
+        if fault.get("drip"):
+            self._drip(handler, json.dumps(response).encode(), fault["drip"])
+            return
         handler.send_response(200)
         self._send(handler, json.dumps(response).encode())
         with self._lock:
@@ -174,13 +194,36 @@ class OpenAIServer:
         handler.wfile.flush()
 
 
+    def _drip(self, handler: BaseHTTPRequestHandler, payload: bytes, every: float) -> None:
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+                "Connection: close\r\n\r\n").encode()
+        self._leave(handler)
+        handler.close_connection = True
+        for i in range(len(head) + len(payload)):
+            if self._closed.wait(every):
+                return
+            handler.wfile.write((head + payload)[i:i + 1])
+            handler.wfile.flush()
+        with self._lock:
+            self.replied.append({})
+
+
+def refused_url() -> str:
+    """A ``base_url`` on 127.0.0.1 where nothing listens: every connection is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
 #: retry settings that keep tests fast
 FAST = {"backoff": 0.001, "max_backoff": 0.5, "timeout": 5.0}
 
 
 def _sections(text: str) -> dict[str, str]:
     """'Label:\\nvalue' sections of a rendered default prompt."""
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^([A-Z][\w ]*):\n(.*?)(?=\n\n|\Z)", text, re.S | re.M)}
+    sections = re.finditer(r"^([A-Z][\w ]*):\n(.*?)(?=\n\n|\Z)", text, re.S | re.M)
+    return {m.group(1): m.group(2).strip() for m in sections}
 
 
 def rule_responder(body: dict) -> str:
