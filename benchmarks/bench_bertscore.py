@@ -50,7 +50,7 @@ def bench_bertscore(n: int, repeats: int = 3) -> list[dict]:
     data = wice_pairs(n)
     path = resolve_model(DEFAULT_EMBEDDING_MODEL)
     reference = BERTScorer(model_type=path, num_layers=DEFAULT_LAYERS, batch_size=64)
-    rageval.get_scorer("bertscore").model  # load (cached) before timing
+    _ = rageval.get_scorer("bertscore").model  # load (cached) before timing
     cands, refs = [d["answer"] for d in data], [d["references"] for d in data]
     ours_s, ref_s = float("inf"), float("inf")
     for _ in range(repeats):

@@ -37,7 +37,8 @@ def main(n: int = 20_000) -> None:
     batch = {"id": [r["id"] for r in rows], "answer": [r["answer"] for r in rows],
              "references": [r["references"] for r in rows]}
     print(f"{n} examples; times are the best of 3")
-    print(f"{'scorer':<12} {'bare s':>8} {'evaluate s':>11} {'+run dir s':>11} {'overhead µs/ex':>15} {'(run dir)':>10}")
+    print(f"{'scorer':<12} {'bare s':>8} {'evaluate s':>11} {'+run dir s':>11} {'overhead µs/ex':>15} "
+          f"{'(run dir)':>10}")
     for name in ("exact_match", "token_f1"):
         scorer = rageval.get_scorer(name)
         bare = best(lambda: scorer.reduce(scorer.stats(batch)))

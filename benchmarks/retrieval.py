@@ -115,7 +115,8 @@ def main() -> None:
         diff = float(np.abs(table[name].to_numpy() - ref).max())
         worst = max(worst, diff)
         print(f"{name:<14} {aggregate[name]:>10.6f} {ref.mean():>12.6f} {diff:>22.3g}")
-    print(f"\nvalues agree with pytrec_eval: {'yes' if worst <= 1e-12 else 'NO'} (largest per-query difference {worst:.3g})")
+    print(f"\nvalues agree with pytrec_eval: {'yes' if worst <= 1e-12 else 'NO'} "
+          f"(largest per-query difference {worst:.3g})")
 
     try:
         import ranx  # noqa: F401
@@ -134,7 +135,8 @@ def main() -> None:
     print(f"  rageval.evaluate           {t_rageval[0]:8.2f} {t_rageval[1]:8.2f}")
     print(f"    of which the scorers     {t_direct[0]:8.2f} {t_direct[1]:8.2f}   (stats + reduce, 1000-query batches)")
     print(f"  pytrec_eval                {t_pytrec[0]:8.2f} {t_pytrec[1]:8.2f}   "
-          f"rageval.evaluate is {t_pytrec[0] / t_rageval[0]:.2f}x as fast, its scorers {t_pytrec[0] / t_direct[0]:.2f}x")
+          f"rageval.evaluate is {t_pytrec[0] / t_rageval[0]:.2f}x as fast, "
+          f"its scorers {t_pytrec[0] / t_direct[0]:.2f}x")
     if t_ranx is not None:
         print(f"  ranx (warm, numba)         {t_ranx[0]:8.2f} {t_ranx[1]:8.2f}   "
               f"rageval.evaluate is {t_ranx[0] / t_rageval[0]:.2f}x as fast")

@@ -12,5 +12,6 @@ from rageval.run.evaluate import evaluate, first_pass
 
 __version__ = "0.1.0"
 
-__all__ = ["evaluate", "first_pass", "get_scorer", "list_scorers", "load_results", "merge", "Results", "Scorer", "MeanScorer",
-           "RagevalError", "FieldError", "IncompatibleError", "ConfigError", "UnknownScorerError", "__version__"]
+__all__ = ["evaluate", "first_pass", "get_scorer", "list_scorers", "load_results", "merge", "Results", "Scorer",
+           "MeanScorer", "RagevalError", "FieldError", "IncompatibleError", "ConfigError", "UnknownScorerError",
+           "__version__"]

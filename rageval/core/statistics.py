@@ -325,7 +325,8 @@ class Records(Statistics, Sequence):
 # --- categorical codes -------------------------------------------------------------------------
 class Coded(Statistics):
     """Categorical columns as codes into ``vocab`` (a sorted tuple of labels), plus optional float
-    columns. ``codes`` has shape ``(n, k)`` (-1: no label, in placeholders); labels are compared by value (``1 == 1.0 == True``, as numpy); ``values`` ``(n, m)``.
+    columns. ``codes`` has shape ``(n, k)`` (-1: no label, in placeholders); labels are compared by
+    value (``1 == 1.0 == True``, as numpy); ``values`` ``(n, m)``.
 
     Codes mean nothing without their vocabulary, so the vocabulary travels with them: `concat`
     re-codes every part against the union of their vocabularies, and `aligned` puts two systems'

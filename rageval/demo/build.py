@@ -30,7 +30,8 @@ def _rank(query: set[str], passages: list[dict], key: str) -> list[dict]:
 
 def build(shared: str) -> dict[str, list[dict]]:
     folder = os.path.join(shared, "clapnq", "dev")
-    rows = {kind: [json.loads(l) for l in open(os.path.join(folder, f"clapnq_dev_{kind}.jsonl"), encoding="utf-8")]
+    rows = {kind: [json.loads(line)
+                   for line in open(os.path.join(folder, f"clapnq_dev_{kind}.jsonl"), encoding="utf-8")]
             for kind in ("answerable", "unanswerable")}
     corpus = []
     for kind, items in rows.items():

@@ -42,7 +42,8 @@ class HFJudge(LocalModel, GenerativeJudge):
         if not isinstance(max_tokens, int) or max_tokens < 1:
             raise ConfigError(f"hf judge: max_tokens must be a positive int, not {max_tokens!r}")
         self._set_model(model, revision, allow_download)
-        self.max_tokens, self.batch_size, self.chat_template, self.device = max_tokens, batch_size, chat_template, device
+        self.max_tokens, self.batch_size, self.chat_template, self.device = (
+            max_tokens, batch_size, chat_template, device)
 
     def signature_items(self) -> dict[str, Any]:
         items = {**super().signature_items(), **self.model_items(), "decoding": "greedy", "max_tokens": self.max_tokens,

@@ -119,7 +119,8 @@ def _fields(scorers: list[Scorer], source: Source) -> list[str]:
         needed.update(s.fields)
         needed.update(f for f in s.optional_fields if f in available)
         if "sample_weight" in available and "sample_weight" not in (*s.fields, *s.optional_fields):
-            warnings.warn(f"the data has sample weights (column {source.columns.get('sample_weight', 'sample_weight')!r}) "
+            warnings.warn("the data has sample weights "
+                          f"(column {source.columns.get('sample_weight', 'sample_weight')!r}) "
                           f"and scorer {s.key!r} takes none: its value is unweighted", UserWarning, stacklevel=3)
     return sorted(needed)
 

@@ -21,8 +21,18 @@ from typing import Any
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
 from rageval.data.adapters import Source
-from rageval.results.store import (EXAMPLES, MANIFEST, CorruptPartError, Part, next_part_index, part_files, read_json,
-                                   read_part, write_json, write_part)
+from rageval.results.store import (
+    EXAMPLES,
+    MANIFEST,
+    CorruptPartError,
+    Part,
+    next_part_index,
+    part_files,
+    read_json,
+    read_part,
+    write_json,
+    write_part,
+)
 
 PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "sentence-transformers", "datasets",
             "nltk", "rouge-score", "scikit-learn", "sacrebleu", "bert-score")

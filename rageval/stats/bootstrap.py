@@ -77,7 +77,7 @@ def confidence_intervals(results: Any, n: int = 1000, seed: int | None = SEED, a
         raise ValueError(f"n (bootstrap resamples) must be positive, got {n!r}")
     wanted = None if keys is None else set(keys)
     out: dict[str, Interval] = {}
-    for key, r in results.by_scorer.items():
+    for _key, r in results.by_scorer.items():
         scorer_keys = [k for k in r.scorer.keys() if wanted is None or k in wanted]
         if not scorer_keys:
             continue

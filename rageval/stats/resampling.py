@@ -7,7 +7,8 @@ default is 12345) the resampled example sets are exactly sacrebleu's.
 
 Each resample is reduced with the scorer's own ``reduce`` (the generic path, for any scorer and
 any kind of statistics). Scorers whose metric is a function of column sums of their
-statistics (``sum_rows`` / ``reduce_sums``) take a vectorised path instead: a (resamples x examples) count matrix times the
+statistics (``sum_rows`` / ``reduce_sums``) take a vectorised path instead:
+a (resamples x examples) count matrix times the
 statistics matrix gives every resample's sums at once (see `summed_reducer`).
 """
 from __future__ import annotations

@@ -186,7 +186,8 @@ class PrecisionRecallF(LabelScorer):
             return
         present = sorted({stats.vocab[c] for c in np.unique(stats.codes[:, :2])})
         if len(present) > 2:
-            raise ConfigError(f"{self.key}: the labels are multiclass ({present[:5]}{'...' if len(present) > 5 else ''})"
+            raise ConfigError(f"{self.key}: the labels are multiclass "
+                              f"({present[:5]}{'...' if len(present) > 5 else ''})"
                               " but average='binary'; choose average='micro', 'macro' or 'weighted'")
         if self.pos_label not in present and len(present) == 2:
             raise ConfigError(f"{self.key}: pos_label={self.pos_label!r} is not a valid label; it should be one "

@@ -4,7 +4,8 @@ The answer and each reference are tokenised (``tokenize``), lowercased, and alig
 stages as nltk does: exact matches, then Porter-stem matches (nltk's ``PorterStemmer``), then
 WordNet synonym matches (a hypothesis word matches a reference word that is a single-word lemma
 of one of its synsets; as in nltk, this stage sees the Porter stems of the words still unmatched,
-so ``car`` matches ``auto`` but not ``automobile``, whose stem is ``automobil``). With ``m`` matches, a hypothesis of ``t`` words and a reference of ``r``:
+so ``car`` matches ``auto`` but not ``automobile``, whose stem is ``automobil``). With ``m``
+matches, a hypothesis of ``t`` words and a reference of ``r``:
 ``P = m/t``, ``R = m/r``, ``Fmean = P·R / (alpha·P + (1-alpha)·R)``, and with ``ch`` chunks
 (runs of matches adjacent in both texts) ``score = (1 - gamma·(ch/m)**beta) · Fmean``; 0 when
 there is no match. With several references, the maximum (as nltk). Values on 0-1, mean over

@@ -4,7 +4,8 @@
 Per-example statistics are sacrebleu's ``[edits, ref_len]``: the fewest edits (insertions,
 deletions, substitutions, and shifts of word blocks) turning the hypothesis into the closest
 reference, and the references' average length in words. As in sacrebleu, references go
-through the Tercom normaliser twice (hypotheses once), which matters with ``normalized=True``. Corpus TER = 100 * sum(edits) /
+through the Tercom normaliser twice (hypotheses once), which matters with ``normalized=True``.
+Corpus TER = 100 * sum(edits) /
 sum(ref_len) (100 when the references are empty and there are edits, 0 when there are none).
 Per-example scores are sacrebleu's ``sentence_ter``.
 

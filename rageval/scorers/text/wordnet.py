@@ -131,7 +131,8 @@ def _source_record(source: Path) -> dict[str, Any]:
 
 def install_corpus(source: Path, nltk_data: Path) -> Path:
     """Copy the WordNet database at ``source`` to ``nltk_data/corpora/wordnet`` with a
-    ``lexnames`` file (the source's own, else `lexnames_text`), unless an identical copy is there already; returns the corpus directory.
+    ``lexnames`` file (the source's own, else `lexnames_text`), unless an identical copy is there
+    already; returns the corpus directory.
 
     The copy is built beside its destination and renamed into place, so concurrent processes
     never see half a corpus. Directories are created without group or world write permission,
