@@ -216,7 +216,7 @@ def test_parameters_are_checked():
     with pytest.raises(TypeError, match="judge"):
         rageval.get_scorer("faithfulness", judge=3)
     with pytest.raises(Exception, match="unknown judge kind"):
-        rageval.get_scorer("faithfulness", judge="lexcal").judge
+        _ = rageval.get_scorer("faithfulness", judge="lexcal").judge
 
 
 def test_signature_holds_the_judge_and_spec_rebuilds(lexical):
