@@ -27,14 +27,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from rageval.core.convert import is_torch
 from rageval.core.errors import IncompatibleError
 
 
 def to_numpy(value: Any) -> Any:
     """A torch tensor (any device, with grad) as a numpy array; anything else unchanged."""
-    if type(value).__module__.startswith("torch"):
-        return value.detach().cpu().numpy()
-    return value
+    return value.detach().cpu().numpy() if is_torch(value) else value
 
 
 class Statistics(ABC):
