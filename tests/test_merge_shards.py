@@ -21,11 +21,11 @@ import random
 import re
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
+from support.merge_cases import Case, family_cases
 
 import rageval
 from rageval.core import registry
@@ -139,18 +139,6 @@ def retrieval_row(rng: random.Random, i: int, wanted: set[str], bad_rows: set[in
     return {"retrieved_ids": ranking, "relevant_ids": relevant}
 
 
-@dataclass
-class Case:
-    """One evaluation to shard: scorers (specs or objects), generated rows, a tolerance."""
-
-    label: str
-    make: Callable[[], list]  # fresh scorer specs/objects for each evaluate call
-    rows: list[dict[str, Any]]
-    rtol: float = 1e-12
-    atol: float = 1e-14
-    roundtrip: bool = True  # score two shards through a run directory and load_results
-
-
 def rows_with_ids(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"id": f"{name}-{i:04d}", **r} for i, r in enumerate(rows)]
 
@@ -241,10 +229,13 @@ def cases_for(name: str, request: pytest.FixtureRequest) -> list[Case]:
         """Fresh scorer objects for every evaluate call, as separate processes would build them."""
         return lambda: [rageval.get_scorer(n, **{**base, **(extra or {})}) for n in names]
 
+    own = family_cases(family_of(name), name, cls, rng, base, specs)
+    if own is not None:  # the family feeds its own scorers (tests/support/merge_cases/<family>.py)
+        return own
     unknown = (fields | optional) - TEXT_FIELDS - RETRIEVAL_FIELDS - LABEL_FIELDS
     if unknown:
         pytest.fail(f"scorer {name!r} declares fields {sorted(unknown)} this test cannot generate: "
-                    f"teach tests/test_merge_shards.py to feed it")
+                    f"teach tests/test_merge_shards.py (or tests/support/merge_cases/<family>.py) to feed it")
     cases: list[Case] = []
     if fields <= TEXT_FIELDS and fields:
         n = 60 if (base.get("judge") or rtol > 1e-12) else 90
