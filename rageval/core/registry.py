@@ -323,6 +323,12 @@ SCORERS.register("ndcg[@k]", "rageval.scorers.retrieval.ranking:NDCG", family="r
 SCORERS.register("map[@k]", "rageval.scorers.retrieval.ranking:MAP", family="retrieval")
 SCORERS.register("mrr[@k]", "rageval.scorers.retrieval.ranking:MRR", family="retrieval")
 SCORERS.register("r_precision", "rageval.scorers.retrieval.ranking:RPrecision", family="retrieval")
+for _name, _cls in (("set_P", "SetP"), ("set_recall", "SetRecall"), ("set_F", "SetF"), ("set_map", "SetMAP"),
+                    ("set_relative_P", "SetRelativeP"), ("relative_P@k", "RelativeP"), ("bpref", "Bpref"),
+                    ("gm_map", "GMMAP"), ("iprec_at_recall", "IPrecAtRecall"), ("11pt_avg", "ElevenPointAverage"),
+                    ("Rprec_mult", "RPrecMult"), ("unjudged@k", "Unjudged"), ("utility", "Utility"),
+                    ("num_ret", "NumRet"), ("num_rel", "NumRel"), ("num_rel_ret", "NumRelRet"), ("num_q", "NumQ")):
+    SCORERS.register(_name, f"rageval.scorers.retrieval.ranking:{_cls}", family="retrieval")
 # classification: scikit-learn's names
 SCORERS.register("accuracy", "rageval.scorers.classic.classification:Accuracy", family="classification")
 SCORERS.register("precision", "rageval.scorers.classic.classification:Precision", family="classification")

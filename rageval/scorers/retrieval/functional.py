@@ -177,6 +177,159 @@ def num_relevant(judged: Judged, level: float = 1) -> np.ndarray:
     return (judged.qrels >= level).sum(axis=0, dtype=np.float64)
 
 
+def counts(judged: Judged, level: float = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per query: ``num_ret`` (ids ranked), ``num_rel`` (R) and ``num_rel_ret`` (relevant ids ranked),
+    trec_eval's counts of the same names."""
+    return (judged.lengths.astype(np.float64), num_relevant(judged, level),
+            _relevant(judged, None, level).sum(axis=0, dtype=np.float64))
+
+
+def set_f(judged: Judged, beta: float = 1.0, level: float = 1) -> np.ndarray:
+    """trec_eval ``set_F``: ``(β + 1)·P·R / (β·P + R)`` over the whole ranking, with P = set_P and
+    R = set_recall, and β as trec_eval uses its parameter (not squared: ``set_F.0.5`` weighs
+    precision by 0.5); 0 when no relevant id is ranked."""
+    num_ret, num_rel, rel_ret = counts(judged, level)
+    p, r = _ratio(rel_ret, num_ret), _ratio(rel_ret, num_rel)
+    return np.where(rel_ret > 0, _ratio((beta + 1.0) * p * r, beta * p + r), 0.0)
+
+
+def set_map(judged: Judged, level: float = 1) -> np.ndarray:
+    """trec_eval ``set_map``: ``num_rel_ret² / (num_ret · R)`` (set precision times set recall); 0
+    for an empty ranking or R = 0."""
+    num_ret, num_rel, rel_ret = counts(judged, level)
+    return _ratio(rel_ret * rel_ret, num_ret * num_rel)
+
+
+def set_relative_precision(judged: Judged, level: float = 1) -> np.ndarray:
+    """trec_eval ``set_relative_P``: ``num_rel_ret / min(num_ret, R)``, precision over the best
+    precision a ranking of that size could have; 0 for an empty ranking or R = 0."""
+    num_ret, num_rel, rel_ret = counts(judged, level)
+    return _ratio(rel_ret, np.minimum(num_ret, num_rel))
+
+
+def relative_precision(judged: Judged, k: int, level: float = 1) -> np.ndarray:
+    """trec_eval ``relative_P_k``: |relevant in the top k| / min(k, R); 0 when R = 0."""
+    hits = _relevant(judged, k, level).sum(axis=0, dtype=np.float64)
+    return _ratio(hits, np.minimum(float(k), num_relevant(judged, level)))
+
+
+def bpref(judged: Judged, level: float = 1) -> np.ndarray:
+    """trec_eval ``bpref`` (Buckley and Voorhees 2004): the mean over the R relevant ids of
+    ``1 - min(n, R) / min(N, R)`` for each relevant id *ranked*, where n counts the judged
+    non-relevant ids ranked above it and N the query's judged non-relevant ids (qrels grade in
+    [0, level)); an id with n = 0 contributes 1, unranked relevant ids 0. Ids absent from the qrels or
+    graded below 0 are skipped, as trec_eval skips unjudged documents. 0 when R = 0."""
+    grades = judged.grades
+    nonrel = (grades >= 0) & (grades < level)
+    num_rel = num_relevant(judged, level)
+    num_nonrel = ((judged.qrels >= 0) & (judged.qrels < level)).sum(axis=0, dtype=np.float64)
+    above = np.cumsum(nonrel, axis=0, dtype=np.float64)  # a relevant id's own row adds nothing
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = 1.0 - np.minimum(above, num_rel) / np.minimum(num_nonrel, num_rel)
+    total = np.where(grades >= level, np.where(above > 0, share, 1.0), 0.0).sum(axis=0)
+    return _ratio(total, num_rel)
+
+
+#: trec_eval's lower bound on a query's value before the logarithm of a geometric mean
+MIN_GEO_MEAN = 0.00001
+
+
+def log_average_precision(judged: Judged, level: float = 1) -> np.ndarray:
+    """``log(max(AP, 0.00001))`` per query: trec_eval's ``gm_map`` statistic (the geometric mean over
+    queries is ``exp`` of its mean)."""
+    return np.log(np.maximum(average_precision(judged, None, level), MIN_GEO_MEAN))
+
+
+#: trec_eval's recall points for ``iprec_at_recall`` and ``11pt_avg`` (literals, as in its C source)
+RECALL_POINTS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+#: trec_eval's fractions of R for ``Rprec_mult``
+R_MULTIPLES = (0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
+
+
+#: how the number of relevant ids at recall point x is rounded: trec_eval 9 (pytrec_eval) adds 0.9 and
+#: truncates; trec_eval 10 rounds to nearest (its ``lround``)
+ROUNDINGS = ("trec_eval9", "nearest")
+
+
+def interpolated_precision(judged: Judged, points: Sequence[float] = RECALL_POINTS, level: float = 1,
+                           rounding: str = "trec_eval9") -> np.ndarray:
+    """trec_eval ``iprec_at_recall``: (queries, points) interpolated precision, the highest precision
+    at any rank at or below the rank where the ranking reaches ``c`` relevant ids (the first
+    relevant id for c = 0), where c for recall point x is ``(long)(x·R + 0.9)`` with
+    ``rounding="trec_eval9"`` (trec_eval 9, which pytrec_eval runs; the default) or ``lround(x·R)``
+    with ``"nearest"`` (trec_eval 10 and its test outputs); 0 where the ranking holds fewer than c
+    relevant ids, and for an empty ranking (trec_eval: 0/0 at recall 0)."""
+    if rounding not in ROUNDINGS:
+        raise ValueError(f"rounding must be one of {ROUNDINGS}, got {rounding!r}")
+    scaled = np.multiply.outer(num_relevant(judged, level), np.asarray(points, np.float64))
+    return _interpolated(judged, np.floor(scaled + (0.9 if rounding == "trec_eval9" else 0.5)), level)
+
+
+def eleven_point_average(judged: Judged, level: float = 1, rounding: str = "trec_eval9") -> np.ndarray:
+    """trec_eval ``11pt_avg``: the mean of `interpolated_precision` at the 11 recall points 0, 0.1,
+    ..., 1 (``rounding`` as there), summed from the last point to the first as trec_eval does, so the
+    value is bit-identical."""
+    values = interpolated_precision(judged, RECALL_POINTS, level, rounding)
+    total = np.zeros(len(values))
+    for column in values.T[::-1]:
+        total += column
+    return total / len(RECALL_POINTS)
+
+
+def _interpolated(judged: Judged, cutoffs: np.ndarray, level: float) -> np.ndarray:
+    """(queries, points): the highest precision at or below the rank of the ``cutoffs[q, p]``-th
+    relevant id (the first for a cutoff of 0); 0 where the ranking holds fewer relevant ids."""
+    rel = _relevant(judged, None, level)
+    num_ret, _, rel_ret = counts(judged, level)
+    ranks = np.arange(1, rel.shape[0] + 1, dtype=np.float64)[:, None]
+    cum = np.cumsum(rel, axis=0, dtype=np.float64)
+    precision_at = np.where(ranks <= num_ret, cum / ranks, 0.0)
+    best_below = np.maximum.accumulate(precision_at[::-1], axis=0)[::-1]  # max over ranks >= r
+    out = np.zeros(cutoffs.shape)
+    if rel.shape[0] == 0:
+        return out
+    reached = (cutoffs <= rel_ret[:, None]) & (rel_ret[:, None] > 0)
+    target = np.maximum(cutoffs, 1.0)  # c = 0 takes the value at the first relevant id
+    # the first rank whose cumulative count reaches the target: the number of ranks below it
+    at = (cum.T[:, :, None] < target[:, None, :]).sum(axis=1)
+    q_index = np.broadcast_to(np.arange(len(num_ret))[:, None], out.shape)
+    rows = np.where(reached, at, 0)
+    return np.where(reached, best_below[np.minimum(rows, rel.shape[0] - 1), q_index], 0.0)
+
+
+def r_precision_multiples(judged: Judged, fractions: Sequence[float] = R_MULTIPLES, level: float = 1) -> np.ndarray:
+    """trec_eval ``Rprec_mult``: (queries, fractions) precision at rank ``c = (long)(f·R + 0.9)`` for
+    each fraction f of R, |relevant in the top c| / c (a ranking shorter than c: num_rel_ret / c);
+    0 when R = 0 or the ranking is empty."""
+    rel = _relevant(judged, None, level)
+    num_ret, num_rel, rel_ret = counts(judged, level)
+    cum = np.vstack([np.zeros((1, rel.shape[1])), np.cumsum(rel, axis=0, dtype=np.float64)])
+    cutoffs = np.floor(np.multiply.outer(num_rel, np.asarray(fractions, np.float64)) + 0.9)
+    rows = np.minimum(cutoffs, num_ret[:, None]).astype(np.int64)
+    hits = cum[rows, np.arange(len(num_ret))[:, None]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(cutoffs > 0, hits / np.where(cutoffs > 0, cutoffs, 1.0), 0.0)
+    return np.where(((num_rel > 0) & (num_ret > 0))[:, None], value, 0.0)
+
+
+def unjudged(judged: Judged, k: int) -> np.ndarray:
+    """trec_eval ``unj_k`` (ir_measures ``1 - Judged@k``): the share of the top k that the qrels do not
+    judge (ids absent from them or graded below 0), over k."""
+    top = judged.grades[:k]
+    ranked = np.arange(top.shape[0])[:, None] < judged.lengths[None, :]
+    return (np.isnan(top) & ranked).sum(axis=0, dtype=np.float64) / k
+
+
+def utility(judged: Judged, a: float = 1.0, b: float = -1.0, c: float = 0.0, d: float = 0.0, num_docs: int = 0,
+            level: float = 1) -> np.ndarray:
+    """trec_eval ``utility.a,b,c,d``: ``a·rel_ret + b·nonrel_ret + c·rel_not_ret + d·nonrel_not_ret``,
+    with ``nonrel_not_ret = num_docs + rel_ret - num_ret - R`` (``num_docs``: the collection size,
+    trec_eval's ``-N``, 0 by default)."""
+    num_ret, num_rel, rel_ret = counts(judged, level)
+    nonrel_not_ret = num_docs + rel_ret - num_ret - num_rel
+    return a * rel_ret + b * (num_ret - rel_ret) + c * (num_rel - rel_ret) + d * nonrel_not_ret
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 def _relevant(judged: Judged, k: int | None, level: float) -> np.ndarray:

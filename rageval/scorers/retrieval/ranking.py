@@ -71,6 +71,14 @@ class RankingScorer(MeanScorer):
             raise ValueError(f"{name}: relevance_level must be a positive number (trec_eval -l), got {level!r}")
         if "relevance_level" in options:  # plain Python numbers, so that the spec is JSON
             options["relevance_level"] = int(level) if float(level).is_integer() else float(level)
+        for option, default in self.options.items():  # numeric options: finite plain numbers
+            value = options[option]
+            if isinstance(default, (int, float)) and option != "relevance_level":
+                if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                    raise ValueError(f"{name}: {option} must be a finite number, got {value!r}")
+                options[option] = int(value) if isinstance(default, int) else float(value)
+        if options.get("rounding", "trec_eval9") not in F.ROUNDINGS:
+            raise ValueError(f"{name}: rounding must be one of {F.ROUNDINGS}, got {options['rounding']!r}")
         if options.get("gain", "linear") not in F.GAINS:
             raise ValueError(f"{name}: gain must be one of {F.GAINS}, got {options['gain']!r}")
         k = None if k is None else int(k)
@@ -149,6 +157,219 @@ class RPrecision(RankingScorer):
 
     def compute(self, j: F.Judged) -> np.ndarray:
         return F.r_precision(j, self.params["relevance_level"])
+
+
+# --- trec_eval's further measures (names as trec_eval writes them) -------------------------------
+
+class SetP(RankingScorer):
+    """trec_eval ``set_P``: relevant retrieved / retrieved, over the whole ranking."""
+
+    name = "set_P"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.precision(j, None, self.params["relevance_level"])
+
+
+class SetRecall(RankingScorer):
+    """trec_eval ``set_recall``: relevant retrieved / R, over the whole ranking."""
+
+    name = "set_recall"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.recall(j, None, self.params["relevance_level"])
+
+
+class SetF(RankingScorer):
+    """trec_eval ``set_F`` (``beta`` as trec_eval's parameter, default 1): see `functional.set_f`."""
+
+    name = "set_F"
+    takes_cutoff = False
+    options = {"relevance_level": 1, "beta": 1.0}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.set_f(j, self.params["beta"], self.params["relevance_level"])
+
+
+class SetMAP(RankingScorer):
+    """trec_eval ``set_map``: num_rel_ret² / (num_ret · R)."""
+
+    name = "set_map"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.set_map(j, self.params["relevance_level"])
+
+
+class SetRelativeP(RankingScorer):
+    """trec_eval ``set_relative_P``: num_rel_ret / min(num_ret, R)."""
+
+    name = "set_relative_P"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.set_relative_precision(j, self.params["relevance_level"])
+
+
+class RelativeP(RankingScorer):
+    """trec_eval ``relative_P_k``: |relevant in the top k| / min(k, R) (a cutoff is required)."""
+
+    name = "relative_P"
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.relative_precision(j, self.k, self.params["relevance_level"])
+
+
+class Bpref(RankingScorer):
+    """trec_eval ``bpref`` (Buckley and Voorhees 2004): see `functional.bpref`."""
+
+    name = "bpref"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.bpref(j, self.params["relevance_level"])
+
+
+class GMMAP(RankingScorer):
+    """trec_eval ``gm_map``: the geometric mean over queries of ``max(AP, 0.00001)``.
+
+    Statistics: ``log(max(AP, 0.00001))`` per query (trec_eval's per-query value), so the value of
+    any subset is ``exp`` of their mean, exactly; a query's own score is ``max(AP, 0.00001)``."""
+
+    name = "gm_map"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.log_average_precision(j, self.params["relevance_level"])
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        return {k: np.exp(v) for k, v in super().reduce_sums(sums, counts).items()}
+
+    def example_scores(self, stats: Any) -> dict[str, np.ndarray]:
+        return {k: np.exp(v) for k, v in super().example_scores(stats).items()}
+
+
+def _point(x: float) -> str:
+    return f"{x:.2f}"
+
+
+class IPrecAtRecall(RankingScorer):
+    """trec_eval ``iprec_at_recall``: interpolated precision at the recall points 0.0, 0.1, ..., 1.0,
+    one part each (``iprec_at_recall.0.10``); the primary value is their mean, ``11pt_avg``.
+    ``rounding``: ``"trec_eval9"`` (pytrec_eval, the default) or ``"nearest"`` (trec_eval 10); see
+    `functional.interpolated_precision` for the conventions."""
+
+    name = "iprec_at_recall"
+    takes_cutoff = False
+    parts = tuple(map(_point, F.RECALL_POINTS))
+    options = {"relevance_level": 1, "rounding": "trec_eval9"}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        level, rounding = self.params["relevance_level"], self.params["rounding"]
+        points = F.interpolated_precision(j, F.RECALL_POINTS, level, rounding)
+        return np.column_stack([F.eleven_point_average(j, level, rounding), points])
+
+
+class ElevenPointAverage(RankingScorer):
+    """trec_eval ``11pt_avg``: see `functional.eleven_point_average` (``rounding="trec_eval9"``, as
+    pytrec_eval, or ``"nearest"``, as trec_eval 10)."""
+
+    name = "11pt_avg"
+    takes_cutoff = False
+    options = {"relevance_level": 1, "rounding": "trec_eval9"}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.eleven_point_average(j, self.params["relevance_level"], self.params["rounding"])
+
+
+class RPrecMult(RankingScorer):
+    """trec_eval ``Rprec_mult``: precision at 0.2R, 0.4R, ..., 2.0R, one part each
+    (``Rprec_mult.1.00`` is R-precision); the primary value is their mean."""
+
+    name = "Rprec_mult"
+    takes_cutoff = False
+    parts = tuple(map(_point, F.R_MULTIPLES))
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        values = F.r_precision_multiples(j, F.R_MULTIPLES, self.params["relevance_level"])
+        return np.column_stack([values.mean(axis=1), values])
+
+
+class Unjudged(RankingScorer):
+    """trec_eval ``unj_k``: the share of the top k that the qrels do not judge (a cutoff is required).
+    Lower is better: a high value says the measures above rest on unjudged ids."""
+
+    name = "unjudged"
+    higher_is_better = False
+    options: ClassVar[dict[str, Any]] = {}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.unjudged(j, self.k)
+
+
+class Utility(RankingScorer):
+    """trec_eval ``utility.a,b,c,d``: see `functional.utility` (parameters ``a``, ``b``, ``c``,
+    ``d``, ``num_docs``); averaged over queries, as trec_eval averages it. Unbounded."""
+
+    name = "utility"
+    takes_cutoff = False
+    bounds = (-math.inf, math.inf)
+    options = {"relevance_level": 1, "a": 1.0, "b": -1.0, "c": 0.0, "d": 0.0, "num_docs": 0}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        p = self.params
+        return F.utility(j, p["a"], p["b"], p["c"], p["d"], p["num_docs"], p["relevance_level"])
+
+
+class Count(RankingScorer):
+    """trec_eval's counts: per query the count, over queries their *sum* (trec_eval's "all" line
+    sums them rather than averaging)."""
+
+    takes_cutoff = False
+    bounds = (0.0, math.inf)
+    column: ClassVar[int]
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.counts(j, self.params["relevance_level"])[self.column]
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        return {self.key: np.where(counts > 0, sums[:, 0], 0.0)}
+
+
+class NumRet(Count):
+    """trec_eval ``num_ret``: ids ranked."""
+
+    name = "num_ret"
+    column = 0
+    options: ClassVar[dict[str, Any]] = {}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return j.lengths.astype(np.float64)
+
+
+class NumRel(Count):
+    """trec_eval ``num_rel``: qrels ids graded at least ``relevance_level`` (R)."""
+
+    name = "num_rel"
+    column = 1
+
+
+class NumRelRet(Count):
+    """trec_eval ``num_rel_ret``: relevant ids ranked."""
+
+    name = "num_rel_ret"
+    column = 2
+
+
+class NumQ(Count):
+    """trec_eval ``num_q``: the number of queries (1 per row)."""
+
+    name = "num_q"
+    options: ClassVar[dict[str, Any]] = {}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return np.ones(len(j))
 
 
 # --- one judging per batch, shared by all ranking scorers -------------------------------------

@@ -11,6 +11,7 @@ import pytest
 pytrec_eval = pytest.importorskip("pytrec_eval", reason="pytrec_eval (pytrec-eval-terrier) is the reference")
 
 from support import SHARED  # noqa: E402
+from support.retrieval import make_queries, trec  # noqa: E402
 
 from rageval.core.errors import FieldError  # noqa: E402
 from rageval.core.registry import get_scorer, scorer_class  # noqa: E402
@@ -20,37 +21,6 @@ from rageval.scorers.retrieval.ranking import judged  # noqa: E402
 
 CUTOFFS = [1, 2, 3, 5, 10, 20, 50, 100]
 WICE = SHARED / "data" / "wice" / "entailment_retrieval" / "claim"
-
-
-def make_queries(seed: int, n: int) -> tuple[list[list[str]], list[dict[str, int]]]:
-    """Random rankings and graded qrels; about one query in ten is an edge case: empty ranking,
-    empty qrels, no relevant id, only negative grades, a ranking longer than every cutoff."""
-    rng = np.random.default_rng(seed)
-    pool = [f"doc-{i}" for i in range(150)]
-    retrieved, relevant = [], []
-    for _ in range(n):
-        kind = rng.integers(0, 40)
-        length = 0 if kind == 0 else int(rng.integers(101, 150)) if kind == 1 else int(rng.integers(1, 60))
-        ranking = [pool[j] for j in rng.permutation(len(pool))[:length]]
-        judged_ids = [pool[j] for j in rng.permutation(len(pool))[:int(rng.integers(1, 30))]]
-        judged_ids += list(rng.choice(ranking, min(len(ranking), int(rng.integers(0, 8))), replace=False))
-        grades = rng.integers(-1, 5, len(judged_ids))
-        if kind == 2:
-            grades = np.zeros_like(grades)
-        elif kind == 3:
-            grades = -np.ones_like(grades)
-        qrels = {d: int(g) for d, g in zip(judged_ids, grades)}
-        relevant.append({} if kind == 4 else qrels)
-        retrieved.append(ranking)
-    return retrieved, relevant
-
-
-def trec(retrieved, relevant, measures, level=1, truncate=None) -> dict[int, dict[str, float]]:
-    """pytrec_eval per query, fed descending scores so that its order is the given order."""
-    run = {str(q): {d: float(len(r) - i) for i, d in enumerate(r[:truncate])} for q, r in enumerate(retrieved)}
-    qrels = {str(q): d for q, d in enumerate(relevant)}
-    out = pytrec_eval.RelevanceEvaluator(qrels, set(measures), relevance_level=level).evaluate(run)
-    return {int(q): v for q, v in out.items()}
 
 
 def trec_measure(name: str, k: int | None) -> str:
