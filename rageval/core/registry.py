@@ -300,6 +300,8 @@ SCORERS.register("chrf", "rageval.scorers.text.chrf:CHRF", family="text")
 SCORERS.register("ter", "rageval.scorers.text.ter:TER", family="text")
 SCORERS.register("rouge1", "rageval.scorers.text.rouge:Rouge1", family="text")
 SCORERS.register("rouge2", "rageval.scorers.text.rouge:Rouge2", family="text")
+for _n in range(3, 10):
+    SCORERS.register(f"rouge{_n}", f"rageval.scorers.text.rouge:Rouge{_n}", family="text")
 SCORERS.register("rougeL", "rageval.scorers.text.rouge:RougeL", family="text")
 SCORERS.register("rougeLsum", "rageval.scorers.text.rouge:RougeLsum", family="text")
 SCORERS.register("meteor", "rageval.scorers.text.meteor:METEOR", family="text")

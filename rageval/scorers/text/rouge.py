@@ -1,10 +1,15 @@
-"""`rouge1`, `rouge2`, `rougeL`, `rougeLsum`: identical to Google's rouge-score (`rouge_score.rouge_scorer`).
+"""`rouge1` ... `rouge9`, `rougeL`, `rougeLsum`: identical to Google's rouge-score (`rouge_score.rouge_scorer`).
 
 Each example's value is the F-measure of the answer against its references, with the precision
 and recall of that same reference as the ``.precision`` / ``.recall`` parts; with several
 references the one with the highest F-measure is taken, the first on ties (rouge-score's
 ``RougeScorer.score_multi``). The aggregate is the mean over examples. Values on 0-1.
 The arithmetic lives in `rageval.scorers.text.rouge_core`.
+
+Every ROUGE scorer takes ``use_stemmer`` and, as rouge-score's ``RougeScorer``, a ``tokenizer``: any
+object with a ``tokenize(text) -> list[str]`` method, used instead of rouge-score's default tokenizer
+(``use_stemmer`` then does nothing, as in rouge-score). Its class name enters the signature; results
+scored with one are reloaded with ``load_results(path, scorers=[...])`` given the same tokenizer.
 """
 from __future__ import annotations
 
@@ -86,11 +91,16 @@ class _Rouge(MeanScorer):
     parts = ("precision", "recall")
     bounds = (0.0, 1.0)
 
-    def __init__(self, use_stemmer: bool = False) -> None:
+    def __init__(self, use_stemmer: bool = False, tokenizer: Any = None) -> None:
         if not isinstance(use_stemmer, bool):
             raise TypeError(f"use_stemmer must be True or False, got {use_stemmer!r}")
+        if tokenizer is not None and not callable(getattr(tokenizer, "tokenize", None)):
+            raise TypeError(f"tokenizer must have a tokenize(text) method (as rouge-score's), got {tokenizer!r:.60}")
         super().__init__(use_stemmer=use_stemmer)
-        self.tokenizer = shared_tokenizer(use_stemmer)
+        self.user_tokenizer = tokenizer
+        if tokenizer is not None:
+            self.params["tokenizer"] = f"{type(tokenizer).__module__}.{type(tokenizer).__qualname__}"
+        self.tokenizer = tokenizer if tokenizer is not None else shared_tokenizer(use_stemmer)
 
     @abstractmethod
     def prepare_text(self, text: str) -> Any:
@@ -112,6 +122,10 @@ class _Rouge(MeanScorer):
 
     def signature_items(self) -> dict[str, Any]:
         items = super().signature_items()
+        if self.user_tokenizer is not None:
+            items["tokenizer"] = self.params["tokenizer"]
+            items.pop("use_stemmer")  # rouge-score ignores it with a tokenizer of the user's
+            return items
         items["tokenizer"] = "rouge_score-default"
         if self.params["use_stemmer"]:
             items["stemmer"] = f"porter-nltk{nltk.__version__}"
@@ -147,6 +161,14 @@ class Rouge2(_RougeN):
     n = 2
 
 
+def _rouge_n(n: int) -> type[_RougeN]:
+    doc = f"""ROUGE-{n}: {n}-gram overlap F-measure, as ``RougeScorer(["rouge{n}"], use_stemmer=...)``."""
+    return type(f"Rouge{n}", (_RougeN,), {"__doc__": doc, "__module__": __name__, "name": f"rouge{n}", "n": n})
+
+
+Rouge3, Rouge4, Rouge5, Rouge6, Rouge7, Rouge8, Rouge9 = map(_rouge_n, range(3, 10))
+
+
 class RougeL(_Rouge):
     """ROUGE-L: longest-common-subsequence F-measure over the whole text, newlines ignored, as
     ``RougeScorer(["rougeL"], use_stemmer=...)``."""
@@ -177,10 +199,10 @@ class RougeLsum(_Rouge):
 
     name = "rougeLsum"
 
-    def __init__(self, use_stemmer: bool = False, split_summaries: bool | str = False) -> None:
+    def __init__(self, use_stemmer: bool = False, split_summaries: bool | str = False, tokenizer: Any = None) -> None:
         if not any(split_summaries is k or (isinstance(k, str) and split_summaries == k) for k in SPLITTERS):
             raise ValueError(f"split_summaries must be False, True, 'punkt' or 'nltk', got {split_summaries!r}")
-        super().__init__(use_stemmer=use_stemmer)
+        super().__init__(use_stemmer=use_stemmer, tokenizer=tokenizer)
         self.params["split_summaries"] = split_summaries
         self.splitter_name, self.splitter = SPLITTERS[split_summaries]
 

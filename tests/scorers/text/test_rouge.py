@@ -243,3 +243,45 @@ def test_evaluate_end_to_end_matches_rouge_score():
         np.testing.assert_array_equal(table[f"{t}.precision"].to_numpy(), expected[t][:, 1])
         assert res.aggregate[t] == pytest.approx(expected[t][:, 0].mean(), abs=1e-12)
         assert res.aggregate[f"{t}.recall"] == pytest.approx(expected[t][:, 2].mean(), abs=1e-12)
+
+
+@pytest.mark.parametrize("use_stemmer", [False, True])
+def test_rouge3_to_rouge9_match_rouge_score(use_stemmer):
+    answers, refs = random_examples(seed=30 + int(use_stemmer), n=600)
+    rng = random.Random(3)
+    for i in range(0, 600, 2):  # half the references: the answer with one word dropped (long shared n-grams)
+        words = answers[i].split()
+        if len(words) > 2:
+            del words[rng.randrange(len(words))]
+        refs[i] = [" ".join(words)] + refs[i][1:]
+    types = [f"rouge{n}" for n in range(3, 10)]
+    scorer = rouge_scorer.RougeScorer(types, use_stemmer=use_stemmer)
+    scores = [scorer.score_multi(r, a) for a, r in zip(answers, refs)]
+    for t in types:
+        want = np.array([[s[t].fmeasure, s[t].precision, s[t].recall] for s in scores])
+        got = rageval.get_scorer(t, use_stemmer=use_stemmer).stats({"answer": answers, "references": refs})
+        np.testing.assert_array_equal(np.asarray(got), want, err_msg=t)
+        assert want[:, 0].any(), f"{t}: the generated pairs share no {t[5:]}-gram, the test would prove nothing"
+
+
+class CharacterTokenizer:
+    """A user tokenizer as rouge-score accepts one: characters that are not spaces, lowercased."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return [c for c in text.lower() if not c.isspace()]
+
+
+def test_user_tokenizer_is_rouge_scores_tokenizer_argument():
+    answers, refs = random_examples(seed=40, n=300)
+    tokenizer = CharacterTokenizer()
+    expected = reference_rows(answers, refs, use_stemmer=True, tokenizer=tokenizer)  # rouge-score ignores the stemmer
+    assert_identical(rageval_rows(answers, refs, tokenizer=tokenizer), expected)
+    default = rageval_rows(answers, refs)
+    assert not np.array_equal(np.asarray(default["rouge1"]), expected["rouge1"])
+
+
+def test_user_tokenizer_enters_the_signature_and_is_checked():
+    s = rageval.get_scorer("rouge2", tokenizer=CharacterTokenizer())
+    assert "tokenizer:" in s.signature and "CharacterTokenizer" in s.signature and "use_stemmer" not in s.signature
+    with pytest.raises(TypeError, match="tokenize"):
+        rageval.get_scorer("rougeL", tokenizer=str.split)
