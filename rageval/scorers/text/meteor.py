@@ -51,9 +51,9 @@ class Matcher:
     (stage 2) or a synonym (stage 3).
     """
 
-    def __init__(self) -> None:
-        self.wordnet = load_wordnet()
-        self.stemmer = PorterStemmer()
+    def __init__(self, stemmer: Any = None, wordnet: Any = None) -> None:
+        self.wordnet = load_wordnet() if wordnet is None else wordnet
+        self.stemmer = PorterStemmer() if stemmer is None else stemmer
         self._stems: dict[str, str] = {}
         self._synonyms: dict[str, frozenset[str]] = {}
 
@@ -162,9 +162,14 @@ def single_meteor(matcher: Matcher, ref: Sequence[str], hyp: Sequence[str],
 
 
 class METEOR(MeanScorer):
-    """METEOR as ``nltk.translate.meteor_score.meteor_score(refs, hyp, alpha, beta, gamma)`` with
-    ``hyp = tokenize(answer)`` and ``refs = [tokenize(r) for r in references]``; the defaults are
-    nltk's (``alpha=0.9, beta=3.0, gamma=0.5``, ``tokenize="whitespace"``, i.e. ``str.split``).
+    """METEOR as ``nltk.translate.meteor_score.meteor_score(refs, hyp, preprocess, stemmer, wordnet,
+    alpha, beta, gamma)`` with ``hyp = tokenize(answer)`` and ``refs = [tokenize(r) for r in
+    references]``; the defaults are nltk's (``alpha=0.9, beta=3.0, gamma=0.5``, ``preprocess=str.lower``,
+    ``stemmer=PorterStemmer()``, ``wordnet`` = WordNet 3.0) and ``tokenize="whitespace"`` (``str.split``).
+    As in nltk, ``preprocess`` is any function applied to each word, ``stemmer`` any object with a
+    ``stem(word)`` method and ``wordnet`` any object with a ``synsets(word)`` method whose synsets
+    have ``lemmas()`` with ``name()`` (nltk's WordNet corpus reader, or another language's); their
+    names enter the signature.
 
     >>> m = METEOR()
     >>> round(m.reduce(m.stats({"answer": ["the cat sat"], "references": [["the cat sat"]]}))["meteor"], 4)
@@ -176,25 +181,39 @@ class METEOR(MeanScorer):
     fields = ("answer", "references")
 
     def __init__(self, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5,
-                 tokenize: str = "whitespace") -> None:
+                 tokenize: str = "whitespace", preprocess: Callable[[str], str] | None = None,
+                 stemmer: Any = None, wordnet: Any = None) -> None:
+        if preprocess is not None and not callable(preprocess):
+            raise TypeError(f"preprocess must be a function of a word (as nltk's), got {preprocess!r:.60}")
+        if stemmer is not None and not callable(getattr(stemmer, "stem", None)):
+            raise TypeError(f"stemmer must have a stem(word) method (as nltk's stemmers), got {stemmer!r:.60}")
+        if wordnet is not None and not callable(getattr(wordnet, "synsets", None)):
+            raise TypeError(f"wordnet must have a synsets(word) method (as nltk's WordNet), got {wordnet!r:.60}")
         if tokenize not in TOKENIZERS:
             raise ValueError(f"tokenize must be one of {sorted(TOKENIZERS)}, got {tokenize!r}")
         for key, value in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"{key} must be a number, got {value!r}")
         super().__init__(alpha=alpha, beta=beta, gamma=gamma, tokenize=tokenize)
+        for key, value in (("preprocess", preprocess), ("stemmer", stemmer), ("wordnet", wordnet)):
+            if value is not None:
+                self.params[key] = _describe(value)
         self._tokenize = TOKENIZERS[tokenize]
+        self._preprocess = str.lower if preprocess is None else preprocess
+        self._custom = (stemmer, wordnet)
         self._matcher: Matcher | None = None
 
     @property
     def matcher(self) -> Matcher:
         if self._matcher is None:  # loading WordNet takes seconds: only when scoring
-            self._matcher = _shared_matcher()
+            self._matcher = _shared_matcher() if self._custom == (None, None) else Matcher(*self._custom)
         return self._matcher
 
     def words(self, text: str) -> list[str]:
-        """Tokenised and lowercased, as nltk's ``_generate_enums`` preprocesses."""
-        return [w.lower() for w in self._tokenize(text)]
+        """Tokenised and preprocessed (lowercased by default), as nltk's ``_generate_enums``."""
+        if self._preprocess is str.lower:
+            return [w.lower() for w in self._tokenize(text)]
+        return [self._preprocess(w) for w in self._tokenize(text)]
 
     def score_batch(self, batch: Batch) -> list[float]:
         answers, references = hypotheses_and_references(batch)
@@ -208,8 +227,16 @@ class METEOR(MeanScorer):
     def signature_items(self) -> dict[str, Any]:
         items = super().signature_items()
         items["nltk"] = nltk.__version__
-        items["wordnet"] = wordnet_version()
+        if "wordnet" not in self.params:
+            items["wordnet"] = wordnet_version()
         return items
+
+
+def _describe(value: Any) -> str:
+    """A function's or object's name for the signature: ``module.qualname``."""
+    kind = value if callable(value) and hasattr(value, "__qualname__") else type(value)
+    module = getattr(kind, "__module__", None) or getattr(getattr(kind, "__objclass__", None), "__module__", "builtins")
+    return f"{module}.{getattr(kind, '__qualname__', repr(kind))}"
 
 
 _MATCHER: list[Matcher] = []

@@ -182,3 +182,48 @@ def test_evaluate_end_to_end_matches_nltk():
     expected = nltk_scores(answers, refs)
     np.testing.assert_array_equal(res.to_pandas()["meteor"].to_numpy(), expected)
     assert res.aggregate["meteor"] == pytest.approx(expected.mean(), abs=1e-12)
+
+
+class SynonymTable:
+    """A WordNet of the user's, as nltk accepts one: ``synsets(word)`` of objects with ``lemmas()``."""
+
+    class _Lemma:
+        def __init__(self, name):
+            self._name = name
+
+        def name(self):
+            return self._name
+
+    class _Synset:
+        def __init__(self, names):
+            self._names = names
+
+        def lemmas(self):
+            return [SynonymTable._Lemma(n) for n in self._names]
+
+    GROUPS = [("dog", "hound", "cur"), ("film", "movie", "pictur"), ("big", "larg", "great")]
+
+    def synsets(self, word):
+        return [self._Synset(g) for g in self.GROUPS if word in g]
+
+
+@pytest.mark.parametrize("params", [
+    {"preprocess": str.upper},
+    {"preprocess": lambda w: w.strip(".,!").lower()},
+    {"stemmer": __import__("nltk.stem.snowball", fromlist=["SnowballStemmer"]).SnowballStemmer("english")},
+    {"stemmer": __import__("nltk.stem.lancaster", fromlist=["LancasterStemmer"]).LancasterStemmer()},
+    {"wordnet": SynonymTable()},
+    {"preprocess": str.casefold, "stemmer": __import__("nltk.stem", fromlist=["WordNetLemmatizer"]).RegexpStemmer("s$"),
+     "wordnet": SynonymTable(), "alpha": 0.8},
+], ids=["upper", "strip-lower", "snowball", "lancaster", "user-wordnet", "all"])
+def test_preprocess_stemmer_and_wordnet_match_nltk(params):
+    answers, refs = random_examples(seed=7, n=400)
+    assert_identical(rageval_scores(answers, refs, **params), nltk_scores(answers, refs, **params))
+
+
+def test_user_parts_enter_the_signature_and_are_checked():
+    sig = rageval.get_scorer("meteor", preprocess=str.upper, wordnet=SynonymTable()).signature
+    assert "preprocess:builtins.str.upper" in sig and "SynonymTable" in sig and "wordnet:3.0" not in sig
+    for bad in ({"preprocess": 3}, {"stemmer": str.lower}, {"wordnet": "wordnet"}):
+        with pytest.raises(TypeError, match=next(iter(bad))):
+            rageval.get_scorer("meteor", **bad)
