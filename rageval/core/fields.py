@@ -3,8 +3,9 @@
 Each checker takes one column (a list, tuple, numpy array, pandas Series or torch tensor of
 values) and returns a list of plain Python values in canonical form: ``str``, ``int``, ``float``,
 ``bool``, and lists and dicts of them. Numpy scalars and arrays, pyarrow scalars and torch tensors
-(CPU or CUDA, with grad) are converted by `rageval.core.convert.to_python`; ``numpy.str_`` and
-other ``str`` subclasses become ``str``. None, NaN and pandas ``NA`` are missing values, refused.
+(CPU or CUDA, with grad) are converted by `rageval.core.convert.to_python`; ``numpy.str_`` is kept
+(it is a ``str``: same hash, equality, JSON and Arrow form; the dataset fingerprint hashes text,
+not types) and other ``str`` subclasses become ``str``. None, NaN and pandas ``NA`` are missing values, refused.
 Bad input raises `FieldError` naming the field, the user's column and the first offending row
 (``offset`` is the row of ``values[0]`` in the data).
 
@@ -34,6 +35,9 @@ Check = Callable[[str, str, Sequence[Any], int], list]
 
 #: types that need no conversion
 _PLAIN_SCALARS = frozenset({str, int, float, bool})
+#: text types kept as they are: numpy.str_ is a str (same hash, equality, JSON and Arrow form), and
+#: copying two million of them into str took most of evaluate's time on numpy-typed cells
+_TEXT_TYPES = frozenset({str, np.str_})
 _NUMBERS = frozenset({int, float})
 
 
@@ -95,7 +99,8 @@ def _plain_str(value: Any, ids: bool) -> str | None:
 
 
 def _only_str(values: Iterable[Any]) -> bool:
-    return not set(map(type, values)) - {str}
+    """True when every value is a ``str`` or a ``numpy.str_`` (kept as they are)."""
+    return not set(map(type, values)) - _TEXT_TYPES
 
 
 def _str_copies(items: list) -> list[str] | None:
@@ -158,7 +163,7 @@ def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) ->
 def _strs(field: str, column: str, values: Sequence[Any], offset: int, ids: bool) -> list:
     out = _column(field, column, values)
     kinds = set(map(type, out))
-    if not kinds - {str}:
+    if not kinds - _TEXT_TYPES:
         return list(out)
     copies = _str_copies(out)
     if copies is not None:
@@ -212,7 +217,7 @@ _LIST_OF = {False: "a list of strings", True: "a list of ids (strings or integer
 
 def _str_row(field: str, column: str, row: int, items: list, ids: bool, drop_missing: bool = False) -> list:
     """One example's list of strings, as plain ``str``."""
-    if items and type(items[0]) is str and _only_str(items):  # e.g. an object array read from Parquet
+    if items and type(items[0]) in _TEXT_TYPES and _only_str(items):  # e.g. an object array read from Parquet
         return items
     copies = _str_copies(items)
     if copies is not None:
@@ -392,6 +397,36 @@ def check_any(field: str, column: str, values: Sequence[Any], offset: int = 0) -
     return list(out)
 
 
+def check_array(field: str, column: str, values: Any, offset: int = 0) -> list:
+    """Dense vision data (masks, images, depth maps, feature vectors): one numeric array per
+    example, kept as a numpy array (pixels never become Python lists). A column given as one
+    stacked array or tensor is split into per-example views; a torch tensor is detached and moved
+    to the CPU; a nested list becomes an array; a string is an image file path, read lazily by the
+    scorer. Missing values and non-numeric cells are refused; NaN inside an array is left to the
+    scorer (depth marks invalid pixels with it)."""
+    if is_torch(values) and hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, np.ndarray) and values.ndim >= 1:
+        values = list(values)
+    out = []
+    for i, value in enumerate(_column(field, column, values)):
+        if isinstance(value, str):
+            out.append(value)
+            continue
+        if is_missing(value):
+            raise _bad(field, column, offset + i, "an array", value)
+        if is_torch(value) and hasattr(value, "detach"):
+            value = value.detach().cpu().numpy()
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError):
+            raise _bad(field, column, offset + i, "a numeric array", value) from None
+        if array.dtype.kind not in "biuf":
+            raise _bad(field, column, offset + i, "a numeric array", value)
+        out.append(array)
+    return out
+
+
 #: canonical field -> checker. Vision fields hold what their scorer documents.
 FIELDS: dict[str, Check] = {
     "id": check_id,
@@ -412,6 +447,13 @@ FIELDS: dict[str, Check] = {
     "images": check_any,
     "preds": check_any,
     "target": check_any,
+    "mask": check_array,
+    "gt_mask": check_array,
+    "image": check_array,
+    "reference_image": check_array,
+    "depth": check_array,
+    "gt_depth": check_array,
+    "features": check_array,
 }
 
 #: fields holding lists or mappings: a CSV file stores them as JSON text

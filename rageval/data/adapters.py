@@ -11,11 +11,9 @@ import codecs
 import itertools
 import json
 import os
-import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from types import SimpleNamespace
 from typing import Any
 
 import xxhash
@@ -23,6 +21,7 @@ import xxhash
 from rageval.core.convert import is_missing
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str
+from rageval.data.fingerprint import fingerprint, legacy_fingerprint
 
 
 @dataclass
@@ -144,20 +143,14 @@ class Source:
             yield offset, batch
             offset += len(chunk)
 
-    def fingerprint(self, fields: Iterable[str]) -> str:
-        """A hash of the canonical data for ``fields`` (streamed data: of its origin)."""
+    def fingerprint(self, fields: Iterable[str], legacy: bool = False) -> str:
+        """A hash of the canonical data for ``fields`` (streamed data: of its origin), the same
+        however the cells were typed (`rageval.data.fingerprint`); ``legacy``: the version-1 form
+        that run directories written before ``v2:`` fingerprints hold."""
         if self.table is None:
             return "stream:" + xxhash.xxh3_128_hexdigest(self.origin.encode())[:16]
-        # pickle is an unambiguous serialisation of these plain values (str, list, dict, numbers:
-        # the checkers return nothing else, so numpy- or pandas-typed cells hash as plain ones);
-        # protocol 4 is fixed so the hash does not follow Python's default, and "fast" mode skips
-        # the memo (the values hold no cycles), which makes it several times faster than JSON.
-        # Its frames go straight into the hash, never into one buffer.
-        hasher = xxhash.xxh3_128()
-        pickler = pickle.Pickler(SimpleNamespace(write=hasher.update), protocol=4)
-        pickler.fast = True
-        pickler.dump(sorted(self.canonical(fields).items()))
-        return hasher.hexdigest()[:16]
+        columns = self.canonical(fields)
+        return legacy_fingerprint(columns) if legacy else fingerprint(columns)
 
 
 def _check_unique(ids: list[str], column: str, offset: int) -> None:

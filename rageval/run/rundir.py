@@ -14,13 +14,14 @@ import json
 import os
 import platform
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
 from rageval.data.adapters import Source
+from rageval.judges.base import JudgeUnavailable
 from rageval.results.store import (
     EXAMPLES,
     MANIFEST,
@@ -36,6 +37,9 @@ from rageval.results.store import (
 
 PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "sentence-transformers", "datasets",
             "nltk", "rouge-score", "scikit-learn", "sacrebleu", "bert-score")
+
+#: suffix of a part being replaced by its rows that are kept (see `RunDir.parts`)
+RETRY = ".retry"
 
 #: manifest keys that must match for a run directory to be resumed
 CONFIG_KEYS = ("scorers", "fingerprint", "columns", "fields")
@@ -98,9 +102,12 @@ class RunDir:
         self._next = next_part_index(path)
 
     @classmethod
-    def open(cls, path: str | os.PathLike, manifest: dict[str, Any]) -> RunDir:
+    def open(cls, path: str | os.PathLike, manifest: dict[str, Any],
+             legacy_fingerprint: Callable[[], str] | None = None) -> RunDir:
         """Create ``path``, or resume it when its manifest has the same configuration. The lock is
-        taken before anything is written; leftovers of a write killed midway are removed."""
+        taken before anything is written; leftovers of a write killed midway are removed.
+        ``legacy_fingerprint`` computes the data's version-1 fingerprint, compared instead when the
+        directory was written before ``v2:`` fingerprints (its manifest then keeps that form)."""
         path = os.fspath(path)
         os.makedirs(path, exist_ok=True)
         run = cls(path, manifest)
@@ -108,13 +115,17 @@ class RunDir:
             existing = os.path.join(path, MANIFEST)
             if os.path.exists(existing):
                 old = read_json(existing)
+                if (legacy_fingerprint is not None and old.get("config_hash") != manifest["config_hash"]
+                        and not str(old.get("fingerprint", "")).startswith(("v2:", "stream:"))):
+                    manifest["fingerprint"] = legacy_fingerprint()
+                    manifest["config_hash"] = config_hash(manifest)
                 if old.get("config_hash") != manifest["config_hash"]:
                     raise ConfigError(f"{path} holds a run with a different configuration "
                                       f"({_differences(old, manifest)}); use another output directory")
                 manifest["created"] = old.get("created", manifest["created"])
             folder = os.path.join(path, EXAMPLES)
             for name in os.listdir(folder) if os.path.isdir(folder) else []:
-                if ".tmp-" in name:  # a part whose write was killed: never renamed, never complete
+                if ".tmp-" in name or name.endswith(RETRY):  # a write or a rescore killed midway
                     os.remove(os.path.join(folder, name))
             write_json(existing, {**manifest, "status": "running"})
         except BaseException:
@@ -124,15 +135,37 @@ class RunDir:
 
     def parts(self) -> Iterator[Part]:
         """The finished parts; a damaged one is set aside (renamed ``*.corrupt``, with a warning
-        naming it) and its examples are scored again."""
+        naming it) and its examples are scored again. Examples a judge could not score for a
+        transient reason (`JudgeUnavailable`: endpoint down, deadline, 5xx after retries) are taken
+        out of their part, so that they are scored again; the rest of the part is kept."""
         keys = [s["key"] for s in self.manifest["scorers"]]
         for path in part_files(self.path):
             try:
-                yield read_part(path, keys)
+                part = read_part(path, keys)
             except CorruptPartError as e:
                 os.replace(path, path + ".corrupt")
                 warnings.warn(f"{e}; its examples are scored again (the file is kept as {path}.corrupt)",
                               UserWarning, stacklevel=3)
+                continue
+            keep = [i for i in range(len(part.ids)) if not any(_transient(e[i]) for e in part.errors.values())]
+            if len(keep) < len(part.ids):
+                part = self._rescore(path, part, keep)
+            if part.ids:
+                yield part
+
+    def _rescore(self, path: str, part: Part, keep: list[int]) -> Part:
+        """Replace the part at ``path`` by its rows ``keep``. Crash-safe: the old file is first
+        renamed to ``*.retry`` (not a part; removed on the next open), so a kill at any moment
+        leaves each example in at most one part, and those in none are scored again."""
+        os.replace(path, path + RETRY)
+        part = Part(rows=[part.rows[i] for i in keep], ids=[part.ids[i] for i in keep],
+                    stats={k: v.take(keep) for k, v in part.stats.items()},
+                    errors={k: [v[i] for i in keep] for k, v in part.errors.items()},
+                    scores={k: v[keep] for k, v in part.scores.items()})
+        if keep:
+            self.write(part)
+        os.remove(path + RETRY)
+        return part
 
     def close(self) -> None:
         self._lock.close()
@@ -146,6 +179,10 @@ class RunDir:
 
         write_summary(self.path, results)
         self.close()
+
+
+def _transient(error: str | None) -> bool:
+    return error is not None and error.startswith(JudgeUnavailable.__name__ + ":")
 
 
 def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:

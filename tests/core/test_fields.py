@@ -94,8 +94,8 @@ def test_every_cell_type_gives_plain_values_scores_and_fingerprint(plain, cells)
     other = CELLS[cells](columns)
     canonical, reference = load_source(other).canonical(FIELDS), load_source(data).canonical(FIELDS)
     assert canonical == reference
-    for field, values in canonical.items():  # plain Python all the way down, not just equal
-        assert _types(values) <= {str, int, float, bool, list, dict}, field
+    for field, values in canonical.items():  # plain Python all the way down (numpy.str_ is a str), not just equal
+        assert _types(values) <= {str, np.str_, int, float, bool, list, dict}, field
     assert load_source(other).fingerprint(FIELDS) == load_source(data).fingerprint(FIELDS)
     got = rageval.evaluate(other, SCORERS, progress=False)
     assert dict(got.aggregate) == dict(expected.aggregate)
@@ -113,19 +113,52 @@ def _types(values) -> set:
     return out
 
 
-def test_plain_fingerprints_are_those_of_earlier_run_directories():
-    """Recorded by the fingerprint code before the checkers returned plain values: a run directory
-    made then still resumes."""
+def test_legacy_fingerprints_are_those_of_earlier_run_directories():
+    """Recorded by the version-1 fingerprint code (a pickle of the plain columns): `legacy=True`
+    still computes them, for run directories written then, whatever the cells' types are now."""
     text = [{"id": "a", "question": "q?", "answer": "x y", "references": ["x y z", "x"], "contexts": ["c1", "c2"]},
             {"id": "b", "question": "r?", "answer": "c", "references": "c", "contexts": []}]
     retrieval = [{"id": 7, "retrieved_ids": ["d1", "d2", 3], "relevant_ids": {"d1": 2, "d9": 0.5}},
                  {"id": 8, "retrieved_ids": [], "relevant_ids": ["d2", 4]}]
     labels = [{"y_true": 1, "y_pred": 0.5, "y_score": [0.1, 0.9]}, {"y_true": "cat", "y_pred": True, "y_score": 3}]
     single = [{"answer": "x", "reference": "y"}, {"answer": "z", "reference": "w"}]
-    assert load_source(text).fingerprint(["id", "question", "answer", "references", "contexts"]) == "57108c5b9cb697c8"
-    assert load_source(single).fingerprint(["answer", "reference", "id"]) == "fbcb39a2538f993a"
-    assert load_source(retrieval).fingerprint(["id", "retrieved_ids", "relevant_ids"]) == "484a6535646848d4"
-    assert load_source(labels).fingerprint(["y_true", "y_pred", "y_score"]) == "46b9365b4a4e91f4"
+    def typed(rows):  # numpy.str_ text, kept as such by the checkers
+        return [{k: (np.str_(v) if isinstance(v, str) else list(np.array(v)) if isinstance(v, list) and v
+                     and all(isinstance(x, str) for x in v) else v) for k, v in r.items()} for r in rows]
+
+    for rows, fields, want in ((text, ["id", "question", "answer", "references", "contexts"], "57108c5b9cb697c8"),
+                               (single, ["answer", "reference", "id"], "fbcb39a2538f993a"),
+                               (retrieval, ["id", "retrieved_ids", "relevant_ids"], "484a6535646848d4"),
+                               (labels, ["y_true", "y_pred", "y_score"], "46b9365b4a4e91f4")):
+        for data in (rows, typed(rows)):
+            assert load_source(data).fingerprint(fields, legacy=True) == want
+            assert load_source(data).fingerprint(fields) == load_source(rows).fingerprint(fields)
+            assert load_source(data).fingerprint(fields).startswith("v2:")
+
+
+def test_a_run_directory_with_a_legacy_fingerprint_resumes(tmp_path, plain):
+    """A run directory written before v2 fingerprints (its manifest's fingerprint and config hash
+    rewritten to the version-1 form) resumes: its examples are not scored again."""
+    import json
+
+    from rageval.run.rundir import config_hash
+
+    columns, data, expected = plain
+    run = tmp_path / "run"
+    first = rageval.evaluate(data, RETRIEVAL, output=str(run), progress=False)
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest["fingerprint"] = load_source(data).fingerprint(manifest["fields"], legacy=True)
+    manifest["config_hash"] = config_hash(manifest)
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    parts = sorted(p.name for p in (run / "examples").iterdir())
+    again = rageval.evaluate(CELLS["numpy scalars"](columns), RETRIEVAL, output=str(run), progress=False)
+    assert again.manifest["fingerprint"] == manifest["fingerprint"]  # kept in its version-1 form
+    assert sorted(p.name for p in (run / "examples").iterdir()) == parts  # nothing scored again
+    assert dict(again.aggregate) == dict(first.aggregate)
+    changed = [dict(r, id=f"other-{i}") for i, r in enumerate(data)] if isinstance(data, list) else None
+    if changed is not None:
+        with pytest.raises(rageval.ConfigError, match="different configuration"):
+            rageval.evaluate(changed, RETRIEVAL, output=str(run), progress=False)
 
 
 def test_a_numpy_typed_run_directory_resumes_a_plain_one(tmp_path, plain):
@@ -302,7 +335,7 @@ def test_judged_and_text_scorers_check_through_the_same_fields():
     from rageval.scorers.text.inputs import hypotheses_and_references
 
     answers, refs = hypotheses_and_references({"answer": [np.str_("a")], "references": [np.array(["b", "c"])]})
-    assert (answers, refs) == (["a"], [["b", "c"]]) and type(answers[0]) is str
+    assert (answers, refs) == (["a"], [["b", "c"]]) and isinstance(answers[0], str)
     with pytest.raises(FieldError, match=r"field 'answer' at row 1: missing value \(pandas <NA>\)"):
         hypotheses_and_references({"answer": ["a", pd.NA], "references": [["b"], ["c"]]})
     plain = [{"retrieved_ids": ["a", "b"], "relevant_ids": ["b", "c"]}, {"retrieved_ids": ["c"], "relevant_ids": ["c"]}]

@@ -74,7 +74,7 @@ def test_manifest_records_what_the_numbers_depend_on(tmp_path):
     m = rageval.load_results(run).manifest
     assert m["status"] == "complete" and m["scorers"][0]["signature"].startswith("exact_match|")
     assert {"python", "numpy", "rageval"} <= set(m["versions"])
-    assert len(m["fingerprint"]) == 16 and len(m["config_hash"]) == 16 and m["aggregate"] == {"exact_match": 1.0}
+    assert m["fingerprint"].startswith("v2:") and len(m["fingerprint"]) == 19 and len(m["config_hash"]) == 16 and m["aggregate"] == {"exact_match": 1.0}
     saved = read_intervals(run)  # intervals are saved with every run
     assert saved["exact_match"].low == saved["exact_match"].high == 1.0
 

@@ -265,9 +265,11 @@ def test_idf_shards_merge_to_the_one_shot_run_with_one_state_and_are_refused_oth
     scorer, = rageval.first_pass([spec], *shards)
     assert scorer.signature == whole.scorers[0].signature and scorer.state_pinned
     merged = rageval.merge([rageval.evaluate(x, [scorer], progress=False) for x in shards])
+    # float32 embeddings: an example's value moves in its last bits (~1e-9 here) with the padding of
+    # the batch it is embedded in, which differs between the shards and the one-shot run
     for k, v in whole.aggregate.items():
-        assert merged.aggregate[k] == pytest.approx(v, abs=1e-12), k
-    np.testing.assert_allclose(merged.to_pandas()["bertscore"], whole.to_pandas()["bertscore"], atol=1e-12)
+        assert merged.aggregate[k] == pytest.approx(v, abs=1e-7), k
+    np.testing.assert_allclose(merged.to_pandas()["bertscore"], whole.to_pandas()["bertscore"], atol=1e-7)
     # each shard with its own idf: refused, naming the scorer and the remedy
     apart = [rageval.evaluate(x, [spec], progress=False) for x in shards]
     with pytest.raises(rageval.IncompatibleError, match=r"'bertscore'.*first-pass states.*rageval.first_pass"):
