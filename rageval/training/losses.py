@@ -65,10 +65,11 @@ def sequence_nll(logits: torch.Tensor, target: torch.Tensor, ignore_index: int =
     if logits.dim() != 3 or target.shape != logits.shape[:2]:
         raise ValueError(f"logits must be (batch, length, vocab) and target (batch, length), got "
                          f"{tuple(logits.shape)} and {tuple(target.shape)}")
+    if reduction == "mean":  # torch's own token mean, so the value is bit-identical to it
+        return F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=ignore_index,
+                               label_smoothing=label_smoothing)
     tokens = F.cross_entropy(logits.flatten(0, 1), target.flatten(), ignore_index=ignore_index,
                              label_smoothing=label_smoothing, reduction="none").view(target.shape)
-    if reduction == "mean":
-        return tokens.sum() / (target != ignore_index).sum()
     if reduction == "none":
         return tokens.sum(dim=1)
     return _reduce(tokens.sum(dim=1), reduction)
