@@ -454,9 +454,11 @@ FIELDS: dict[str, Check] = {
     "depth": check_array,
     "gt_depth": check_array,
     "features": check_array,
+    # sequence-level: a list of natural-log token probabilities per example (rageval.training.perplexity)
+    "token_logprobs": check_array,
 }
 
 #: fields holding lists or mappings: a CSV file stores them as JSON text
-STRUCTURED = ("contexts", "references", "retrieved_ids", "relevant_ids", "context_ids")
+STRUCTURED = ("contexts", "references", "retrieved_ids", "relevant_ids", "context_ids", "token_logprobs")
 #: fields a CSV file holds as numbers (every other field is read as text)
 NUMERIC = ("y_true", "y_pred", "y_score", "sample_weight")

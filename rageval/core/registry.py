@@ -339,6 +339,8 @@ SCORERS.register("f1", "rageval.scorers.classic.classification:F1", family="clas
 SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family="classification")
 # regression: scikit-learn's names
 SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
+# sequence-level: corpus perplexity from token log-probabilities
+SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
 
 
 def list_scorers(family: str | None = None) -> list[str]:
