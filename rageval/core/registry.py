@@ -339,6 +339,10 @@ SCORERS.register("f1", "rageval.scorers.classic.classification:F1", family="clas
 SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family="classification")
 # regression: scikit-learn's names
 SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
+# dense vision: segmentation (confusion counts per image), image quality, depth, generative
+for _name, _cls in (("miou", "MIoU"), ("dice", "Dice"), ("pixel_accuracy", "PixelAccuracy"),
+                    ("mean_accuracy", "MeanAccuracy"), ("fw_iou", "FWIoU")):
+    SCORERS.register(_name, f"rageval.scorers.vision.segmentation:{_cls}", family="segmentation")
 # sequence-level: corpus perplexity from token log-probabilities
 SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
 
