@@ -156,7 +156,8 @@ def r_precision(judged: Judged, level: float = 1) -> np.ndarray:
     return _ratio(hits_at[row, np.arange(len(r))], r)
 
 
-def ndcg(judged: Judged, k: int | None = None, gain: str = "linear") -> np.ndarray:
+def ndcg(judged: Judged, k: int | None = None, gain: str = "linear",
+         gains: Mapping[float, float] | None = None) -> np.ndarray:
     """nDCG@k = DCG@k / ideal DCG@k, DCG@k = sum over ranks i <= k of gain(grade_i) / log2(i + 1).
 
     ``gain="linear"``: the grade itself (trec_eval ``ndcg_cut_k``, ``ndcg`` with ``k=None``);
@@ -164,12 +165,31 @@ def ndcg(judged: Judged, k: int | None = None, gain: str = "linear") -> np.ndarr
     negatively graded ids gain 0. The ideal DCG ranks *all* the query's judged ids by gain, so
     ids missing from the ranking count against it. trec_eval applies no relevance level to nDCG:
     every positive grade gains. 0 when no id has a positive grade.
+
+    ``gains``: trec_eval's per-level gains (``-m ndcg.1=3,2=9,4=4.5`` is ``gains={1: 3, 2: 9, 4:
+    4.5}``): a grade listed there gains its value, other grades gain themselves; gains may be 0 or
+    negative and level 0 may be given one. As in trec_eval, every ranked id's non-zero gain counts
+    in the DCG, the ideal ranking orders the judged ids by gain and counts the positive ones.
     """
     if gain not in GAINS:
         raise ValueError(f"gain must be one of {GAINS}, got {gain!r}")
+    if gains:
+        ranked, ideal = _regain(judged.grades, gains), _regain(judged.qrels, gains)
+        ideal = -np.sort(-ideal, axis=0)  # by gain, decreasing; NaN (no id) last
+        discount = np.log2(np.arange(2, ranked.shape[0] + 2, dtype=np.float64))[:, None]
+        dcg = (np.nan_to_num(ranked[:k], nan=0.0) / discount[:k]).sum(axis=0)
+        return _ratio(dcg, _dcg(ideal[:k], "linear"))
     dcg = _dcg(judged.grades[:k], gain)
     ideal = _dcg(judged.qrels[:k], gain)
     return _ratio(dcg, ideal)
+
+
+def _regain(grades: np.ndarray, gains: Mapping[float, float]) -> np.ndarray:
+    """Grades as gains: a grade listed in ``gains`` takes its gain, any other keeps its value."""
+    out = grades.copy()
+    for grade, value in gains.items():
+        out[grades == float(grade)] = float(value)
+    return out
 
 
 def num_relevant(judged: Judged, level: float = 1) -> np.ndarray:

@@ -82,6 +82,7 @@ class RankingScorer(MeanScorer):
         if options.get("gain", "linear") not in F.GAINS:
             raise ValueError(f"{name}: gain must be one of {F.GAINS}, got {options['gain']!r}")
         k = None if k is None else int(k)
+        options = {key: value for key, value in options.items() if value is not None}  # unset: not in the signature
         super().__init__(**({"k": k} if k is not None else {}), duplicates=duplicates, **options)
         self.k, self.duplicates = k, duplicates
         self.key = name if k is None else f"{name}@{k}"
@@ -122,13 +123,35 @@ class HitRate(RankingScorer):
 
 
 class NDCG(RankingScorer):
-    """nDCG@k with linear (trec_eval ``ndcg_cut_k``) or exponential (ranx ``ndcg_burges``) gain."""
+    """nDCG@k with linear (trec_eval ``ndcg_cut_k``) or exponential (ranx ``ndcg_burges``) gain, or
+    trec_eval's per-level ``gains`` (``-m ndcg.1=3,2=9``: ``gains={1: 3, 2: 9}``; keys may be numbers
+    or their strings, as a saved manifest holds them). See `functional.ndcg`."""
 
     name = "ndcg"
-    options = {"gain": "linear"}
+    options = {"gain": "linear", "gains": None}
+
+    def __init__(self, k: int | None = None, duplicates: str = "error", **given: Any) -> None:
+        gains = given.get("gains")
+        if gains is not None:
+            try:
+                parsed = {float(g): float(v) for g, v in dict(gains).items()}
+                ok = all(map(math.isfinite, [*parsed, *parsed.values()]))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok or given.get("gain", "linear") != "linear":
+                raise ValueError(f"ndcg: gains must map grades to finite gains (trec_eval ndcg.1=3,2=9), with the "
+                                 f"linear gain, got {gains!r}")
+            given["gains"] = {_number(g): _number(v) for g, v in sorted(parsed.items())}
+        super().__init__(k, duplicates, **given)
 
     def compute(self, j: F.Judged) -> np.ndarray:
-        return F.ndcg(j, self.k, self.params["gain"])
+        gains = self.params.get("gains")
+        levels = None if gains is None else {float(g): v for g, v in gains.items()}
+        return F.ndcg(j, self.k, self.params["gain"], levels)
+
+
+def _number(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
 
 
 class MAP(RankingScorer):

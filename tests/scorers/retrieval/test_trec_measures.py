@@ -200,3 +200,35 @@ def test_trec_eval_test_outputs(output, run, qrels, options, level):
                 (output, query, measure, got, printed)
             checked += 1
     assert checked >= 4 * 80
+
+
+@pytest.mark.skipif(not PEER.is_dir(), reason="../shared/peer-suites/trec_eval (trec_eval's test files) is absent")
+def test_ndcg_with_per_level_gains_is_trec_eval_ndcg_with_gain_parameters():
+    """out.test.meas_params was written by `trec_eval -q -mndcg.1=3,2=9,4=4.5 ...`."""
+    want = {q: v["ndcg_1=3,2=9,4=4.5"] for q, v in expected(PEER / "out.test.meas_params").items()}
+    rows = from_trec(PEER / "results.test", PEER / "qrels.test")
+    res = rageval.evaluate(rows, [("ndcg", {"gains": {1: 3, 2: 9, 4: 4.5}})], progress=False)
+    got = dict(zip(res.ids, res.to_pandas()["ndcg"]))
+    assert {q: f"{v:.4f}" for q, v in got.items()} == {q: v for q, v in want.items() if q != "all"}
+    assert f"{res.aggregate['ndcg']:.4f}" == want["all"]
+
+
+def test_ndcg_gains_on_random_rankings_equal_a_direct_computation():
+    retrieved, relevant = RANDOM
+    gains = {0: 0.5, 1: 3, 2: -1, 4: 4.5}
+    got = per_query("ndcg@10", gains=gains)["ndcg@10"]
+    for q in range(0, len(retrieved), 7):
+        rel = {d: g for d, g in relevant[q].items() if g >= 0}
+        gain = {d: gains.get(g, g) for d, g in rel.items()}
+        dcg = sum(gain.get(d, 0) / math.log2(i + 2) for i, d in enumerate(retrieved[q][:10]))
+        ideal = sum(g / math.log2(i + 2) for i, g in enumerate(sorted((g for g in gain.values() if g > 0), reverse=True)[:10]))
+        assert got[q] == pytest.approx(dcg / ideal if ideal > 0 else 0.0, rel=1e-12, abs=1e-15), q
+
+
+def test_ndcg_without_gains_keeps_its_signature():
+    assert get_scorer("ndcg@10").signature == "ndcg@10|duplicates:error|gain:linear|k:10|version:1"
+    assert "gains:" in get_scorer("ndcg", gains={"1": 2}).signature  # keys as a saved manifest holds them
+    with pytest.raises(ValueError, match="gains must map grades"):
+        get_scorer("ndcg", gains={1: "x"})
+    with pytest.raises(ValueError, match="linear gain"):
+        get_scorer("ndcg", gains={1: 2}, gain="exponential")
