@@ -26,6 +26,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "rageval.stats": ("rageval.leaderboard", "rageval.run"),
     # rewards reuse evaluate's per-example scoring (rageval.run.evaluate.score_batch): run is allowed
     "rageval.training": ("rageval.data", "rageval.results", "rageval.stats", "rageval.leaderboard", "rageval.metaeval"),
+    "rageval.losses": ("rageval.scorers", "rageval.data", "rageval.run", "rageval.results", "rageval.leaderboard",
+                       "rageval.stats"),
 }
 
 #: (importer, imported) module edges known to break the rules above, each being removed by the

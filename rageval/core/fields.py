@@ -454,6 +454,13 @@ FIELDS: dict[str, Check] = {
     "depth": check_array,
     "gt_depth": check_array,
     "features": check_array,
+    # losses: a Gaussian variance, pair and triplet embeddings (rageval.scorers.losses)
+    "var": check_array,
+    "embedding1": check_array,
+    "embedding2": check_array,
+    "anchor": check_array,
+    "positive": check_array,
+    "negative": check_array,
     # sequence-level: a list of natural-log token probabilities per example (rageval.training.perplexity)
     "token_logprobs": check_array,
 }

@@ -339,6 +339,22 @@ SCORERS.register("f1", "rageval.scorers.classic.classification:F1", family="clas
 SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family="classification")
 # regression: scikit-learn's names
 SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
+# losses: rageval.losses functions, each scored as its reduction="mean" (torch.nn.functional's names)
+for _module, _names in (
+        ("regression", (("mse_loss", "MSELoss"), ("l1_loss", "L1Loss"), ("huber_loss", "HuberLoss"),
+                        ("smooth_l1_loss", "SmoothL1Loss"), ("log_cosh_loss", "LogCoshLoss"),
+                        ("quantile_loss", "QuantileLoss"), ("poisson_nll_loss", "PoissonNLLLoss"),
+                        ("gaussian_nll_loss", "GaussianNLLLoss"))),
+        ("classification", (("cross_entropy", "CrossEntropy"), ("nll_loss", "NLLLoss"),
+                            ("binary_cross_entropy", "BinaryCrossEntropy"), ("bce_with_logits", "BCEWithLogits"),
+                            ("kl_div", "KLDiv"), ("focal_loss", "FocalLoss"), ("poly1_loss", "Poly1Loss"),
+                            ("multi_margin_loss", "MultiMarginLoss"), ("hinge_embedding_loss", "HingeEmbeddingLoss"))),
+        ("embedding", (("cosine_embedding_loss", "CosineEmbeddingLoss"), ("contrastive_loss", "ContrastiveLoss"),
+                       ("triplet_margin_loss", "TripletMarginLoss"), ("arcface_loss", "ArcFaceLoss"),
+                       ("cosface_loss", "CosFaceLoss"))),
+        ("sequence", (("ctc_loss", "CTCLoss"),))):
+    for _name, _cls in _names:
+        SCORERS.register(_name, f"rageval.scorers.losses.{_module}:{_cls}", family="losses")
 # dense vision: segmentation (confusion counts per image), image quality, depth, generative
 for _name, _cls in (("miou", "MIoU"), ("dice", "Dice"), ("pixel_accuracy", "PixelAccuracy"),
                     ("mean_accuracy", "MeanAccuracy"), ("fw_iou", "FWIoU")):
