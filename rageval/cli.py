@@ -5,16 +5,23 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 
 from rageval.core.errors import RagevalError
 
 
 def _run(args: argparse.Namespace) -> int:
+    from rageval.run.rundir import unavailable_note
     from rageval.tasks import load_task, run_task
 
     task = load_task(args.task)
-    res = run_task(task, output=args.output, limit=args.limit, progress=None if args.progress else False)
+    with warnings.catch_warnings():  # said below, in the command line's terms
+        warnings.filterwarnings("ignore", message=r".* was unavailable: ")
+        res = run_task(task, output=args.output, limit=args.limit, progress=None if args.progress else False)
+    note = unavailable_note(res, list(res.scorers), args.output, option="--output ")
+    if note:
+        print(f"rageval: warning: {note}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps({"task": task.name, "aggregate": dict(res.aggregate),
                           "counts": {k: list(v) for k, v in res.aggregate.counts.items()}}, indent=2))

@@ -7,7 +7,7 @@ from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.core.registry import Registry
-from rageval.judges.base import Judge, JudgeError
+from rageval.judges.base import Judge, JudgeError, JudgeUnavailable
 from rageval.textutils.sentences import split_sentences
 
 #: the judge kinds, a `Registry` (iterating gives the kind names); third-party judges register
@@ -54,4 +54,4 @@ def get_judge(spec: Any = None, **params: Any) -> Judge:
         raise ConfigError(f"judge {kind!r}: {e}") from e
 
 
-__all__ = ["Judge", "JudgeError", "KINDS", "get_judge", "split_sentences"]
+__all__ = ["Judge", "JudgeError", "JudgeUnavailable", "KINDS", "get_judge", "split_sentences"]

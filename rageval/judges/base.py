@@ -81,6 +81,13 @@ class JudgeError(RagevalError):
         return {"error": self.message, "index": self.index, "raw": self.raw}
 
 
+class JudgeUnavailable(JudgeError):
+    """The judge's endpoint gave no usable answer for a reason that has nothing to do with the
+    example (connection refused or reset, a deadline passed, HTTP 5xx/429 after every retry, the
+    circuit breaker open, credentials refused). A run directory resumed with the same ``output=``
+    scores such examples again; other judge errors (bad input, an unusable reply) are kept."""
+
+
 class Judge(ABC):
     """Base class of judges.
 
@@ -175,6 +182,11 @@ class Judge(ABC):
 
     def __repr__(self) -> str:
         return f"<Judge {self.signature}>"
+
+    @property
+    def name(self) -> str:
+        """A short name for messages (never a credential)."""
+        return f"{self.kind} judge"
 
     # --- hooks ----------------------------------------------------------------------------
     def _support(self, premises: list[str], claims: list[str]) -> list:

@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from rageval.core.errors import ConfigError
-from rageval.judges.base import DEFAULT_CACHE, JudgeError, redact
+from rageval.judges.base import DEFAULT_CACHE, JudgeError, JudgeUnavailable, redact
 from rageval.judges.generative import GenerativeJudge, Messages
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
@@ -244,13 +244,17 @@ class OpenAIJudge(GenerativeJudge):
                 else:
                     self._answered()
                 if attempt == self.max_retries:
-                    raise JudgeError(f"{self._shown}: gave up after {attempt + 1} attempts: {e}") from None
+                    raise JudgeUnavailable(f"{self._shown}: gave up after {attempt + 1} attempts: {e}") from None
                 self._record(retries=1)
                 self._opened.wait(self._delay(attempt, e.retry_after))  # cut short when the breaker opens
             except JudgeError:
                 self._answered()  # the server answered (with an error): it is up
                 raise
         raise AssertionError("unreachable")
+
+    @property
+    def name(self) -> str:
+        return f"openai judge {self.model!r} at {self._shown}"
 
     # --- circuit breaker ----------------------------------------------------------------------
     def _check_breaker(self) -> None:
@@ -264,7 +268,7 @@ class OpenAIJudge(GenerativeJudge):
             self._opened.clear()
 
     def _down_error(self) -> JudgeError:
-        error = JudgeError(self._down.message if self._down is not None else f"{self._shown}: endpoint down")
+        error = JudgeUnavailable(self._down.message if self._down is not None else f"{self._shown}: endpoint down")
         error.fatal = True  # type: ignore[attr-defined]  # the other items of the batch fail fast too
         return error
 
@@ -274,7 +278,7 @@ class OpenAIJudge(GenerativeJudge):
             if not self.breaker or self._failures < self.breaker or self._open_until is not None:
                 return
             self._open_until = time.monotonic() + self.breaker_cooldown
-            self._down = JudgeError(
+            self._down = JudgeUnavailable(
                 f"{self._shown}: endpoint down: {self._failures} consecutive attempts got no answer "
                 f"(last: {reason}); the judge's remaining calls fail at once; nothing failed is cached, "
                 f"so a rerun once the server is up scores these examples")
@@ -312,8 +316,9 @@ class OpenAIJudge(GenerativeJudge):
                     raise self._timed_out() from None
                 if e.code in RETRY_STATUS:
                     raise _Retryable(f"HTTP {e.code}: {message}", _retry_after(e.headers.get("Retry-After"))) from None
-                error = JudgeError(f"{shown}: HTTP {e.code}: {message}")
-                error.fatal = e.code in FATAL_STATUS  # type: ignore[attr-defined]
+                fatal = e.code in FATAL_STATUS  # wrong key, model or URL: nothing to do with the example
+                error = (JudgeUnavailable if fatal else JudgeError)(f"{shown}: HTTP {e.code}: {message}")
+                error.fatal = fatal  # type: ignore[attr-defined]
                 raise error from None
             except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, OSError) as e:
                 if expired.is_set():

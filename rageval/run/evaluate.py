@@ -22,7 +22,7 @@ from rageval.core.statistics import Statistics
 from rageval.data.adapters import Source, load_source
 from rageval.results.results import Results
 from rageval.results.store import Part
-from rageval.run.rundir import RunDir, build_manifest
+from rageval.run.rundir import RunDir, build_manifest, unavailable_note
 
 
 def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, output: str | None = None, *,
@@ -80,6 +80,9 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     _record_usage(results, scorer_objs)
     if run:
         run.finish(results)
+    note = unavailable_note(results, scorer_objs, output)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
     return results
 
 

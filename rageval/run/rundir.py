@@ -181,6 +181,30 @@ class RunDir:
         self.close()
 
 
+def unavailable_note(results: Any, scorers: list[Scorer], output: str | None, option: str = "output=") -> str | None:
+    """One paragraph on the examples a judge left unscored for a transient reason (which judge,
+    how many, how many failed fast with its circuit breaker open, how to resume with ``option``);
+    None if none."""
+    by_judge: dict[str, list] = {}
+    for s in scorers:
+        if not s.takes_judge:
+            continue
+        failed = [e for e in results.by_scorer[s.key].errors.values() if _transient(e)]
+        if failed:
+            counts = by_judge.setdefault(s.judge.name, [set(), 0, 0])
+            counts[0].add(s.key)
+            counts[1] += len(failed)
+            counts[2] += sum("endpoint down" in e for e in failed)
+    if not by_judge:
+        return None
+    lines = [f"{name} was unavailable: {n} example scores of {', '.join(sorted(keys))} failed"
+             + (f" ({fast} failed fast: circuit breaker open, endpoint down)" if fast else "")
+             for name, (keys, n, fast) in by_judge.items()]
+    how = (f"rerun with the same {option}{output} to resume: only these examples are scored again" if output
+           else f"rerun once the endpoint is up (with {option}DIR a rerun scores only these examples again)")
+    return "; ".join(lines) + "; " + how
+
+
 def _transient(error: str | None) -> bool:
     return error is not None and error.startswith(JudgeUnavailable.__name__ + ":")
 

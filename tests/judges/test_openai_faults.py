@@ -4,11 +4,14 @@ when the server drips its reply; a dead endpoint opens a circuit breaker so a ru
 with one clear error per example and resumes once the server is back."""
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import time
+import warnings
 
 import pytest
-from support.openai_server import FAST, OpenAIServer, refused_url, rule_responder
+from support.openai_server import FAST, OpenAIServer, refused_url, rule_responder, user_text
 
 import rageval
 from rageval.judges import JudgeError, get_judge
@@ -144,15 +147,105 @@ def test_a_run_against_a_dead_server_ends_fast_and_resumes(tmp_path):
     judge = get_judge({"kind": "openai", "model": "judge-model", "base_url": url, "api_key": KEY,
                        "cache_dir": tmp_path / "cache"})  # default retry settings
     start = time.monotonic()
-    res = rageval.evaluate(rows, [rageval.get_scorer("faithfulness", judge=judge)], batch_size=50,
-                           output=str(tmp_path / "run"), progress=False)
+    with pytest.warns(UserWarning, match="200 example scores of faithfulness failed .200 failed fast: circuit breaker"):
+        res = rageval.evaluate(rows, [rageval.get_scorer("faithfulness", judge=judge)], batch_size=50,
+                               output=str(tmp_path / "run"), progress=False)
     assert time.monotonic() - start < 10.0
     assert len(res.errors) == 200 and all("endpoint down" in e and "rerun" in e for e in res.errors["error"])
     assert KEY not in str(res.errors.to_dict())
+    assert all(e.startswith("JudgeUnavailable: ") for e in res.errors["error"])
+    assert rageval.load_results(tmp_path / "run").manifest["status"] == "complete"
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     with OpenAIServer(rule_responder, port=port) as back:
         judge = get_judge({"kind": "openai", "model": "judge-model", "base_url": url, "api_key": KEY,
                            "cache_dir": tmp_path / "cache"})
         res = rageval.evaluate(rows, [rageval.get_scorer("faithfulness", judge=judge)], batch_size=50,
-                               output=str(tmp_path / "run2"), progress=False)
+                               output=str(tmp_path / "run"), progress=False)  # the same directory resumes
         assert res.errors.empty and res.aggregate["faithfulness"] == 1.0 and back.count > 0
+    loaded = rageval.load_results(tmp_path / "run")
+    assert loaded.manifest["status"] == "complete" and loaded.errors.empty and sorted(loaded.ids) == sorted(
+        r["id"] for r in rows) and loaded.aggregate == res.aggregate
+
+
+# --- resume rescoring what a judge could not score -----------------------------------------------
+
+def _rows(n):
+    return [{"id": f"r{i}", "question": f"what is w{i}", "contexts": [f"w{i} is a word"], "answer": f"w{i} is a word"}
+            for i in range(n)]
+
+
+def _faithfulness(url, tmp_path):
+    judge = get_judge({"kind": "openai", "model": "judge-model", "base_url": url, "api_key": KEY,
+                       "cache_dir": tmp_path / "cache", **FAST, "max_retries": 1})
+    return [rageval.get_scorer("faithfulness", judge=judge), "exact_match"]
+
+
+def test_resume_rescores_transient_failures_only_and_repeats_no_call(server, tmp_path):
+    rows = _rows(40)
+    for r in rows:
+        r["reference"] = r["answer"]
+    flaky = {f"w{i} " for i in (5, 17, 18, 33)}  # their judge calls get 503 until the server recovers
+    server.fail_when(lambda body: any(w in user_text(body) for w in flaky), {"status": 503}, times=10 ** 6)
+    # deterministic: an unusable reply (after re-asks) is about the example, and a rerun keeps it
+    server.fail_when(lambda body: "w3 " in user_text(body), {"content": "no json here"}, times=10 ** 6)
+    out = str(tmp_path / "run")
+    with pytest.warns(UserWarning, match=r"openai judge 'judge-model' at .* was unavailable: 4 example scores of "
+                                         r"faithfulness failed; rerun with the same output=.* to resume"):
+        first = rageval.evaluate(rows, _faithfulness(server.url, tmp_path), batch_size=16, output=out,
+                                 progress=False)
+    failed = dict(zip(first.errors["id"], first.errors["error"]))
+    assert set(failed) == {"r3", "r5", "r17", "r18", "r33"}
+    assert all(failed[x].startswith("JudgeUnavailable: ") and "HTTP 503" in failed[x] for x in failed if x != "r3")
+    assert failed["r3"].startswith("JudgeError: ") and "unusable" in failed["r3"]
+    answered = [user_text(b) for b in server.replied]
+    server.clear_faults()  # the server recovers
+    before = len(server.requests)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing unavailable any more: no warning
+        again = rageval.evaluate(rows, _faithfulness(server.url, tmp_path), batch_size=16, output=out,
+                                 progress=False)
+    new = [user_text(b) for b in server.requests[before:]]
+    assert new and all(any(w in t for w in flaky) for t in new)  # only the unavailable ones were asked again
+    assert not set(new) & set(answered)
+    assert set(again.errors["id"]) == {"r3"}  # the deterministic failure stays an error
+    loaded = rageval.load_results(out)
+    assert loaded.manifest["status"] == "complete" and sorted(loaded.ids) == sorted(r["id"] for r in rows)
+    assert loaded.aggregate == again.aggregate
+    one_shot = rageval.evaluate(rows, _faithfulness(server.url, tmp_path / "fresh"), progress=False)
+    assert loaded.aggregate == one_shot.aggregate  # the same numbers as one run with the server up
+
+
+def test_a_rescore_killed_midway_loses_nothing(server, tmp_path, monkeypatch):
+    from rageval.run import rundir
+
+    rows = _rows(12)
+    server.fail_when(lambda body: "w4 " in user_text(body), {"status": 503}, times=10 ** 6)
+    out = str(tmp_path / "run")
+    with pytest.warns(UserWarning, match="was unavailable"):
+        rageval.evaluate(rows, _faithfulness(server.url, tmp_path)[:1], batch_size=4, output=out, progress=False)
+    server.clear_faults()
+    monkeypatch.setattr(rundir.RunDir, "write", lambda self, part: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # killed after setting the damaged part aside, before rewriting it
+        rageval.evaluate(rows, _faithfulness(server.url, tmp_path)[:1], batch_size=4, output=out, progress=False)
+    monkeypatch.undo()
+    res = rageval.evaluate(rows, _faithfulness(server.url, tmp_path)[:1], batch_size=4, output=out, progress=False)
+    loaded = rageval.load_results(out)
+    assert res.errors.empty and sorted(loaded.ids) == sorted(r["id"] for r in rows) and len(loaded.ids) == 12
+    assert not [n for n in os.listdir(os.path.join(out, "examples")) if not n.endswith(".parquet")]
+
+
+def test_the_cli_says_when_a_judge_was_unavailable(tmp_path, capsys):
+    from rageval.cli import main
+
+    data = tmp_path / "data.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in _rows(30)) + "\n")
+    judge = {"kind": "openai", "model": "judge-model", "base_url": refused_url(), "api_key": KEY,
+             "cache_dir": str(tmp_path / "cache"), "backoff": 0.001}
+    (tmp_path / "task.yaml").write_text(json.dumps({"name": "t", "data": {"path": "data.jsonl"},
+                                                     "scorers": [{"name": "faithfulness", "params": {"judge": judge}}]}))
+    assert main(["run", str(tmp_path / "task.yaml"), "--output", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    assert "rageval: warning: openai judge 'judge-model' at http://127.0.0.1:" in err
+    assert "30 example scores of faithfulness failed (30 failed fast: circuit breaker open" in err
+    assert f"rerun with the same --output {tmp_path / 'run'} to resume" in err and KEY not in err
+    assert "UserWarning" not in err

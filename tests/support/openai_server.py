@@ -95,6 +95,12 @@ class OpenAIServer:
         with self._lock:
             self._conditional.append([predicate, fault, times])
 
+    def clear_faults(self) -> None:
+        """Drop every queued and conditional fault (the server recovers)."""
+        with self._lock:
+            self._faults.clear()
+            self._conditional.clear()
+
     def close(self) -> None:
         self._closed.set()  # releases hanging requests
         self._httpd.shutdown()
