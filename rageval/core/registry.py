@@ -359,6 +359,8 @@ for _module, _names in (
 for _name, _cls in (("miou", "MIoU"), ("dice", "Dice"), ("pixel_accuracy", "PixelAccuracy"),
                     ("mean_accuracy", "MeanAccuracy"), ("fw_iou", "FWIoU")):
     SCORERS.register(_name, f"rageval.scorers.vision.segmentation:{_cls}", family="segmentation")
+SCORERS.register("psnr", "rageval.scorers.vision.image_quality:PSNR", family="image")
+SCORERS.register("ssim", "rageval.scorers.vision.image_quality:SSIM", family="image")
 # sequence-level: corpus perplexity from token log-probabilities
 SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
 

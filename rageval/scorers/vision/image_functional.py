@@ -1,0 +1,75 @@
+"""Image quality (numpy core): PSNR and SSIM with scikit-image's conventions.
+
+`ssim` follows ``skimage.metrics.structural_similarity`` step by step (Wang et al. 2004): local
+means, variances and covariance from a uniform ``win_size``-wide window (default 7) or a Gaussian
+one (``gaussian_weights``, ``sigma`` 1.5, truncated at 3.5σ, ``mode="reflect"``), sample covariance
+(``use_sample_covariance``, ``NP/(NP-1)``), ``C1 = (K1·R)²``, ``C2 = (K2·R)²`` with ``R =
+data_range``, and the mean of the SSIM map after cropping ``(win_size-1)//2`` pixels from each
+border; with ``channel_axis``, the mean over channels. All channels' five filtered maps go through
+one filter call. Computed in float64 (scikit-image keeps float32 input in float32).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage
+
+
+def dtype_range(dtype: np.dtype) -> float:
+    """data_range for an integer image when none is given (scikit-image's ``dtype_range``)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.bool_:
+        return 1.0
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return float(info.max) - float(info.min)
+    raise ValueError("the image is floating point: pass data_range (scikit-image requires it too)")
+
+
+def channels_first(image: np.ndarray, channel_axis: int | None) -> np.ndarray:
+    """``image`` as ``(channels, *spatial)`` (one channel when ``channel_axis`` is None)."""
+    return image[None] if channel_axis is None else np.moveaxis(image, channel_axis, 0)
+
+
+def mse(image: np.ndarray, reference: np.ndarray) -> float:
+    diff = image.astype(np.float64) - reference.astype(np.float64)
+    return float(np.mean(diff * diff))
+
+
+def psnr(image: np.ndarray, reference: np.ndarray, data_range: float) -> float:
+    """``10·log10(data_range² / MSE)`` (``skimage.metrics.peak_signal_noise_ratio``); inf when
+    the images are equal."""
+    err = mse(image, reference)
+    return math.inf if err == 0 else float(10 * np.log10(data_range ** 2 / err))
+
+
+def ssim(image: np.ndarray, reference: np.ndarray, data_range: float, win_size: int | None = None,
+         gaussian_weights: bool = False, sigma: float = 1.5, use_sample_covariance: bool = True,
+         channel_axis: int | None = None, K1: float = 0.01, K2: float = 0.03) -> float:  # noqa: N803
+    """Mean SSIM, as ``skimage.metrics.structural_similarity(image, reference, ...)``."""
+    x = channels_first(np.asarray(image), channel_axis).astype(np.float64)
+    y = channels_first(np.asarray(reference), channel_axis).astype(np.float64)
+    spatial = x.ndim - 1
+    truncate = 3.5
+    if win_size is None:
+        win_size = 2 * int(truncate * sigma + 0.5) + 1 if gaussian_weights else 7
+    if any(s < win_size for s in x.shape[1:]):
+        raise ValueError(f"win_size {win_size} exceeds the image extent {x.shape[1:]}")
+    if win_size % 2 != 1:
+        raise ValueError(f"win_size must be odd, got {win_size}")
+    maps = np.stack([x, y, x * x, y * y, x * y])
+    if gaussian_weights:
+        filtered = ndimage.gaussian_filter(maps, sigma=(0, 0) + (sigma,) * spatial, truncate=truncate,
+                                           mode="reflect")
+    else:
+        filtered = ndimage.uniform_filter(maps, size=(1, 1) + (win_size,) * spatial)
+    ux, uy, uxx, uyy, uxy = filtered
+    n_points = win_size ** spatial
+    cov_norm = n_points / (n_points - 1) if use_sample_covariance else 1.0
+    vx, vy, vxy = cov_norm * (uxx - ux * ux), cov_norm * (uyy - uy * uy), cov_norm * (uxy - ux * uy)
+    c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
+    s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux ** 2 + uy ** 2 + c1) * (vx + vy + c2))
+    pad = (win_size - 1) // 2
+    inner = (slice(None),) + (slice(pad, -pad or None),) * spatial
+    return float(s[inner].reshape(len(s), -1).mean(axis=1, dtype=np.float64).mean())

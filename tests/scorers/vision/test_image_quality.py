@@ -1,0 +1,100 @@
+"""psnr and ssim against scikit-image (and torchmetrics' pooled PSNR) on generated images."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from torchmetrics.image import PeakSignalNoiseRatio
+
+import rageval
+from rageval.core.errors import ConfigError, FieldError
+
+
+def images(rng, n, shape, dtype):
+    out = []
+    for _ in range(n):
+        if dtype == np.uint8:
+            ref = rng.integers(0, 256, shape).astype(np.uint8)
+            img = np.clip(ref + rng.normal(0, 20, shape), 0, 255).astype(np.uint8)
+        else:
+            ref = rng.random(shape)
+            img = np.clip(ref + rng.normal(0, 0.1, shape), 0, 1).astype(dtype)
+        out.append((img, ref.astype(dtype)))
+    return out
+
+
+def run(name, pairs, **params):
+    scorer = rageval.get_scorer(name, **params)
+    stats = scorer.make_stats({"image": [a for a, _ in pairs], "reference_image": [b for _, b in pairs]})
+    return scorer, stats, scorer.reduce(stats)[name]
+
+
+SSIM_SETTINGS = [
+    ({}, (24, 31), np.uint8, {}),
+    ({"data_range": 1.0}, (20, 20), np.float64, {"data_range": 1.0}),
+    ({"gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False, "data_range": 1.0}, (32, 28),
+     np.float64, {"gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False, "data_range": 1.0}),
+    ({"channel_axis": -1}, (25, 26, 3), np.uint8, {"channel_axis": -1}),
+    ({"channel_axis": 0, "win_size": 5}, (3, 16, 18), np.uint8, {"channel_axis": 0, "win_size": 5}),
+    ({"win_size": 3, "data_range": 2.0, "K1": 0.05}, (9, 40), np.float64, {"win_size": 3, "data_range": 2.0,
+                                                                           "K1": 0.05}),
+    ({}, (10, 11, 12), np.uint8, {}),  # a volume (no channel_axis): 3-D windows, as scikit-image
+    ({"gaussian_weights": True, "sigma": 0.8, "channel_axis": 2, "data_range": 1.0}, (15, 17, 4), np.float64,
+     {"gaussian_weights": True, "sigma": 0.8, "channel_axis": 2, "data_range": 1.0}),
+]
+
+
+@pytest.mark.parametrize("params, shape, dtype, sk", SSIM_SETTINGS)
+def test_ssim_matches_scikit_image(params, shape, dtype, sk):
+    rng = np.random.default_rng(len(shape) * 100 + shape[0])
+    pairs = images(rng, 5, shape, dtype)
+    scorer, stats, mean = run("ssim", pairs, **params)
+    want = [structural_similarity(a, b, **sk) for a, b in pairs]
+    np.testing.assert_allclose(scorer.example_scores(stats)["ssim"], want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(mean, np.mean(want), rtol=1e-9)
+
+
+def test_ssim_float32_within_1e6():
+    pairs = images(np.random.default_rng(1), 4, (30, 30), np.float32)
+    _, _, mean = run("ssim", pairs, data_range=1.0)
+    assert mean == pytest.approx(np.mean([structural_similarity(a, b, data_range=1.0) for a, b in pairs]), abs=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float64])
+def test_psnr_matches_scikit_image_and_torchmetrics(dtype):
+    pairs = images(np.random.default_rng(2), 6, (12, 13, 3), dtype)
+    params = {} if dtype == np.uint8 else {"data_range": 1.0}
+    dr = 255 if dtype == np.uint8 else 1.0
+    _, _, got = run("psnr", pairs, **params)
+    want = [peak_signal_noise_ratio(b, a, data_range=dr) for a, b in pairs]
+    assert got == pytest.approx(np.mean(want), rel=1e-12)
+    _, _, pooled = run("psnr", pairs, pool="mse", **params)
+    tm = PeakSignalNoiseRatio(data_range=dr).double()
+    for a, b in pairs:
+        tm.update(torch.as_tensor(a.astype(np.float64)), torch.as_tensor(b.astype(np.float64)))
+    assert pooled == pytest.approx(float(tm.compute()), rel=1e-6)  # torchmetrics keeps data_range in float32
+
+
+def test_identical_images_give_inf_psnr_and_ssim_one():
+    a = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    assert run("psnr", [(a, a)])[2] == np.inf
+    assert run("ssim", [(a, a)])[2] == pytest.approx(1.0)
+
+
+def test_bad_input_names_field_and_row():
+    a = np.zeros((8, 8), np.uint8)
+    for batch, field, row in [
+        ({"image": [a, a.astype(float)], "reference_image": [a, a.astype(float)]}, "image", 1),  # no data_range
+        ({"image": [a, np.zeros((8, 9), np.uint8)], "reference_image": [a, a]}, "image", 1),
+        ({"image": [a], "reference_image": [np.full((8, 8), np.nan)]}, "reference_image", 0),
+        ({"image": [np.zeros((4, 4), np.uint8)], "reference_image": [np.zeros((4, 4), np.uint8)]}, "image", 0),
+    ]:
+        with pytest.raises(FieldError) as e:
+            rageval.get_scorer("ssim").stats(batch)
+        assert (e.value.field, e.value.row) == (field, row)
+    for params in ({"win_size": 4}, {"data_range": -1}, {"data_range": "x"}):
+        with pytest.raises(ConfigError):
+            rageval.get_scorer("ssim", **params)
+    with pytest.raises(ConfigError):
+        rageval.get_scorer("psnr", pool="max")

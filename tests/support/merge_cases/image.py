@@ -1,0 +1,29 @@
+"""Merge-test data for the image-quality scorers: noisy uint8 and float images, one error row."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from support.merge_cases import Case
+
+
+def rows(rng: random.Random, n: int, color: bool) -> list[dict]:
+    gen = np.random.default_rng(rng.randrange(2**32))
+    out = []
+    for i in range(n):
+        shape = (int(gen.integers(7, 12)), int(gen.integers(7, 12))) + ((3,) if color else ())
+        ref = gen.integers(0, 256, shape).astype(np.uint8)
+        img = np.clip(ref + gen.normal(0, 25, shape), 0, 255).astype(np.uint8)
+        out.append({"id": f"im{i}", "image": img, "reference_image": ref})
+    out[n // 3]["image"] = out[n // 3]["image"][:-1]  # a shape mismatch: an error row
+    return out
+
+
+def cases(name, cls, rng, params, specs):
+    if name == "psnr":
+        return [Case("per_image", specs(), rows(rng, 40, False)),
+                Case("mse", specs({"pool": "mse"}), rows(rng, 40, True), rtol=1e-11)]
+    return [Case("gray", specs(), rows(rng, 40, False)),
+            Case("rgb-gauss", specs({"channel_axis": -1, "gaussian_weights": True, "win_size": 7}),
+                 rows(rng, 30, True), rtol=1e-11)]
