@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import glob
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +83,14 @@ class Task:
     def load_data(self, limit: int | None = None) -> Any:
         """The data the task names: a path, or a pinned hub dataset (downloaded only here, on request)."""
         if "path" in self.data:
-            return self.resolve_path(self.data["path"])
+            path = self.resolve_path(self.data["path"])
+            if self.source and not self.data["path"].startswith("rageval:") and os.path.commonpath(
+                    [os.path.realpath(path), os.path.realpath(os.path.dirname(os.path.abspath(self.source)))]
+            ) != os.path.realpath(os.path.dirname(os.path.abspath(self.source))):
+                warnings.warn(f"{self.source}: data.path {self.data['path']!r} is outside the task file's folder: "
+                              f"reading {os.path.abspath(path)} (the run's manifest names it as its origin)",
+                              UserWarning, stacklevel=2)
+            return path
         hub = self.data["hub"]
         import datasets
 

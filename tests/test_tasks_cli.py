@@ -79,6 +79,30 @@ def test_relative_paths_resolve_beside_the_task(tmp_path):
     assert task.name == "x" and rageval.tasks.run_task(task).aggregate["exact_match"] == 1.0
 
 
+@pytest.mark.parametrize("how", ["parent", "absolute", "symlink"])
+def test_a_data_path_outside_the_task_folder_is_allowed_and_named(tmp_path, how):
+    (tmp_path / "tasks").mkdir()
+    data = tmp_path / "elsewhere.jsonl"
+    data.write_text(json.dumps({"answer": "a", "reference": "a"}) + "\n")
+    path = {"parent": "../elsewhere.jsonl", "absolute": str(data), "symlink": "link.jsonl"}[how]
+    if how == "symlink":  # a link inside the folder that points out of it is outside too
+        (tmp_path / "tasks" / "link.jsonl").symlink_to(data)
+    task = parse_task({"data": {"path": path}, "scorers": ["exact_match"]}, source=str(tmp_path / "tasks" / "t.yaml"))
+    with pytest.warns(UserWarning, match=r"data.path .* is outside the task file's folder"):
+        res = rageval.tasks.run_task(task, output=str(tmp_path / "run"))
+    assert res.aggregate["exact_match"] == 1.0
+    origin = rageval.load_results(tmp_path / "run").manifest["origin"]
+    assert origin.startswith("file:") and os.path.realpath(origin[5:]) == os.path.realpath(data)
+
+
+def test_a_data_path_inside_the_task_folder_gives_no_warning(tmp_path, recwarn):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.jsonl").write_text(json.dumps({"answer": "a", "reference": "a"}) + "\n")
+    task = parse_task({"data": {"path": "sub/d.jsonl"}, "scorers": ["exact_match"]}, source=str(tmp_path / "t.yaml"))
+    assert rageval.tasks.run_task(task).aggregate["exact_match"] == 1.0
+    assert not [w for w in recwarn if "outside" in str(w.message)]
+
+
 # type errors in a task file: one line naming the key, exit status 2, no traceback (issue 11, item 10)
 TYPE_ERRORS = [
     ("data: {path: 42}\nscorers: [bleu]\n", "data.path: expected a string, got int"),
