@@ -15,6 +15,12 @@ column. The usual columns are checked and converted at C speed (type sets over t
 for plain values; a join and a split per row for ``numpy.str_`` ids; one array for a column of
 numpy numbers); only a column that fails those is walked value by value, which locates the error.
 
+Numeric fields are columnar: `check_scalar_or_array` (``y_true``, ``y_pred``, ``y_score``) and
+`check_weight` (``sample_weight``) return a column of one number per example as one 1-d numpy
+array (float64 for floats, int64 for integers, bool for booleans; no Python object per cell),
+and any other column (strings, per-example arrays, mixed types) as a list of plain values.
+Scorers read them through ``np.asarray``, which takes either.
+
 >>> check_id_list("retrieved_ids", "docs", [np.array(["d1", "d2"]), [np.str_("d3"), 4]])
 [['d1', 'd2'], ['d3', '4']]
 """
@@ -291,12 +297,93 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# --- columnar numbers -------------------------------------------------------------------------
+
+#: numpy scalar types of a list column that becomes one array (Python's own: bool, int, float)
+_ARRAY_KINDS = {bool: np.bool_, int: np.int64, float: np.float64}
+_NUMERIC_KINDS = ("b", "i", "u", "f")
+
+
+def numeric_array(values: Any) -> np.ndarray | None:
+    """A column holding one number (or bool) per example as one 1-d numpy array, or None when it
+    is not such a column. Floats become float64, integers int64, booleans stay bool; a column of
+    Python numbers converts when all its values have one type (a mix keeps its Python values).
+    Sources: a numpy array, a torch tensor, a pyarrow array without nulls, a pandas Series of a
+    numeric dtype, or a list of Python or numpy scalars of one type. Values are not checked."""
+    if is_torch(values) and hasattr(values, "detach"):
+        try:
+            values = values.detach().cpu().numpy()
+        except (TypeError, RuntimeError):  # bfloat16 has no numpy type: the list path converts it
+            return None
+    elif type(values) is not list and not isinstance(values, np.ndarray):
+        arrow = hasattr(values, "null_count")
+        if arrow and values.null_count == 0:  # pyarrow arrays without nulls
+            convert = {"zero_copy_only": False}
+        elif (not arrow and getattr(getattr(values, "dtype", None), "kind", None) in _NUMERIC_KINDS
+              and hasattr(values, "to_numpy") and not getattr(values, "hasnans", True)):
+            convert = {}  # pandas Series (numpy, nullable or Arrow-backed) without missing values
+        else:
+            return None
+        try:
+            values = values.to_numpy(**convert)
+        except (TypeError, ValueError, AttributeError, NotImplementedError):
+            return None
+    if type(values) is list:
+        kinds = set(map(type, values))
+        if len(kinds) != 1:
+            return None
+        kind = next(iter(kinds))
+        kind = _ARRAY_KINDS.get(kind, kind)
+        if not (isinstance(kind, type) and issubclass(kind, (np.bool_, np.integer, np.floating))):
+            return None
+        try:
+            values = np.array(values, dtype=kind)
+        except (OverflowError, TypeError, ValueError):
+            return None
+    if not isinstance(values, np.ndarray) or values.ndim != 1 or values.dtype.kind not in _NUMERIC_KINDS:
+        return None
+    if values.dtype.kind == "f":
+        return values.astype(np.float64, copy=False)
+    if values.dtype.kind in "iu" and values.dtype != np.int64:
+        if values.dtype.kind == "u" and values.size and values.max() > np.iinfo(np.int64).max:
+            return None
+        return values.astype(np.int64)
+    return values
+
+
+def _first_bad(array: np.ndarray, weights: bool) -> int | None:
+    """The index of the first value that is not finite (or, for ``weights``, negative), or None."""
+    if array.dtype.kind == "f":
+        ok = np.isfinite(array)
+        if weights:
+            ok &= array >= 0
+    elif weights and array.dtype.kind == "i":
+        ok = array >= 0
+    else:
+        return None
+    bad = np.flatnonzero(~ok)
+    return int(bad[0]) if len(bad) else None
+
+
 # --- labels, scores and weights ---------------------------------------------------------------
 
-def check_scalar_or_array(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
+def check_scalar_or_array(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list | np.ndarray:
     """Labels and scores: a number, string or boolean per example, or an array (a list) of them.
-    Numbers are finite: NaN is a missing value, an infinity is refused (as scikit-learn does)."""
+    Numbers are finite: NaN is a missing value, an infinity is refused (as scikit-learn does).
+
+    Columnar: a column of one number per example (`numeric_array`: a numeric numpy array, pandas
+    or Arrow column, or a list of numbers of one type) is returned as one 1-d numpy array (float64,
+    int64 or bool), checked at C speed; any other column as a list of plain Python values."""
+    array = numeric_array(values)
+    if array is not None:
+        bad = _first_bad(array, False)
+        if bad is not None:
+            _label(field, column, offset + bad, array[bad].item())  # raises, naming the row
+        return array
     out = _labels(field, column, values, offset)
+    array = numeric_array(out)  # cells typed otherwise (0-d arrays, tensors) give the same column
+    if array is not None:
+        return array
     kinds = set(map(type, out))
     if str in kinds or list in kinds:
         texts = [v for v in out if type(v) is str]
@@ -358,8 +445,15 @@ def _label(field: str, column: str, row: int, value: Any) -> Any:
     raise _bad(field, column, row, "a number, label or array", value)
 
 
-def check_weight(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
-    """`sample_weight`: a finite non-negative number per example."""
+def check_weight(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list | np.ndarray:
+    """`sample_weight`: a finite non-negative number per example; a numeric column is returned as
+    one numpy array (float64 or int64, see `check_scalar_or_array`)."""
+    array = numeric_array(values)
+    if array is not None and array.dtype.kind != "b":  # a weight is not a truth value
+        bad = _first_bad(array, True)
+        if bad is not None:
+            _weight(field, column, offset + bad, array[bad].item())  # raises, naming the row
+        return array
     out = _column(field, column, values)
     kinds = set(map(type, out))
     if not kinds - _NUMBERS:
@@ -372,8 +466,14 @@ def check_weight(field: str, column: str, values: Sequence[Any], offset: int = 0
         except OverflowError:  # an integer beyond float range: let the walk below judge it
             weights = np.array([math.nan])
         if bool((np.isfinite(weights) & (weights >= 0)).all()):
-            return plain
-    return [_weight(field, column, offset + i, v) for i, v in enumerate(out)]
+            return _columnar(plain)
+    return _columnar([_weight(field, column, offset + i, v) for i, v in enumerate(out)])
+
+
+def _columnar(weights: list) -> list | np.ndarray:
+    """Checked weights as one array when they have one type (as `numeric_array` gives them)."""
+    array = numeric_array(weights)
+    return weights if array is None else array
 
 
 def _weight(field: str, column: str, row: int, value: Any) -> int | float:
@@ -454,6 +554,8 @@ FIELDS: dict[str, Check] = {
     "depth": check_array,
     "gt_depth": check_array,
     "features": check_array,
+    # sequence-level: a list of natural-log token probabilities per example (rageval.training.perplexity)
+    "token_logprobs": check_array,
     # losses: a Gaussian variance, pair and triplet embeddings (rageval.scorers.losses)
     "var": check_array,
     "embedding1": check_array,
@@ -461,8 +563,6 @@ FIELDS: dict[str, Check] = {
     "anchor": check_array,
     "positive": check_array,
     "negative": check_array,
-    # sequence-level: a list of natural-log token probabilities per example (rageval.training.perplexity)
-    "token_logprobs": check_array,
 }
 
 #: fields holding lists or mappings: a CSV file stores them as JSON text

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
 
+import numpy as np
 import xxhash
 
 from rageval.core.convert import is_missing
 from rageval.core.errors import ConfigError, FieldError
-from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str
+from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str, numeric_array
 from rageval.data.fingerprint import fingerprint, legacy_fingerprint
 
 
@@ -198,9 +199,14 @@ def load_source(data: Any, columns: Mapping[str, str] | None = None, split: str 
                       f".csv/.parquet path")
 
 
-def _pandas_column(series: Any) -> list:
+def _pandas_column(series: Any) -> list | np.ndarray:
     """A DataFrame column as a list of Python values (an Arrow-backed column through pyarrow,
-    which builds them faster than pandas; its missing values become None)."""
+    which builds them faster than pandas; its missing values become None), or, when it holds one
+    number per row and no missing value, as one numpy array (`rageval.core.fields.numeric_array`:
+    numeric fields stay columnar, no Python object per cell)."""
+    array = numeric_array(series)
+    if array is not None:
+        return array
     if getattr(series.dtype, "storage", None) == "pyarrow":
         return series.array.__arrow_array__().to_pylist()
     return series.tolist()

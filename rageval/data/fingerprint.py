@@ -6,7 +6,8 @@ the type of their text (`rageval.core.fields` keeps ``numpy.str_``, a ``str``), 
 fingerprint. Text columns are hashed as their UTF-8 text joined by NUL at C speed (no Python object
 per cell; item lengths precede the text instead when an item holds a NUL): a column of strings as
 that text; a column of lists of strings as (row lengths, text); a column of id -> grade dicts as
-(row lengths, key text, grades as float64). Any other column (numbers, labels, arrays) is pickled
+(row lengths, key text, grades as float64); a columnar numeric field (a numpy array, see
+`rageval.core.fields`) as its dtype, shape and bytes. Any other column (numbers, labels, arrays) is pickled
 with a fixed protocol, as it holds plain Python values. Fingerprints carry the prefix ``v2:``;
 `legacy_fingerprint` computes the version-1 form (a pickle of every column) for run directories
 written before it.
@@ -45,7 +46,11 @@ def legacy_fingerprint(columns: Mapping[str, list]) -> str:
     return hasher.hexdigest()[:16]
 
 
-def _digest(hasher: Any, values: list) -> None:
+def _digest(hasher: Any, values: list | np.ndarray) -> None:
+    if isinstance(values, np.ndarray):  # a columnar numeric field: its dtype, shape and bytes
+        hasher.update(b"A" + values.dtype.str.encode() + np.asarray(values.shape, np.int64).tobytes())
+        hasher.update(np.ascontiguousarray(values).tobytes())
+        return
     kinds = set(map(type, values))
     nested = bool(values) and (not kinds - {list} or not kinds - {dict})
     if values and (nested or not kinds - _TEXT):
@@ -88,7 +93,10 @@ def _lengths(items: list) -> np.ndarray:
 
 
 def _plain(values: list) -> list:
-    """The column with every ``numpy.str_`` (also inside lists and as dict keys) as ``str``."""
+    """The column with every ``numpy.str_`` (also inside lists and as dict keys) as ``str``, and a
+    columnar numeric field as the list of Python numbers version 1 held."""
+    if isinstance(values, np.ndarray):
+        return values.tolist()
     def plain(v: Any) -> Any:
         if type(v) is np.str_:
             return str.__str__(v)

@@ -67,7 +67,7 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
             for s in scorer_objs:
                 s.validate(Batch(batch))
         if len(keep) < len(batch["id"]):
-            batch = {k: [v[i] for i in keep] for k, v in batch.items()}
+            batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
         part = score_batch(scorer_objs, Batch(batch), [offset + i for i in keep])
         if run:
             run.write(part)

@@ -93,13 +93,27 @@ def test_every_cell_type_gives_plain_values_scores_and_fingerprint(plain, cells)
     columns, data, expected = plain
     other = CELLS[cells](columns)
     canonical, reference = load_source(other).canonical(FIELDS), load_source(data).canonical(FIELDS)
-    assert canonical == reference
+    assert_same_columns(canonical, reference)
     for field, values in canonical.items():  # plain Python all the way down (numpy.str_ is a str), not just equal
-        assert _types(values) <= {str, np.str_, int, float, bool, list, dict}, field
+        if field in F.NUMERIC:  # columnar: one int64/float64 array, whatever the cells were
+            assert isinstance(values, np.ndarray) and values.dtype in (np.int64, np.float64), field
+        else:
+            assert _types(values) <= {str, np.str_, int, float, bool, list, dict}, field
     assert load_source(other).fingerprint(FIELDS) == load_source(data).fingerprint(FIELDS)
     got = rageval.evaluate(other, SCORERS, progress=False)
     assert dict(got.aggregate) == dict(expected.aggregate)
     pd.testing.assert_frame_equal(got.to_pandas(), expected.to_pandas())
+
+
+def assert_same_columns(got: dict, want: dict) -> None:
+    """Equal canonical columns: numeric fields as arrays of one dtype and equal values."""
+    assert got.keys() == want.keys()
+    for field in got:
+        if isinstance(want[field], np.ndarray):
+            assert isinstance(got[field], np.ndarray) and got[field].dtype == want[field].dtype, field
+            np.testing.assert_array_equal(got[field], want[field])
+        else:
+            assert got[field] == want[field], field
 
 
 def _types(values) -> set:
@@ -184,33 +198,40 @@ def test_float_tensors_with_grad_score_and_fingerprint_as_floats():
 
 def test_tensors_with_grad_become_python_values():
     grad = torch.tensor([0.25, 1.0, 2.0], requires_grad=True)
-    assert F.check_scalar_or_array("y_pred", "p", grad * 2) == [0.5, 2.0, 4.0]  # the whole column
-    assert F.check_scalar_or_array("y_pred", "p", list(grad)) == [0.25, 1.0, 2.0]  # 0-d tensor cells
+    assert columnar(F.check_scalar_or_array("y_pred", "p", grad * 2)) == [0.5, 2.0, 4.0]  # the whole column
+    assert columnar(F.check_scalar_or_array("y_pred", "p", list(grad))) == [0.25, 1.0, 2.0]  # 0-d tensor cells
     assert F.check_scalar_or_array("y_score", "s", [grad, torch.tensor([[1, 2]])]) == [[0.25, 1.0, 2.0], [[1, 2]]]
-    assert F.check_weight("sample_weight", "w", list(torch.tensor([1, 3]))) == [1, 3]
+    assert columnar(F.check_weight("sample_weight", "w", list(torch.tensor([1, 3]))), np.int64) == [1, 3]
     assert F.check_id_list("retrieved_ids", "r", [torch.tensor([5, 6])]) == [["5", "6"]]
     half = torch.tensor([0.5, 1.5], dtype=torch.bfloat16, requires_grad=True)
-    assert F.check_scalar_or_array("y_pred", "p", half) == [0.5, 1.5]
+    assert columnar(F.check_scalar_or_array("y_pred", "p", half)) == [0.5, 1.5]
+
+
+def columnar(values, dtype=np.float64) -> list:
+    """A columnar numeric field's values, checking it is one 1-d array of ``dtype``."""
+    assert isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype == dtype, values
+    return values.tolist()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_tensors_become_python_values():
     grad = torch.tensor([0.25, 1.0], device="cuda", requires_grad=True)
-    assert F.check_scalar_or_array("y_pred", "p", grad * 2) == [0.5, 2.0]
-    assert F.check_scalar_or_array("y_pred", "p", list(grad)) == [0.25, 1.0]
+    assert columnar(F.check_scalar_or_array("y_pred", "p", grad * 2)) == [0.5, 2.0]
+    assert columnar(F.check_scalar_or_array("y_pred", "p", list(grad))) == [0.25, 1.0]
     assert to_python(grad.sum()) == 1.25
 
 
 def test_numpy_values_become_python_values():
-    assert F.check_scalar_or_array("y_true", "t", np.array([1, 0])) == [1, 0]
+    assert columnar(F.check_scalar_or_array("y_true", "t", np.array([1, 0])), np.int64) == [1, 0]
     labels = [np.bool_(True), np.str_("cat"), np.float32(0.5)]
     assert F.check_scalar_or_array("y_true", "t", labels) == [True, "cat", 0.5]
     assert [type(v) for v in F.check_scalar_or_array("y_true", "t", [np.bool_(True), np.int8(3)])] == [bool, int]
+    assert columnar(F.check_scalar_or_array("y_true", "t", [np.bool_(True), np.bool_(False)]), np.bool_) == [1, 0]
     assert F.check_id("id", "i", [np.str_("a"), np.int64(3), 4]) == ["a", "3", "4"]
     assert F.check_id_list("retrieved_ids", "r", np.array([["a", "b"], ["c", "d"]])) == [["a", "b"], ["c", "d"]]
     qrels = [{np.str_("a"): np.int64(2), 3: np.float64(0.5)}]
     assert F.check_relevance("relevant_ids", "q", qrels) == [{"a": 2, "3": 0.5}]
-    assert F.check_weight("sample_weight", "w", np.array([0.5, 0.0])) == [0.5, 0.0]
+    assert columnar(F.check_weight("sample_weight", "w", np.array([0.5, 0.0]))) == [0.5, 0.0]
     assert F.check_references("references", "r", [np.str_("x"), [np.str_("y"), None]]) == [["x"], ["y"]]
 
 
@@ -229,7 +250,7 @@ def test_sample_weight_is_a_canonical_numeric_field(tmp_path):
     path = tmp_path / "w.csv"
     pd.DataFrame({"y_true": [1, 0], "y_pred": [1, 1], "weight": [0.5, 2]}).to_csv(path, index=False)
     source = load_source(str(path), {"sample_weight": "weight"})
-    assert source.canonical(["sample_weight"])["sample_weight"] == [0.5, 2.0]
+    assert columnar(source.canonical(["sample_weight"])["sample_weight"]) == [0.5, 2.0]
     assert "sample_weight" in source.available()
 
 
