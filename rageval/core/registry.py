@@ -365,6 +365,8 @@ for _name, _cls in (("depth_abs_rel", "DepthAbsRel"), ("depth_sq_rel", "DepthSqR
                     ("depth_rmse_log", "DepthRMSELog"), ("depth_log10", "DepthLog10"), ("depth_delta1", "DepthDelta1"),
                     ("depth_delta2", "DepthDelta2"), ("depth_delta3", "DepthDelta3"), ("silog", "SILog")):
     SCORERS.register(_name, f"rageval.scorers.vision.depth:{_cls}", family="depth")
+SCORERS.register("fid", "rageval.scorers.vision.generative:FID", family="generative")
+SCORERS.register("kid", "rageval.scorers.vision.generative:KID", family="generative")
 # sequence-level: corpus perplexity from token log-probabilities
 SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
 

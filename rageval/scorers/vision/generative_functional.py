@@ -1,0 +1,56 @@
+"""Generative-model metrics from feature vectors (numpy core): FID and KID.
+
+`frechet_distance` is pytorch-fid's ``calculate_frechet_distance`` (Heusel et al. 2017):
+``|μ₁−μ₂|² + tr(Σ₁) + tr(Σ₂) − 2·tr(√(Σ₁Σ₂))`` with ``scipy.linalg.sqrtm``, ``eps``·I added to
+both covariances when the root is not finite, and the imaginary part dropped (refused above 1e-3
+on the diagonal). Covariances are ``np.cov(features, rowvar=False)`` (n−1 denominator).
+`kernel_distance` is clean-fid's ``kernel_distance``: the unbiased MMD² with the cubic polynomial
+kernel ``k(x, y) = (xᵀy/d + 1)³``, averaged over ``num_subsets`` random subsets of
+``m = min(n_generated, n_reference, max_subset_size)`` rows of each set.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+
+def mean_cov(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(μ, Σ)`` of the rows, as pytorch-fid (``np.mean(axis=0)``, ``np.cov(rowvar=False)``)."""
+    features = np.asarray(features, np.float64)
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray,
+                     eps: float = 1e-6) -> float:
+    """The Fréchet distance between N(μ₁, Σ₁) and N(μ₂, Σ₂), as pytorch-fid computes it."""
+    mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
+    sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
+    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
+        raise ValueError(f"feature dimensions differ: {mu1.shape} vs reference {mu2.shape}")
+    diff = mu1 - mu2
+    covmean = linalg.sqrtm(sigma1.dot(sigma2))
+    if not np.isfinite(covmean).all():
+        offset = np.eye(sigma1.shape[0]) * eps
+        covmean = linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))
+    if np.iscomplexobj(covmean):
+        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
+            raise ValueError(f"imaginary component {np.max(np.abs(covmean.imag))} in the covariance root")
+        covmean = covmean.real
+    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+
+
+def kernel_distance(feats1: np.ndarray, feats2: np.ndarray, num_subsets: int = 100, max_subset_size: int = 1000,
+                    seed: int = 0) -> float:
+    """clean-fid's KID of ``feats1`` (generated) against ``feats2`` (reference); the subsets are
+    drawn from ``np.random.RandomState(seed)`` in clean-fid's order (reference, then generated)."""
+    rng = np.random.RandomState(seed)
+    n = feats1.shape[1]
+    m = min(min(feats1.shape[0], feats2.shape[0]), max_subset_size)
+    t = 0.0
+    for _ in range(num_subsets):
+        x = feats2[rng.choice(feats2.shape[0], m, replace=False)]
+        y = feats1[rng.choice(feats1.shape[0], m, replace=False)]
+        a = (x @ x.T / n + 1) ** 3 + (y @ y.T / n + 1) ** 3
+        b = (x @ y.T / n + 1) ** 3
+        t += (a.sum() - np.diag(a).sum()) / (m - 1) - b.sum() * 2 / m
+    return float(t / num_subsets / m)
