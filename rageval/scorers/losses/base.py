@@ -127,14 +127,21 @@ class LossScorer(SummedScorer):
             terms = [self._one(columns, i) for i in range(n)]
         return Rows(np.array(terms, dtype=np.float64).reshape(n, 2))
 
+    def sum_rows(self, stats: Statistics) -> np.ndarray:
+        return np.asarray(stats, dtype=np.float64).reshape(len(stats), 2)
+
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        rows = self.sum_rows(stats)
+        value = self.reduce_sums(rows.sum(axis=0, keepdims=True), np.array([float(len(rows))]))[self.key]
+        return {self.key: float(value[0])}
+
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
             value = sums[:, 0] / np.where((counts > 0) & (sums[:, 1] != 0), sums[:, 1], math.nan)
         return {self.key: value}
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
-        rows = np.asarray(stats, dtype=np.float64).reshape(len(stats), 2)
-        return self.reduce_sums(rows, np.ones(len(rows)))
+        return self.reduce_sums(self.sum_rows(stats), np.ones(len(stats)))
 
     # --- helpers ------------------------------------------------------------------------------
     def _rows(self, num: Any, den: Any) -> Rows:
