@@ -1,8 +1,7 @@
 """BLEU, chrF, chrF++ and TER (sacrebleu) side by side with rageval, on real sentences, in one process.
 
-Pairs come from the WiCE evidence sentences in ``../shared/data/wice``: each hypothesis is an
-evidence sentence and its reference the next sentence of the same article; no sentence is used
-twice, so no cache is reused between a hypothesis and a reference. rageval runs through
+Pairs are distinct (``pairs.distinct_pairs``: WiCE claims and evidence sentences, perturbed where
+they repeat, so no answer and no reference occurs twice and no cache is reused across pairs). rageval runs through
 ``rageval.evaluate`` on a list of dicts (which also computes every per-example score) with a new
 scorer, so its tokenizer cache starts empty; sacrebleu runs ``corpus_score`` with a new metric
 object. Each side is timed ``repeat`` times, the best time kept. ``max_abs_diff`` is the largest
@@ -17,15 +16,13 @@ import json
 import sys
 import timeit
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sacrebleu
+from pairs import distinct_pairs  # beside this file
 
 import rageval
-
-WICE = Path(__file__).resolve().parents[2] / "shared" / "data" / "wice" / "entailment_retrieval" / "claim"
 
 #: (row label, rageval scorer name, parameters, sacrebleu metric class, default number of pairs)
 CASES = [
@@ -37,20 +34,14 @@ CASES = [
 
 
 def wice_pairs(n: int, max_words: int | None = None) -> list[dict]:
-    """``n`` examples ``{answer: sentence, references: [next sentence of the same article]}``."""
-    if not WICE.is_dir():
-        raise FileNotFoundError(f"{WICE} is absent: the benchmark reads the project's shared WiCE data")
-    out: list[dict] = []
-    for split in ("dev", "test"):
-        for line in (WICE / f"{split}.jsonl").open(encoding="utf-8"):
-            ev = json.loads(line)["evidence"]
-            for k in range(0, len(ev) - 1, 2):
-                if max_words and max(len(ev[k].split()), len(ev[k + 1].split())) > max_words:
-                    continue
-                out.append({"answer": ev[k], "references": [ev[k + 1]]})
-                if len(out) == n:
-                    return out
-    raise ValueError(f"the WiCE evidence has fewer than {n} such pairs")
+    """``n`` distinct pairs (`pairs.distinct_pairs`), at most ``max_words`` words on each side."""
+    if max_words is None:
+        return distinct_pairs(n)
+    short = [p for p in distinct_pairs(20 * n)
+             if max(len(p["answer"].split()), len(p["references"][0].split())) <= max_words]
+    if len(short) < n:
+        raise ValueError(f"fewer than {n} distinct pairs of at most {max_words} words")
+    return short[:n]
 
 
 def _fresh_heap() -> None:
