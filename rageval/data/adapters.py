@@ -277,7 +277,8 @@ def _read_path(path: str, columns: dict[str, str], limit: int | None, encoding: 
 
         if ext == "csv":  # text fields stay text ("42" is an answer, not a number); labels parse
             text = {columns.get(f, f): str for f in FIELDS if f not in NUMERIC}
-            frame = pd.read_csv(path, dtype=text, keep_default_na=False, encoding=encoding)
+            empty = {columns.get(f, f): [""] for f in NUMERIC}  # an empty number is missing, not the text ""
+            frame = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=empty, encoding=encoding)
             for f in STRUCTURED:
                 col = columns.get(f, f)
                 if col in frame.columns:

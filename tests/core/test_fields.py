@@ -399,3 +399,84 @@ def test_lone_surrogates_are_refused_before_scoring_not_by_the_parquet_writer(tm
     # a surrogate pair written as one character is valid text and is stored
     rows = [{"id": "p", "answer": "😀", "reference": "😀"}]
     assert rageval.evaluate(rows, ["exact_match"], output=tmp_path / "ok", progress=False).aggregate["exact_match"] == 1
+
+
+# --- columnar numeric fields --------------------------------------------------------------------
+
+def _numeric_sources(tmp_path, y_true: np.ndarray, y_pred: np.ndarray, w: np.ndarray) -> dict:
+    """The same numeric data as every kind of column a user may hold it in."""
+    frame = pd.DataFrame({"y_true": y_true, "y_pred": y_pred, "sample_weight": w})
+    frame.to_parquet(tmp_path / "d.parquet")
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    return {
+        "list of floats": rows_of({"y_true": y_true.tolist(), "y_pred": y_pred.tolist(), "sample_weight": w.tolist()}),
+        "numpy scalars": rows_of({"y_true": list(y_true), "y_pred": list(y_pred.astype(np.float32).astype(np.float64)),
+                                  "sample_weight": list(w)}),
+        "0-d arrays": rows_of({"y_true": [np.array(v) for v in y_true], "y_pred": list(y_pred),
+                               "sample_weight": [torch.tensor(v, dtype=torch.float64) for v in w]}),
+        "pandas": frame,
+        "Arrow-backed": frame.astype("float64[pyarrow]"),
+        "nullable": frame.astype("Float64"),
+        "parquet": str(tmp_path / "d.parquet"),
+        "csv": str(tmp_path / "d.csv"),
+    }
+
+
+def test_numeric_fields_are_one_array_whatever_the_column(tmp_path):
+    rng = np.random.default_rng(3)
+    y_true, y_pred, w = rng.normal(size=500), rng.normal(size=500), rng.random(500)
+    y_pred = y_pred.astype(np.float32).astype(np.float64)  # exact in every source (float32 cells too)
+    fields = ["y_true", "y_pred", "sample_weight"]
+    want = load_source(_numeric_sources(tmp_path, y_true, y_pred, w)["list of floats"]).canonical(fields)
+    fingerprint = load_source(_numeric_sources(tmp_path, y_true, y_pred, w)["list of floats"]).fingerprint(fields)
+    legacy = load_source(_numeric_sources(tmp_path, y_true, y_pred, w)["list of floats"]).fingerprint(fields, True)
+    from sklearn.metrics import mean_squared_error
+    expected = mean_squared_error(y_true, y_pred, sample_weight=w)
+    for name, data in _numeric_sources(tmp_path, y_true, y_pred, w).items():
+        got = load_source(data).canonical(fields)
+        for f in fields:
+            assert isinstance(got[f], np.ndarray) and got[f].dtype == np.float64, (name, f)
+            np.testing.assert_array_equal(got[f], want[f], err_msg=f"{name} {f}")
+        assert load_source(data).fingerprint(fields) == fingerprint, name
+        assert load_source(data).fingerprint(fields, legacy=True) == legacy, name
+        value = rageval.evaluate(data, ["mse"], progress=False, batch_size=128).aggregate["mse"]
+        assert value == pytest.approx(expected, rel=1e-12, abs=0), name
+
+
+def test_legacy_fingerprint_of_a_numeric_column_is_that_of_its_python_values():
+    from rageval.data.fingerprint import legacy_fingerprint
+
+    plain = {"id": ["0", "1"], "y_true": [1, 2], "y_pred": [0.5, 2.0], "sample_weight": [1, 3]}
+    columnar = {"id": ["0", "1"], "y_true": np.array([1, 2]), "y_pred": np.array([0.5, 2.0]),
+                "sample_weight": np.array([1, 3])}
+    assert legacy_fingerprint(columnar) == legacy_fingerprint(plain)
+
+
+@pytest.mark.parametrize("bad, problem", [(math.nan, "missing value (NaN)"), (math.inf, "finite number"),
+                                          (-math.inf, "finite number")])
+def test_a_bad_number_in_a_numeric_column_is_named_with_its_row(tmp_path, bad, problem):
+    y = np.arange(300, dtype=np.float64)
+    y[217] = bad
+    for name, data in _numeric_sources(tmp_path, y, np.zeros(300), np.ones(300)).items():
+        with pytest.raises(FieldError) as e:
+            rageval.evaluate(data, ["mse"], progress=False)
+            pytest.fail(f"{name}: not refused")
+        assert (e.value.field, e.value.row) == ("y_true", 217), name
+        assert problem in str(e.value) or "missing value" in str(e.value), (name, str(e.value))
+
+
+def test_a_negative_or_boolean_weight_is_refused_with_its_row():
+    with pytest.raises(FieldError, match="row 5.*non-negative"):
+        F.check_weight("sample_weight", "w", np.r_[np.ones(5), -1.0], 0)
+    with pytest.raises(FieldError, match="row 8.*non-negative"):
+        F.check_weight("sample_weight", "w", np.r_[np.ones(5, np.int64), -1], 3)
+    with pytest.raises(FieldError, match="row 0"):
+        F.check_weight("sample_weight", "w", np.array([True, False]), 0)
+
+
+def test_numeric_columns_that_are_not_one_number_per_row_stay_lists():
+    assert F.check_scalar_or_array("y_true", "t", ["a", "b"]) == ["a", "b"]
+    assert F.check_scalar_or_array("y_true", "t", [1, 2.5]) == [1, 2.5]  # a mix keeps its Python values
+    assert F.check_scalar_or_array("y_score", "s", np.array([[1.0, 2.0]])) == [[1.0, 2.0]]  # one array per row
+    big = np.array([2**63 + 1], dtype=np.uint64)
+    assert F.check_scalar_or_array("y_true", "t", big) == [2**63 + 1]
