@@ -361,6 +361,7 @@ for _name, _cls in (("miou", "MIoU"), ("dice", "Dice"), ("pixel_accuracy", "Pixe
     SCORERS.register(_name, f"rageval.scorers.vision.segmentation:{_cls}", family="segmentation")
 SCORERS.register("psnr", "rageval.scorers.vision.image_quality:PSNR", family="image")
 SCORERS.register("ssim", "rageval.scorers.vision.image_quality:SSIM", family="image")
+SCORERS.register("ms_ssim", "rageval.scorers.vision.image_quality:MSSSIM", family="image")
 for _name, _cls in (("depth_abs_rel", "DepthAbsRel"), ("depth_sq_rel", "DepthSqRel"), ("depth_rmse", "DepthRMSE"),
                     ("depth_rmse_log", "DepthRMSELog"), ("depth_log10", "DepthLog10"), ("depth_delta1", "DepthDelta1"),
                     ("depth_delta2", "DepthDelta2"), ("depth_delta3", "DepthDelta3"), ("silog", "SILog")):

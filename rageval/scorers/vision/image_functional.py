@@ -73,3 +73,74 @@ def ssim(image: np.ndarray, reference: np.ndarray, data_range: float, win_size: 
     pad = (win_size - 1) // 2
     inner = (slice(None),) + (slice(pad, -pad or None),) * spatial
     return float(s[inner].reshape(len(s), -1).mean(axis=1, dtype=np.float64).mean())
+
+
+#: pytorch-msssim's default scale weights (Wang et al. 2003)
+MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+
+
+def _gauss_1d(size: int, sigma: float) -> np.ndarray:
+    coords = np.arange(size, dtype=np.float64) - size // 2
+    g = np.exp(-(coords ** 2) / (2 * sigma ** 2))
+    return g / g.sum()
+
+
+def _valid_blur(x: np.ndarray, win: np.ndarray) -> np.ndarray:
+    """pytorch-msssim's ``gaussian_filter``: a 'valid' separable correlation over the spatial axes
+    (all but the first), skipping an axis shorter than the window."""
+    for axis in range(1, x.ndim):
+        if x.shape[axis] >= len(win):
+            x = np.moveaxis(np.lib.stride_tricks.sliding_window_view(np.moveaxis(x, axis, -1), len(win), axis=-1)
+                            @ win, -1, axis)
+    return x
+
+
+def _avg_pool2(x: np.ndarray) -> np.ndarray:
+    """torch's ``avg_poolNd(kernel_size=2, padding=[s % 2 ...])`` (zero padding counted)."""
+    for axis in range(1, x.ndim):
+        pad = x.shape[axis] % 2
+        if pad:
+            widths = [(0, 0)] * x.ndim
+            widths[axis] = (pad, pad)
+            x = np.pad(x, widths)
+        n = (x.shape[axis] - 2) // 2 + 1
+        x = np.moveaxis(x, axis, -1)[..., :2 * n]
+        x = np.moveaxis(x.reshape(*x.shape[:-1], n, 2).mean(-1), -1, axis)
+    return x
+
+
+def _ssim_cs(x: np.ndarray, y: np.ndarray, data_range: float, win: np.ndarray,
+             K: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+    c1, c2 = (K[0] * data_range) ** 2, (K[1] * data_range) ** 2
+    mu1, mu2 = _valid_blur(x, win), _valid_blur(y, win)
+    s1 = _valid_blur(x * x, win) - mu1 ** 2
+    s2 = _valid_blur(y * y, win) - mu2 ** 2
+    s12 = _valid_blur(x * y, win) - mu1 * mu2
+    cs_map = (2 * s12 + c2) / (s1 + s2 + c2)
+    ssim_map = ((2 * mu1 * mu2 + c1) / (mu1 ** 2 + mu2 ** 2 + c1)) * cs_map
+    return ssim_map.reshape(len(x), -1).mean(1), cs_map.reshape(len(x), -1).mean(1)
+
+
+def ms_ssim(image: np.ndarray, reference: np.ndarray, data_range: float = 255, win_size: int = 11,
+            win_sigma: float = 1.5, weights: tuple[float, ...] | None = None, K: tuple[float, float] = (0.01, 0.03),
+            channel_axis: int | None = None) -> float:  # noqa: N803
+    """Multi-scale SSIM as ``pytorch_msssim.ms_ssim`` (one image; the mean over channels): at each
+    of ``len(weights)`` scales the contrast-structure term ``cs`` (the SSIM at the last), a
+    Gaussian ``win_size``-wide 'valid' window, 2× average pooling between scales; the product of
+    ``relu(term)^weight``. The smaller side must exceed ``(win_size − 1)·2⁴``."""
+    x = channels_first(np.asarray(image), channel_axis).astype(np.float64)
+    y = channels_first(np.asarray(reference), channel_axis).astype(np.float64)
+    weights = np.asarray(MS_SSIM_WEIGHTS if weights is None else weights, np.float64)
+    if win_size % 2 != 1:
+        raise ValueError(f"win_size must be odd, got {win_size}")
+    if min(x.shape[-2:]) <= (win_size - 1) * 2 ** 4:
+        raise ValueError(f"image sides {x.shape[1:]} must exceed {(win_size - 1) * 2 ** 4} for 4 downsamplings")
+    win = _gauss_1d(win_size, win_sigma)
+    terms = []
+    for level in range(len(weights)):
+        ssim_c, cs = _ssim_cs(x, y, data_range, win, K)
+        if level < len(weights) - 1:
+            terms.append(np.maximum(cs, 0))
+            x, y = _avg_pool2(x), _avg_pool2(y)
+    terms.append(np.maximum(ssim_c, 0))
+    return float(np.prod(np.stack(terms) ** weights[:, None], axis=0).mean())

@@ -115,3 +115,41 @@ class SSIM(MeanScorer):
             except (ValueError, IndexError, np.exceptions.AxisError) as e:
                 raise FieldError("image", "image", i, str(e)) from None
         return out
+
+
+class MSSSIM(MeanScorer):
+    """Multi-scale SSIM (Wang et al. 2003), identical to ``pytorch_msssim.ms_ssim`` (1e-5) with its
+    parameters and defaults: ``data_range`` (255), ``win_size`` (11), ``win_sigma`` (1.5), ``weights``
+    (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), ``K`` ((0.01, 0.03)); ``channel_axis`` (None: H×W)
+    says where an image's channels are (pytorch-msssim takes N×C×H×W). The per-image value is the
+    mean over channels; the corpus value the mean over images (``size_average=True``). Images'
+    smaller side must exceed ``(win_size − 1)·16`` (161 pixels by default), as pytorch-msssim asserts.
+    """
+
+    name = "ms_ssim"
+    fields = ("image", "reference_image")
+    bounds = (0.0, 1.0)
+
+    def __init__(self, data_range: float = 255, win_size: int = 11, win_sigma: float = 1.5,
+                 weights: list[float] | None = None, K: tuple[float, float] = (0.01, 0.03),  # noqa: N803
+                 channel_axis: int | None = None) -> None:
+        if not isinstance(win_size, int) or win_size < 1 or win_size % 2 == 0:
+            raise ConfigError(f"ms_ssim: win_size must be an odd positive integer, got {win_size!r}")
+        data_range = _check_range("ms_ssim", data_range)
+        if data_range is None:
+            raise ConfigError("ms_ssim: data_range must be a positive number (pytorch-msssim's default is 255)")
+        weights = None if weights is None else [float(w) for w in weights]
+        K = (float(K[0]), float(K[1]))  # noqa: N806
+        super().__init__(data_range=data_range, win_size=win_size, win_sigma=float(win_sigma), weights=weights,
+                         K=list(K), channel_axis=channel_axis)
+        self.options = dict(data_range=data_range, win_size=win_size, win_sigma=float(win_sigma),
+                            weights=None if weights is None else tuple(weights), K=K, channel_axis=channel_axis)
+
+    def score_batch(self, batch: Batch) -> list[float]:
+        out = []
+        for i, (image, ref) in enumerate(pairs(batch, "image", "reference_image", ndim=(2, 3))):
+            try:
+                out.append(F.ms_ssim(image, ref, **self.options))
+            except (ValueError, IndexError, np.exceptions.AxisError) as e:
+                raise FieldError("image", "image", i, str(e)) from None
+        return out

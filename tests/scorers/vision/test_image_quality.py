@@ -98,3 +98,35 @@ def test_bad_input_names_field_and_row():
             rageval.get_scorer("ssim", **params)
     with pytest.raises(ConfigError):
         rageval.get_scorer("psnr", pool="max")
+
+
+@pytest.mark.parametrize("shape, params", [
+    ((170, 180), {}),
+    ((175, 176, 3), {"channel_axis": -1}),
+    ((2, 100, 97), {"channel_axis": 0, "win_size": 5, "win_sigma": 1.0, "data_range": 1.0}),
+    ((130, 131), {"win_size": 7, "weights": [0.2, 0.3, 0.5], "K": (0.02, 0.04)}),
+])
+def test_ms_ssim_matches_pytorch_msssim(shape, params):
+    from pytorch_msssim import ms_ssim
+
+    rng = np.random.default_rng(shape[0])
+    dr = params.get("data_range", 255)
+    ref = rng.uniform(0, dr, shape)
+    pairs = [(np.clip(ref + rng.normal(0, dr / 10, shape), 0, dr), ref) for _ in range(2)]
+    scorer, stats, mean = run("ms_ssim", pairs, **params)
+    axis = params.get("channel_axis")
+    kw = {k: v for k, v in params.items() if k != "channel_axis"}
+
+    def nchw(a):
+        a = a[None] if axis is None else np.moveaxis(a, axis, 0)
+        return torch.as_tensor(a[None], dtype=torch.float64)
+
+    want = [float(ms_ssim(nchw(a), nchw(b), **kw)) for a, b in pairs]
+    np.testing.assert_allclose(scorer.example_scores(stats)["ms_ssim"], want, rtol=1e-5)
+    assert mean == pytest.approx(np.mean(want), rel=1e-5)
+
+
+def test_ms_ssim_refuses_small_images():
+    a = np.zeros((100, 100), np.uint8)
+    with pytest.raises(FieldError, match="exceed"):
+        rageval.get_scorer("ms_ssim").stats({"image": [a], "reference_image": [a]})

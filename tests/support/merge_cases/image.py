@@ -8,11 +8,11 @@ import numpy as np
 from support.merge_cases import Case
 
 
-def rows(rng: random.Random, n: int, color: bool) -> list[dict]:
+def rows(rng: random.Random, n: int, color: bool, side: int = 7) -> list[dict]:
     gen = np.random.default_rng(rng.randrange(2**32))
     out = []
     for i in range(n):
-        shape = (int(gen.integers(7, 12)), int(gen.integers(7, 12))) + ((3,) if color else ())
+        shape = (int(gen.integers(side, side + 5)), int(gen.integers(side, side + 5))) + ((3,) if color else ())
         ref = gen.integers(0, 256, shape).astype(np.uint8)
         img = np.clip(ref + gen.normal(0, 25, shape), 0, 255).astype(np.uint8)
         out.append({"id": f"im{i}", "image": img, "reference_image": ref})
@@ -24,6 +24,8 @@ def cases(name, cls, rng, params, specs):
     if name == "psnr":
         return [Case("per_image", specs(), rows(rng, 40, False)),
                 Case("mse", specs({"pool": "mse"}), rows(rng, 40, True), rtol=1e-11)]
+    if name == "ms_ssim":  # win_size 3: sides above (3 - 1)·16 = 32 pixels
+        return [Case("rgb", specs({"win_size": 3, "channel_axis": -1}), rows(rng, 20, True, 33), rtol=1e-11)]
     return [Case("gray", specs(), rows(rng, 40, False)),
             Case("rgb-gauss", specs({"channel_axis": -1, "gaussian_weights": True, "win_size": 7}),
                  rows(rng, 30, True), rtol=1e-11)]
