@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from rageval.training import mrt_loss, reward, self_critical_loss  # noqa: E402
+from rageval.training import async_reward, mrt_loss, reward, self_critical_loss  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 STEPS, SOURCES, SAMPLES = 50, 16, 8
@@ -85,3 +85,34 @@ def test_reward_improves(tiny_copy_lm, copy_task, method, seed):
     history = train(tiny_copy_lm, copy_task, seed, method)
     first, last = np.mean(history[:10]), np.mean(history[-10:])
     assert last > first, (method, seed, first, last)
+
+
+def test_grpo_trainer_runs_with_a_rageval_reward(tiny_copy_lm, copy_task, tmp_path):
+    trl = pytest.importorskip("trl")
+    datasets = pytest.importorskip("datasets")
+    rng = random.Random(0)
+    sources = copy_task.sources(rng, 8)
+    data = datasets.Dataset.from_dict({"prompt": [copy_task.prompt_of(s) for s in sources], "reference": sources})
+    calls = []
+    chrf = reward("chrf", scale=True)
+
+    def logged(**kwargs):
+        out = chrf(**kwargs)
+        calls.append((kwargs, out))
+        return out
+
+    logged.__name__ = chrf.__name__
+    config = trl.GRPOConfig(output_dir=str(tmp_path), per_device_train_batch_size=4, num_generations=4,
+                            max_completion_length=copy_task.length, max_steps=2, learning_rate=1e-3, logging_steps=1,
+                            report_to=[], save_strategy="no", use_cpu=True, seed=0, disable_tqdm=True)
+    trainer = trl.GRPOTrainer(model=tiny_copy_lm, reward_funcs=[logged, async_reward("rougeL")], args=config, train_dataset=data,
+                              processing_class=transformers.AutoTokenizer.from_pretrained(tiny_copy_lm))
+    trainer.train()
+    assert calls, "GRPOTrainer never called the reward"
+    for kwargs, out in calls:
+        assert {"prompts", "completions", "completion_ids", "trainer_state", "reference"} <= set(kwargs)
+        assert out == [chrf.scorer.example_scores(chrf.scorer.make_stats(
+            {"answer": [c], "references": [[r]]}))["chrf"][0] / 100 for c, r in zip(kwargs["completions"],
+                                                                                   kwargs["reference"])]
+    for name in ("chrf", "rougeL"):  # TRL logs each reward under its function's __name__; the async one was awaited
+        assert any(f"rewards/{name}/mean" in entry for entry in trainer.state.log_history), name
