@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from rageval.core.convert import is_torch
+from rageval.core.convert import is_torch, to_python
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, SummedScorer
 from rageval.core.statistics import Rows, Statistics, to_numpy
@@ -80,10 +81,34 @@ class LossScorer(SummedScorer):
         for key in params:
             if key not in allowed:
                 raise ConfigError(f"{self.name}: unknown parameter {key!r}; it takes {', '.join(allowed) or 'none'}")
-        params = {k: list(map(float, v)) if k in self.tensor_params and v is not None else v
-                  for k, v in params.items()}
+        params = {k: self._parameter(k, v, signature.parameters[k]) for k, v in params.items()}
         super().__init__(**params)
         self.loss_params = params
+
+    def _parameter(self, key: str, value: Any, parameter: inspect.Parameter) -> Any:
+        """``value`` as plain Python of the default's type (a list of floats for a tensor parameter),
+        or a `ConfigError`."""
+        value, default = to_python(value), parameter.default
+        if value is None and (default is None or "None" in str(parameter.annotation)):
+            return None
+        if key in self.tensor_params:
+            flat = np.asarray(value, dtype=object).reshape(-1).tolist() if isinstance(value, list) else [value]
+            if all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) for v in flat):
+                return np.asarray(value, dtype=np.float64).tolist()
+            raise ConfigError(f"{self.name}: {key} must be finite numbers (a list), got {value!r:.60}")
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+            value = float(value) if ok else value
+        else:
+            ok = True
+        if not ok:
+            raise ConfigError(f"{self.name}: {key} must be {type(default).__name__} like its default {default!r}, "
+                              f"got {value!r:.60}")
+        return value
 
     # --- the function -------------------------------------------------------------------------
     def call(self, **arguments: Any) -> Any:
@@ -176,7 +201,8 @@ class LossScorer(SummedScorer):
             num, den = self.example_terms(**arguments)
         except (RuntimeError, ValueError, IndexError) as e:
             shapes = ", ".join(f"{f} {tuple(columns[f][row].shape)}" for f in self.fields)
-            raise FieldError(self.fields[0], self.fields[0], row,
+            field = "y_true" if "y_true" in self.fields and "target" in str(e).lower() else self.fields[0]
+            raise FieldError(field, field, row,
                              f"{self.name} cannot take this example ({shapes}): {str(e).splitlines()[0]}") from None
         num, den = float(num.reshape(-1)[0]), float(den.reshape(-1)[0])
         if not math.isfinite(num):

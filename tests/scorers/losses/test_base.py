@@ -86,7 +86,7 @@ def test_bad_input_names_field_and_row(bad, field, row, says):
 
 def test_bad_class_indices_name_the_row():
     x = np.zeros((3, 4))
-    with pytest.raises(FieldError, match="row 2"):
+    with pytest.raises(FieldError, match="'y_true' at row 2"):
         CrossEntropy().stats({"y_pred": x, "y_true": [0, 1, 9]})
     with pytest.raises(FieldError, match="row 1.*fraction"):
         CrossEntropy().stats({"y_pred": x, "y_true": [0, 1.5, 2]})
@@ -94,9 +94,18 @@ def test_bad_class_indices_name_the_row():
 
 def test_parameters_are_the_functions_and_reduction_is_not_one():
     assert CrossEntropy(weight=np.array([1, 2])).signature == "cross_entropy|weight:1.0,2.0|version:1"
-    for bad in ({"reduction": "sum"}, {"input": 1}, {"delta": 1.0}):
+    assert CrossEntropy(weight=torch.tensor([1, 2]), ignore_index=np.int64(0)).signature == \
+        "cross_entropy|ignore_index:0|weight:1.0,2.0|version:1"
+    assert rageval.get_scorer("focal_loss", alpha=None, gamma=np.float32(0.5)).signature == \
+        "focal_loss|alpha:None|gamma:0.5|version:1"
+    for bad in ({"reduction": "sum"}, {"input": 1}, {"delta": 1.0}, {"weight": [1.0, None]}, {"weight": "ab"},
+                {"weight": [1.0, math.inf]}, {"ignore_index": 1.5}, {"label_smoothing": None},
+                {"label_smoothing": "0.1"}, {"label_smoothing": math.nan}):
         with pytest.raises(ConfigError):
             CrossEntropy(**bad)
+    for bad in ({"delta": True}, {"delta": "a"}):
+        with pytest.raises(ConfigError, match="delta"):
+            rageval.get_scorer("huber_loss", **bad)
 
 
 def test_capabilities_and_registration():
