@@ -337,6 +337,9 @@ SCORERS.register("precision", "rageval.scorers.classic.classification:Precision"
 SCORERS.register("recall", "rageval.scorers.classic.classification:Recall", family="classification")
 SCORERS.register("f1", "rageval.scorers.classic.classification:F1", family="classification")
 SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family="classification")
+SCORERS.register("roc_auc", "rageval.scorers.classic.ranking_metrics:RocAuc", family="classification")
+SCORERS.register("average_precision", "rageval.scorers.classic.ranking_metrics:AveragePrecision",
+                 family="classification")
 # regression: scikit-learn's names
 SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
 # losses: rageval.losses functions, each scored as its reduction="mean" (torch.nn.functional's names)

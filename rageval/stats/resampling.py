@@ -117,6 +117,10 @@ class Replicator:
 
     def on_indices(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """Every key's value on each row of ``idx`` (indices into the shared axis)."""
+        draws = getattr(self.scorer, "reduce_draws", None)  # order-based scorers: all resamples from their draws
+        if draws is not None and self._sums is None and (self.positions >= 0).all():
+            same = len(self.positions) == len(self.stats) and (self.positions == np.arange(self.n)).all()
+            return draws(self.stats, idx if same else self.positions[idx])
         if self._sums is not None:
             counts = _counts(idx, self.n)
             return self._sums(counts @ self._matrix, counts @ self._ok)

@@ -1,0 +1,34 @@
+"""Merge-test data for the classification family: scorers over a score ``y_score`` (one number per
+example: ``roc_auc``, ``average_precision``) get binary labels with tied scores, with and without
+sample weights; scorers over ``y_true`` / ``y_pred`` labels are left to the merge test's own
+generator (None)."""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from support.merge_cases import Case
+
+
+def score_rows(rng: random.Random, n: int, weights: bool) -> list[dict[str, Any]]:
+    """Binary labels (the second half mostly negatives) and scores rounded to two decimals (ties)."""
+    out = []
+    for i in range(n):
+        t = rng.randint(0, 1) if i < n // 2 else rng.choice([0, 0, 0, 1])
+        row: dict[str, Any] = {"y_true": t, "y_score": round(rng.random() * 0.7 + 0.3 * t, 2)}
+        if weights:
+            row["sample_weight"] = rng.choice([0.5, 1.0, 2.0, rng.uniform(0.01, 5.0)])
+        out.append(row)
+    return out
+
+
+def cases(name: str, cls: type, rng: random.Random, params: dict[str, Any],
+          specs: Callable[..., Callable[[], list]]) -> list[Case] | None:
+    if "y_score" not in getattr(cls, "fields", ()):
+        return None
+    out = []
+    for weights in (False, True):
+        rows = [{"id": f"{name}-{i:04d}", **r} for i, r in enumerate(score_rows(rng, 160, weights))]
+        out.append(Case("weighted" if weights else "plain", specs(), rows))
+    return out
