@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rageval.core.convert import is_torch, to_python
+from rageval.core.convert import describe_missing, is_missing, is_torch, to_python
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, SummedScorer
 from rageval.core.statistics import Rows, Statistics, to_numpy
@@ -258,9 +258,15 @@ def _example(field: str, row: int, value: Any, index: bool) -> np.ndarray:
     except (TypeError, ValueError, RuntimeError):
         raise FieldError(field, field, row, "expected a number or a rectangular array of numbers, "
                                             "got a ragged nesting") from None
+    if array.dtype.kind == "O" and not index:  # e.g. an integer beyond int64: a float still holds it
+        try:
+            array = np.asarray(array, dtype=np.float64) if not any(map(is_missing, array.reshape(-1))) else array
+        except (TypeError, ValueError, OverflowError):
+            pass
     if array.dtype.kind not in "biuf":
-        if value is None or array.dtype.kind == "O" and any(v is None for v in array.reshape(-1)):
-            raise FieldError(field, field, row, "missing value (None)")
+        missing = [v for v in array.reshape(-1) if is_missing(v)] if array.dtype.kind == "O" else []
+        if missing:
+            raise FieldError(field, field, row, f"missing value ({describe_missing(missing[0])})")
         raise FieldError(field, field, row, f"expected a number or an array of numbers, got {value!r:.40}")
     if array.size == 0 and not index:
         raise FieldError(field, field, row, "empty array: a loss needs at least one value")

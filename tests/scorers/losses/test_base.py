@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -43,7 +44,7 @@ def test_dense_examples_stack_along_the_batch():
     assert scorer.reduce(stats)["cross_entropy"] == pytest.approx(float(want), rel=1e-12)
 
 
-@pytest.mark.parametrize("form", ["list", "numpy", "torch", "tensors", "numpy32", "ragged"])
+@pytest.mark.parametrize("form", ["list", "numpy", "torch", "tensors", "numpy32", "ragged", "numpy scalars", "pandas"])
 def test_column_forms_give_the_same_statistics(form):
     rng = np.random.default_rng(2)
     p, t = rng.normal(size=(7, 3)), rng.normal(size=(7, 3))
@@ -51,7 +52,8 @@ def test_column_forms_give_the_same_statistics(form):
     want = scorer.stats({"y_pred": p.tolist(), "y_true": t.tolist()}).values
     column = {"list": p.tolist(), "numpy": p, "torch": torch.tensor(p, requires_grad=True),
               "tensors": [torch.tensor(r) for r in p], "numpy32": p.astype(np.float32),
-              "ragged": list(p)}[form]
+              "ragged": list(p), "numpy scalars": [[np.float64(v) for v in r] for r in p],
+              "pandas": pd.Series(list(p))}[form]
     got = scorer.stats({"y_pred": column, "y_true": t}).values
     np.testing.assert_allclose(got, want, rtol=1e-6 if form == "numpy32" else 0, atol=0)
 
@@ -76,6 +78,14 @@ def test_examples_of_different_shapes_reduce_as_one_concatenation():
     ({"y_pred": [1.0, [[1.0], [1.0, 2.0]], 3.0]}, "y_pred", 1, "ragged"),
     ({"y_pred": [1.0, [1.0, 2.0], 3.0]}, "y_true", 1, "shape"),
     ({"y_pred": [1.0, 2.0]}, "y_true", None, "examples"),
+    ({"y_pred": pd.Series([1.0, pd.NA, 2.0], dtype=object)}, "y_pred", 1, "missing value (pandas"),
+    ({"y_pred": pd.array([1, None, 2], dtype="Int64")}, "y_pred", 1, "missing value (pandas"),
+    ({"y_true": [[0.5], [None], [0.5]], "y_pred": [[1.0]] * 3}, "y_true", 1, "missing value (None)"),
+    ({"y_pred": [1.0, {"a": 1}, 2.0]}, "y_pred", 1, "number"),
+    ({"y_pred": [1.0, 1 + 2j, 2.0]}, "y_pred", 1, "number"),
+    ({"y_pred": [1.0, 1e308, 2.0], "y_true": [0.0, -1e308, 0.0]}, "y_pred", 1, "not finite"),
+    ({"y_pred": "abc"}, "y_pred", None, "one value per example"),
+    ({"y_pred": None}, "y_pred", None, "one value per example"),
 ])
 def test_bad_input_names_field_and_row(bad, field, row, says):
     batch = {"y_pred": [1.0, 2.0, 3.0], "y_true": [0.5, 0.5, 0.5], **bad}
