@@ -15,6 +15,15 @@ from rageval.losses.classification import (  # noqa: F401
     nll_loss,
     poly1_loss,
 )
+from rageval.losses.dense import (  # noqa: F401
+    charbonnier_loss,
+    dice_loss,
+    focal_tversky_loss,
+    jaccard_loss,
+    scale_invariant_depth_loss,
+    total_variation,
+    tversky_loss,
+)
 from rageval.losses.embedding import (  # noqa: F401
     arcface_loss,
     contrastive_loss,
