@@ -2,7 +2,9 @@
 
 Bare: the scorer's own `stats` + `reduce` on one columnar batch. evaluate: a list of dicts
 through adapters, field checks, batching, per-example scores and `Results`; and the same with a
-run directory (Parquet parts written as it goes). Run: python benchmarks/evaluate_overhead.py [N]
+run directory (Parquet parts written as it goes). Then evaluate(mse) on a DataFrame of 1M numeric rows
+(columnar fields): its time minus the time the scorer spent in its own `stats` and `reduce` during that
+same call, per row. Run: python benchmarks/evaluate_overhead.py [N] [numeric N]
 """
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ import random
 import sys
 import tempfile
 import time
+
+import numpy as np
+import pandas as pd
 
 import rageval
 
@@ -52,5 +57,42 @@ def main(n: int = 20_000) -> None:
               f"{1e6 * (disk - bare) / n:10.1f}")
 
 
+def timed(scorer, spent: list) -> None:
+    """Wrap ``scorer``'s own `stats` and `reduce` to add the seconds they take to ``spent[0]``."""
+    for name in ("stats", "reduce"):
+        method = getattr(scorer, name)
+
+        def wrapper(*args, _method=method, **kwargs):
+            t = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - t
+        setattr(scorer, name, wrapper)
+
+
+def numeric(n: int = 1_000_000) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"y_true": rng.normal(size=n), "y_pred": rng.normal(size=n)})
+    print(f"\nevaluate(mse) on a DataFrame of {n} numeric rows (best of 3; scorer = its stats + reduce "
+          f"inside that call)")
+    print(f"{'batch_size':>10} {'evaluate s':>11} {'scorer s':>9} {'overhead s':>11} {'ns/row':>8}")
+    for batch_size in (1000, 100_000):
+        best_run = None
+        for _ in range(3):
+            scorer, spent = rageval.get_scorer("mse"), [0.0]
+            timed(scorer, spent)
+            t = time.perf_counter()
+            res = rageval.evaluate(frame, [scorer], progress=False, batch_size=batch_size)
+            total = time.perf_counter() - t
+            if best_run is None or total - spent[0] < best_run[0] - best_run[1]:
+                best_run = (total, spent[0])
+        total, inside = best_run
+        expected = float(np.mean((frame["y_true"].to_numpy() - frame["y_pred"].to_numpy()) ** 2))
+        assert abs(res.aggregate["mse"] - expected) <= 1e-12 * expected
+        print(f"{batch_size:>10} {total:11.3f} {inside:9.3f} {total - inside:11.3f} {1e9 * (total - inside) / n:8.0f}")
+
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    numeric(int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000)

@@ -60,7 +60,7 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     if bar is not None and done:
         bar.update(len(done))
     for offset, batch in source.batches(fields, batch_size):
-        keep = [i for i, x in enumerate(batch["id"]) if x not in done]
+        keep = [i for i, x in enumerate(batch["id"]) if x not in done] if done else range(len(batch["id"]))
         if not keep:
             continue
         if source.streamed:
@@ -68,7 +68,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
                 s.validate(Batch(batch))
         if len(keep) < len(batch["id"]):
             batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
-        part = score_batch(scorer_objs, Batch(batch), [offset + i for i in keep])
+        part = score_batch(scorer_objs, Batch(batch), [offset + i for i in keep] if done else
+                           list(range(offset, offset + len(keep))))
         if run:
             run.write(part)
         parts.append(part)
