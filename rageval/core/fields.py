@@ -563,6 +563,18 @@ FIELDS: dict[str, Check] = {
     "anchor": check_array,
     "positive": check_array,
     "negative": check_array,
+    # detection: per image, boxes (n, 4), labels, scores, crowd/area/ignore per object; masks are
+    # COCO RLE dicts, polygons or H x W arrays (rageval.scorers.detection)
+    "gt_boxes": check_array,
+    "gt_labels": check_array,
+    "gt_iscrowd": check_array,
+    "gt_area": check_array,
+    "gt_ignore": check_array,
+    "pred_boxes": check_array,
+    "pred_scores": check_array,
+    "pred_labels": check_array,
+    "gt_masks": check_any,
+    "pred_masks": check_any,
 }
 
 #: fields holding lists or mappings: a CSV file stores them as JSON text

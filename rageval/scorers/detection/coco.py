@@ -1,0 +1,139 @@
+"""``coco_map``: COCO detection AP / AR (``COCOeval``) from per-image statistics."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from rageval.core.errors import ConfigError, FieldError
+from rageval.core.scorer import Batch, Scorer
+from rageval.core.statistics import Ragged, Statistics
+from rageval.scorers.detection import functional as F
+
+PARTS = ("50", "75", "small", "medium", "large", "ar1", "ar10", "ar100", "ar_small", "ar_medium", "ar_large")
+
+
+def _column(batch: Batch, field: str, i: int, shape: tuple[int, ...] | None = None, kind: str = "f") -> np.ndarray:
+    try:
+        value = np.asarray(batch[field][i], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise FieldError(field, field, i, "not a numeric array") from None
+    if shape is not None:
+        if value.size == 0:
+            value = value.reshape((0,) + shape[1:])
+        if value.ndim != len(shape) or any(s is not None and s != v for s, v in zip(shape, value.shape)):
+            raise FieldError(field, field, i, f"expected shape {tuple('n' if s is None else s for s in shape)}, "
+                                              f"got {value.shape}")
+    if not np.isfinite(value).all():
+        raise FieldError(field, field, i, "a NaN or infinite value")
+    return value
+
+
+def read_image(batch: Batch, i: int, box_format: str) -> dict[str, np.ndarray]:
+    """Row ``i``'s detection fields, checked (``FieldError`` naming the field and the row)."""
+    gt = F.to_xywh(_column(batch, "gt_boxes", i, (None, 4)), box_format)
+    pred = F.to_xywh(_column(batch, "pred_boxes", i, (None, 4)), box_format)
+    n, m = len(gt), len(pred)
+    out = {"gt_boxes": gt, "pred_boxes": pred}
+    for field, size in (("gt_labels", n), ("pred_labels", m), ("pred_scores", m)):
+        out[field] = _column(batch, field, i, (size,))
+    for field in ("gt_iscrowd", "gt_ignore", "gt_area"):
+        if field in batch and batch[field][i] is not None:
+            out[field] = _column(batch, field, i, (n,))
+    for field, boxes in (("gt_boxes", gt), ("pred_boxes", pred)):
+        if (boxes[:, 2:] < 0).any():
+            raise FieldError(field, field, i, "a box with negative width or height")
+    return out
+
+
+class CocoMAP(Scorer):
+    """COCO mean average precision and recall, the 12 numbers of pycocotools' ``COCOeval.summarize``.
+
+    One row per image: ``gt_boxes`` (n x 4), ``gt_labels``, ``pred_boxes`` (m x 4), ``pred_scores``,
+    ``pred_labels``; optional ``gt_iscrowd`` (COCO ``iscrowd``: an ignored region whose IoU is the
+    intersection over the detection's area and which any number of detections may match),
+    ``gt_area`` (COCO ``area``, used for the area ranges; default the box area) and ``gt_ignore``
+    (ignored objects that are not crowds; pycocotools itself drops an ``ignore`` key). Convention,
+    as ``COCOeval`` (``iouType="bbox"``): per image and class the detections sorted by score (stable)
+    and cut to ``maxDets[-1]``; greedy matching in score order to the free ground truth of highest
+    IoU >= each threshold (ties to the later one; non-ignored before ignored); ground truths
+    outside an area range ignored, unmatched detections outside it ignored; per class the
+    precision at the 101 recall thresholds (interpolated: the maximum at any higher recall) over
+    all images' detections sorted by score (stable, images in row order), ``-1`` for a class
+    without ground truth, and the means over valid entries. The value is AP@[.5:.95]
+    (``stats[0]``), the parts ``50``, ``75``, ``small``, ``medium``, ``large``, ``ar1``, ``ar10``,
+    ``ar100``, ``ar_small``, ``ar_medium``, ``ar_large`` are ``stats[1:12]``. Identical to
+    pycocotools 2.0 (to 1e-12) over images given in ascending id order (its order).
+
+    Parameters (``COCOeval.params``' names in brackets): ``iou_thresholds`` [iouThrs],
+    ``rec_thresholds`` [recThrs], ``max_dets`` [maxDets], ``area_ranges`` [areaRng; all, small,
+    medium, large], ``use_cats`` [useCats], ``box_format`` (``"xywh"`` COCO, ``"xyxy"``,
+    ``"cxcywh"``). ``fix_max_dets=True`` reads AP@[.5:.95] at ``max_dets[-1]`` instead of at 100
+    (pycocotools prints -1 when 100 is not among ``maxDets``). Per-class AP: `per_class`.
+    Per-image scores are NaN: mAP is defined over a set of images.
+    """
+
+    name = "coco_map"
+    fields = ("gt_boxes", "gt_labels", "pred_boxes", "pred_scores", "pred_labels")
+    optional_fields = ("gt_iscrowd", "gt_area", "gt_ignore")
+    stats_kind = Ragged
+    parts = PARTS
+    bounds = (-1.0, 1.0)
+    version = "1"
+
+    def __init__(self, iou_type: str = "bbox", iou_thresholds: Any = None, rec_thresholds: Any = None,
+                 max_dets: Any = F.MAX_DETS, area_ranges: Any = F.AREA_RANGES, use_cats: bool = True,
+                 box_format: str = "xywh", fix_max_dets: bool = False) -> None:
+        if iou_type != "bbox":
+            raise ConfigError(f"coco_map: iou_type {iou_type!r} is not supported (only 'bbox')")
+        iou = F.IOU_THRESHOLDS if iou_thresholds is None else np.asarray(iou_thresholds, np.float64)
+        rec = F.REC_THRESHOLDS if rec_thresholds is None else np.asarray(rec_thresholds, np.float64)
+        max_dets = [int(m) for m in max_dets]
+        area_ranges = [[float(a), float(b)] for a, b in area_ranges]
+        if len(area_ranges) != 4 or not len(max_dets) or not len(iou):
+            raise ConfigError("coco_map: need 4 area ranges (all, small, medium, large), max_dets and thresholds")
+        F.to_xywh(np.zeros((0, 4)), box_format)  # refuses an unknown format here
+        super().__init__(iou_type=iou_type, iou_thresholds=iou.tolist(), rec_thresholds=rec.tolist(),
+                         max_dets=max_dets, area_ranges=area_ranges, use_cats=bool(use_cats),
+                         box_format=box_format, fix_max_dets=bool(fix_max_dets))
+        self.iou, self.rec = iou, rec
+
+    def stats(self, batch: Batch) -> Ragged:
+        p = self.params
+        rows = []
+        for i in range(len(batch["gt_boxes"])):
+            r = read_image(batch, i, p["box_format"])
+            crowd = r.get("gt_iscrowd", np.zeros(len(r["gt_boxes"]))) != 0
+            ignore = crowd | (r.get("gt_ignore", np.zeros(len(crowd))) != 0)
+            gt_area = r.get("gt_area", r["gt_boxes"][:, 2] * r["gt_boxes"][:, 3])
+            gl, pl = r["gt_labels"], r["pred_labels"]
+            if not p["use_cats"]:  # COCOeval concatenates the classes' objects in class order
+                go, po = np.argsort(gl, kind="mergesort"), np.argsort(pl, kind="mergesort")
+                r = {**r, "gt_boxes": r["gt_boxes"][go], "pred_boxes": r["pred_boxes"][po],
+                     "pred_scores": r["pred_scores"][po]}
+                crowd, ignore, gt_area = crowd[go], ignore[go], gt_area[go]
+                gl, pl = np.zeros_like(gl), np.zeros_like(pl)
+            ious = F.coco_box_iou(r["pred_boxes"], r["gt_boxes"], crowd)
+            rows.append(F.match_image(ious, pl, r["pred_scores"], r["pred_boxes"][:, 2] * r["pred_boxes"][:, 3],
+                                      gl, gt_area, ignore, crowd, self.iou, p["area_ranges"], p["max_dets"][-1]))
+        width = 4 + 4 * len(self.iou)
+        return Ragged.from_arrays(rows, width=width)
+
+    def accumulate(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``COCOeval.accumulate``: precision (T, R, K, A, M), recall (T, K, A, M), class labels (K)."""
+        values = stats.values if len(stats.values) else np.empty((0, 4 + 4 * len(self.iou)))
+        return F.accumulate(values, 4, len(self.iou), self.rec, self.params["max_dets"])
+
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        precision, recall, _ = self.accumulate(stats)
+        s = F.summarize(precision, recall, self.iou, self.params["max_dets"], fix_max_dets=self.params["fix_max_dets"])
+        return {self.key: s[0], **{f"{self.key}.{k}": v for k, v in zip(PARTS, s[1:])}}
+
+    def per_class(self, stats: Statistics) -> dict[float, float]:
+        """AP@[.5:.95] per class label (all areas, ``max_dets[-1]``), -1 for a class without ground truth."""
+        precision, _, labels = self.accumulate(stats)
+        return dict(zip(labels.tolist(), F.per_class_ap(precision).tolist()))
+
+    def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
+        return {k: np.full(len(stats), math.nan) for k in self.keys()}
