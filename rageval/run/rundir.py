@@ -6,6 +6,7 @@ directory skips the examples already in its parts; a different configuration is 
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import fcntl
 import functools
@@ -93,7 +94,11 @@ class RunDir:
 
     def __init__(self, path: str, manifest: dict[str, Any]) -> None:
         self.path, self.manifest = path, manifest
-        self._lock = open(os.path.join(path, ".lock"), "w")
+        try:
+            self._lock = open(os.path.join(path, ".lock"), "w")
+        except OSError as e:
+            raise ConfigError(f"{path} is not writable ({e.strerror}): to read a finished run, use "
+                              "rageval.load_results; to score, pass another output directory") from None
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -123,10 +128,7 @@ class RunDir:
                     raise ConfigError(f"{path} holds a run with a different configuration "
                                       f"({_differences(old, manifest)}); use another output directory")
                 manifest["created"] = old.get("created", manifest["created"])
-            folder = os.path.join(path, EXAMPLES)
-            for name in os.listdir(folder) if os.path.isdir(folder) else []:
-                if ".tmp-" in name or name.endswith(RETRY):  # a write or a rescore killed midway
-                    os.remove(os.path.join(folder, name))
+            run._remove_leftovers()
             write_json(existing, {**manifest, "status": "running"})
         except BaseException:
             run.close()
@@ -171,14 +173,33 @@ class RunDir:
         self._lock.close()
 
     def write(self, part: Part) -> None:
-        write_part(self.path, self._next, part)
+        try:
+            write_part(self.path, self._next, part)
+        except OSError as e:  # a full disk, an I/O error: what was written is kept, and resumable
+            self._remove_leftovers()
+            self.close()  # the run stops here: release the directory for the rerun
+            raise type(e)(e.errno, f"{self.path}: could not write part {self._next} ({e.strerror or e}); the "
+                                   f"parts written so far are kept: fix the cause and rerun with the same output= "
+                                   f"to resume") from e
         self._next += 1
+
+    def _remove_leftovers(self) -> None:
+        folder = os.path.join(self.path, EXAMPLES)
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if ".tmp-" in name or name.endswith(RETRY):  # a write or a rescore killed midway
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(folder, name))
 
     def finish(self, results: Any) -> None:
         from rageval.results.results import write_summary
 
-        write_summary(self.path, results)
-        self.close()
+        try:
+            write_summary(self.path, results)
+        except OSError as e:
+            raise type(e)(e.errno, f"{self.path}: could not write the summary ({e.strerror or e}); every part is "
+                                   f"written: fix the cause and rerun with the same output= to finish") from e
+        finally:
+            self.close()
 
 
 def unavailable_note(results: Any, scorers: list[Scorer], output: str | None, option: str = "output=") -> str | None:
