@@ -2,6 +2,8 @@
 
 Supported: `datasets.Dataset`, `DatasetDict` (with `split=`), `IterableDataset` (streamed),
 `pandas.DataFrame`, `list[dict]`, and paths to `.jsonl`, `.json`, `.csv` and `.parquet` files.
+Each is an entry of `ADAPTERS` (a `rageval.core.registry.Registry`), named by the data's type or by
+the file extension; a package adds its own through the entry-point group ``rageval.adapters``.
 `columns` maps canonical field -> the user's column. Every field a scorer needs is checked over
 all rows before any scoring starts (streamed data: batch by batch, before that batch is scored).
 """
@@ -22,6 +24,7 @@ import xxhash
 from rageval.core.convert import is_missing
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str, numeric_array
+from rageval.core.registry import Registry
 from rageval.data.fingerprint import fingerprint, legacy_fingerprint
 
 
@@ -165,38 +168,86 @@ def _check_unique(ids: list[str], column: str, offset: int) -> None:
 def load_source(data: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
                 limit: int | None = None, encoding: str = "utf-8") -> Source:
     """Wrap ``data`` (see the module docstring) as a `Source`, keeping at most ``limit`` rows.
-    ``encoding``: the text encoding of a .jsonl, .json or .csv file."""
+    ``encoding``: the text encoding of a .jsonl, .json or .csv file. The adapter is the `ADAPTERS`
+    entry named by the data's type (its class or a base class) or by a path's file extension."""
     columns = dict(columns or {})
     for f in columns:
         if f not in FIELDS:
             raise ConfigError(f"columns: unknown canonical field {f!r}; known: {', '.join(FIELDS)}")
     if isinstance(data, (str, os.PathLike)):
-        return _from_path(os.fspath(data), columns, limit, encoding)
-    kind = type(data).__module__.split(".")[0] + "." + type(data).__name__
-    if kind in ("datasets.DatasetDict", "datasets.IterableDatasetDict"):
-        if split is None:
-            if len(data) != 1:
-                raise ConfigError(f"the data has splits {sorted(data)}: choose one with split=")
-            split = next(iter(data))
-        if split not in data:
-            raise ConfigError(f"no split {split!r}; the data has {sorted(data)}")
-        return load_source(data[split], columns, None, limit)
-    if kind == "datasets.Dataset":
-        if limit is not None:
-            data = data.select(range(min(limit, len(data))))
-        return Source(columns, table=data.to_dict(), origin=f"datasets:{data._fingerprint}")
-    if kind == "datasets.IterableDataset":
-        stream = (lambda: itertools.islice(iter(data), limit)) if limit is not None else (lambda: iter(data))
-        return Source(columns, stream=stream, origin=f"iterable:{data.info.dataset_name}:{data.split}:{limit}")
-    if kind == "pandas.DataFrame":
-        frame = data if limit is None else data.head(limit)
-        return Source(columns, table={str(c): _pandas_column(frame[c]) for c in frame.columns}, origin="pandas")
-    if isinstance(data, list):
-        rows = data if limit is None else data[:limit]
-        return Source(columns, table=_columns_of(rows), origin="list")
-    raise ConfigError(f"unsupported data of type {type(data).__name__}: pass a datasets.Dataset, DatasetDict "
-                      f"(with split=), IterableDataset, pandas.DataFrame, list of dicts, or a .jsonl/.json/"
-                      f".csv/.parquet path")
+        return _from_path(os.fspath(data), columns, limit, encoding, split)
+    for kind in type(data).__mro__[:-1]:  # the class, then its bases (object last: never an adapter)
+        name = kind.__module__.split(".")[0] + "." + kind.__name__
+        if name in ADAPTERS:
+            return ADAPTERS.get(name)(data, columns, split=split, limit=limit, encoding=encoding)
+    raise ConfigError(f"unsupported data of type {type(data).__module__}.{type(data).__qualname__}: "
+                      f"known kinds are {_known_kinds()}")
+
+
+def _known_kinds() -> str:
+    names = ADAPTERS.names()
+    return (", ".join(n for n in names if not n.startswith(".")) + "; or a path to a "
+            + "/".join(n for n in names if n.startswith(".")) + " file")
+
+
+# --- the built-in adapters: each takes (data, columns, *, split, limit, encoding) -------------
+
+def from_dataset_dict(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+                      encoding: str = "utf-8") -> Source:
+    """A `datasets.DatasetDict` or `IterableDatasetDict`: its one split, or ``split``."""
+    if split is None:
+        if len(data) != 1:
+            raise ConfigError(f"the data has splits {sorted(data)}: choose one with split=")
+        split = next(iter(data))
+    if split not in data:
+        raise ConfigError(f"no split {split!r}; the data has {sorted(data)}")
+    return load_source(data[split], columns, None, limit)
+
+
+def from_dataset(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+                 encoding: str = "utf-8") -> Source:
+    """A `datasets.Dataset`, materialised."""
+    if limit is not None:
+        data = data.select(range(min(limit, len(data))))
+    return Source(columns, table=data.to_dict(), origin=f"datasets:{data._fingerprint}")
+
+
+def from_iterable_dataset(data: Any, columns: dict[str, str], *, split: str | None = None,
+                          limit: int | None = None, encoding: str = "utf-8") -> Source:
+    """A `datasets.IterableDataset`, streamed batch by batch."""
+    stream = (lambda: itertools.islice(iter(data), limit)) if limit is not None else (lambda: iter(data))
+    return Source(columns, stream=stream, origin=f"iterable:{data.info.dataset_name}:{data.split}:{limit}")
+
+
+def from_pandas(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+                encoding: str = "utf-8") -> Source:
+    """A `pandas.DataFrame` (numeric columns stay numpy arrays, see `_pandas_column`)."""
+    frame = data if limit is None else data.head(limit)
+    return Source(columns, table={str(c): _pandas_column(frame[c]) for c in frame.columns}, origin="pandas")
+
+
+def from_rows(data: list, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+              encoding: str = "utf-8") -> Source:
+    """A list of dicts, one per example."""
+    rows = data if limit is None else data[:limit]
+    return Source(columns, table=_columns_of(rows), origin="list")
+
+
+#: input adapters: a data type, written ``"<top-level module>.<class>"`` (matched against the data's
+#: class and its bases), or a file extension (``".csv"``) -> a function ``(data, columns, *, split,
+#: limit, encoding) -> Source`` (a file adapter gets the path). A package adds one through the
+#: entry-point group ``rageval.adapters`` (``"polars.DataFrame = my_package.adapters:from_polars"``).
+ADAPTERS = Registry("data adapter", error=ConfigError, entry_points="rageval.adapters")
+ADAPTERS.register("datasets.DatasetDict", "rageval.data.adapters:from_dataset_dict", "datasets")
+ADAPTERS.register("datasets.IterableDatasetDict", "rageval.data.adapters:from_dataset_dict", "datasets")
+ADAPTERS.register("datasets.Dataset", "rageval.data.adapters:from_dataset", "datasets")
+ADAPTERS.register("datasets.IterableDataset", "rageval.data.adapters:from_iterable_dataset", "datasets")
+ADAPTERS.register("pandas.DataFrame", "rageval.data.adapters:from_pandas", "pandas")
+ADAPTERS.register("builtins.list", "rageval.data.adapters:from_rows", "python")
+ADAPTERS.register(".jsonl", "rageval.data.adapters:read_jsonl", "files")
+ADAPTERS.register(".json", "rageval.data.adapters:read_json", "files")
+ADAPTERS.register(".csv", "rageval.data.adapters:read_csv", "files")
+ADAPTERS.register(".parquet", "rageval.data.adapters:read_parquet", "files")
 
 
 def _pandas_column(series: Any) -> list | np.ndarray:
@@ -221,17 +272,24 @@ def _columns_of(rows: list) -> dict[str, list]:
     return {k: [r.get(k) for r in rows] for k in keys}
 
 
-def _from_path(path: str, columns: dict[str, str], limit: int | None, encoding: str = "utf-8") -> Source:
+def _from_path(path: str, columns: dict[str, str], limit: int | None, encoding: str = "utf-8",
+               split: str | None = None) -> Source:
     if not os.path.exists(path):
         raise ConfigError(f"no such file: {path}")
+    ext = "." + path.rsplit(".", 1)[-1].lower() if "." in os.path.basename(path) else ""
+    if not ext.strip(".") or ext not in ADAPTERS:
+        raise ConfigError(f"{path}: unsupported file type {ext or '(no extension)'}; known: "
+                          f"{', '.join(n for n in ADAPTERS.names() if n.startswith('.'))}")
     try:
         codecs.lookup(encoding)
     except LookupError:
         raise ConfigError(f"unknown text encoding {encoding!r}") from None
     try:
-        return _read_path(path, columns, limit, encoding)
+        source = ADAPTERS.get(ext)(path, columns, split=split, limit=limit, encoding=encoding)
     except UnicodeDecodeError as e:
         raise _decode_error(path, encoding, e) from None
+    source.origin = f"file:{os.path.abspath(path)}"
+    return source
 
 
 def _decode_error(path: str, encoding: str, error: UnicodeDecodeError) -> ConfigError:
@@ -252,46 +310,56 @@ def _decode_error(path: str, encoding: str, error: UnicodeDecodeError) -> Config
     return ConfigError(f"{path}: not valid {encoding} text ({error.reason}){hint}")
 
 
-def _read_path(path: str, columns: dict[str, str], limit: int | None, encoding: str) -> Source:
-    ext = path.rsplit(".", 1)[-1].lower()
-    if ext == "jsonl":
-        with open(path, encoding=encoding) as fh:
-            rows = []
-            for lineno, line in enumerate(fh, 1):
-                if limit is not None and len(rows) >= limit:
-                    break
-                if line.strip():
-                    try:
-                        rows.append(json.loads(line))
-                    except ValueError as e:
-                        raise ConfigError(f"{path}, line {lineno}: not valid JSON ({e})") from None
-    elif ext == "json":
-        with open(path, encoding=encoding) as fh:
-            rows = json.load(fh)
-        if isinstance(rows, dict) and "data" in rows:
-            rows = rows["data"]
-        if not isinstance(rows, list):
-            raise ConfigError(f"{path}: expected a JSON list of examples (or {{'data': [...]}})")
-    elif ext in ("csv", "parquet"):
-        import pandas as pd
+def read_jsonl(path: str, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+               encoding: str = "utf-8") -> Source:
+    """A .jsonl file: one JSON object per line (blank lines skipped)."""
+    with open(path, encoding=encoding) as fh:
+        rows = []
+        for lineno, line in enumerate(fh, 1):
+            if limit is not None and len(rows) >= limit:
+                break
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError as e:
+                    raise ConfigError(f"{path}, line {lineno}: not valid JSON ({e})") from None
+    return from_rows(rows, columns)
 
-        if ext == "csv":  # text fields stay text ("42" is an answer, not a number); labels parse
-            text = {columns.get(f, f): str for f in FIELDS if f not in NUMERIC}
-            empty = {columns.get(f, f): [""] for f in NUMERIC}  # an empty number is missing, not the text ""
-            frame = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=empty, encoding=encoding)
-            for f in STRUCTURED:
-                col = columns.get(f, f)
-                if col in frame.columns:
-                    frame[col] = [_json_cell(v, f, col, i) for i, v in enumerate(frame[col])]
-        else:
-            frame = pd.read_parquet(path)
-        src = load_source(frame, columns, limit=limit)
-        src.origin = f"file:{os.path.abspath(path)}"
-        return src
-    else:
-        raise ConfigError(f"{path}: unsupported file type .{ext}; use .jsonl, .json, .csv or .parquet")
-    rows = rows if limit is None else rows[:limit]
-    return Source(columns, table=_columns_of(rows), origin=f"file:{os.path.abspath(path)}")
+
+def read_json(path: str, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+              encoding: str = "utf-8") -> Source:
+    """A .json file: a list of examples, or ``{"data": [...]}``."""
+    with open(path, encoding=encoding) as fh:
+        rows = json.load(fh)
+    if isinstance(rows, dict) and "data" in rows:
+        rows = rows["data"]
+    if not isinstance(rows, list):
+        raise ConfigError(f"{path}: expected a JSON list of examples (or {{'data': [...]}})")
+    return from_rows(rows, columns, limit=limit)
+
+
+def read_csv(path: str, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+             encoding: str = "utf-8") -> Source:
+    """A .csv file: text fields stay text ("42" is an answer, not a number), numeric fields parse
+    (an empty cell there is a missing value), list and mapping fields are JSON text."""
+    import pandas as pd
+
+    text = {columns.get(f, f): str for f in FIELDS if f not in NUMERIC}
+    empty = {columns.get(f, f): [""] for f in NUMERIC}
+    frame = pd.read_csv(path, dtype=text, keep_default_na=False, na_values=empty, encoding=encoding)
+    for f in STRUCTURED:
+        col = columns.get(f, f)
+        if col in frame.columns:
+            frame[col] = [_json_cell(v, f, col, i) for i, v in enumerate(frame[col])]
+    return load_source(frame, columns, limit=limit)
+
+
+def read_parquet(path: str, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+                 encoding: str = "utf-8") -> Source:
+    """A .parquet file, through pandas."""
+    import pandas as pd
+
+    return load_source(pd.read_parquet(path), columns, limit=limit)
 
 
 def _json_cell(value: str, field: str, column: str, row: int) -> Any:
