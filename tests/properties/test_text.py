@@ -1,5 +1,6 @@
 """Properties of the text family (BLEU, chrF, TER, ROUGE) on hostile data: a FieldError naming field
 and row, or the value sacrebleu / rouge-score compute (see tests/support/properties.py)."""
+import pytest
 import sacrebleu
 from hypothesis import strategies as st
 from rouge_score import rouge_scorer
@@ -39,7 +40,8 @@ test_sacrebleu_family, test_sacrebleu_family_slow = bounded_and_slow(ROWS)(sacre
 test_rouge_family, test_rouge_family_slow = bounded_and_slow(ROWS)(rouge_property)
 
 
-def test_a_huge_answer_scores_like_the_reference():
-    rows = [{"id": "r0", "answer": "the cat sat on the mat . " * 20000, "references": ["the cat sat on a mat ."] * 2}]
+@pytest.mark.parametrize("repeat", [2000, pytest.param(40000, marks=pytest.mark.slow)])
+def test_a_huge_answer_scores_like_the_reference(repeat):
+    rows = [{"id": "r0", "answer": "the cat sat on the mat . " * repeat, "references": ["the cat sat on a mat ."] * 2}]
     sacrebleu_property(rows)
     rouge_property(rows)

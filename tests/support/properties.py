@@ -5,7 +5,8 @@ crash after scoring would show) either raises a clear rageval error (a `FieldErr
 field and the row, or a `ConfigError` for data without rows), or returns results whose every
 aggregate value is finite (or NaN with every example's failure recorded, or every example flagged
 "nothing to judge" in the scorer's ``.flagged`` part), equal to the
-reference implementation where one exists. Never another exception, never a silent NaN.
+reference implementation where one exists, and the same when the rows come as a DataFrame (numpy
+and pandas cells). Never another exception, never a silent NaN.
 
 A new family adds a module ``tests/properties/test_<family>.py`` that builds rows from the
 strategies here (`texts`, `numbers`, `labels`, `messy`, `rows_of`) and calls `check`; the
@@ -126,4 +127,8 @@ def check(rows: list[dict], scorers: list, reference: Callable[[list[dict]], Map
     if reference is not None and errors.empty:
         for key, expected in reference(rows).items():
             assert res.aggregate[key] == pytest.approx(expected, rel=rel, abs=abs_, nan_ok=True), key
+    if errors.empty and len({tuple(r) for r in rows}) == 1:  # the same rows as a DataFrame: numpy/pandas cells
+        framed = rageval.evaluate(pd.DataFrame(rows), scorers, progress=False)
+        for key, value in res.aggregate.items():
+            assert framed.aggregate[key] == pytest.approx(value, rel=rel, abs=abs_, nan_ok=True), key
     return res
