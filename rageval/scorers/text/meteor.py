@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import nltk
+from nltk.corpus.reader import WordNetCorpusReader
 from nltk.stem.porter import PorterStemmer
 
 from rageval.core.scorer import Batch, MeanScorer
 from rageval.scorers.text.inputs import hypotheses_and_references
-from rageval.scorers.text.wordnet import load_wordnet, wordnet_version
+from rageval.scorers.text.wordnet import LemmaNames, load_wordnet, wordnet_version
 
 _CACHE_LIMIT = 1_000_000
 
@@ -54,6 +55,9 @@ class Matcher:
     def __init__(self, stemmer: Any = None, wordnet: Any = None) -> None:
         self.wordnet = load_wordnet() if wordnet is None else wordnet
         self.stemmer = PorterStemmer() if stemmer is None else stemmer
+        # nltk's reader: the lemma names read straight from its data files (same names, no Synset
+        # objects); any other WordNet through its synsets()
+        self._lemma_names = LemmaNames(self.wordnet) if isinstance(self.wordnet, WordNetCorpusReader) else None
         self._stems: dict[str, str] = {}
         self._synonyms: dict[str, frozenset[str]] = {}
 
@@ -69,7 +73,10 @@ class Matcher:
         """The word and the single-word lemma names of all its synsets (nltk's stage 3 set)."""
         out = self._synonyms.get(word)
         if out is None:
-            names = {lemma.name() for synset in self.wordnet.synsets(word) for lemma in synset.lemmas()}
+            if self._lemma_names is not None:
+                names = set(self._lemma_names(word))
+            else:
+                names = {lemma.name() for synset in self.wordnet.synsets(word) for lemma in synset.lemmas()}
             out = frozenset(n for n in names if "_" not in n) | {word}
             if len(self._synonyms) >= _CACHE_LIMIT:
                 self._synonyms.clear()

@@ -23,6 +23,7 @@ from typing import Any
 
 import nltk
 from nltk.corpus.reader import WordNetCorpusReader
+from nltk.corpus.reader.wordnet import POS_LIST
 
 from rageval.core.errors import RagevalError
 
@@ -238,3 +239,48 @@ def version_from_header(lines: Iterable[bytes]) -> str:
         if match:
             return match.group(1)
     return "unknown"
+
+
+class LemmaNames:
+    """The lemma names of every synset of a word, as ``[l.name() for s in reader.synsets(word) for l
+    in s.lemmas()]`` gives them for nltk's WordNet reader, without building nltk's Synset objects.
+
+    nltk's own morphology and index answer which synsets (``_morphy`` and ``_lemma_pos_offset_map``,
+    exactly what ``synsets`` runs); the names come straight from the synset's line of the data file
+    (read once into memory), the syntactic marker stripped as nltk strips it. Parsing a synset in
+    full (gloss, pointers, frames) was most of METEOR's time on distinct text.
+    """
+
+    _MARKER = re.compile(r"(.*?)(\([^()]*\))?$")
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self._files: dict[str, bytes] = {}
+        self._names: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    def __call__(self, word: str) -> list[str]:
+        reader, lemma = self.reader, word.lower()
+        index = reader._lemma_pos_offset_map
+        return [name for pos in POS_LIST for form in reader._morphy(lemma, pos, True)
+                for offset in index[form].get(pos, []) for name in self._synset(pos, offset)]
+
+    def _synset(self, pos: str, offset: int) -> tuple[str, ...]:
+        key = (pos, offset)
+        names = self._names.get(key)
+        if names is None:
+            data = self._file(pos)
+            line = data[offset:data.index(b"\n", offset)].decode("utf-8")
+            fields = line.strip().split("|")[0].split()
+            if int(fields[0]) != offset:
+                raise LookupError(f"WordNet has no synset at offset {offset} of data.{pos}")
+            count = int(fields[3], 16)
+            names = tuple(self._MARKER.match(fields[4 + 2 * i]).group(1) for i in range(count))
+            self._names[key] = names
+        return names
+
+    def _file(self, pos: str) -> bytes:
+        pos = "a" if pos == "s" else pos
+        if pos not in self._files:
+            with self.reader.root.join(f"data.{self.reader._FILEMAP[pos]}").open() as fh:
+                self._files[pos] = fh.read()
+        return self._files[pos]

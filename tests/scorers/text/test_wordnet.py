@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import random
 import re
 import shutil
 import stat
@@ -160,3 +161,22 @@ def test_a_source_lexnames_file_is_kept(tmp_path):
     (src / "lexnames").write_text("00\tadj.all\t3\n")
     dest = wn.install_corpus(src, tmp_path / "nltk_data")
     assert (dest / "lexnames").read_text() == "00\tadj.all\t3\n"
+
+
+def test_lemma_names_read_from_the_data_files_are_nltks():
+    """`LemmaNames` (METEOR's fast path) gives, word for word, the names of nltk's synsets' lemmas:
+    the same morphology, the same synsets in the same order, the markers stripped the same way."""
+    from rageval.scorers.text.wordnet import LemmaNames, WordNetMissingError, load_wordnet
+
+    try:
+        wn = load_wordnet()
+    except WordNetMissingError as exc:
+        pytest.skip(f"no WordNet on this machine: {exc}")
+    names = LemmaNames(wn)
+    rng = random.Random(0)
+    lemmas = sorted(wn._lemma_pos_offset_map)
+    words = rng.sample(lemmas, 3000) + ["car", "Car", "running", "better", "geese", "mice", "was", "axes", "abaci",
+                                         "", "(a)", "hot_dog", "beautiful", "ran", "Paris", "don't", "e-mail", "東京"]
+    words += [w + "s" for w in rng.sample(lemmas, 500)] + [w + "ing" for w in rng.sample(lemmas, 500)]
+    for w in words:
+        assert names(w) == [lemma.name() for s in wn.synsets(w) for lemma in s.lemmas()], w
