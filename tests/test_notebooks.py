@@ -3,6 +3,7 @@ README's demo leaderboard (`notebooks/demo_leaderboard.md`) is what the leaderbo
 from __future__ import annotations
 
 import os
+import re
 
 import nbformat
 import pytest
@@ -50,3 +51,11 @@ def test_leaderboard_notebook_makes_the_readme_table(tmp_path):
     committed = open(os.path.join(NOTEBOOKS, "demo_leaderboard.md"), encoding="utf-8").read()
     assert made == committed, ("notebooks/demo_leaderboard.md is stale: run `jupyter nbconvert --execute --to "
                                "notebook --inplace notebooks/leaderboard.ipynb` in notebooks/ (or copy the table above)")
+
+
+def test_training_notebook_raises_the_reward(tmp_path):
+    nb = execute("training.ipynb", str(tmp_path))
+    assert outputs(nb, "image/png")                     # reward against steps
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    first, last = (float(x) for x in re.findall(r"steps: ([0-9.]+)", text))
+    assert last > first
