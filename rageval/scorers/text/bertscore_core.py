@@ -28,6 +28,11 @@ DEFAULT_LAYERS = 5
 #: the hidden states held at once to those of this many examples' sentences.
 CHUNK_EXAMPLES = 1024
 
+#: the model's number formats: bert-score's exact float32, and an opt-in fast one whose deviation from
+#: float32 `benchmarks/bench_bertscore.py` measures and prints. (Dynamic int8 quantisation was tried:
+#: its corpus F1 moved by 1.4e-2 on 300 distinct pairs, and torch deprecates its quantised tensors.)
+DTYPES = ("float32", "bfloat16")
+
 #: Model batches may hold this many (padded) tokens per real token: equal lengths where they
 #: are common, a few neighbouring lengths batched together where they are rare, since each
 #: forward pass has a fixed cost (large on a busy machine, where threads wait for each other).
@@ -40,12 +45,14 @@ _MATCH_BUDGET = 64 * 1024
 
 @functools.lru_cache(maxsize=4)
 def load_bertscore_model(path: str, num_layers: int, device: str, use_fast_tokenizer: bool = False,
-                         t5: bool = False) -> tuple[Any, Any]:
+                         t5: bool = False, dtype: str = "float32") -> tuple[Any, Any]:
     """``(tokenizer, model)`` as bert-score's ``get_tokenizer`` / ``get_model`` build them (cached).
 
     The model is ``AutoModel`` (``T5EncoderModel`` when ``t5``: a name containing "t5"), its encoder when it has a
     decoder, cut to its first ``num_layers`` layers so that its output is that layer's hidden
     state and the layers above are never run. Weights are shared with no other cached model.
+    ``dtype``: ``"float32"`` (bert-score's) or ``"bfloat16"`` (weights and activations in bfloat16;
+    the embeddings are compared in float32); see `DTYPES`.
     """
     import transformers
 
@@ -60,7 +67,12 @@ def load_bertscore_model(path: str, num_layers: int, device: str, use_fast_token
     truncate_layers(model, num_layers)
     if getattr(model, "pooler", None) is not None:
         model.pooler = None  # its output is never read
-    return tokenizer, model.to(device)
+    model = model.to(device)
+    if dtype == "bfloat16":
+        import torch
+
+        model = model.to(torch.bfloat16)
+    return tokenizer, model
 
 
 def truncate_layers(model: Any, num_layers: int) -> None:

@@ -346,3 +346,17 @@ def test_minilm_on_real_sentences_identical_to_bert_score():
         want = reference(path, bs.DEFAULT_LAYERS, cands, refs, idf=idf)
         got = ours(bs.BERTScore(idf=idf), cands, refs)
         np.testing.assert_allclose(got, want, atol=1e-5, rtol=0)
+
+
+def test_bfloat16_mode_is_close_to_float32_and_says_so_in_its_signature(tiny_bert):
+    """The opt-in fast mode: the model in bfloat16 (8 bits of mantissa), matching in float32; on
+    the tiny random model its scores stay within a few 1e-3 of bert-score's float32 ones."""
+    cands, refs = corpus(1, 150)
+    fast = bs.BERTScore(model_type=tiny_bert, num_layers=2, batch_size=16, dtype="bfloat16")
+    got, want = ours(fast, cands, refs), reference(tiny_bert, 2, cands, refs)
+    assert np.abs(got - want).max() < 3e-2 and abs(got[:, 2].mean() - want[:, 2].mean()) < 5e-3
+    assert not np.array_equal(got, want)  # it is another number format, not float32
+    assert "dtype:bfloat16" in fast.signature
+    assert "dtype" not in bs.BERTScore(model_type=tiny_bert, num_layers=2).signature  # float32 unchanged
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        bs.BERTScore(model_type=tiny_bert, num_layers=2, dtype="int8")
