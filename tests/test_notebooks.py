@@ -59,3 +59,11 @@ def test_training_notebook_raises_the_reward(tmp_path):
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     first, last = (float(x) for x in re.findall(r"steps: ([0-9.]+)", text))
     assert last > first
+
+
+def test_vision_notebook_scores_segmentations_and_restorations(tmp_path):
+    nb = execute("vision.ipynb", str(tmp_path))
+    assert len(outputs(nb, "image/png")) == 2           # the worst tiles of each pair of systems
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    for key in ("miou", "pixel_accuracy", "psnr", "ssim", "paired randomisation p"):
+        assert key in text
