@@ -8,7 +8,8 @@ statistics are ``[Σ_t -log p_t, n_tokens]`` per example, so any subset's value 
 
 (token-weighted, as ``torchmetrics.text.Perplexity`` and Hugging Face's evaluation of a corpus:
 not the mean of per-example perplexities). Per-example scores are exp(mean NLL of the example).
-Lower is better; bounds [1, ∞).
+Lower is better; bounds [1, ∞). Its training counterpart is `rageval.training.sequence_nll`
+(perplexity = exp of its token mean).
 
 >>> s = Perplexity()
 >>> round(s.reduce(s.stats({"token_logprobs": [[-1.0, -1.0], [-2.0]]}))["perplexity"], 6)
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,6 @@ class Perplexity(SummedScorer):
     fields = ("token_logprobs",)
     higher_is_better = False
     bounds = (1.0, math.inf)
-    differentiable: ClassVar[bool] = True  # rageval.training.sequence_nll is its loss
 
     def stats(self, batch: Batch) -> Rows:
         return Rows(token_nll_sums(batch["token_logprobs"]))
