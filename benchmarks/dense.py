@@ -1,0 +1,110 @@
+"""Dense vision scorers against the libraries they match, timed in one run; ratios printed.
+
+- SSIM of ``--ssim-n`` RGB ``--side``² uint8 pairs: rageval's ``ssim`` (stats + reduce) vs
+  ``skimage.metrics.structural_similarity(channel_axis=-1)`` per pair (same values checked).
+- mIoU over ``--seg-n`` ``--side``² class maps (19 classes): rageval's ``miou`` vs torchmetrics'
+  ``JaccardIndex(task="multiclass", average="macro")`` updated per map (CPU).
+- FID from ``--fid-n`` × ``--fid-d`` features against a reference of the same size: rageval's
+  ``fid`` (stats + reduce) vs the floor, one ``np.cov`` of the generated features plus one
+  ``scipy.linalg.sqrtm`` of the product of covariances.
+
+The issue's sizes are ``--ssim-n 200 --seg-n 500 --side 512 --fid-n 50000 --fid-d 2048``; the
+defaults are smaller so that one run takes about 3 minutes on a shared 2-core machine. Run under
+``flock /tmp/rageval-bench.lock``.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def timed(fn, repeat: int = 1):
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def bench_ssim(n: int, side: int) -> None:
+    from skimage.metrics import structural_similarity
+
+    import rageval
+
+    rng = np.random.default_rng(0)
+    refs = [rng.integers(0, 256, (side, side, 3), dtype=np.uint8) for _ in range(n)]
+    imgs = [np.clip(r + rng.normal(0, 12, r.shape), 0, 255).astype(np.uint8) for r in refs]
+    scorer = rageval.get_scorer("ssim", channel_axis=-1)
+    t_ours, ours = timed(lambda: scorer.reduce(scorer.make_stats({"image": imgs, "reference_image": refs}))["ssim"])
+    t_ref, ref = timed(lambda: float(np.mean([structural_similarity(a, b, channel_axis=-1)
+                                              for a, b in zip(imgs, refs)])))
+    print(f"ssim  {n} RGB {side}x{side}: rageval {t_ours:.2f}s  skimage {t_ref:.2f}s  "
+          f"speed-up {t_ref / t_ours:.2f}x  |diff| {abs(ours - ref):.1e}")
+
+
+def bench_miou(n: int, side: int, classes: int = 19) -> None:
+    import torch
+    from torchmetrics.classification import JaccardIndex
+
+    import rageval
+
+    rng = np.random.default_rng(1)
+    gts = [rng.integers(0, classes, (side, side), dtype=np.int64) for _ in range(n)]
+    preds = [np.where(rng.random(g.shape) < 0.7, g, rng.integers(0, classes, g.shape)) for g in gts]
+    scorer = rageval.get_scorer("miou", num_classes=classes)
+    t_ours, ours = timed(lambda: scorer.reduce(scorer.make_stats({"mask": preds, "gt_mask": gts}))["miou"])
+
+    def reference():
+        metric = JaccardIndex(task="multiclass", num_classes=classes, average="macro")
+        for p, g in zip(preds, gts):
+            metric.update(torch.from_numpy(p), torch.from_numpy(g))
+        return float(metric.compute())
+
+    t_ref, ref = timed(reference)
+    print(f"miou  {n} maps {side}x{side}: rageval {t_ours:.2f}s  torchmetrics {t_ref:.2f}s  "
+          f"speed-up {t_ref / t_ours:.2f}x  |diff| {abs(ours - ref):.1e}")
+
+
+def bench_fid(n: int, d: int) -> None:
+    from scipy import linalg
+
+    import rageval
+
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(n, d))
+    fake = rng.normal(0.05, 1.0, size=(n, d))
+    scorer = rageval.get_scorer("fid", reference=real)  # the reference's mean/cov are computed here, untimed
+    rows = list(fake)
+    t_ours, _ = timed(lambda: scorer.reduce(scorer.make_stats({"features": rows}))["fid"], repeat=2)
+
+    def floor():
+        sigma = np.cov(fake, rowvar=False)
+        return linalg.sqrtm(sigma.dot(scorer.sigma))
+
+    t_floor, _ = timed(floor, repeat=2)
+    print(f"fid   {n}x{d} features: rageval {t_ours:.2f}s  floor (cov + sqrtm) {t_floor:.2f}s  "
+          f"ratio {t_ours / t_floor:.2f}x (target <= 1.2x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ssim-n", type=int, default=60)
+    parser.add_argument("--seg-n", type=int, default=150)
+    parser.add_argument("--side", type=int, default=512)
+    parser.add_argument("--fid-n", type=int, default=20000)
+    parser.add_argument("--fid-d", type=int, default=1024)
+    parser.add_argument("--only", choices=["ssim", "miou", "fid"])
+    args = parser.parse_args()
+    if args.only in (None, "ssim"):
+        bench_ssim(args.ssim_n, args.side)
+    if args.only in (None, "miou"):
+        bench_miou(args.seg_n, args.side)
+    if args.only in (None, "fid"):
+        bench_fid(args.fid_n, args.fid_d)
+
+
+if __name__ == "__main__":
+    main()
