@@ -200,3 +200,33 @@ def test_bertscore_model_loaded_once_and_batch_independent(tmp_path):
     assert bertscore_core.load_bertscore_model.cache_info().misses - before <= 1
     np.testing.assert_allclose(pieces, whole, rtol=0, atol=1e-6)
     np.testing.assert_allclose(rev, whole, rtol=0, atol=1e-6)
+
+
+#: (reward name, its parameters, the reference's value for one completion)
+SETTINGS = [
+    ("bleu", {"lowercase": True}, lambda c, r: sacrebleu.sentence_bleu(c, r, lowercase=True).score),
+    ("bleu", {"smooth_method": "floor"}, lambda c, r: sacrebleu.sentence_bleu(c, r, smooth_method="floor").score),
+    ("chrf", {"word_order": 2}, lambda c, r: sacrebleu.sentence_chrf(c, r, word_order=2).score),
+    ("chrf", {"beta": 1, "eps_smoothing": True},
+     lambda c, r: sacrebleu.sentence_chrf(c, r, beta=1, eps_smoothing=True).score),
+    ("rougeL", {"use_stemmer": True},
+     lambda c, r: rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True).score_multi(r, c)["rougeL"].fmeasure),
+]
+
+
+def _sweep(seeds, n):
+    for name, params, ref in SETTINGS:
+        f = reward(name, **params)
+        for seed in seeds:
+            completions, refs = _data(100 + seed, n)
+            got = f(prompts=[""] * n, completions=completions, references=refs)
+            assert got == [ref(c, r) for c, r in zip(completions, refs)], (name, params, seed)
+
+
+def test_parameters_reach_the_scorer_sample():
+    _sweep(range(1), 40)
+
+
+@pytest.mark.slow
+def test_parameters_reach_the_scorer_sweep():
+    _sweep(range(20), 200)
