@@ -340,17 +340,19 @@ SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family
 SCORERS.register("roc_auc", "rageval.scorers.classic.ranking_metrics:RocAuc", family="classification")
 SCORERS.register("average_precision", "rageval.scorers.classic.ranking_metrics:AveragePrecision",
                  family="classification")
+SCORERS.register("jaccard", "rageval.scorers.classic.classification:Jaccard", family="classification")
+SCORERS.register("specificity", "rageval.scorers.classic.classification:Specificity", family="classification")
+SCORERS.register("npv", "rageval.scorers.classic.classification:NPV", family="classification")
+SCORERS.register("fpr", "rageval.scorers.classic.classification:FPR", family="classification")
+SCORERS.register("fdr", "rageval.scorers.classic.classification:FDR", family="classification")
+SCORERS.register("balanced_accuracy", "rageval.scorers.classic.confusion:BalancedAccuracy", family="classification")
+SCORERS.register("mcc", "rageval.scorers.classic.confusion:MCC", family="classification")
+SCORERS.register("cohen_kappa", "rageval.scorers.classic.confusion:CohenKappa", family="classification")
+SCORERS.register("confusion_matrix", "rageval.scorers.classic.confusion:ConfusionMatrix", family="classification")
+SCORERS.register("zero_one_loss", "rageval.scorers.classic.confusion:ZeroOneLoss", family="classification")
+SCORERS.register("hamming_loss", "rageval.scorers.classic.confusion:HammingLoss", family="classification")
 # regression: scikit-learn's names
-for _name, _cls in (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("mape", "MAPE"), ("smape", "SMAPE"),
-                   ("msle", "MSLE"), ("rmsle", "RMSLE"), ("median_ae", "MedianAE"), ("max_error", "MaxError"),
-                   ("r2", "R2"), ("adjusted_r2", "AdjustedR2"), ("explained_variance", "ExplainedVariance"),
-                   ("pinball", "Pinball"), ("d2_pinball", "D2Pinball"), ("poisson_deviance", "PoissonDeviance"),
-                   ("gamma_deviance", "GammaDeviance"), ("tweedie_deviance", "TweedieDeviance"), ("huber", "Huber"),
-                   ("log_cosh", "LogCosh"), ("pearson", "Pearson"), ("spearman", "Spearman"), ("kendall", "Kendall"),
-                   ("ccc", "CCC")):
-    SCORERS.register(_name, f"rageval.scorers.classic.regression:{_cls}", family="regression")
-# sequence-level: corpus perplexity from token log-probabilities
-SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
+SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
 # losses: rageval.losses functions, each scored as its reduction="mean" (torch.nn.functional's names)
 for _module, _names in (
         ("regression", (("mse_loss", "MSELoss"), ("l1_loss", "L1Loss"), ("huber_loss", "HuberLoss"),
@@ -380,15 +382,8 @@ for _name, _cls in (("depth_abs_rel", "DepthAbsRel"), ("depth_sq_rel", "DepthSqR
     SCORERS.register(_name, f"rageval.scorers.vision.depth:{_cls}", family="depth")
 SCORERS.register("fid", "rageval.scorers.vision.generative:FID", family="generative")
 SCORERS.register("kid", "rageval.scorers.vision.generative:KID", family="generative")
-for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
-                    ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
-                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
-    SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
-for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
-                    ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
-                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
-    SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
-SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
+# sequence-level: corpus perplexity from token log-probabilities
+SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
 
 
 def list_scorers(family: str | None = None) -> list[str]:

@@ -173,13 +173,16 @@ class PrecisionRecallF(LabelScorer):
         return np.arange(len(stats.vocab))
 
     def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray | None:
-        """Per example and scored label: weighted tp, true and predicted counts, and whether the
-        label occurs (unweighted) — ``4 x labels`` columns whose sums give every average."""
+        """Per example and scored label: weighted tp, true and predicted counts, whether the
+        label occurs (unweighted), and the weighted true negatives (neither true nor predicted,
+        counted, not subtracted) — ``5 x labels`` columns whose sums give every average."""
         columns = self._columns(stats)
         n, k = len(stats), len(columns)
-        if limit and n * 4 * k > SUMMED_LIMIT:
+        if limit and n * 5 * k > SUMMED_LIMIT:
             return None
-        return F.label_rows(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], columns)
+        t, p, w = stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0]
+        tn = ((t[:, None] != columns[None, :]) & (p[:, None] != columns[None, :])) * w[:, None]
+        return np.concatenate([F.label_rows(t, p, w, columns), tn], axis=1)
 
     def check_present(self, stats: Coded) -> None:
         if self.average != "binary" or not len(stats):
@@ -194,18 +197,18 @@ class PrecisionRecallF(LabelScorer):
                               f"of {present}")
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
-        k = sums.shape[1] // 4
-        tp, true, pred, occurs = (sums[:, j * k:(j + 1) * k] for j in range(4))
+        k = sums.shape[1] // 5
+        tp, true, pred, occurs, tn = (sums[:, j * k:(j + 1) * k] for j in range(5))
         fixed = self.average == "binary" or self.labels is not None
         scored = np.ones_like(occurs, bool) if fixed else occurs > 0
         if self.average == "micro":
-            tp, true, pred = (np.where(scored, x, 0).sum(axis=1, keepdims=True) for x in (tp, true, pred))
+            tp, true, pred, tn = (np.where(scored, x, 0).sum(axis=1, keepdims=True) for x in (tp, true, pred, tn))
             scored = np.ones_like(tp, bool)
-        value = self.value(tp, true, pred)
+        value = self.value(tp, true, pred, tn)
         out = F.nanaverage(value, scored, true if self.average == "weighted" else None)
         return {self.key: np.where(counts > 0, out, math.nan)}
 
-    def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray:
         """The metric per label from its counts."""
         return F.prf(self.metric, tp, true, pred, self.params.get("beta", 1.0), self.zero)
 
@@ -246,3 +249,64 @@ class FBeta(PrecisionRecallF):
             raise ConfigError(f"fbeta: beta must be a non-negative number, got {beta!r}")
         super().__init__(average=average, pos_label=pos_label, zero_division=zero_division, labels=labels,
                          beta=float(beta))
+
+
+class Jaccard(PrecisionRecallF):
+    """Jaccard index, `sklearn.metrics.jaccard_score` for single-label data: per label
+    ``tp / (tp + fp + fn)``; ``average="micro"`` sums the counts over labels first. Zero
+    denominator: ``zero_division``. Averages, labels and checks as `PrecisionRecallF`."""
+
+    name = "jaccard"
+
+    def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray:
+        return F.divide(tp, true + pred - tp, self.zero)
+
+
+class ConfusionRate(PrecisionRecallF):
+    """A rate of the one-vs-rest confusion counts of each label — ``tp``, ``fp = pred - tp``,
+    ``fn = true - tp``, and ``tn`` the examples neither true nor predicted as the label, counted
+    (weighted; scikit-learn's ``multilabel_confusion_matrix`` subtracts, which can leave rounding
+    noise where a 0/0 is due) — averaged exactly as scikit-learn
+    averages precision and recall (`PrecisionRecallF`: ``binary`` on ``pos_label``, ``micro`` on
+    the counts summed over labels, ``macro``, ``weighted`` by each label's true count, NaN left
+    out), with ``zero_division`` for a zero denominator. scikit-learn has no such function; the
+    per-label counts are its ``multilabel_confusion_matrix``, and the formulas torchmetrics'
+    (``specificity``, ``npv``; ``fpr = 1 - specificity``, ``fdr = 1 - precision``)."""
+
+    higher_is_better = True
+    numerator: ClassVar[str]
+    denominator: ClassVar[tuple[str, str]]
+
+    def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray:
+        c = {"tp": tp, "fp": pred - tp, "fn": true - tp, "tn": tn}
+        return F.divide(c[self.numerator], c[self.denominator[0]] + c[self.denominator[1]], self.zero)
+
+
+class Specificity(ConfusionRate):
+    """Specificity (true negative rate) ``tn / (tn + fp)`` per label (see `ConfusionRate`)."""
+
+    name = "specificity"
+    numerator, denominator = "tn", ("tn", "fp")
+
+
+class NPV(ConfusionRate):
+    """Negative predictive value ``tn / (tn + fn)`` per label (see `ConfusionRate`)."""
+
+    name = "npv"
+    numerator, denominator = "tn", ("tn", "fn")
+
+
+class FPR(ConfusionRate):
+    """False positive rate ``fp / (fp + tn)`` per label (see `ConfusionRate`)."""
+
+    name = "fpr"
+    higher_is_better = False
+    numerator, denominator = "fp", ("fp", "tn")
+
+
+class FDR(ConfusionRate):
+    """False discovery rate ``fp / (fp + tp)`` per label (see `ConfusionRate`)."""
+
+    name = "fdr"
+    higher_is_better = False
+    numerator, denominator = "fp", ("fp", "tp")
