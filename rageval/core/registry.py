@@ -352,7 +352,16 @@ SCORERS.register("confusion_matrix", "rageval.scorers.classic.confusion:Confusio
 SCORERS.register("zero_one_loss", "rageval.scorers.classic.confusion:ZeroOneLoss", family="classification")
 SCORERS.register("hamming_loss", "rageval.scorers.classic.confusion:HammingLoss", family="classification")
 # regression: scikit-learn's names
-SCORERS.register("mse", "rageval.scorers.classic.regression:MSE", family="regression")
+for _name, _cls in (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("mape", "MAPE"), ("smape", "SMAPE"),
+                   ("msle", "MSLE"), ("rmsle", "RMSLE"), ("median_ae", "MedianAE"), ("max_error", "MaxError"),
+                   ("r2", "R2"), ("adjusted_r2", "AdjustedR2"), ("explained_variance", "ExplainedVariance"),
+                   ("pinball", "Pinball"), ("d2_pinball", "D2Pinball"), ("poisson_deviance", "PoissonDeviance"),
+                   ("gamma_deviance", "GammaDeviance"), ("tweedie_deviance", "TweedieDeviance"), ("huber", "Huber"),
+                   ("log_cosh", "LogCosh"), ("pearson", "Pearson"), ("spearman", "Spearman"), ("kendall", "Kendall"),
+                   ("ccc", "CCC")):
+    SCORERS.register(_name, f"rageval.scorers.classic.regression:{_cls}", family="regression")
+# sequence-level: corpus perplexity from token log-probabilities
+SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
 # losses: rageval.losses functions, each scored as its reduction="mean" (torch.nn.functional's names)
 for _module, _names in (
         ("regression", (("mse_loss", "MSELoss"), ("l1_loss", "L1Loss"), ("huber_loss", "HuberLoss"),
@@ -382,8 +391,15 @@ for _name, _cls in (("depth_abs_rel", "DepthAbsRel"), ("depth_sq_rel", "DepthSqR
     SCORERS.register(_name, f"rageval.scorers.vision.depth:{_cls}", family="depth")
 SCORERS.register("fid", "rageval.scorers.vision.generative:FID", family="generative")
 SCORERS.register("kid", "rageval.scorers.vision.generative:KID", family="generative")
-# sequence-level: corpus perplexity from token log-probabilities
-SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
+for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
+                    ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
+                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
+    SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
+for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
+                    ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
+                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
+    SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
+SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
 
 
 def list_scorers(family: str | None = None) -> list[str]:
