@@ -48,31 +48,59 @@ def ssim(image: np.ndarray, reference: np.ndarray, data_range: float, win_size: 
          gaussian_weights: bool = False, sigma: float = 1.5, use_sample_covariance: bool = True,
          channel_axis: int | None = None, K1: float = 0.01, K2: float = 0.03) -> float:  # noqa: N803
     """Mean SSIM, as ``skimage.metrics.structural_similarity(image, reference, ...)``."""
-    x = channels_first(np.asarray(image), channel_axis).astype(np.float64)
-    y = channels_first(np.asarray(reference), channel_axis).astype(np.float64)
-    spatial = x.ndim - 1
+    image, reference = np.asarray(image), np.asarray(reference)
+    shape = channels_first(image, channel_axis).shape
+    spatial = len(shape) - 1
     truncate = 3.5
     if win_size is None:
         win_size = 2 * int(truncate * sigma + 0.5) + 1 if gaussian_weights else 7
-    if any(s < win_size for s in x.shape[1:]):
-        raise ValueError(f"win_size {win_size} exceeds the image extent {x.shape[1:]}")
+    if any(s < win_size for s in shape[1:]):
+        raise ValueError(f"win_size {win_size} exceeds the image extent {shape[1:]}")
     if win_size % 2 != 1:
         raise ValueError(f"win_size must be odd, got {win_size}")
-    maps = np.stack([x, y, x * x, y * y, x * y])
     if gaussian_weights:
+        x = channels_first(image, channel_axis).astype(np.float64)
+        y = channels_first(reference, channel_axis).astype(np.float64)
+        maps = np.stack([x, y, x * x, y * y, x * y])
         filtered = ndimage.gaussian_filter(maps, sigma=(0, 0) + (sigma,) * spatial, truncate=truncate,
                                            mode="reflect")
+        pad = (win_size - 1) // 2
+        inner = (slice(None), slice(None)) + (slice(pad, -pad or None),) * spatial
+        ux, uy, uxx, uyy, uxy = filtered[inner]
     else:
-        filtered = ndimage.uniform_filter(maps, size=(1, 1) + (win_size,) * spatial)
-    ux, uy, uxx, uyy, uxy = filtered
+        # scikit-image filters with reflection, then crops (win_size-1)//2 pixels from each border:
+        # what remains are the windows wholly inside the image, their means computed here directly
+        exact = all(a.dtype.kind in "biu" and a.dtype.itemsize <= 2 for a in (image, reference))
+        ux, uy, uxx, uyy, uxy = _window_means(image, reference, channel_axis, win_size, spatial, exact)
     n_points = win_size ** spatial
     cov_norm = n_points / (n_points - 1) if use_sample_covariance else 1.0
     vx, vy, vxy = cov_norm * (uxx - ux * ux), cov_norm * (uyy - uy * uy), cov_norm * (uxy - ux * uy)
     c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
     s = ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux ** 2 + uy ** 2 + c1) * (vx + vy + c2))
-    pad = (win_size - 1) // 2
-    inner = (slice(None),) + (slice(pad, -pad or None),) * spatial
-    return float(s[inner].reshape(len(s), -1).mean(axis=1, dtype=np.float64).mean())
+    return float(s.reshape(len(s), -1).mean(axis=1, dtype=np.float64).mean())
+
+
+def _window_means(image: np.ndarray, reference: np.ndarray, channel_axis: int | None, win_size: int, spatial: int,
+                  exact: bool) -> list[np.ndarray]:
+    """Means of x, y, x², y², xy over every ``win_size``-wide window wholly inside the image
+    (running sums; in int64, exact, for 8- and 16-bit integer images)."""
+    kind = np.int64 if exact else np.float64
+    x = channels_first(image, channel_axis).astype(kind)
+    y = channels_first(reference, channel_axis).astype(kind)
+    out = []
+    for m in (x, y, x * x, y * y, x * y):
+        for axis in range(1, spatial + 1):
+            c = np.cumsum(m, axis=axis, dtype=kind)
+            head = [slice(None)] * c.ndim
+            head[axis] = slice(win_size - 1, None)
+            tail = [slice(None)] * c.ndim
+            tail[axis] = slice(0, c.shape[axis] - win_size)
+            m = c[tuple(head)].copy()
+            inner = list(head)
+            inner[axis] = slice(1, None)
+            m[tuple(inner)] -= c[tuple(tail)]
+        out.append(m / float(win_size ** spatial))
+    return out
 
 
 #: pytorch-msssim's default scale weights (Wang et al. 2003)

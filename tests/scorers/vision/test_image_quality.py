@@ -130,3 +130,15 @@ def test_ms_ssim_refuses_small_images():
     a = np.zeros((100, 100), np.uint8)
     with pytest.raises(FieldError, match="exceed"):
         rageval.get_scorer("ms_ssim").stats({"image": [a], "reference_image": [a]})
+
+
+def test_ssim_mixed_dtypes_and_uint16_match_scikit_image():
+    rng = np.random.default_rng(4)
+    ref = rng.integers(0, 256, (20, 21)).astype(np.uint8)
+    img = ref + rng.normal(0, 9, ref.shape)  # a float image against a uint8 reference
+    _, _, got = run("ssim", [(img, ref)], data_range=255)
+    assert got == pytest.approx(structural_similarity(img, ref.astype(float), data_range=255), rel=1e-9)
+    big = rng.integers(0, 65536, (3, 30, 30)).astype(np.uint16)
+    noisy = np.clip(big + rng.normal(0, 900, big.shape), 0, 65535).astype(np.uint16)
+    _, _, got = run("ssim", [(noisy, big)], channel_axis=0)
+    assert got == pytest.approx(structural_similarity(noisy, big, channel_axis=0), rel=1e-9)
