@@ -11,6 +11,12 @@ not the mean of per-example perplexities). Per-example scores are exp(mean NLL o
 Lower is better; bounds [1, ∞). Its training counterpart is `rageval.training.sequence_nll`
 (perplexity = exp of its token mean).
 
+With ``model_id`` (a local causal LM directory, or a hub name when it is cached), the scorer takes the
+``answer`` text instead and computes its token log-probabilities itself, as Hugging Face evaluate's
+``perplexity`` metric does (``model_id``, ``add_start_token``: the BOS token is prepended so the first
+token is scored too; ``max_length`` truncates): each text is run alone, without padding, so its value
+never depends on what it is batched with. The model loads once per scorer.
+
 >>> s = Perplexity()
 >>> round(s.reduce(s.stats({"token_logprobs": [[-1.0, -1.0], [-2.0]]}))["perplexity"], 6)
 3.793668
@@ -57,14 +63,74 @@ def token_nll_sums(column: Sequence[Any], field: str = "token_logprobs") -> np.n
 
 
 class Perplexity(SummedScorer):
-    """exp(Σ NLL / Σ tokens) over the examples' ``token_logprobs`` (natural log)."""
+    """exp(Σ NLL / Σ tokens) over the examples' ``token_logprobs`` (natural log), or over the
+    ``answer`` texts under the causal LM ``model_id``."""
 
     name = "perplexity"
     fields = ("token_logprobs",)
     higher_is_better = False
     bounds = (1.0, math.inf)
 
+    def __init__(self, model_id: str | None = None, add_start_token: bool = True, max_length: int | None = None,
+                 device: str | None = None) -> None:
+        if model_id is None:
+            super().__init__()
+        else:
+            super().__init__(model_id=str(model_id), add_start_token=bool(add_start_token), max_length=max_length)
+            self.fields = ("answer",)
+        self.device = device or "cpu"
+        self._lm: tuple[Any, Any] | None = None
+
+    def signature_items(self) -> dict[str, Any]:
+        items = super().signature_items()
+        if "model_id" in self.params:
+            import transformers
+
+            items["transformers"] = transformers.__version__
+        return items
+
+    def language_model(self) -> tuple[Any, Any]:
+        """``(tokenizer, model)`` of ``model_id``, loaded on first use and kept."""
+        if self._lm is None:
+            import os
+
+            import transformers
+
+            path = self.params["model_id"]
+            local = os.path.isdir(path)
+            tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=local)
+            model = transformers.AutoModelForCausalLM.from_pretrained(path, local_files_only=local)
+            self._lm = tokenizer, model.to(self.device).eval()
+        return self._lm
+
+    def text_logprobs(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's token log-probabilities under the model (float64 of the model's log-softmax)."""
+        import torch
+
+        from rageval.core.fields import check_str
+
+        texts = check_str("answer", "answer", texts)
+        tokenizer, model = self.language_model()
+        out = []
+        for row, text in enumerate(texts):
+            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            if self.params["add_start_token"]:
+                if tokenizer.bos_token_id is None:
+                    raise FieldError("answer", "answer", row, "add_start_token=True needs a tokenizer with a BOS token")
+                ids = [tokenizer.bos_token_id] + ids
+            if self.params["max_length"]:
+                ids = ids[:self.params["max_length"]]
+            if len(ids) < 2:
+                raise FieldError("answer", "answer", row, "no token to score (the text is empty)")
+            with torch.no_grad():
+                logits = model(torch.tensor([ids], device=self.device)).logits[0, :-1]
+            logp = logits.log_softmax(-1).gather(-1, torch.tensor(ids[1:], device=self.device)[:, None])[:, 0]
+            out.append(logp.double().cpu().numpy())
+        return out
+
     def stats(self, batch: Batch) -> Rows:
+        if "model_id" in self.params:
+            return Rows(token_nll_sums(self.text_logprobs(batch["answer"]), "answer"))
         return Rows(token_nll_sums(batch["token_logprobs"]))
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:

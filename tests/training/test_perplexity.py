@@ -85,3 +85,31 @@ def test_evaluate_isolates_a_bad_row():
     data = [{"id": "a", "token_logprobs": [-1.0]}, {"id": "b", "token_logprobs": [0.3]}, {"id": "c", "token_logprobs": [-2.0]}]
     res = rageval.evaluate(data, ["perplexity"])
     assert res.aggregate["perplexity"] == pytest.approx(math.exp(1.5))
+
+
+@pytest.mark.usefixtures("torch_one_thread")
+def test_model_id_scores_answers_as_hf_evaluate_does(tiny_copy_lm):
+    transformers = pytest.importorskip("transformers")
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tiny_copy_lm)
+    model = transformers.AutoModelForCausalLM.from_pretrained(tiny_copy_lm).eval()
+    texts = ["a b", "c d a b", "d", "a a a a a a"]
+    # HF evaluate's perplexity: BOS prepended, cross-entropy of the shifted logits, exp of the per-text mean
+    expected_nll, expected_n = [], []
+    for t in texts:
+        ids = torch.tensor([[tokenizer.bos_token_id] + tokenizer(t, add_special_tokens=False)["input_ids"]])
+        with torch.no_grad():
+            logits = model(ids).logits
+        nll = torch.nn.functional.cross_entropy(logits[0, :-1], ids[0, 1:], reduction="sum")
+        expected_nll.append(float(nll)), expected_n.append(ids.shape[1] - 1)
+    s = rageval.get_scorer("perplexity", model_id=tiny_copy_lm)
+    assert s.fields == ("answer",) and "transformers" in s.signature
+    stats = s.make_stats({"answer": texts})
+    np.testing.assert_allclose(s.example_scores(stats)["perplexity"],
+                               np.exp(np.array(expected_nll) / expected_n), rtol=1e-5)
+    assert s.reduce(stats)["perplexity"] == pytest.approx(math.exp(sum(expected_nll) / sum(expected_n)), rel=1e-5)
+    loaded = s.language_model()
+    one_by_one = [s.example_scores(s.make_stats({"answer": [t]}))["perplexity"][0] for t in texts]
+    assert s.language_model() is loaded  # loaded once
+    assert one_by_one == list(s.example_scores(stats)["perplexity"])  # no padding: batch-independent
+    with pytest.raises(FieldError, match="empty"):
+        s.stats({"answer": [""]})
