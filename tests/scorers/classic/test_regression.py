@@ -30,4 +30,4 @@ def test_mse_bad_input_names_field_and_row():
         rageval.evaluate(rows([1.0, 2.0], [1.0, None]), ["mse"], progress=False)
     res = rageval.evaluate(rows([[1.0, 2.0], [1.0]], [[1.0, 2.0], [1.0, 3.0]]), ["mse"], progress=False)
     assert res.aggregate.counts["mse"] == (1, 2)  # the mismatched example is an error, the other is kept
-    assert "has 2 values" in res.errors["error"][0]
+    assert "has 2 outputs" in res.errors["error"][0]
