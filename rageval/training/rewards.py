@@ -32,6 +32,7 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
+from rageval.core.statistics import Records
 from rageval.run.evaluate import score_batch
 
 __all__ = ["RewardFunction", "AsyncRewardFunction", "reward", "async_reward", "completion_text"]
@@ -135,10 +136,17 @@ class RewardFunction:
         if n == 0:
             return np.empty(0)
         part = score_batch([self.scorer], batch, list(range(n)))
+        values = np.asarray(part.scores[self.key], dtype=np.float64)
+        stats = part.stats[self.scorer.key]
         for row, error in enumerate(part.errors[self.scorer.key]):
-            if error is not None:
-                logger.warning("reward %s: completion %d not scored (None): %s", self.key, row, error)
-        return np.asarray(part.scores[self.key], dtype=np.float64)
+            if error is None and math.isfinite(values[row]):
+                continue
+            if error is None:  # scored, with no value: the scorer found nothing to judge
+                entry = stats[row] if isinstance(stats, Records) else None
+                flag = entry.get("flag") if isinstance(entry, Mapping) else None
+                error = f"the scorer gives no value ({flag or 'nothing to score'})"
+            logger.warning("reward %s: completion %d not scored (None): %s", self.key, row, error)
+        return values
 
     def finish(self, values: np.ndarray) -> list[float | None]:
         """Scale, group-normalise, and turn NaN into None."""

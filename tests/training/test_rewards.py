@@ -122,6 +122,12 @@ def test_unscorable_examples_get_none_and_are_logged(caplog):
     assert got[1] is None and got[0] is not None and got[2] is not None
     assert "completion 1" in caplog.text and "references" in caplog.text
     assert f(prompts=[], completions=[], reference=[]) == []
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="rageval.training.rewards"):
+        got = reward("faithfulness", judge="lexical")(prompts=["p"] * 2, completions=["the cat sat", "!"],
+                                                      contexts=[["the cat sat"], ["the cat"]])
+    assert got[0] is not None and got[1] is None
+    assert "completion 1" in caplog.text and "no value" in caplog.text
 
 
 @pytest.mark.parametrize("bad, match", [
