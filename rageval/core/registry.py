@@ -400,6 +400,11 @@ for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), 
                     ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
     SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
 SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
+for _name, _cls in (("box_iou", "BoxIoU"), ("giou", "GIoU"), ("diou", "DIoU"), ("ciou", "CIoU")):
+    SCORERS.register(_name, f"rageval.scorers.detection.boxes:{_cls}", family="detection")
+for _name, _cls in (("iou_loss", "IoULoss"), ("giou_loss", "GIoULoss"), ("diou_loss", "DIoULoss"),
+                    ("ciou_loss", "CIoULoss"), ("sigmoid_focal_loss", "SigmoidFocalLoss")):
+    SCORERS.register(_name, f"rageval.scorers.detection.box_losses:{_cls}", family="detection")
 
 
 def list_scorers(family: str | None = None) -> list[str]:

@@ -4,6 +4,7 @@ Each is also a registered scorer of the same name (`rageval.scorers.losses`) who
 equals the function's ``reduction="mean"`` over any subset of examples. Requires torch.
 """
 # one import per module; the box and dense losses add theirs below
+from rageval.losses.boxes import ciou_loss, diou_loss, giou_loss, iou_loss, sigmoid_focal_loss  # noqa: F401
 from rageval.losses.classification import (  # noqa: F401
     bce_with_logits,
     binary_cross_entropy,

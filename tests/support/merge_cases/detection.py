@@ -71,6 +71,10 @@ def cases(name, cls, rng: random.Random, params, specs):
         rows[7]["pred_scores"] = np.array([0.5] * (len(rows[7]["pred_labels"]) + 1))  # mismatched: an error row
         return [Case("coco", specs(), rows, rtol=1e-12)]
     gen = np.random.default_rng(rng.randrange(2**31))
+    if name == "sigmoid_focal_loss":
+        rows = [{"id": f"f{i}", "y_pred": gen.normal(0, 2, 3), "y_true": (gen.random(3) < 0.4).astype(float)}
+                for i in range(40)]
+        return [Case("logits", specs(), rows, rtol=1e-11)]
     rows = []
     for i in range(40):
         a = gen.uniform(0, 50, (3, 2))
