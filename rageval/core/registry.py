@@ -391,6 +391,9 @@ for _name, _cls in (("depth_abs_rel", "DepthAbsRel"), ("depth_sq_rel", "DepthSqR
     SCORERS.register(_name, f"rageval.scorers.vision.depth:{_cls}", family="depth")
 SCORERS.register("fid", "rageval.scorers.vision.generative:FID", family="generative")
 SCORERS.register("kid", "rageval.scorers.vision.generative:KID", family="generative")
+SCORERS.register("tar_at_far", "rageval.scorers.vision.verification:TARatFAR", family="verification")
+SCORERS.register("verification_accuracy", "rageval.scorers.vision.verification:VerificationAccuracy",
+                 family="verification")
 for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
                     ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
                     ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
