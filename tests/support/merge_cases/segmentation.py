@@ -22,5 +22,8 @@ def rows(rng: random.Random, n: int, num_classes: int) -> list[dict]:
 
 
 def cases(name, cls, rng, params, specs):
+    if name == "boundary_f1":
+        return [Case("binary", specs({"bound_th": 1}), [{**r, "mask": r["mask"] % 2, "gt_mask": r["gt_mask"] % 2}
+                                                         for r in rows(rng, 60, 4)])]
     return [Case(convention, specs({"num_classes": 4, "ignore_index": 255, "convention": convention}),
                  rows(rng, 60, 4)) for convention in ("dataset", "per_image")]
