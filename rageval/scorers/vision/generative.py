@@ -69,8 +69,15 @@ class _FeatureScorer(Scorer):
         return {**super().signature_items(), "reference_digest": self.reference_digest}
 
     def stats(self, batch: Batch) -> Rows:
-        rows = []
         d = len(self.mu)
+        values = batch["features"]
+        try:  # the usual column: equal-length numeric vectors, stacked in one call
+            feats = np.array(values, dtype=np.float64).reshape(len(values), -1)
+            if feats.shape[1] == d and np.isfinite(feats).all():
+                return Rows(feats)
+        except (TypeError, ValueError):
+            pass
+        rows = []
         for i, f in enumerate(column(batch, "features")):
             f = np.asarray(f, np.float64).ravel()
             if f.shape != (d,):
