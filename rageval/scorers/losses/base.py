@@ -23,10 +23,10 @@ Writing a loss scorer (a few lines; see `rageval.scorers.losses.regression`)::
 - The scorer's parameters are the function's keyword arguments (``delta=``, ``weight=``...), with
   the function's names and defaults; list-valued ones (``weight``, ``pos_weight``) are passed as
   float64 tensors. ``reduction`` is not a parameter: the scorer always reproduces ``"mean"``.
-- A batch whose examples all have one shape is stacked and the function called once (examples along
-  dim 0: ``batch_dim``); otherwise, and to locate an error, it is called per example with a batch of
-  one. Override `example_terms` when an example is not one slice of a batched call, and `weights`
-  when ``"mean"`` does not divide by the element count.
+- A batch whose examples all have one shape is stacked (examples along dim 0) and the function
+  called once; otherwise, and to locate an error, it is called per example with a batch of one.
+  Override `weights` when ``"mean"`` does not divide by the element count (`CrossEntropy`), and
+  `example_terms` when an example is not one slice along dim 0 of a batched call (`CTCLoss`).
 - Values are computed in float64 without gradients; bad input (missing values, NaN or inf, strings,
   ragged arrays, shapes the function refuses) raises `FieldError` naming the field and the row.
 """
@@ -45,6 +45,9 @@ from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, SummedScorer
 from rageval.core.statistics import Rows, Statistics, to_numpy
 
+#: a field's values: one array with the examples along dim 0, or one array per example (shapes differ)
+Column = np.ndarray | list[np.ndarray]
+
 
 class LossScorer(SummedScorer):
     """A differentiable loss as a scorer: statistics ``(Σ loss, Σ weight)`` per example, value
@@ -60,8 +63,6 @@ class LossScorer(SummedScorer):
     same_shape: ClassVar[tuple[str, ...]] = ()
     #: parameters passed to the function as float64 tensors (class weights)
     tensor_params: ClassVar[tuple[str, ...]] = ("weight", "pos_weight")
-    #: where the examples lie in the batched call's arguments and in its unreduced loss
-    batch_dim: ClassVar[int] = 0
 
     higher_is_better = False
     differentiable = True
@@ -120,17 +121,20 @@ class LossScorer(SummedScorer):
         return type(self).loss(**arguments, **params, reduction="none")
 
     def weights(self, loss: Any, **arguments: Any) -> Any:
-        """What ``"mean"`` divides the sum of ``loss`` (the unreduced loss) by, element by element:
-        ones by default (the element count)."""
-        import torch
-
-        return torch.ones_like(loss)
+        """What ``"mean"`` divides the sum of ``loss`` (the unreduced loss) by, element by element,
+        as a tensor of ``loss``'s shape; None (the default) for the element count."""
+        return None
 
     def example_terms(self, **arguments: Any) -> tuple[Any, Any]:
         """``(Σ loss, Σ weight)`` per example (two 1-D tensors) for batched ``arguments``."""
+        import torch
+
         loss = self.call(**arguments)
         weight = self.weights(loss, **arguments)
-        return _per_example(loss, self.batch_dim), _per_example(weight, self.batch_dim)
+        if weight is not None:
+            return _per_example(loss), _per_example(weight)
+        elements = loss.reshape(len(loss) if loss.dim() else 1, -1).shape[1]
+        return _per_example(loss), torch.full((len(loss) if loss.dim() else 1,), float(elements), dtype=torch.float64)
 
     # --- the contract ------------------------------------------------------------------------
     def stats(self, batch: Batch) -> Rows:
@@ -141,12 +145,12 @@ class LossScorer(SummedScorer):
         if n == 0:
             return Rows(np.empty((0, 2)))
         with torch.no_grad():
-            stacked = self._stacked(columns, n)
+            stacked = self._stacked(columns)
             if stacked is not None:
                 try:
-                    rows = self._rows(*self.example_terms(**stacked))
-                    if not rows.invalid():
-                        return rows
+                    num, den = self.example_terms(**stacked)
+                    if bool(torch.isfinite(num.sum() + den.sum())):  # else the walk below names the example
+                        return self._rows(num, den)
                 except (RuntimeError, ValueError, IndexError):
                     pass  # some example is at fault: the per-example walk names it
             terms = [self._one(columns, i) for i in range(n)]
@@ -172,30 +176,29 @@ class LossScorer(SummedScorer):
     def _rows(self, num: Any, den: Any) -> Rows:
         return Rows(np.column_stack([to_numpy(num).astype(np.float64), to_numpy(den).astype(np.float64)]))
 
-    def _stacked(self, columns: dict[str, list[np.ndarray]], n: int) -> dict[str, Any] | None:
+    def _stacked(self, columns: dict[str, Column]) -> dict[str, Any] | None:
+        """The batch as one call's arguments (examples along dim 0), or None when shapes differ."""
         import torch
 
         out = {}
         for field, values in columns.items():
-            shape = values[0].shape
-            if any(v.shape != shape for v in values) or not self._shapes_fit(columns, field, range(n)):
-                return None
-            out[self.arguments[field]] = torch.from_numpy(np.stack(values, axis=self.batch_dim))
-        return out
+            if not isinstance(values, np.ndarray):
+                if any(v.shape != values[0].shape for v in values):
+                    return None
+                values = np.stack(values)
+            out[field] = values
+        if any(out[f].shape != out["y_pred"].shape for f in self.same_shape):
+            return None
+        return {self.arguments[f]: torch.from_numpy(v if v.flags.writeable else v.copy()) for f, v in out.items()}
 
-    def _shapes_fit(self, columns: dict[str, list[np.ndarray]], field: str, rows: Any) -> bool:
-        if field not in self.same_shape:
-            return True
-        return all(columns[field][i].shape == columns["y_pred"][i].shape for i in rows)
-
-    def _one(self, columns: dict[str, list[np.ndarray]], row: int) -> tuple[float, float]:
+    def _one(self, columns: dict[str, Column], row: int) -> tuple[float, float]:
         import torch
 
         for field in self.same_shape:
-            if not self._shapes_fit(columns, field, [row]):
+            if columns[field][row].shape != columns["y_pred"][row].shape:
                 raise FieldError(field, field, row, f"has shape {columns[field][row].shape}, "
                                                     f"y_pred has {columns['y_pred'][row].shape}")
-        arguments = {self.arguments[f]: torch.from_numpy(np.expand_dims(columns[f][row], self.batch_dim))
+        arguments = {self.arguments[f]: torch.from_numpy(np.expand_dims(columns[f][row], 0))
                      for f in self.fields}
         try:
             num, den = self.example_terms(**arguments)
@@ -211,12 +214,13 @@ class LossScorer(SummedScorer):
         return num, den
 
 
-def _per_example(values: Any, dim: int) -> Any:
-    values = values.movedim(dim, 0) if values.dim() > 0 else values.reshape(1)
-    return values.reshape(len(values), -1).sum(1)
+def _per_example(values: Any) -> Any:
+    """A loss (or weight) tensor with examples along dim 0, summed over each example's elements."""
+    values = values.reshape(len(values) if values.dim() else 1, -1)
+    return values[:, 0] if values.shape[1] == 1 else values.sum(1)
 
 
-def _common_length(columns: dict[str, list]) -> int:
+def _common_length(columns: dict[str, Column]) -> int:
     lengths = {f: len(v) for f, v in columns.items()}
     if len(set(lengths.values())) > 1:
         first, *rest = lengths.items()
@@ -225,8 +229,9 @@ def _common_length(columns: dict[str, list]) -> int:
     return next(iter(lengths.values()), 0)
 
 
-def _column(batch: Batch, field: str, index: bool) -> list[np.ndarray]:
-    """The field's values as one numpy array per example (float64, or int64 for class indices)."""
+def _column(batch: Batch, field: str, index: bool) -> Column:
+    """The field's values as numpy (float64, or int64 for class indices): one array with the
+    examples along dim 0 where the column is rectangular, else one array per example."""
     values = batch[field]
     if is_torch(values) or isinstance(values, np.ndarray):
         values = to_numpy(values)
@@ -241,7 +246,7 @@ def _column(batch: Batch, field: str, index: bool) -> list[np.ndarray]:
         except (TypeError, ValueError):
             pass
     if isinstance(array, np.ndarray) and array.dtype.kind in "biuf" and array.ndim >= 1 and _valid(array, index):
-        return list(array.astype(np.int64 if index else np.float64, copy=False))
+        return array.astype(np.int64 if index else np.float64, copy=False)
     return [_example(field, row, v, index) for row, v in enumerate(values)]
 
 

@@ -101,15 +101,13 @@ class FocalLoss(LossScorer):
         return super().call(input=input, target=target)
 
 
-class Poly1Loss(_ClassIndex):
+class Poly1Loss(LossScorer):
     """Poly-1 loss ``CE + epsilon·(1 - p_t)`` of logits ``y_pred`` and class indices ``y_true``
     (Leng et al. 2022); mean over elements."""
 
     name = "poly1_loss"
     loss = losses.poly1_loss
-
-    def weights(self, loss: Any, **arguments: Any) -> Any:
-        return LossScorer.weights(self, loss)
+    index_fields = ("y_true",)
 
 
 class MultiMarginLoss(LossScorer):
