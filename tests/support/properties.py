@@ -32,7 +32,7 @@ from rageval.core.errors import ConfigError, FieldError
 _COMMON = {"deadline": None, "derandomize": True, "database": None,
            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]}
 BOUNDED = settings(max_examples=15, **_COMMON)
-SLOW = settings(max_examples=300, **_COMMON)
+SLOW = settings(max_examples=200, **_COMMON)
 
 
 def bounded_and_slow(*strategies: Any) -> Callable[[Callable], tuple[Callable, Callable]]:
