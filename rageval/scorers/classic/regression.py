@@ -6,7 +6,11 @@ example of a run holds the same ``d``). Statistics: the exact per-example values
 the metric on exactly the examples given with the reference's own two-pass / order-based formula
 (scikit-learn's function where it has one, scipy's for the rank correlations, torchmetrics' formula
 for ``smape``, ``log_cosh``, ``ccc`` and ``adjusted_r2``), so any subset, shard merge or resample
-reduces to the reference's value on it. Decision: no summed-moment form is used — r2, explained
+reduces to the reference's value on it. The rows are reduced in a canonical (sorted) order, so the
+value depends on the set of examples only: on degenerate data scikit-learn's value depends on row
+order by rounding (a constant y_true with sample weights: its weighted variance is 0 or ~1e-32
+depending on the order, and r2 / explained_variance flip between force_finite's 0/1 and a finite
+ratio); rageval's is the reference's value on the sorted rows. Decision: no summed-moment form is used — r2, explained
 variance, pearson and ccc from raw moments lose digits to cancellation on data with a large mean
 (values near 1e4 with residuals near 1), so bootstrap resamples also reduce exactly (the generic
 path of `rageval.stats.resampling`, one reduce per resample).
@@ -113,6 +117,7 @@ class RegressionScorer(Scorer):
     @staticmethod
     def unpack(stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         rows = np.asarray(stats, np.float64)
+        rows = rows[np.lexsort(rows.T[::-1])]  # canonical order: the value depends on the set of rows only
         d = (rows.shape[1] - 1) // 2
         w = rows[:, -1]
         return rows[:, :d], rows[:, d:2 * d], (None if np.all(w == 1) else w)
