@@ -198,7 +198,7 @@ class LossScorer(SummedScorer):
             if columns[field][row].shape != columns["y_pred"][row].shape:
                 raise FieldError(field, field, row, f"has shape {columns[field][row].shape}, "
                                                     f"y_pred has {columns['y_pred'][row].shape}")
-        arguments = {self.arguments[f]: torch.from_numpy(np.expand_dims(columns[f][row], 0))
+        arguments = {self.arguments[f]: torch.from_numpy(np.array(columns[f][row])[None])
                      for f in self.fields}
         try:
             num, den = self.example_terms(**arguments)
