@@ -554,6 +554,8 @@ FIELDS: dict[str, Check] = {
     "depth": check_array,
     "gt_depth": check_array,
     "features": check_array,
+    "panoptic": check_any,
+    "gt_panoptic": check_any,
     # sequence-level: a list of natural-log token probabilities per example (rageval.training.perplexity)
     "token_logprobs": check_array,
     # losses: a Gaussian variance, pair and triplet embeddings (rageval.scorers.losses)

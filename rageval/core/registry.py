@@ -383,6 +383,7 @@ for _name, _cls in (("miou", "MIoU"), ("dice", "Dice"), ("pixel_accuracy", "Pixe
                     ("mean_accuracy", "MeanAccuracy"), ("fw_iou", "FWIoU")):
     SCORERS.register(_name, f"rageval.scorers.vision.segmentation:{_cls}", family="segmentation")
 SCORERS.register("boundary_f1", "rageval.scorers.vision.boundary:BoundaryF1", family="segmentation")
+SCORERS.register("panoptic_quality", "rageval.scorers.vision.panoptic:PanopticQuality", family="segmentation")
 SCORERS.register("psnr", "rageval.scorers.vision.image_quality:PSNR", family="image")
 SCORERS.register("ssim", "rageval.scorers.vision.image_quality:SSIM", family="image")
 SCORERS.register("ms_ssim", "rageval.scorers.vision.image_quality:MSSSIM", family="image")
