@@ -36,7 +36,8 @@ class CrossEntropy(_ClassIndex):
     ``y_true``, with ``weight`` (one per class), ``ignore_index`` and ``label_smoothing``;
     `torch.nn.functional.cross_entropy`. Its ``"mean"`` divides by the sum of the targets' class
     weights, so the statistics are (weighted loss, weight); an example whose targets are all
-    ``ignore_index`` has statistics 0 / 0 and a NaN example score (as torch's mean of nothing)."""
+    ``ignore_index`` has statistics 0 / 0 and a NaN example score (as torch's mean of nothing).
+    Targets are class indices (for class probabilities, call `rageval.losses.cross_entropy`)."""
 
     name = "cross_entropy"
     loss = losses.cross_entropy

@@ -1,5 +1,6 @@
 """Every loss scorer: ``reduce`` over any subset of examples equals torch.nn.functional's
-``reduction="mean"`` (the `rageval.losses` function where torch has none) on that subset stacked;
+``reduction="mean"`` (the `rageval.losses` function where torch has none) on that subset stacked
+(element-wise examples of different sizes: concatenated);
 example scores equal the function on each example alone; `evaluate` end to end."""
 from __future__ import annotations
 
@@ -41,8 +42,10 @@ def reference(name: str, params: dict, data: list[dict]) -> float:
         return float(fn(log_probs, targets, torch.tensor([len(r["y_pred"]) for r in data]),
                         torch.tensor([len(r["y_true"]) for r in data]), **kwargs, reduction="mean"))
     args = []
+    ragged = len({np.shape(r["y_pred"]) for r in data}) > 1 if "y_pred" in scorer.fields else False
     for field in scorer.arguments:
-        values = np.stack([np.asarray(r[field]) for r in data])
+        values = [np.asarray(r[field]) for r in data]
+        values = np.concatenate([v.reshape(-1) for v in values]) if ragged else np.stack(values)
         index = field in scorer.index_fields or (name == "focal_loss" and values.ndim == 1)
         args.append(torch.tensor(values, dtype=torch.long if index else torch.float64))
     return float(fn(*args, **kwargs, reduction="mean"))

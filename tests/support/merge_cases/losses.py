@@ -55,7 +55,7 @@ def _probs(g: np.random.Generator) -> np.ndarray:
 
 #: loss name -> (one generated example, parameter settings to score it with)
 EXAMPLES: dict[str, tuple[Callable[[np.random.Generator], dict[str, Any]], list[dict[str, Any]]]] = {
-    "mse_loss": (lambda g: _regression(g, (3,)), [{}]),
+    "mse_loss": (lambda g: _regression(g, (int(g.integers(1, 5)),)), [{}]),  # ragged: one call per example
     "l1_loss": (lambda g: _regression(g, ()), [{}]),
     "huber_loss": (lambda g: _regression(g, (2,)), [{}, {"delta": 0.5}]),
     "smooth_l1_loss": (lambda g: _regression(g, (2,)), [{}, {"beta": 0.3}, {"beta": 0.0}]),
