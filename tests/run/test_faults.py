@@ -65,6 +65,9 @@ def test_a_finished_run_on_a_read_only_mount_loads_without_writing(tmp_path):
         loaded = rageval.load_results(ro)
         assert loaded.aggregate == res.aggregate and loaded.manifest["status"] == "complete"
         assert loaded.confidence_intervals(n=50).keys() == res.confidence_intervals(n=50).keys()
+        from rageval.leaderboard.cli import main as leaderboard
+
+        assert leaderboard([str(ro), "--resamples", "50", "--trials", "50"]) in (0, None)
         with pytest.raises(ConfigError, match="not writable.*load_results"):  # resuming it must write: said so
             rageval.evaluate(_rows(60), SCORERS, output=str(ro), batch_size=25, progress=False)
     assert _snapshot(run) == before
