@@ -65,10 +65,12 @@ def rows_from_coco(gt: dict, dets: list) -> list[dict]:
 
 
 def cases(name, cls, rng: random.Random, params, specs):
-    if name == "coco_map":
+    if name in ("coco_map", "voc_ap"):
         gt, dets = make_coco(rng.randrange(2**31), n_images=40, tie_decimals=None)
         rows = rows_from_coco(gt, dets)
         rows[7]["pred_scores"] = np.array([0.5] * (len(rows[7]["pred_labels"]) + 1))  # mismatched: an error row
+        if name == "voc_ap":
+            return [Case("voc", specs({"box_format": "xywh"}), rows, rtol=1e-12)]
         return [Case("coco", specs(), rows, rtol=1e-12)]
     gen = np.random.default_rng(rng.randrange(2**31))
     if name == "sigmoid_focal_loss":
