@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import platform
+import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -89,6 +91,10 @@ def config_hash(manifest: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
 
 
+#: the run directories open in this process, by real path (to release one an interrupted call left open)
+_OPEN: weakref.WeakValueDictionary[str, RunDir] = weakref.WeakValueDictionary()
+
+
 class RunDir:
     """A run directory being written; holds an exclusive lock while open."""
 
@@ -99,11 +105,17 @@ class RunDir:
         except OSError as e:
             raise ConfigError(f"{path} is not writable ({e.strerror}): to read a finished run, use "
                               "rageval.load_results; to score, pass another output directory") from None
+        key = os.path.realpath(path)
+        stale = _OPEN.get(key)
+        if stale is not None and stale._thread == threading.get_ident():
+            stale.close()  # left open by an interrupted call in this thread (a notebook keeps its traceback)
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise ConfigError(f"{path} is in use by another rageval process") from None
+            raise ConfigError(f"{path} is in use by another rageval process or thread") from None
+        self._thread = threading.get_ident()
+        _OPEN[key] = self
         self._next = next_part_index(path)
 
     @classmethod

@@ -115,3 +115,43 @@ def test_leftover_temporary_parts_are_removed_on_resume_and_the_lock_comes_first
     leftover.write_bytes(b"half a part")
     rageval.evaluate(_rows(10), ["token_f1"], output=run, progress=False)
     assert not leftover.exists()
+
+
+def test_an_interrupted_call_in_this_thread_does_not_lock_the_directory(tmp_path, monkeypatch):
+    from rageval.run import rundir
+
+    run, rows = str(tmp_path / "run"), _rows(30)
+    write, calls = rundir.RunDir.write, []
+
+    def interrupted(self, part):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        write(self, part)
+
+    monkeypatch.setattr(rundir.RunDir, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt) as kept:  # kept: a notebook holds the traceback (and the open run)
+        rageval.evaluate(rows, ["token_f1"], output=run, batch_size=10, progress=False)
+    monkeypatch.undo()
+    res = rageval.evaluate(rows, ["token_f1"], output=run, batch_size=10, progress=False)
+    assert kept.value is not None and sorted(res.ids) == sorted(r["id"] for r in rows)
+    assert res.aggregate == rageval.evaluate(rows, ["token_f1"], progress=False).aggregate
+
+
+def test_another_thread_writing_the_directory_is_refused(tmp_path):
+    import threading
+
+    from rageval.run.rundir import RunDir
+
+    run = str(tmp_path / "run")
+    rageval.evaluate(_rows(5), ["token_f1"], output=run, progress=False)
+    holder = RunDir(run, {})
+    try:
+        errors = []
+        thread = threading.Thread(target=lambda: errors.append(
+            pytest.raises(rageval.ConfigError, RunDir, run, {})))
+        thread.start()
+        thread.join()
+        assert errors and "in use by another rageval process or thread" in str(errors[0].value)
+    finally:
+        holder.close()
