@@ -67,3 +67,10 @@ def test_vision_notebook_scores_segmentations_and_restorations(tmp_path):
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     for key in ("miou", "pixel_accuracy", "psnr", "ssim", "paired randomisation p"):
         assert key in text
+
+
+def test_detection_notebook_intervals_and_paired_test(tmp_path):
+    nb = execute("detection.ipynb", str(tmp_path))
+    text = "".join(o["data"]["text/plain"] for o in outputs(nb, "text/plain"))
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "coco_map.ar_large" in text and "ci_high" in text and "p_value=" in streams
