@@ -74,3 +74,13 @@ def test_detection_notebook_intervals_and_paired_test(tmp_path):
     text = "".join(o["data"]["text/plain"] for o in outputs(nb, "text/plain"))
     streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "coco_map.ar_large" in text and "ci_high" in text and "p_value=" in streams
+
+
+def test_classic_notebook_classifiers_and_regressors(tmp_path):
+    nb = execute("classic.ipynb", str(tmp_path))
+    assert len(outputs(nb, "image/png")) == 2           # the reliability diagram, predicted vs true
+    text = "".join(o["data"]["text/plain"] for o in outputs(nb, "text/plain"))
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    for key in ("roc_auc", "naive_bayes", "ccc", "p_value", "'logreg': 0.0"):  # intervals, paired tests, ECE
+        assert key in text, key
+    assert "equal scikit-learn's for all four models" in streams

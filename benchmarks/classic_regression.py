@@ -1,0 +1,91 @@
+"""Regression metrics: rageval against scikit-learn / scipy / torch in one process, on N generated rows
+(a regressor's predictions of a positive target, residuals ~10 %, sample weights).
+
+Per scorer: rageval's own ``stats`` + ``reduce`` on the bare arrays, and ``rageval.evaluate`` on a
+DataFrame, each timed against the reference on the bare arrays; prints the ratio (reference s /
+rageval s; > 1: rageval faster) and the difference of the values.
+
+Run: python benchmarks/classic_regression.py [N]   (default 1,000,000)
+"""
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+import torch
+from sklearn import metrics as skm
+from timing import timed
+
+import rageval
+from rageval.core.scorer import Batch
+
+
+def huber(t, p, w):
+    e = torch.nn.functional.huber_loss(torch.from_numpy(p), torch.from_numpy(t), reduction="none").numpy()
+    return np.average(e, weights=w)
+
+
+REFERENCES = {
+    "mse": lambda t, p, w: skm.mean_squared_error(t, p, sample_weight=w),
+    "rmse": lambda t, p, w: skm.root_mean_squared_error(t, p, sample_weight=w),
+    "mae": lambda t, p, w: skm.mean_absolute_error(t, p, sample_weight=w),
+    "mape": lambda t, p, w: skm.mean_absolute_percentage_error(t, p, sample_weight=w),
+    "smape": lambda t, p, w: np.average(2 * np.abs(p - t) / np.maximum(np.abs(t) + np.abs(p), 1.17e-06), weights=w),
+    "msle": lambda t, p, w: skm.mean_squared_log_error(t, p, sample_weight=w),
+    "rmsle": lambda t, p, w: skm.root_mean_squared_log_error(t, p, sample_weight=w),
+    "median_ae": lambda t, p, w: skm.median_absolute_error(t, p, sample_weight=w),
+    "max_error": lambda t, p, w: skm.max_error(t, p),
+    "r2": lambda t, p, w: skm.r2_score(t, p, sample_weight=w),
+    "adjusted_r2": lambda t, p, w: skm.r2_score(t, p, sample_weight=w),  # n_features=0: r2
+    "explained_variance": lambda t, p, w: skm.explained_variance_score(t, p, sample_weight=w),
+    "pinball": lambda t, p, w: skm.mean_pinball_loss(t, p, sample_weight=w),
+    "d2_pinball": lambda t, p, w: skm.d2_pinball_score(t, p, sample_weight=w),
+    "poisson_deviance": lambda t, p, w: skm.mean_poisson_deviance(t, p, sample_weight=w),
+    "gamma_deviance": lambda t, p, w: skm.mean_gamma_deviance(t, p, sample_weight=w),
+    "tweedie_deviance": lambda t, p, w: skm.mean_tweedie_deviance(t, p, sample_weight=w),
+    "huber": huber,
+    "log_cosh": lambda t, p, w: np.average(np.log(np.cosh(p - t)), weights=w),
+    "pearson": lambda t, p, w: scipy.stats.pearsonr(t, p).statistic,
+    "spearman": lambda t, p, w: scipy.stats.spearmanr(t, p).statistic,
+    "kendall": lambda t, p, w: scipy.stats.kendalltau(t, p).statistic,
+    "ccc": None,  # torchmetrics' formula; timed against its functional form
+}
+UNWEIGHTED = {"max_error", "pearson", "spearman", "kendall", "ccc"}
+
+
+def ccc_ref(t, p, w):
+    import torchmetrics.functional as tmf
+
+    return float(tmf.concordance_corrcoef(torch.from_numpy(p), torch.from_numpy(t)))
+
+
+def main(n: int) -> None:
+    rng = np.random.default_rng(0)
+    t = rng.gamma(2.0, 3.0, n) + 0.01
+    p = t * rng.lognormal(0, 0.1, n)
+    w = rng.uniform(0.1, 3.0, n)
+    frame = pd.DataFrame({"y_true": t, "y_pred": p, "sample_weight": w})
+    print(f"{n:,} rows; ratio = reference s / rageval s (> 1: rageval faster)")
+    print(f"{'scorer':20} {'ref s':>8} {'stats+reduce s':>15} {'ratio':>6} {'evaluate s':>11} {'ratio':>6} "
+          f"{'|diff|':>9}")
+    for name, ref in REFERENCES.items():
+        ref = ref or ccc_ref
+        weights = None if name in UNWEIGHTED else w
+        scorer = rageval.get_scorer(name)
+        cols = {"y_true": t, "y_pred": p} | ({} if weights is None else {"sample_weight": weights})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref_s, want = timed(lambda: ref(t, p, weights))
+            own_s, got = timed(lambda: scorer.reduce(scorer.make_stats(Batch(cols))))
+            data = frame if weights is not None else frame[["y_true", "y_pred"]]
+            ev_s, res = timed(lambda: rageval.evaluate(data, [name], progress=False, batch_size=n))
+        diff = max(abs(got[name] - want), abs(res.aggregate[name] - want))
+        print(f"{name:20} {ref_s:8.3f} {own_s:15.3f} {ref_s / own_s:6.2f} {ev_s:11.3f} {ref_s / ev_s:6.2f} "
+              f"{diff:9.1e}", flush=True)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
