@@ -58,6 +58,35 @@ def check_labels(batch: Batch) -> tuple[list, list]:
     return columns[0], columns[1]
 
 
+def integer_codes(batch: Batch) -> tuple[np.ndarray, list] | None:
+    """``y_true`` and ``y_pred`` coded against their sorted labels without a Python loop, when
+    both columns are integer arrays (or both bool) of one length, with labels in a range under
+    2**22: codes ``(n, 2)`` and the vocabulary (Python ints or bools); None otherwise (the
+    general path, `check_labels`, then decides)."""
+    try:
+        t, p = np.asarray(batch["y_true"]), np.asarray(batch["y_pred"])
+    except (TypeError, ValueError):
+        return None
+    if t.ndim != 1 or p.shape != t.shape or not len(t):
+        return None
+    if t.dtype.kind == p.dtype.kind == "b":
+        t, p = t.astype(np.int64), p.astype(np.int64)
+        kind = bool
+    elif t.dtype.kind in "iu" and p.dtype.kind in "iu":
+        kind = int
+    else:
+        return None
+    lo, hi = min(int(t.min()), int(p.min())), max(int(t.max()), int(p.max()))
+    if hi - lo >= 1 << 22:
+        return None
+    seen = np.zeros(hi - lo + 1, bool)
+    seen[t - lo] = True
+    seen[p - lo] = True
+    lookup = np.cumsum(seen) - 1
+    vocab = [kind(v) for v in (np.flatnonzero(seen) + lo).tolist()]
+    return np.column_stack([lookup[t - lo], lookup[p - lo]]), vocab
+
+
 def weights_of(batch: Batch, n: int) -> np.ndarray:
     """The batch's ``sample_weight`` column, or ones."""
     w = batch.get("sample_weight")
@@ -74,9 +103,13 @@ class LabelScorer(Scorer):
     bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
 
     def validate(self, batch: Batch) -> None:
-        check_labels(batch)
+        if integer_codes(batch) is None:
+            check_labels(batch)
 
     def stats(self, batch: Batch) -> Coded:
+        fast = integer_codes(batch)
+        if fast is not None:
+            return Coded(fast[0], fast[1], weights_of(batch, len(fast[0]))[:, None])
         t, p = check_labels(batch)
         return Coded.encode([t, p], values=weights_of(batch, len(t))[:, None])
 
@@ -183,6 +216,13 @@ class PrecisionRecallF(LabelScorer):
         t, p, w = stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0]
         tn = ((t[:, None] != columns[None, :]) & (p[:, None] != columns[None, :])) * w[:, None]
         return np.concatenate([F.label_rows(t, p, w, columns), tn], axis=1)
+
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        self.check_present(stats)
+        sums = F.label_sums(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], self._columns(stats),
+                            len(stats.vocab))
+        values = self.reduce_sums(sums, np.array([float(len(stats))]))
+        return {k: float(values[k][0]) for k in self.keys()}
 
     def check_present(self, stats: Coded) -> None:
         if self.average != "binary" or not len(stats):

@@ -26,6 +26,26 @@ def label_rows(true: np.ndarray, pred: np.ndarray, weight: np.ndarray, labels: n
     return np.concatenate([(is_t & is_p) * w, is_t * w, is_p * w, (is_t | is_p).astype(np.float64)], axis=1)
 
 
+def label_sums(true: np.ndarray, pred: np.ndarray, weight: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """The column sums of `label_rows` plus the true-negative block (``5 x len(labels)``), from
+    `np.bincount` over a vocabulary of ``k`` codes: no per-example matrix. True negatives are the
+    total weight less the weight of the examples involving the label, and exactly 0 where every
+    example involves it; the occurrence block holds 1 where the label occurs (only > 0 is read)."""
+    right = true == pred
+    t_w, p_w = np.bincount(true, weight, k), np.bincount(pred, weight, k)
+    tp_w = np.bincount(true[right], weight[right], k)
+    t_n, p_n, tp_n = np.bincount(true, minlength=k), np.bincount(pred, minlength=k), np.bincount(true[right],
+                                                                                                  minlength=k)
+    neither = len(true) - (t_n + p_n - tp_n)
+    tn = np.where(neither == 0, 0.0, weight.sum() - (t_w + p_w - tp_w))
+    occurs = ((t_n + p_n) > 0).astype(np.float64)
+    known = labels >= 0
+    at = np.where(known, labels, 0)
+    blocks = [np.where(known, b[at], 0.0) for b in (tp_w, t_w, p_w, occurs)]
+    blocks.append(np.where(known, tn[at], weight.sum()))
+    return np.concatenate(blocks)[None, :]
+
+
 def divide(num: np.ndarray, den: np.ndarray, zero: float) -> np.ndarray:
     """``num / den``, ``zero`` where ``den == 0`` (scikit-learn's ``zero_division``)."""
     with np.errstate(invalid="ignore", divide="ignore"):

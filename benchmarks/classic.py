@@ -1,0 +1,139 @@
+"""Classic classification metrics: rageval against scikit-learn, side by side in one process.
+
+1. Every classification scorer's own ``stats`` + ``reduce`` on N rows (numpy columns: 5 integer
+   classes, 80 % right, binary 0/1 with a score for the order-based ones) against the scikit-learn
+   function on the bare arrays.
+2. ``roc_auc`` and ``average_precision`` end to end through ``rageval.evaluate`` on a pandas
+   DataFrame against scikit-learn on the arrays.
+3. A 1,000-resample bootstrap of ROC AUC (sacrebleu's draws): rageval's `Replicator` against
+   resampling and calling ``roc_auc_score``. At N = 1M the scikit-learn side would take minutes,
+   so it runs the first ``--ref-resamples`` resamples (same draws) and its time is scaled to
+   1,000; the values of those resamples are compared. ``--check N`` also runs both sides in full
+   on N rows and compares the intervals.
+
+Run: python benchmarks/classic.py [--n 1000000] [--ref-resamples 20] [--check 20000]
+Runs benchmarks/classic_regression.py afterwards when it exists.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import sys
+import warnings
+
+import numpy as np
+from sklearn import metrics as skm
+from timing import timed
+
+import rageval
+from rageval.stats.bootstrap import percentile_bounds
+from rageval.stats.resampling import Replicator, bootstrap_indices
+
+LABEL = [("accuracy", {}, skm.accuracy_score), ("precision", {"average": "macro"}, skm.precision_score),
+         ("recall", {"average": "micro"}, skm.recall_score), ("f1", {"average": "weighted"}, skm.f1_score),
+         ("fbeta", {"beta": 2.0, "average": "macro"}, skm.fbeta_score),
+         ("jaccard", {"average": "macro"}, skm.jaccard_score),
+         ("balanced_accuracy", {}, skm.balanced_accuracy_score), ("mcc", {}, skm.matthews_corrcoef),
+         ("cohen_kappa", {"weights": "quadratic"}, lambda t, p, **k: skm.cohen_kappa_score(t, p, **k)),
+         ("confusion_matrix", {}, lambda t, p: np.trace(c := skm.confusion_matrix(t, p)) / c.sum()),
+         ("zero_one_loss", {}, skm.zero_one_loss), ("hamming_loss", {}, skm.hamming_loss)]
+RATES = ("specificity", "npv", "fpr", "fdr")  # no scikit-learn function: timed against multilabel_confusion_matrix
+SCORE = [("roc_auc", {}, skm.roc_auc_score), ("average_precision", {}, skm.average_precision_score)]
+
+
+def data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, 5, n)
+    p = np.where(rng.random(n) < 0.8, t, rng.integers(0, 5, n))
+    yb = rng.integers(0, 2, n)
+    score = np.round(rng.random(n) + 0.4 * yb, 4)  # ties
+    return t, p, yb, score
+
+
+def line(label: str, ours: float, ref: float, a: float, b: float) -> None:
+    print(f"{label:<34} {ours:>10.4f} {ref:>10.4f} {ref / ours:>8.2f} {abs(a - b):>10.2g}", flush=True)
+
+
+def own(name, params, batch, ref, args) -> None:
+    s = rageval.get_scorer(name, **params)
+    ours_s, ours = timed(lambda: s.reduce(s.stats(batch))[s.key])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref_s, want = timed(lambda: ref(*args, **params))
+    line(f"{name} {params or ''}", ours_s, ref_s, ours, want)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--ref-resamples", type=int, default=20)
+    ap.add_argument("--check", type=int, default=20_000)
+    a = ap.parse_args()
+    n = a.n
+    t, p, yb, score = data(n)
+    print(f"{n} rows; times in seconds; ratio = scikit-learn / rageval (>= 1: rageval as fast or faster); "
+          "|diff| = |value - scikit-learn's|")
+    print(f"{'scorer (stats + reduce)':<34} {'rageval':>10} {'sklearn':>10} {'ratio':>8} {'|diff|':>10}")
+    for name, params, ref in LABEL:
+        own(name, params, {"y_true": t, "y_pred": p}, ref, (t, p))
+    for name in RATES:
+        s = rageval.get_scorer(name, average="macro")
+        ours_s, _ = timed(lambda s=s: s.reduce(s.stats({"y_true": t, "y_pred": p}))[s.key])
+        ref_s, _ = timed(lambda: skm.multilabel_confusion_matrix(t, p))
+        print(f"{name + ' (vs sklearn mcm only)':<34} {ours_s:>10.4f} {ref_s:>10.4f} {ref_s / ours_s:>8.2f}")
+    for name, params, ref in SCORE:
+        own(name, params, {"y_true": yb, "y_score": score}, ref, (yb, score))
+
+    import pandas as pd
+
+    df = pd.DataFrame({"id": np.arange(n).astype(str), "y_true": yb, "y_score": score})
+    print(f"\n{'evaluate(DataFrame) end to end':<34} {'rageval':>10} {'sklearn':>10} {'ratio':>8} {'|diff|':>10}")
+    for name, _params, ref in SCORE:
+        ours_s, res = timed(lambda name=name: rageval.evaluate(df, [name], progress=False))
+        ref_s, want = timed(lambda ref=ref: ref(yb, score))
+        line(name, ours_s, ref_s, res.aggregate[name], want)
+
+    print(f"\nbootstrap of roc_auc, {a.resamples} resamples (sacrebleu's draws, seed 12345)")
+    scorer = rageval.get_scorer("roc_auc")
+    stats = scorer.stats({"y_true": yb, "y_score": score})
+    ours_s, reps = timed(lambda: Replicator(scorer, stats).bootstrap(a.resamples)["roc_auc"])
+    k = a.ref_resamples
+
+    def reference(count: int) -> np.ndarray:
+        out = []
+        for idx in bootstrap_indices(n, a.resamples):
+            for row in idx:
+                if len(out) == count:
+                    return np.array(out)
+                out.append(skm.roc_auc_score(yb[row], score[row]))
+        return np.array(out)
+
+    ref_s, want = timed(lambda: reference(k))
+    draw_s, _ = timed(lambda: [None for _ in bootstrap_indices(n, k)])
+    scaled = ref_s * a.resamples / k
+    print(f"rageval {ours_s:.2f} s for {a.resamples}; scikit-learn {ref_s:.2f} s for {k} (draws {draw_s:.2f} s), "
+          f"scaled to {a.resamples}: {scaled:.1f} s; ratio {scaled / ours_s:.1f}x; "
+          f"max |diff| on those {k}: {np.max(np.abs(reps[:k] - want)):.2g}")
+    print(f"interval (2.5, 97.5 %): {percentile_bounds(reps)[:2]}")
+    if a.check:
+        m = a.check
+        yc, sc = yb[:m], score[:m]
+        st = scorer.stats({"y_true": yc, "y_score": sc})
+        o_s, ours_reps = timed(lambda: Replicator(scorer, st).bootstrap(a.resamples)["roc_auc"])
+        r_s, ref_reps = timed(lambda: np.array([skm.roc_auc_score(yc[r], sc[r])
+                                                for idx in bootstrap_indices(m, a.resamples) for r in idx]))
+        print(f"full check on {m} rows: rageval {o_s:.2f} s, scikit-learn {r_s:.2f} s, ratio {r_s / o_s:.1f}x; "
+              f"intervals {percentile_bounds(ours_reps)[:2]} vs {percentile_bounds(ref_reps)[:2]}; "
+              f"max |diff| over resamples {np.max(np.abs(ours_reps - ref_reps)):.2g}")
+
+    other = os.path.join(os.path.dirname(os.path.abspath(__file__)), "classic_regression.py")
+    if os.path.exists(other):
+        print("\n--- classic_regression.py ---", flush=True)
+        sys.argv = [other]
+        runpy.run_path(other, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
