@@ -268,6 +268,8 @@ def _relevances(field: str, column: str, values: Sequence[Any], offset: int) -> 
             return list(rows)
     elif not kinds - {list} and _only_str(chain.from_iterable(rows)):
         return [dict.fromkeys(v, 1) for v in rows]
+    elif kinds == {np.ndarray} and all(v.ndim == 1 and v.dtype.kind == "U" for v in rows):
+        return [dict.fromkeys(v.tolist(), 1) for v in rows]  # one array of id strings per row
     return [_relevance(field, column, offset + i, v) for i, v in enumerate(rows)]
 
 

@@ -52,19 +52,25 @@ class Results:
         self._scores = {k: np.concatenate([p.scores[k] for p in parts]) if parts else np.empty(0)
                         for s in self.scorers for k in s.keys()}
         self.by_scorer: dict[str, ScorerResult] = {}
-        all_ids = np.array(self.ids, dtype=object)
+        all_ids = None
         for s in self.scorers:
-            errors_col = [e for p in parts for e in p.errors[s.key]]
-            failed = np.array([e is not None for e in errors_col], dtype=bool)
-            errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
-            ok = np.flatnonzero(~failed)
             kind = s.stats_kind
             pieces = [p.stats.get(s.key) or kind.missing(len(p.ids)) for p in parts]
+            if all(p.errors[s.key].count(None) == len(p.errors[s.key]) for p in parts):  # no error: C-speed test
+                ok, errors, ok_ids = None, {}, list(self.ids)
+            else:
+                errors_col = [e for p in parts for e in p.errors[s.key]]
+                failed = np.array([e is not None for e in errors_col], dtype=bool)
+                errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
+                ok = np.flatnonzero(~failed)
+                all_ids = np.array(self.ids, dtype=object) if all_ids is None else all_ids
+                ok_ids = all_ids[ok].tolist()
             try:
-                stats = kind.concat(pieces).take(ok) if pieces else kind.missing(0)
+                stats = kind.concat(pieces) if pieces else kind.missing(0)
+                stats = stats if ok is None else stats.take(ok)
             except IncompatibleError as e:
                 raise IncompatibleError(f"scorer {s.key!r}: {e}") from None
-            self.by_scorer[s.key] = ScorerResult(s, all_ids[ok].tolist(), stats, errors)
+            self.by_scorer[s.key] = ScorerResult(s, ok_ids, stats, errors)
         self.aggregate = self._aggregate()
 
     def _aggregate(self) -> Aggregate:
