@@ -398,7 +398,8 @@ SCORERS.register("verification_accuracy", "rageval.scorers.vision.verification:V
                  family="verification")
 for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
                     ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
-                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss")):
+                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss"),
+                    ("lovasz_softmax", "LovaszSoftmax"), ("lovasz_hinge", "LovaszHinge")):
     SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
 SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
 SCORERS.register("voc_ap", "rageval.scorers.detection.voc:VocAP", family="detection")

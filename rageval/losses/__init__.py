@@ -21,6 +21,8 @@ from rageval.losses.dense import (  # noqa: F401
     dice_loss,
     focal_tversky_loss,
     jaccard_loss,
+    lovasz_hinge,
+    lovasz_softmax,
     scale_invariant_depth_loss,
     total_variation,
     tversky_loss,

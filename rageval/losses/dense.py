@@ -122,6 +122,48 @@ def focal_tversky_loss(input: torch.Tensor, target: torch.Tensor, alpha: float =
     return _reduce(terms.sum(-1) / present.sum(-1).clamp_min(1), reduction)
 
 
+def _lovasz_gradient(target_sorted: torch.Tensor) -> torch.Tensor:
+    """The Lovász extension's weights: the increments of the Jaccard loss along the sorted errors."""
+    total = target_sorted.sum(-1, keepdim=True)
+    intersection = total - target_sorted.cumsum(-1)
+    union = total + (1.0 - target_sorted).cumsum(-1)
+    jaccard = 1.0 - intersection / union
+    return torch.cat([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], dim=-1)
+
+
+def lovasz_hinge(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:  # noqa: A002
+    """Lovász hinge loss (Berman et al. 2018) of binary logits ``input`` ``(B, H, W)`` or
+    ``(B, 1, H, W)`` against 0/1 ``target`` ``(B, H, W)``, per image: the hinge errors
+    ``relu(1 − logit·sign)`` sorted decreasingly, weighted by the Jaccard loss's increments (kornia's
+    ``lovasz_hinge_loss``, the mean over images)."""
+    logits = input.reshape(input.shape[0], -1)
+    labels = target.reshape(target.shape[0], -1).to(logits.dtype)
+    if logits.shape != labels.shape:
+        raise ValueError(f"input {tuple(input.shape)} and target {tuple(target.shape)} hold different pixel counts")
+    errors = 1.0 - logits * (2.0 * labels - 1.0)
+    errors_sorted, order = errors.sort(dim=1, descending=True)
+    loss = (errors_sorted.relu() * _lovasz_gradient(labels.gather(1, order))).sum(1)
+    return _reduce(loss, reduction)
+
+
+def lovasz_softmax(input: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:  # noqa: A002
+    """Lovász-softmax loss (Berman et al. 2018) of logits ``input`` ``(B, C, H, W)`` against class
+    indices ``target`` ``(B, H, W)``, per image: for every class the errors ``|p_c − 1[y = c]|`` sorted
+    decreasingly, weighted by the Jaccard loss's increments, averaged over all C classes (kornia's
+    ``lovasz_softmax_loss``, the mean over images)."""
+    if input.dim() != 4 or target.shape != (input.shape[0], *input.shape[2:]):
+        raise ValueError(f"expected input (B, C, H, W) and target (B, H, W), got {tuple(input.shape)} and "
+                         f"{tuple(target.shape)}")
+    probs = input.reshape(input.shape[0], input.shape[1], -1).softmax(1)
+    labels = target.reshape(target.shape[0], -1).long()
+    if labels.numel() and (labels.min() < 0 or labels.max() >= input.shape[1]):
+        raise ValueError(f"target holds labels outside 0..{input.shape[1] - 1}")
+    foreground = F.one_hot(labels, input.shape[1]).permute(0, 2, 1).to(probs.dtype)
+    errors_sorted, order = (probs - foreground).abs().sort(dim=2, descending=True)
+    loss = (errors_sorted * _lovasz_gradient(foreground.gather(2, order))).sum(2).mean(1)
+    return _reduce(loss, reduction)
+
+
 def charbonnier_loss(input: torch.Tensor, target: torch.Tensor, eps: float = 1.0,  # noqa: A002
                      reduction: str = "mean") -> torch.Tensor:
     """Charbonnier penalty ``√(d² + eps²) − eps`` element-wise, ``d = input − target`` (computed as

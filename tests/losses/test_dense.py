@@ -110,3 +110,24 @@ def test_bad_arguments():
         dense.dice_loss(logits, target + 10)
     with pytest.raises(ValueError, match="expected input"):
         dense.tversky_loss(logits[0], target)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lovasz_match_kornia(seed):
+    logits, target = seg(seed, c=2 + seed)
+    assert float(dense.lovasz_softmax(logits, target)) == pytest.approx(float(K.lovasz_softmax_loss(logits, target)),
+                                                                        abs=1e-12)
+    binary = (target > 0).long()
+    hinge = logits[:, :1]
+    assert float(dense.lovasz_hinge(hinge, binary)) == pytest.approx(float(K.lovasz_hinge_loss(hinge, binary)),
+                                                                     abs=1e-12)
+    per = dense.lovasz_softmax(logits, target, reduction="none")
+    assert float(per[0]) == pytest.approx(float(K.lovasz_softmax_loss(logits[:1], target[:1])), abs=1e-12)
+
+
+def test_gradcheck_lovasz():
+    logits, target = seg(3, b=2, c=3, h=3, w=3)
+    logits.requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x: dense.lovasz_softmax(x, target), (logits,))
+    hinge = logits[:, 0].detach().clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda x: dense.lovasz_hinge(x, (target > 0).long()), (hinge,))

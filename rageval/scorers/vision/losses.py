@@ -54,6 +54,26 @@ class FocalTverskyLoss(_SegmentationLoss):
     loss = losses.focal_tversky_loss
 
 
+class LovaszSoftmax(LossScorer):
+    """`rageval.losses.lovasz_softmax` (kornia's ``lovasz_softmax_loss``) of ``y_score`` logits
+    (C×H×W) against ``gt_mask``, the mean over examples."""
+
+    name = "lovasz_softmax"
+    loss = losses.lovasz_softmax
+    arguments = {"y_score": "input", "gt_mask": "target"}
+    index_fields = ("gt_mask",)
+
+
+class LovaszHinge(LossScorer):
+    """`rageval.losses.lovasz_hinge` (kornia's ``lovasz_hinge_loss``) of ``y_score`` binary logits
+    (H×W) against a 0/1 ``gt_mask``, the mean over examples."""
+
+    name = "lovasz_hinge"
+    loss = losses.lovasz_hinge
+    arguments = {"y_score": "input", "gt_mask": "target"}
+    index_fields = ("gt_mask",)
+
+
 class CharbonnierLoss(LossScorer):
     """`rageval.losses.charbonnier_loss` ``√(d²+eps²) − eps`` of ``image`` against
     ``reference_image``, the mean over all elements (kornia's with ``eps=1``)."""

@@ -11,7 +11,10 @@ from rageval.core.errors import ConfigError
 
 
 def batch_for(name, rng, n=8):
-    if name in ("dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss"):
+    if name == "lovasz_hinge":
+        return {"y_score": [rng.normal(size=(5, 6)) for _ in range(n)],
+                "gt_mask": [rng.integers(0, 2, (5, 6)) for _ in range(n)]}
+    if name in ("dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss", "lovasz_softmax"):
         return {"y_score": [rng.normal(size=(3, 5, 6)) for _ in range(n)],
                 "gt_mask": [rng.integers(0, 3, (5, 6)) for _ in range(n)]}
     if name == "scale_invariant_depth_loss":
@@ -32,7 +35,7 @@ def function_mean(name, batch, idx, params):
 @pytest.mark.parametrize("name, params", [
     ("dice_loss", {}), ("dice_loss", {"average": "macro"}), ("jaccard_loss", {}),
     ("tversky_loss", {"alpha": 0.3, "beta": 0.7}), ("focal_tversky_loss", {"gamma": 0.5}),
-    ("charbonnier_loss", {"eps": 0.1}), ("total_variation", {}), ("scale_invariant_depth_loss", {"lambd": 1.0})])
+    ("charbonnier_loss", {"eps": 0.1}), ("lovasz_softmax", {}), ("lovasz_hinge", {}), ("total_variation", {}), ("scale_invariant_depth_loss", {"lambd": 1.0})])
 def test_subsets_reduce_to_the_function_mean(name, params):
     rng = np.random.default_rng(0)
     batch = batch_for(name, rng)

@@ -8,7 +8,7 @@ import numpy as np
 
 from support.merge_cases import Case
 
-SEGMENTATION = ("dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss")
+SEGMENTATION = ("dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss", "lovasz_softmax")
 
 
 def rows(name: str, rng: random.Random, n: int) -> list[dict]:
@@ -16,7 +16,9 @@ def rows(name: str, rng: random.Random, n: int) -> list[dict]:
     out = []
     for i in range(n):
         h, w = int(gen.integers(3, 6)), int(gen.integers(3, 6))
-        if name in SEGMENTATION:
+        if name == "lovasz_hinge":
+            row = {"y_score": gen.normal(size=(h, w)), "gt_mask": gen.integers(0, 2, (h, w))}
+        elif name in SEGMENTATION:
             row = {"y_score": gen.normal(size=(3, h, w)), "gt_mask": gen.integers(0, 3, (h, w))}
         elif name == "scale_invariant_depth_loss":
             gt = gen.uniform(1, 5, (h, w))
