@@ -399,7 +399,7 @@ SCORERS.register("verification_accuracy", "rageval.scorers.vision.verification:V
 for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
                     ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
                     ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss"),
-                    ("lovasz_softmax", "LovaszSoftmax"), ("lovasz_hinge", "LovaszHinge")):
+                    ("lovasz_softmax", "LovaszSoftmax"), ("lovasz_hinge", "LovaszHinge"), ("berhu_loss", "BerHuLoss")):
     SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
 SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
 SCORERS.register("voc_ap", "rageval.scorers.detection.voc:VocAP", family="detection")

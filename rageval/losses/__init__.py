@@ -17,6 +17,7 @@ from rageval.losses.classification import (  # noqa: F401
     poly1_loss,
 )
 from rageval.losses.dense import (  # noqa: F401
+    berhu_loss,
     charbonnier_loss,
     dice_loss,
     focal_tversky_loss,

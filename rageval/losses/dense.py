@@ -185,6 +185,24 @@ def total_variation(input: torch.Tensor, reduction: str = "sum") -> torch.Tensor
     raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
 
 
+def berhu_loss(input: torch.Tensor, target: torch.Tensor, threshold: float = 0.2,  # noqa: A002
+               reduction: str = "mean") -> torch.Tensor:
+    """Reverse Huber (berHu) loss (Laina et al. 2016) per element over the pixels where
+    ``target > 0``: ``|d|`` if ``|d| <= c``, else ``(d² + c²) / (2c)``, with ``d = input − target``
+    and ``c = threshold · max |d|`` over each image's valid pixels (the paper takes the max over
+    the batch; per image, the loss of an image does not depend on what it is batched with). The
+    gradient flows through ``c`` as well (a subgradient of the max).
+    ``input``/``target`` ``(B, H, W)``; ``reduction="none"`` gives the per-image mean."""
+    valid = (target > 0).to(input.dtype)
+    d = ((input - target) * valid).flatten(1)
+    n = valid.flatten(1).sum(1)
+    if (n == 0).any():
+        raise ValueError("a target holds no valid (positive) depth")
+    c = (threshold * d.abs().max(dim=1, keepdim=True).values).clamp_min(torch.finfo(input.dtype).tiny)
+    per = torch.where(d.abs() <= c, d.abs(), (d * d + c * c) / (2 * c)) * valid.flatten(1)
+    return _reduce(per.sum(1) / n, reduction)
+
+
 def scale_invariant_depth_loss(input: torch.Tensor, target: torch.Tensor, lambd: float = 0.5,  # noqa: A002
                                reduction: str = "mean") -> torch.Tensor:
     """Eigen et al. (2014)'s scale-invariant log loss per image,

@@ -131,3 +131,17 @@ def test_gradcheck_lovasz():
     assert torch.autograd.gradcheck(lambda x: dense.lovasz_softmax(x, target), (logits,))
     hinge = logits[:, 0].detach().clone().requires_grad_(True)
     assert torch.autograd.gradcheck(lambda x: dense.lovasz_hinge(x, (target > 0).long()), (hinge,))
+
+
+def test_berhu_formula_and_gradcheck():
+    rng = np.random.default_rng(5)
+    gt = rng.uniform(1, 10, (3, 6, 7))
+    gt[rng.random(gt.shape) < 0.3] = 0
+    pred = rng.uniform(1, 10, gt.shape)
+    got = dense.berhu_loss(torch.as_tensor(pred), torch.as_tensor(gt), threshold=0.2, reduction="none")
+    for i in range(3):
+        d = np.abs(pred[i][gt[i] > 0] - gt[i][gt[i] > 0])
+        c = 0.2 * d.max()
+        assert float(got[i]) == pytest.approx(np.mean(np.where(d <= c, d, (d ** 2 + c ** 2) / (2 * c))), rel=1e-12)
+    x = torch.as_tensor(pred[:, :3, :3]).clone().requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda v: dense.berhu_loss(v, torch.as_tensor(gt[:, :3, :3]) + 0.5), (x,))

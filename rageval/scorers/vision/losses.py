@@ -103,3 +103,12 @@ class ScaleInvariantDepthLoss(LossScorer):
     loss = losses.scale_invariant_depth_loss
     arguments = {"depth": "input", "gt_depth": "target"}
     bounds = (-float("inf"), float("inf"))
+
+
+class BerHuLoss(LossScorer):
+    """`rageval.losses.berhu_loss` (Laina et al. 2016, ``threshold``; ``c`` per image) of ``depth``
+    against ``gt_depth`` (0 = invalid), the mean over images."""
+
+    name = "berhu_loss"
+    loss = losses.berhu_loss
+    arguments = {"depth": "input", "gt_depth": "target"}

@@ -17,7 +17,7 @@ def batch_for(name, rng, n=8):
     if name in ("dice_loss", "jaccard_loss", "tversky_loss", "focal_tversky_loss", "lovasz_softmax"):
         return {"y_score": [rng.normal(size=(3, 5, 6)) for _ in range(n)],
                 "gt_mask": [rng.integers(0, 3, (5, 6)) for _ in range(n)]}
-    if name == "scale_invariant_depth_loss":
+    if name in ("scale_invariant_depth_loss", "berhu_loss"):
         return {"depth": [rng.uniform(1, 5, (4, 5)) for _ in range(n)],
                 "gt_depth": [np.where(rng.random((4, 5)) < 0.2, 0, rng.uniform(1, 5, (4, 5))) for _ in range(n)]}
     return {"image": [rng.normal(size=(2, 5, 6)) for _ in range(n)],
@@ -35,7 +35,8 @@ def function_mean(name, batch, idx, params):
 @pytest.mark.parametrize("name, params", [
     ("dice_loss", {}), ("dice_loss", {"average": "macro"}), ("jaccard_loss", {}),
     ("tversky_loss", {"alpha": 0.3, "beta": 0.7}), ("focal_tversky_loss", {"gamma": 0.5}),
-    ("charbonnier_loss", {"eps": 0.1}), ("lovasz_softmax", {}), ("lovasz_hinge", {}), ("total_variation", {}), ("scale_invariant_depth_loss", {"lambd": 1.0})])
+    ("charbonnier_loss", {"eps": 0.1}), ("lovasz_softmax", {}), ("lovasz_hinge", {}),
+    ("berhu_loss", {"threshold": 0.3}), ("total_variation", {}), ("scale_invariant_depth_loss", {"lambd": 1.0})])
 def test_subsets_reduce_to_the_function_mean(name, params):
     rng = np.random.default_rng(0)
     batch = batch_for(name, rng)

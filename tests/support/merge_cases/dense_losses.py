@@ -20,7 +20,7 @@ def rows(name: str, rng: random.Random, n: int) -> list[dict]:
             row = {"y_score": gen.normal(size=(h, w)), "gt_mask": gen.integers(0, 2, (h, w))}
         elif name in SEGMENTATION:
             row = {"y_score": gen.normal(size=(3, h, w)), "gt_mask": gen.integers(0, 3, (h, w))}
-        elif name == "scale_invariant_depth_loss":
+        elif name in ("scale_invariant_depth_loss", "berhu_loss"):
             gt = gen.uniform(1, 5, (h, w))
             gt[0, 0] = 0
             row = {"depth": gen.uniform(1, 5, (h, w)), "gt_depth": gt}
