@@ -145,6 +145,11 @@ class Accuracy(LabelScorer):
         if not normalize:
             self.bounds = (0.0, math.inf)
 
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        w = stats.values[:, 0]
+        sums = np.array([[w[stats.codes[:, 0] == stats.codes[:, 1]].sum(), w.sum()]])
+        return {self.key: float(self.reduce_sums(sums, np.array([float(len(stats))]))[self.key][0])}
+
     def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
         right = (stats.codes[:, 0] == stats.codes[:, 1]).astype(np.float64)
         w = stats.values[:, 0]

@@ -173,3 +173,28 @@ def test_bad_config_and_input():
         s = rageval.get_scorer("mcc")
         s.stats({"y_true": [0, 1, math.nan], "y_pred": [0, 1, 1]})
     assert e.value.row == 2
+
+
+@pytest.mark.parametrize("kind", ["int", "bool", "uint", "list"])
+def test_integer_fast_path_equals_general_path(kind):
+    """Integer and bool columns are coded without a Python loop; the statistics equal the general
+    path's (labels, vocabulary and its Python types), so shards coded either way merge."""
+    from rageval.core.statistics import Coded
+    from rageval.scorers.classic.classification import check_labels, integer_codes
+
+    rng = np.random.default_rng(3)
+    t, p = rng.integers(-2, 6, 80), rng.integers(0, 9, 80)
+    if kind == "bool":
+        t, p = t > 1, p > 3
+    elif kind == "uint":
+        t, p = t.clip(0).astype(np.uint8), p.astype(np.uint16)
+    b = {"y_true": t.tolist(), "y_pred": p.tolist()} if kind == "list" else {"y_true": t, "y_pred": p}
+    codes, vocab = integer_codes(b)
+    want = Coded.encode(list(check_labels(b)), values=np.ones((80, 1)))
+    assert (codes == want.codes).all() and tuple(vocab) == want.vocab
+    assert [type(v) for v in vocab] == [type(v) for v in want.vocab]
+    for name in ("accuracy", "mcc", "f1"):
+        s = rageval.get_scorer(name, **({"average": "macro"} if name == "f1" else {}))
+        assert s.reduce(s.stats(b)) == s.reduce(want)
+    assert integer_codes({"y_true": [1, 2.5], "y_pred": [1, 2]}) is None
+    assert integer_codes({"y_true": ["a", "b"], "y_pred": ["a", "a"]}) is None
