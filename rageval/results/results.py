@@ -251,6 +251,8 @@ def merge(results: Sequence[Results]) -> Results:
     parts, offset = [], 0
     for r in results:
         for p in r.parts():
+            if offset:  # rows, and the rows error messages name, become rows of the merged data
+                p.errors = {k: [_shift_row(e, row, offset) for e, row in zip(v, p.rows)] for k, v in p.errors.items()}
             p.rows = [offset + i for i in p.rows]
             offset += len(p.rows)
             parts.append(p)
@@ -258,6 +260,14 @@ def merge(results: Sequence[Results]) -> Results:
     if len(set(ids)) != len(ids):
         raise ValueError("cannot merge results that share example ids")
     return Results(first.scorers, parts, {**first.manifest, "merged": len(results)})
+
+
+def _shift_row(error: str | None, row: int, offset: int) -> str | None:
+    """``error`` (which names the example's row in its shard as ``at row N``, see
+    `rageval.core.errors.FieldError`) naming its row in the merged data instead."""
+    if error is None:
+        return None
+    return error.replace(f" at row {row}:", f" at row {row + offset}:", 1)
 
 
 def check_same_scorers(a: Sequence[Scorer], b: Sequence[Scorer], what: str) -> None:

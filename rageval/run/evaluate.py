@@ -140,7 +140,7 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: list[int]) -> Part:
     for s in scorers:
         stats, errors = _isolated_stats(s, batch, rows)
         part.stats[s.key], part.errors[s.key] = stats, errors
-        ok = np.array([e is None for e in errors], dtype=bool)
+        ok = np.ones(n, bool) if errors.count(None) == n else np.array([e is None for e in errors], dtype=bool)
         values = {k: np.full(n, math.nan) for k in s.keys()}
         if ok.any():
             for k, v in s.example_scores(stats.take(np.flatnonzero(ok))).items():

@@ -45,3 +45,15 @@ def test_an_api_key_never_reaches_the_run_directory(tmp_path):
     for f in run.rglob("*"):
         if f.is_file():
             assert b"sk-very-secret" not in f.read_bytes(), f
+
+
+def test_merged_error_messages_name_the_row_in_the_merged_data():
+    """An example that failed names its row; merged, that is its row in all the shards' data, as
+    in one run over that data (the row within its shard would point at another example)."""
+    rows = [{"id": f"q{i}", "y_true": [1.0, 2.0] if i in (1, 4) else 1.0, "y_pred": 0.5} for i in range(6)]
+    one_shot = rageval.evaluate(rows, ["mse"], progress=False)
+    merged = rageval.merge([rageval.evaluate(rows[:3], ["mse"], progress=False),
+                            rageval.evaluate(rows[3:], ["mse"], progress=False)])
+    errors = merged.by_scorer["mse"].errors
+    assert sorted(errors) == ["q1", "q4"] and errors == one_shot.by_scorer["mse"].errors
+    assert " at row 4:" in errors["q4"] and " at row 1:" in errors["q1"]
