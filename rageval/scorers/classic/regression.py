@@ -115,9 +115,10 @@ class RegressionScorer(Scorer):
         return Rows(np.column_stack([t, p, w]))
 
     @staticmethod
-    def unpack(stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def unpack(stats: Statistics, canonical: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         rows = np.asarray(stats, np.float64)
-        rows = rows[np.lexsort(rows.T[::-1])]  # canonical order: the value depends on the set of rows only
+        if canonical:  # sorted: the value depends on the set of rows only
+            rows = rows[np.lexsort(rows.T[::-1])]
         d = (rows.shape[1] - 1) // 2
         w = rows[:, -1]
         return rows[:, :d], rows[:, d:2 * d], (None if np.all(w == 1) else w)
@@ -159,7 +160,7 @@ class RegressionScorer(Scorer):
         n = len(stats)
         if not self.pointwise or n == 0:
             return {k: np.full(n, math.nan) for k in self.keys()}
-        t, p, _ = self.unpack(stats)
+        t, p, _ = self.unpack(stats, canonical=False)
         e = self.elementwise(t, p)
         if self.root:
             e = np.sqrt(e)

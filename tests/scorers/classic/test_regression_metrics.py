@@ -219,9 +219,10 @@ def test_evaluate_end_to_end_and_example_scores():
     assert math.isclose(res.aggregate["r2"], skm.r2_score(t, p, sample_weight=w), rel_tol=1e-12)
     assert math.isclose(res.aggregate["median_ae"], skm.median_absolute_error(t, p, sample_weight=w), rel_tol=1e-12)
     assert math.isclose(res.aggregate["spearman"], scipy.stats.spearmanr(t, p).statistic, rel_tol=1e-12)
-    scores = res.scores if hasattr(res, "scores") else None
-    if scores is not None and "mse" in getattr(scores, "columns", []):
-        np.testing.assert_allclose(np.asarray(scores["mse"], float), (t - p) ** 2, rtol=1e-12)
+    frame = res.to_pandas()  # per-example scores, in the data's order: the metric on that example alone
+    np.testing.assert_allclose(frame["mse"].to_numpy(float), (t - p) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(frame["median_ae"].to_numpy(float), np.abs(t - p), rtol=1e-12)
+    assert frame["r2"].isna().all() and frame["spearman"].isna().all()  # undefined on one sample
 
 
 @pytest.mark.parametrize("name,t,p,field,text", [
