@@ -40,6 +40,7 @@ def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str
     if not isinstance(gt, dict) or "images" not in gt or "annotations" not in gt:
         raise FieldError("gt", "gt", None, "a COCO ground truth needs 'images' and 'annotations'")
     images = sorted(int(im["id"]) for im in gt["images"])
+    sizes = {int(im["id"]): (im.get("height"), im.get("width")) for im in gt["images"]}
     cats = {int(c["id"]) for c in gt.get("categories", [])}
     known = set(images)
     objects: dict[int, list] = defaultdict(list)
@@ -66,6 +67,8 @@ def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str
     for img in images:
         g, d = objects.get(img, []), dets.get(img, [])
         gt_boxes = _boxes([a["bbox"] for a in g], "gt_boxes", img)
+        if iou_type == "segm":  # COCO's loadRes: a segmentation result's box is its mask's
+            d = [x if "bbox" in x else {**x, "bbox": _mask_box(x, img)} for x in d]
         pred_boxes = _boxes([x["bbox"] for x in d], "pred_boxes", img)
         scores = np.array([float(x["score"]) for x in d], np.float64)
         if not ((scores >= 0) & (scores <= 1)).all():  # NaN fails too
@@ -77,8 +80,9 @@ def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str
                "pred_boxes": pred_boxes, "pred_scores": scores,
                "pred_labels": _labels([x["category_id"] for x in d], cats, "pred_labels", img)}
         if iou_type == "segm":
-            row["gt_masks"] = [a["segmentation"] for a in g]
-            row["pred_masks"] = [x["segmentation"] for x in d]
+            h, w = sizes.get(img, (None, None))
+            row["gt_masks"] = [_rle(a["segmentation"], h, w, "gt_masks", img) for a in g]
+            row["pred_masks"] = [_rle(x["segmentation"], h, w, "pred_masks", img) for x in d]
         rows.append(row)
     return rows
 
@@ -100,3 +104,24 @@ def _labels(labels: list, cats: set[int], field: str, image: int) -> np.ndarray:
     if cats and not set(out.tolist()) <= cats:
         raise _bad(field, image, f"label {sorted(set(out.tolist()) - cats)[0]} is not among the categories")
     return out
+
+
+def _rle(segm: Any, h: Any, w: Any, field: str, image: int) -> Any:
+    """COCO's ``annToRLE``: polygons (merged) and uncompressed RLE as a compressed RLE dict."""
+    from pycocotools import mask as mask_utils
+
+    if isinstance(segm, dict) and not isinstance(segm.get("counts"), list):
+        return segm
+    if isinstance(segm, dict):
+        return mask_utils.frPyObjects(segm, *segm["size"])
+    if h is None or w is None:
+        raise _bad(field, image, "polygons need the image's height and width in gt['images']")
+    return mask_utils.merge(mask_utils.frPyObjects(segm, h, w))
+
+
+def _mask_box(det: dict, image: int) -> list:
+    from pycocotools import mask as mask_utils
+
+    if "segmentation" not in det:
+        raise _bad("pred_masks", image, "a segmentation result without 'segmentation'")
+    return mask_utils.toBbox(det["segmentation"]).tolist()

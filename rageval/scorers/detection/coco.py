@@ -47,6 +47,46 @@ def read_image(batch: Batch, i: int, box_format: str) -> dict[str, np.ndarray]:
     return out
 
 
+def _mask_ious(batch: Batch, i: int, n_gt: int, n_det: int,
+               crowd: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``iou_type="segm"``: pycocotools' mask IoU (crowd: intersection over the detection's mask
+    area), the detections' and ground truths' mask areas (``maskUtils.area``)."""
+    from pycocotools import mask as mask_utils
+
+    rles = []
+    for field, n in (("pred_masks", n_det), ("gt_masks", n_gt)):
+        if field not in batch or batch[field][i] is None:
+            raise FieldError(field, field, i, "iou_type='segm' needs the masks")
+        rles.append(to_rles(batch[field][i], field, i))
+        if len(rles[-1]) != n:
+            raise FieldError(field, field, i, f"{len(rles[-1])} masks for {n} boxes")
+    d, g = rles
+    ious = np.asarray(mask_utils.iou(d, g, crowd.astype(np.uint8)), np.float64).reshape(n_det, n_gt) if d and g \
+        else np.zeros((n_det, n_gt))
+    area = [np.asarray(mask_utils.area(x), np.float64).reshape(-1) if x else np.zeros(0) for x in (d, g)]
+    return ious, area[0], area[1]
+
+
+def to_rles(masks: object, field: str, i: int) -> list:
+    """COCO compressed RLE dicts (``{"size", "counts"}``) or an ``(n, H, W)`` / list of ``H x W``
+    boolean arrays, as compressed RLEs (polygons need the image size: `rageval.data.from_coco`
+    converts them)."""
+    from pycocotools import mask as mask_utils
+
+    if isinstance(masks, np.ndarray) and masks.ndim == 3:
+        masks = list(masks)
+    out = []
+    for m in masks:
+        if isinstance(m, dict) and "size" in m and "counts" in m:
+            out.append(mask_utils.frPyObjects(m, *m["size"]) if isinstance(m["counts"], list) else m)
+        else:
+            a = np.asarray(m)
+            if a.ndim != 2 or a.dtype.kind not in "biuf":
+                raise FieldError(field, field, i, "a mask must be a COCO RLE dict or an H x W array")
+            out.append(mask_utils.encode(np.asfortranarray(a != 0, dtype=np.uint8)))
+    return out
+
+
 class CocoMAP(Scorer):
     """COCO mean average precision and recall, the 12 numbers of pycocotools' ``COCOeval.summarize``.
 
@@ -66,6 +106,10 @@ class CocoMAP(Scorer):
     ``ar100``, ``ar_small``, ``ar_medium``, ``ar_large`` are ``stats[1:12]``. Identical to
     pycocotools 2.0 (to 1e-12) over images given in ascending id order (its order).
 
+    ``iou_type="segm"``: the IoU of ``pred_masks`` and ``gt_masks`` (COCO RLE dicts or H x W arrays;
+    pycocotools' mask utils, extra ``[vision]``) and the detections' mask areas, as COCOeval's
+    ``iouType="segm"``; the boxes are still read (from_coco fills them).
+
     Parameters (``COCOeval.params``' names in brackets): ``iou_thresholds`` [iouThrs],
     ``rec_thresholds`` [recThrs], ``max_dets`` [maxDets], ``area_ranges`` [areaRng; all, small,
     medium, large], ``use_cats`` [useCats], ``box_format`` (``"xywh"`` COCO, ``"xyxy"``,
@@ -76,7 +120,7 @@ class CocoMAP(Scorer):
 
     name = "coco_map"
     fields = ("gt_boxes", "gt_labels", "pred_boxes", "pred_scores", "pred_labels")
-    optional_fields = ("gt_iscrowd", "gt_area", "gt_ignore")
+    optional_fields = ("gt_iscrowd", "gt_area", "gt_ignore", "gt_masks", "pred_masks")
     stats_kind = Ragged
     parts = PARTS
     bounds = (-1.0, 1.0)
@@ -85,8 +129,8 @@ class CocoMAP(Scorer):
     def __init__(self, iou_type: str = "bbox", iou_thresholds: Any = None, rec_thresholds: Any = None,
                  max_dets: Any = F.MAX_DETS, area_ranges: Any = F.AREA_RANGES, use_cats: bool = True,
                  box_format: str = "xywh", fix_max_dets: bool = False) -> None:
-        if iou_type != "bbox":
-            raise ConfigError(f"coco_map: iou_type {iou_type!r} is not supported (only 'bbox')")
+        if iou_type not in ("bbox", "segm"):
+            raise ConfigError(f"coco_map: iou_type must be 'bbox' or 'segm', got {iou_type!r}")
         iou = F.IOU_THRESHOLDS if iou_thresholds is None else np.asarray(iou_thresholds, np.float64)
         rec = F.REC_THRESHOLDS if rec_thresholds is None else np.asarray(rec_thresholds, np.float64)
         max_dets = [int(m) for m in max_dets]
@@ -107,6 +151,10 @@ class CocoMAP(Scorer):
             crowd = r.get("gt_iscrowd", np.zeros(len(r["gt_boxes"]))) != 0
             ignore = crowd | (r.get("gt_ignore", np.zeros(len(crowd))) != 0)
             gt_area = r.get("gt_area", r["gt_boxes"][:, 2] * r["gt_boxes"][:, 3])
+            det_area = r["pred_boxes"][:, 2] * r["pred_boxes"][:, 3]
+            if p["iou_type"] == "segm":
+                ious, det_area, mask_area = _mask_ious(batch, i, len(gt_area), len(det_area), crowd)
+                gt_area = r.get("gt_area", mask_area)
             gl, pl = r["gt_labels"], r["pred_labels"]
             if not p["use_cats"]:  # COCOeval concatenates the classes' objects in class order
                 go, po = np.argsort(gl, kind="mergesort"), np.argsort(pl, kind="mergesort")
@@ -114,8 +162,13 @@ class CocoMAP(Scorer):
                      "pred_scores": r["pred_scores"][po]}
                 crowd, ignore, gt_area = crowd[go], ignore[go], gt_area[go]
                 gl, pl = np.zeros_like(gl), np.zeros_like(pl)
-            ious = F.coco_box_iou(r["pred_boxes"], r["gt_boxes"], crowd)
-            rows.append(F.match_image(ious, pl, r["pred_scores"], r["pred_boxes"][:, 2] * r["pred_boxes"][:, 3],
+            if p["iou_type"] == "bbox":
+                ious = F.coco_box_iou(r["pred_boxes"], r["gt_boxes"], crowd)
+                det_area = r["pred_boxes"][:, 2] * r["pred_boxes"][:, 3]
+            else:
+                ious = ious[np.ix_(po, go)] if not p["use_cats"] else ious
+                det_area = det_area[po] if not p["use_cats"] else det_area
+            rows.append(F.match_image(ious, pl, r["pred_scores"], det_area,
                                       gl, gt_area, ignore, crowd, self.iou, p["area_ranges"], p["max_dets"][-1]))
         width = 4 + 4 * len(self.iou)
         return Ragged.from_arrays(rows, width=width)
