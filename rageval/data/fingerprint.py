@@ -57,15 +57,17 @@ def _digest(hasher: Any, values: list | np.ndarray) -> None:
         lengths = _lengths(values) if nested else None
         try:
             text = _text(values, lengths)
-        except TypeError:  # an item that is not text: pickled below
+            # a dict column: id -> grade (numbers); any other dict (e.g. panoptic segments) is pickled
+            grades = (np.fromiter(chain.from_iterable(map(dict.values, values)), np.float64).tobytes()
+                      if dict in kinds else b"")
+        except (TypeError, ValueError):  # an item that is not text, a value that is not a number
             text = None
         if text is not None:
             hasher.update(b"S" if lengths is None else b"L" if list in kinds else b"D")
             if lengths is not None:
                 hasher.update(lengths.tobytes())
             hasher.update(text)
-            if dict in kinds:  # the grades: checked numbers
-                hasher.update(np.fromiter(chain.from_iterable(map(dict.values, values)), np.float64).tobytes())
+            hasher.update(grades)
             return
     hasher.update(b"P")
     pickler = pickle.Pickler(SimpleNamespace(write=hasher.update), protocol=4)

@@ -37,3 +37,10 @@ def test_numpy_text_hashes_as_plain_text(column):
 def test_surrogates_and_non_text_items_still_hash():
     assert fingerprint({"a": ["\ud800"]}) != fingerprint({"a": ["\ud801"]})
     assert fingerprint({"a": [["x", 1]]}) != fingerprint({"a": [["x", "1"]]})  # pickled: not text
+
+
+def test_dicts_whose_values_are_not_numbers_are_pickled():
+    a = {"p": [{"segments": [1, 2], "info": "x"}]}
+    b = {"p": [{"segments": [1, 3], "info": "x"}]}
+    assert fingerprint(a) != fingerprint(b)
+    assert fingerprint({"p": [{"k": 1}]}) != fingerprint({"p": [{"k": "1"}]})
