@@ -58,8 +58,7 @@ def _digest(hasher: Any, values: list | np.ndarray) -> None:
         try:
             text = _text(values, lengths)
             # a dict column: id -> grade (numbers); any other dict (e.g. panoptic segments) is pickled
-            grades = (np.fromiter(chain.from_iterable(map(dict.values, values)), np.float64).tobytes()
-                      if dict in kinds else b"")
+            grades = _grades(values) if dict in kinds else b""
         except (TypeError, ValueError):  # an item that is not text, a value that is not a number
             text = None
         if text is not None:
@@ -73,6 +72,14 @@ def _digest(hasher: Any, values: list | np.ndarray) -> None:
     pickler = pickle.Pickler(SimpleNamespace(write=hasher.update), protocol=4)
     pickler.fast = True
     pickler.dump(values)
+
+
+def _grades(rows: list[dict]) -> bytes:
+    """The dicts' values as float64 bytes; TypeError unless every one is a Python number."""
+    values = list(chain.from_iterable(map(dict.values, rows)))
+    if set(map(type, values)) - {int, float}:
+        raise TypeError("not id -> grade dicts")
+    return np.array(values, np.float64).tobytes()
 
 
 def _text(values: list, lengths: np.ndarray | None) -> bytes:
