@@ -62,3 +62,25 @@ class Brier(WeightedMeanScorer):
     def score_batch(self, batch: Batch) -> np.ndarray:
         y, p = binary_inputs(batch)
         return (y - p) ** 2
+
+
+class HingeLoss(WeightedMeanScorer):
+    """Hinge loss, `sklearn.metrics.hinge_loss` on binary data: ``y_score`` is the decision value
+    ``d`` and ``y`` is +1 for label 1 and -1 for the other label (0 or -1), the loss
+    ``Σ w·max(0, 1 - y·d) / Σ w``. scikit-learn takes the greater label of ``y_true`` as positive;
+    here label 1 is always positive, so a subset holding one label is no error."""
+
+    name = "hinge_loss"
+    fields = ("y_true", "y_score")
+    higher_is_better = False
+    bounds = (0.0, float("inf"))
+
+    def score_batch(self, batch: Batch) -> np.ndarray:
+        y, d = numeric_column(batch, "y_true"), numeric_column(batch, "y_score")
+        if len(d) != len(y):
+            raise FieldError("y_score", "y_score", None, f"{len(d)} scores for {len(y)} labels")
+        bad = np.flatnonzero((y != 0) & (y != 1) & (y != -1))
+        if len(bad):
+            raise FieldError("y_true", "y_true", int(bad[0]), f"expected a binary label (1 against 0 or -1), "
+                                                              f"got {y[bad[0]]!r}")
+        return np.maximum(0.0, 1 - np.where(y == 1, 1.0, -1.0) * d)

@@ -10,7 +10,7 @@ import pytest
 from sklearn import metrics as skm
 
 from rageval.core.errors import FieldError
-from rageval.scorers.classic.probabilistic import Brier, LogLoss
+from rageval.scorers.classic.probabilistic import Brier, HingeLoss, LogLoss
 
 REFS = {"log_loss": lambda y, p, w: skm.log_loss(y, p, sample_weight=w, labels=[0, 1]),
         "brier": lambda y, p, w: skm.brier_score_loss(y, p, sample_weight=w, pos_label=1, labels=[0, 1])}
@@ -76,3 +76,20 @@ def test_certain_wrong_prediction_is_clipped_like_sklearn():
     s = LogLoss()
     b = {"y_true": [1, 0, 1, 0], "y_score": [0.0, 1.0, 1.0, 0.0]}
     assert s.reduce(s.stats(b))["log_loss"] == skm.log_loss(b["y_true"], b["y_score"], labels=[0, 1])
+
+
+def test_hinge_loss_equals_sklearn():
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(2, 100))
+        y = rng.integers(0, 2, n)
+        y[0], y[-1] = 0, 1
+        d = rng.normal(size=n) * 2 if seed % 3 else np.round(rng.normal(size=n))
+        w = rng.random(n) if seed % 2 else None
+        yy = y * 2 - 1 if seed % 4 == 0 else y
+        s = HingeLoss()
+        got = s.reduce(s.stats({"y_true": yy, "y_score": d, **({"sample_weight": w} if w is not None else {})}))
+        assert got["hinge_loss"] == pytest.approx(skm.hinge_loss(yy, d, sample_weight=w), rel=1e-12, abs=1e-15)
+    with pytest.raises(FieldError) as e:
+        HingeLoss().stats({"y_true": [1, 0, 2], "y_score": [0.1, 0.2, 0.3]})
+    assert e.value.row == 2
