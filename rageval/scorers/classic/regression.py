@@ -95,7 +95,7 @@ class RegressionScorer(Scorer):
         self.multioutput, self.n_outputs = multioutput, n_outputs
         for k, v in params.items():
             setattr(self, k, v)
-        if multioutput == "raw_values":
+        if isinstance(multioutput, str) and multioutput == "raw_values":
             self.parts = tuple(f"output{j}" for j in range(n_outputs))
 
     # --- statistics -------------------------------------------------------------------------

@@ -268,3 +268,14 @@ def test_numpy_columns_and_lists_agree():
         a = s.reduce(s.make_stats(Batch({"y_true": t, "y_pred": p})))
         b = s.reduce(s.make_stats(Batch({"y_true": t.tolist(), "y_pred": [np.float32(x) for x in p]})))
         np.testing.assert_allclose(a[name], b[name], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name,fn", [("mse", skm.mean_squared_error), ("r2", skm.r2_score),
+                                     ("median_ae", skm.median_absolute_error)])
+def test_multioutput_weights_array(name, fn):
+    rng = np.random.default_rng(7)
+    t, p, w, mo = rng.normal(size=(40, 3)), rng.normal(size=(40, 3)), rng.uniform(0.1, 2, 40), [0.2, 1.0, 3.0]
+    t, p, w = canonical(t, p, w)
+    s = rageval.get_scorer(name, multioutput=mo)
+    got = s.reduce(s.make_stats(batch(t, p, w)))[name]
+    np.testing.assert_allclose(got, fn(t, p, sample_weight=w, multioutput=np.array(mo)), rtol=1e-12)
