@@ -1,0 +1,103 @@
+"""Expected calibration error of binary probabilities: ``ece`` over ``y_true`` (0/1) and
+``y_score`` (the predicted probability of label 1).
+
+``ECE = Σ_b (n_b / N) · |acc_b - conf_b|`` over the bins ``b`` holding examples, with ``acc_b``
+the share of label 1 and ``conf_b`` the mean probability in the bin (weighted by ``sample_weight``
+where given; the references take no weights).
+
+* ``strategy="uniform"`` (default): ``n_bins`` equal-width bins on [0, 1], torchmetrics'
+  ``binary_calibration_error(norm="l1")`` exactly: boundaries ``torch.linspace(0, 1, n_bins + 1)``
+  and ``bucketize(right=True)``, so a probability of exactly 1 has a bin of its own, as there.
+  Statistics per example are its bin's one-hot count, probability and label columns: any subset
+  and every bootstrap resample reduce exactly by sums.
+* ``strategy="quantile"``: equal-mass bins at the percentiles of the probabilities of the
+  examples reduced, scikit-learn's ``calibration_curve(strategy="quantile")`` binning
+  (``np.percentile`` edges, ``searchsorted`` on the inner edges); the bins depend on the whole
+  subset, so each subset is binned anew (no summed form).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import ClassVar
+
+import numpy as np
+
+from rageval.core.errors import ConfigError
+from rageval.core.scorer import Batch, Scorer
+from rageval.core.statistics import Rows, Statistics
+from rageval.scorers.classic.probabilistic import binary_inputs
+from rageval.scorers.classic.ranking_metrics import numeric_column
+
+
+def bin_edges(n_bins: int) -> np.ndarray:
+    """``torch.linspace(0, 1, n_bins + 1)`` in float64 (torchmetrics' boundaries, bit for bit;
+    ``np.linspace`` differs in the last bit of some edges), or ``np.linspace`` without torch."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is installed with rageval's classic metrics
+        return np.linspace(0.0, 1.0, n_bins + 1)
+    return torch.linspace(0, 1, n_bins + 1, dtype=torch.float64).numpy()
+
+
+class ECE(Scorer):
+    """Expected calibration error (see the module docstring for both strategies)."""
+
+    name = "ece"
+    fields: ClassVar[tuple[str, ...]] = ("y_true", "y_score")
+    optional_fields: ClassVar[tuple[str, ...]] = ("sample_weight",)
+    higher_is_better = False
+    bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
+
+    def __init__(self, n_bins: int = 15, strategy: str = "uniform") -> None:
+        if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
+            raise ConfigError(f"ece: n_bins must be a positive integer, got {n_bins!r}")
+        if strategy not in ("uniform", "quantile"):
+            raise ConfigError(f"ece: strategy must be 'uniform' or 'quantile', got {strategy!r}")
+        super().__init__(n_bins=int(n_bins), strategy=strategy)
+        self.n_bins, self.strategy = int(n_bins), strategy
+        self.edges = bin_edges(self.n_bins)
+
+    def stats(self, batch: Batch) -> Rows:
+        y, p = binary_inputs(batch)
+        w = np.ones(len(y)) if batch.get("sample_weight") is None else numeric_column(batch, "sample_weight")
+        return Rows(np.column_stack([p, y, w]).reshape(len(y), 3))
+
+    def sum_rows(self, stats: Statistics) -> np.ndarray | None:
+        if self.strategy != "uniform":
+            return None
+        v = np.asarray(stats, np.float64).reshape(len(stats), 3)
+        k = self.n_bins + 1
+        b = np.searchsorted(self.edges, v[:, 0], side="right") - 1
+        out = np.zeros((len(v), 3 * k))
+        rows = np.arange(len(v))
+        out[rows, b] = v[:, 2]
+        out[rows, k + b] = v[:, 2] * v[:, 0]
+        out[rows, 2 * k + b] = v[:, 2] * v[:, 1]
+        return out
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        k = sums.shape[1] // 3
+        n, conf, acc = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            conf_bin = np.nan_to_num(conf / n)
+            acc_bin = np.nan_to_num(acc / n)
+            value = (np.abs(acc_bin - conf_bin) * (n / n.sum(axis=1, keepdims=True))).sum(axis=1)
+        return {self.key: np.where(counts > 0, value, math.nan)}
+
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        v = np.asarray(stats, np.float64).reshape(len(stats), 3)
+        if not len(v):
+            return {self.key: math.nan}
+        if self.strategy == "uniform":
+            sums = self.sum_rows(stats).sum(axis=0, keepdims=True)
+            return {self.key: float(self.reduce_sums(sums, np.array([float(len(v))]))[self.key][0])}
+        p, y, w = v[:, 0], v[:, 1], v[:, 2]
+        edges = np.percentile(p, np.linspace(0, 1, self.n_bins + 1) * 100)
+        ids = np.searchsorted(edges[1:-1], p)
+        total = np.bincount(ids, weights=w, minlength=len(edges))
+        conf = np.bincount(ids, weights=w * p, minlength=len(edges))
+        acc = np.bincount(ids, weights=w * y, minlength=len(edges))
+        used = total != 0
+        value = np.sum(np.abs(acc[used] / total[used] - conf[used] / total[used]) * total[used]) / total.sum()
+        return {self.key: float(value)}
