@@ -144,6 +144,8 @@ class CocoMAP(Scorer):
         self.iou, self.rec = iou, rec
 
     def stats(self, batch: Batch) -> Ragged:
+        if self.params["iou_type"] == "bbox":
+            return self._box_stats(batch)
         p = self.params
         rows = []
         for i in range(len(batch["gt_boxes"])):
@@ -172,6 +174,37 @@ class CocoMAP(Scorer):
                                       gl, gt_area, ignore, crowd, self.iou, p["area_ranges"], p["max_dets"][-1]))
         width = 4 + 4 * len(self.iou)
         return Ragged.from_arrays(rows, width=width)
+
+    def _box_stats(self, batch: Batch) -> Ragged:
+        """bbox: every image's objects in flat arrays, matched at once (`functional.match_boxes`)."""
+        p = self.params
+        n = len(batch["gt_boxes"])
+        parts = {k: [] for k in ("gi", "gb", "gl", "ga", "gig", "gc", "di", "db", "dl", "ds")}
+        for i in range(n):
+            r = read_image(batch, i, p["box_format"])
+            ng, nd = len(r["gt_boxes"]), len(r["pred_boxes"])
+            crowd = r.get("gt_iscrowd", np.zeros(ng)) != 0
+            gl, dl = r["gt_labels"], r["pred_labels"]
+            go, do = np.arange(ng), np.arange(nd)
+            if not p["use_cats"]:  # COCOeval concatenates the classes' objects in class order
+                go, do = np.argsort(gl, kind="mergesort"), np.argsort(dl, kind="mergesort")
+                gl, dl = np.zeros(ng), np.zeros(nd)
+            parts["gi"].append(np.full(ng, i))
+            parts["gb"].append(r["gt_boxes"][go])
+            parts["gl"].append(gl)
+            parts["ga"].append(r.get("gt_area", r["gt_boxes"][:, 2] * r["gt_boxes"][:, 3])[go])
+            parts["gig"].append((crowd | (r.get("gt_ignore", np.zeros(ng)) != 0))[go])
+            parts["gc"].append(crowd[go])
+            parts["di"].append(np.full(nd, i))
+            parts["db"].append(r["pred_boxes"][do])
+            parts["dl"].append(dl)
+            parts["ds"].append(r["pred_scores"][do])
+        c = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+        rows, owner = F.match_boxes(c["di"].astype(np.int64), c["db"].reshape(-1, 4), c["dl"], c["ds"],
+                                    c["gi"].astype(np.int64), c["gb"].reshape(-1, 4), c["gl"], c["ga"], c["gig"],
+                                    c["gc"], n, self.iou, p["area_ranges"], p["max_dets"][-1])
+        offsets = np.searchsorted(owner, np.arange(n + 1), "left")
+        return Ragged(rows, offsets)
 
     def accumulate(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``COCOeval.accumulate``: precision (T, R, K, A, M), recall (T, K, A, M), class labels (K)."""

@@ -201,3 +201,102 @@ def per_class_ap(precision: np.ndarray, area: int = 0, max_det: int = -1) -> np.
     """AP@[.5:.95] per class (the mean of valid precisions), -1 for a class without ground truth."""
     p = precision[:, :, :, area, max_det]
     return np.array([_mean_valid(p[:, :, k]) for k in range(p.shape[2])])
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without a loop."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + np.arange(total) - offsets
+
+
+def match_boxes(image: np.ndarray, det_boxes: np.ndarray, det_labels: np.ndarray, det_scores: np.ndarray,
+                gt_image: np.ndarray, gt_boxes: np.ndarray, gt_labels: np.ndarray, gt_areas: np.ndarray,
+                gt_ignore: np.ndarray, gt_crowd: np.ndarray, n_images: int,
+                iou_thresholds: Sequence[float] = IOU_THRESHOLDS, area_ranges: Sequence = AREA_RANGES,
+                max_det: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """`match_image` for the ``xywh`` boxes of many images at once (flat arrays with each object's
+    image), vectorised: the greedy matching runs in rounds, round ``r`` matching the ``r``-th
+    detection (by score) of every (image, class) that has one with a candidate ground truth.
+    Returns the rows and the image of each row, rows of an image in the order of `match_image`'s."""
+    thr = np.minimum(np.asarray(iou_thresholds, np.float64), 1 - 1e-10)
+    rng = np.asarray(area_ranges, np.float64).reshape(-1, 2)
+    n_a, n_t = len(rng), len(thr)
+    width = 4 + n_a * n_t
+    # groups: (image, class); detections sorted by image, class, descending score (stable), cut to max_det
+    labels_all = np.unique(np.concatenate([det_labels, gt_labels]))
+    if not len(labels_all):
+        return np.empty((0, width)), np.zeros(0, np.int64)
+    dg = image * len(labels_all) + np.searchsorted(labels_all, det_labels)
+    gg = gt_image * len(labels_all) + np.searchsorted(labels_all, gt_labels)
+    order = np.lexsort((-det_scores, dg))
+    dg, det_boxes, det_labels, det_scores = dg[order], det_boxes[order], det_labels[order], det_scores[order]
+    first = np.searchsorted(dg, dg, "left")
+    rank = np.arange(len(dg)) - first
+    keep = rank < max_det
+    dg, det_boxes, det_labels, det_scores, rank = dg[keep], det_boxes[keep], det_labels[keep], det_scores[keep], \
+        rank[keep]
+    gorder = np.argsort(gg, kind="mergesort")
+    gg, gt_boxes, gt_labels, gt_areas = gg[gorder], gt_boxes[gorder], gt_labels[gorder], gt_areas[gorder]
+    gt_ignore, gt_crowd = np.asarray(gt_ignore, bool)[gorder], np.asarray(gt_crowd, bool)[gorder]
+    ig = gt_ignore[None, :] | (gt_areas[None, :] < rng[:, :1]) | (gt_areas[None, :] > rng[:, 1:])  # (A, G)
+    det_area = det_boxes[:, 2] * det_boxes[:, 3]
+    outside = (det_area[:, None] < rng[:, 0]) | (det_area[:, None] > rng[:, 1])
+    codes = np.repeat(np.where(outside, IGNORED, FP)[:, :, None], n_t, axis=2)  # (D, A, T)
+    # candidate pairs: same group, IoU >= the lowest threshold
+    gstart = np.searchsorted(gg, dg, "left")
+    gcount = np.searchsorted(gg, dg, "right") - gstart
+    pd = np.repeat(np.arange(len(dg)), gcount)
+    pg = _ranges(gstart, gcount)
+    a, b = det_boxes[pd], gt_boxes[pg]
+    w = np.minimum(a[:, 2] + a[:, 0], b[:, 2] + b[:, 0]) - np.maximum(a[:, 0], b[:, 0])
+    h = np.minimum(a[:, 3] + a[:, 1], b[:, 3] + b[:, 1]) - np.maximum(a[:, 1], b[:, 1])
+    inter = w * h
+    da = a[:, 2] * a[:, 3]
+    union = np.where(gt_crowd[pg], da, da + b[:, 2] * b[:, 3] - inter)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        iou = np.where((w > 0) & (h > 0), inter / union, 0.0)
+    ok = iou >= thr.min()
+    pd, pg, iou = pd[ok], pg[ok], iou[ok]
+    # the round of each detection with a candidate: its place among its group's such detections
+    cand_det = np.unique(pd)
+    cfirst = np.searchsorted(dg[cand_det], dg[cand_det], "left")
+    round_of = np.full(len(dg), -1)
+    round_of[cand_det] = np.arange(len(cand_det)) - cfirst
+    free = np.ones((n_a, n_t, len(gg)), bool)
+    pround = round_of[pd]
+    for r in range(int(pround.max()) + 1 if len(pround) else 0):
+        sel_p = np.flatnonzero(pround == r)  # pairs sorted by detection, then gt order
+        d, g, v = pd[sel_p], pg[sel_p], iou[sel_p]
+        cand = free[:, :, g].transpose(2, 0, 1) & (v[:, None, None] >= thr[None, None, :])  # (P, A, T)
+        nonig = ~ig[:, g].T[:, :, None]  # (P, A, 1)
+        starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
+        seg = np.cumsum(np.r_[False, d[1:] != d[:-1]])  # pair -> its detection's segment
+        has_n = np.logical_or.reduceat(cand & nonig, starts, axis=0)  # (S, A, T)
+        sel = cand & (nonig | ~has_n[seg])
+        key = np.where(sel, v[:, None, None], -1.0)
+        best = np.maximum.reduceat(key, starts, axis=0)
+        pick = sel & (key == best[seg])
+        gi = np.maximum.reduceat(np.where(pick, g[:, None, None], -1), starts, axis=0)  # (S, A, T): last of best
+        s_i, a_i, t_i = np.nonzero(gi >= 0)
+        mg = gi[s_i, a_i, t_i]
+        dets = d[starts][s_i]
+        codes[dets, a_i, t_i] = np.where(ig[a_i, mg], IGNORED, TP)
+        stay = ~gt_crowd[mg]
+        free[a_i[stay], t_i[stay], mg[stay]] = False
+    det_rows = np.empty((len(dg), width))
+    det_rows[:, 0], det_rows[:, 1], det_rows[:, 2], det_rows[:, 3] = 0, det_labels, det_scores, rank
+    det_rows[:, 4:] = codes.reshape(len(dg), n_a * n_t)
+    # one count row per group with ground truths
+    ug, ustart = np.unique(gg, return_index=True)
+    counts = np.add.reduceat((~ig).T.astype(np.float64), ustart, axis=0) if len(gg) else np.zeros((0, n_a))
+    gt_rows = np.zeros((len(ug), width))
+    gt_rows[:, 0], gt_rows[:, 1], gt_rows[:, 4:4 + n_a] = 1, gt_labels[ustart], counts
+    # per image: group by group (count row first, then the group's detections in rank order)
+    rows = np.concatenate([gt_rows, det_rows])
+    key_group = np.concatenate([ug, dg])
+    kind = np.concatenate([np.zeros(len(ug)), np.ones(len(dg))])
+    o = np.lexsort((kind, key_group))
+    return rows[o], (key_group[o] // len(labels_all)).astype(np.int64)

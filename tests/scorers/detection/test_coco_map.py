@@ -126,3 +126,15 @@ def test_bad_input_names_field_and_row(field, value, problem):
     row[field] = value
     with pytest.raises(FieldError, match=f"{field}.*row 0.*{problem}"):
         CocoMAP().stats(Batch({k: [v] for k, v in row.items()}))
+
+
+def test_images_without_objects_or_detections():
+    empty = {"gt_boxes": np.zeros((0, 4)), "gt_labels": np.zeros(0), "pred_boxes": np.zeros((0, 4)),
+             "pred_scores": np.zeros(0), "pred_labels": np.zeros(0)}
+    s, st = ours([empty, empty])
+    assert len(st) == 2 and st.values.shape[0] == 0
+    assert s.reduce(st)["coco_map"] == -1.0  # COCOeval: no class with ground truth
+    gt, dets = make_coco(2, n_images=3, n_classes=2)
+    rows = rows_from_coco(gt, dets)  # images 1 (empty) and 2 (only false positives) first
+    check(gt, dets)
+    assert len(ours(rows[:1])[1].values) == 0
