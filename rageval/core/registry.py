@@ -355,6 +355,7 @@ SCORERS.register("log_loss", "rageval.scorers.classic.probabilistic:LogLoss", fa
 SCORERS.register("brier", "rageval.scorers.classic.probabilistic:Brier", family="classification")
 SCORERS.register("hinge_loss", "rageval.scorers.classic.probabilistic:HingeLoss", family="classification")
 SCORERS.register("ece", "rageval.scorers.classic.calibration:ECE", family="classification")
+SCORERS.register("top_k_accuracy", "rageval.scorers.classic.topk:TopKAccuracy", family="classification")
 # regression: scikit-learn's names
 for _name, _cls in (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("mape", "MAPE"), ("smape", "SMAPE"),
                    ("msle", "MSLE"), ("rmsle", "RMSLE"), ("median_ae", "MedianAE"), ("max_error", "MaxError"),

@@ -1,6 +1,6 @@
 """Merge-test data for the classification family: scorers over a score ``y_score`` (one number per
 example: ``roc_auc``, ``average_precision``) get binary labels with tied scores, with and without
-sample weights; scorers over ``y_true`` / ``y_pred`` labels are left to the merge test's own
+sample weights (``top_k_accuracy``: a vector of class scores); scorers over ``y_true`` / ``y_pred`` labels are left to the merge test's own
 generator (None)."""
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ def cases(name: str, cls: type, rng: random.Random, params: dict[str, Any],
           specs: Callable[..., Callable[[], list]]) -> list[Case] | None:
     if "y_score" not in getattr(cls, "fields", ()):
         return None
+    if name == "top_k_accuracy":  # a vector of 4 class scores per example, tied at times; classes by index
+        sets = []
+        for weights in (False, True):
+            rows = []
+            for i in range(160):
+                scores = [round(rng.random(), 1) for _ in range(4)]
+                row: dict[str, Any] = {"id": f"{name}-{i:04d}", "y_true": rng.randrange(4 if i < 80 else 2),
+                                       "y_score": scores}
+                if weights:
+                    row["sample_weight"] = rng.uniform(0.01, 5.0)
+                rows.append(row)
+            sets.append(rows)
+        return [Case("k2", specs(), sets[0]), Case("k1-weighted", specs({"k": 1}), sets[1])]
     out = []
     for weights in (False, True):
         rows = [{"id": f"{name}-{i:04d}", **r} for i, r in enumerate(score_rows(rng, 160, weights))]
