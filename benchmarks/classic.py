@@ -40,6 +40,7 @@ LABEL = [("accuracy", {}, skm.accuracy_score), ("precision", {"average": "macro"
          ("zero_one_loss", {}, skm.zero_one_loss), ("hamming_loss", {}, skm.hamming_loss)]
 RATES = ("specificity", "npv", "fpr", "fdr")  # no scikit-learn function: timed against multilabel_confusion_matrix
 SCORE = [("roc_auc", {}, skm.roc_auc_score), ("average_precision", {}, skm.average_precision_score)]
+PROB = [("log_loss", {}, skm.log_loss), ("brier", {}, skm.brier_score_loss), ("hinge_loss", {}, skm.hinge_loss)]
 
 
 def data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -85,6 +86,11 @@ def main() -> None:
         print(f"{name + ' (vs sklearn mcm only)':<34} {ours_s:>10.4f} {ref_s:>10.4f} {ref_s / ours_s:>8.2f}")
     for name, params, ref in SCORE:
         own(name, params, {"y_true": yb, "y_score": score}, ref, (yb, score))
+    prob = np.clip(score / 1.4, 0, 1)
+    for name, params, ref in PROB:
+        own(name, params, {"y_true": yb, "y_score": prob}, ref, (yb, prob))
+    onehot = np.random.default_rng(1).random((n, 5)) + np.eye(5)[t] * 0.3
+    own("top_k_accuracy", {"k": 2}, {"y_true": t, "y_score": onehot}, skm.top_k_accuracy_score, (t, onehot))
 
     import pandas as pd
 

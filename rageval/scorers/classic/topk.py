@@ -61,7 +61,15 @@ class TopKAccuracy(WeightedMeanScorer):
             raise FieldError("y_score", "y_score", None, f"{c} scores per example for {len(self.labels)} labels")
         where = {x: i for i, x in enumerate(self.labels)} if self.labels is not None else None
         column = np.empty(n, np.int64)
-        for i, v in enumerate(truth):
+        fast = np.asarray(truth) if where is None and isinstance(truth, np.ndarray) else None
+        if fast is not None and fast.dtype.kind in "iu" and fast.shape == (n,):  # integer column: no loop
+            column = fast.astype(np.int64)
+            truth = [v for v in fast[(column < 0) | (column >= c)][:1]]  # the first out of range, if any
+            if truth:
+                i = int(np.flatnonzero((column < 0) | (column >= c))[0])
+                raise FieldError("y_true", "y_true", i, f"label {truth[0]!r:.40} is not a class index 0..{c - 1} "
+                                                        "(give labels=)")
+        for i, v in enumerate(truth if fast is None or fast.dtype.kind not in "iu" else []):
             j = where.get(v.item() if isinstance(v, np.generic) else v, -1) if where is not None else (
                 int(v) if isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool) else -1)
             if not 0 <= j < c:

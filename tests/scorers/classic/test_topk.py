@@ -25,7 +25,7 @@ def check(seeds):
         if seed % 4 == 0:
             names = [f"c{j}" for j in range(c)]
             y = np.array(names)[y]
-        b = {"y_true": y.tolist(), "y_score": s if seed % 5 else s.tolist()}
+        b = {"y_true": y.tolist() if seed % 3 else y, "y_score": s if seed % 5 else s.tolist()}
         if w is not None:
             b["sample_weight"] = w
         sc = TopKAccuracy(k=k, labels=names)
@@ -49,6 +49,9 @@ def test_bad_input():
     with pytest.raises(FieldError) as e:
         TopKAccuracy().stats({"y_true": [0, 5], "y_score": [[0.1, 0.9, 0.0], [0.2, 0.3, 0.1]]})
     assert e.value.field == "y_true" and e.value.row == 1
+    with pytest.raises(FieldError) as e:
+        TopKAccuracy().stats({"y_true": np.array([0, 1, -1]), "y_score": np.ones((3, 3))})
+    assert e.value.row == 2
     with pytest.raises(FieldError):
         TopKAccuracy().stats({"y_true": [0, 1], "y_score": [[0.1, 0.9, 0.0], [0.2, 0.1]]})
     with pytest.raises(ConfigError):
