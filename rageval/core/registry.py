@@ -408,7 +408,6 @@ for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), 
     SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
 SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
 SCORERS.register("voc_ap", "rageval.scorers.detection.voc:VocAP", family="detection")
-SCORERS.register("voc_ap", "rageval.scorers.detection.voc:VocAP", family="detection")
 for _name, _cls in (("box_iou", "BoxIoU"), ("giou", "GIoU"), ("diou", "DIoU"), ("ciou", "CIoU")):
     SCORERS.register(_name, f"rageval.scorers.detection.boxes:{_cls}", family="detection")
 for _name, _cls in (("iou_loss", "IoULoss"), ("giou_loss", "GIoULoss"), ("diou_loss", "DIoULoss"),
