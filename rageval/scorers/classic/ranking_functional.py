@@ -65,7 +65,8 @@ def auc(neg: np.ndarray, pos: np.ndarray) -> float:
     if not (p > 0 and n > 0):
         return math.nan
     below = np.cumsum(neg) - neg
-    return float((pos @ below + 0.5 * (pos @ neg)) / (p * n))
+    # products summed by numpy, not BLAS: a BLAS dot's threads stall on a busy machine
+    return float((np.sum(pos * below) + 0.5 * np.sum(pos * neg)) / (p * n))
 
 
 def average_precision(neg: np.ndarray, pos: np.ndarray) -> float:
@@ -78,4 +79,4 @@ def average_precision(neg: np.ndarray, pos: np.ndarray) -> float:
     total = tp + fp
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(total > 0, tp / np.where(total > 0, total, 1.0), 0.0)
-    return float(pos[::-1] @ precision / p)
+    return float(np.sum(pos[::-1] * precision) / p)
