@@ -1,5 +1,6 @@
 """The registry: names, families, cutoffs, did-you-mean, lazy listing, and third-party entries
 through entry points; the same type behind the judges and the leaderboard formats."""
+import inspect
 import sys
 
 import pytest
@@ -10,13 +11,15 @@ from rageval.core.registry import SCORERS, Registry, get_scorer, list_scorers, r
 
 #: the families this project registers (a new one is added here on purpose, not by accident)
 FAMILIES = {"text", "qa", "rag", "retrieval", "classification", "regression", "losses", "detection", "segmentation",
-            "image", "depth", "generative", "verification", "sequence", "panoptic"}
+            "image", "depth", "generative", "verification", "sequence", "panoptic", "dense_losses"}
 
 
 def test_builtin_names_resolve_to_their_classes():
     required = {"fbeta": {"beta": 2.0}}  # scikit-learn's fbeta_score has no default beta either
     for entry in SCORERS.entries():
         params = {"k": 5} if entry.spelling.endswith("@k") else required.get(entry.spelling, {})
+        if "num_classes" in inspect.signature(entry.load().__init__).parameters:  # segmentation: no default
+            params["num_classes"] = 3
         scorer = get_scorer(entry.spelling, **params)
         assert type(scorer).name == entry.name and entry.family in FAMILIES
     assert list_scorers() == sorted(SCORERS.names())
