@@ -22,9 +22,13 @@ def _run(args: argparse.Namespace) -> int:
     note = unavailable_note(res, list(res.scorers), args.output, option="--output ")
     if note:
         print(f"rageval: warning: {note}", file=sys.stderr)
+    intervals = _intervals(res, args) if args.confidence or args.format == "text" else {}
     if args.format == "json":
-        print(json.dumps({"task": task.name, "aggregate": dict(res.aggregate),
-                          "counts": {k: list(v) for k, v in res.aggregate.counts.items()}}, indent=2))
+        out = {"task": task.name, "aggregate": dict(res.aggregate),
+               "counts": {k: list(v) for k, v in res.aggregate.counts.items()}}
+        if args.confidence:  # sacrebleu's JSON keys, per aggregate key
+            out["confidence"] = {k: _sacrebleu_confidence(ci) for k, ci in intervals.items()}
+        print(json.dumps(out, indent=2))
         return 0
     width = max(len(k) for k in res.aggregate)
     print(f"task {task.name}: {len(res)} examples" + (f" -> {args.output}" if args.output else ""))
@@ -32,9 +36,34 @@ def _run(args: argparse.Namespace) -> int:
         scorer_key = key.split(".")[0]
         ok, n = res.aggregate.counts.get(scorer_key, (len(res), len(res)))
         note = "" if ok == n else f"   ({ok}/{n} examples, {n - ok} errors)"
-        shown = "nan" if isinstance(value, float) and math.isnan(value) else f"{value:.4f}"
-        print(f"  {key:<{width}}  {shown}{note}")
+        ci = intervals.get(key)
+        if ci is not None and args.confidence:  # sacrebleu's text: score (μ = mean ± half width)
+            note = f" ({_sacrebleu_confidence(ci)['confidence']}){note}"
+        elif ci is not None and not math.isnan(ci.low):
+            note = f"  [{ci.low:.4f}, {ci.high:.4f}]{note}"
+        print(f"  {key:<{width}}  {_number(value)}{note}")
+    if intervals and not args.confidence:
+        first = next(iter(intervals.values()))
+        print(f"  [...]: {100 * (1 - first.alpha):g}% bootstrap interval, {first.n_resamples} resamples "
+              f"(sacrebleu's rule; --no-intervals to skip, --confidence for sacrebleu's mean ± half width)")
     return 0
+
+
+def _number(value: float) -> str:
+    return "nan" if isinstance(value, float) and math.isnan(value) else f"{value:.4f}"
+
+
+def _intervals(res, args: argparse.Namespace) -> dict:
+    """Bootstrap intervals of every aggregate key (none with --no-intervals, or for no examples)."""
+    if args.no_intervals and not args.confidence or not len(res):
+        return {}
+    return res.confidence_intervals(n=args.confidence_n)
+
+
+def _sacrebleu_confidence(ci) -> dict:
+    """sacrebleu's ``--confidence`` fields: the resampled mean and the interval's half width."""
+    mean, half = _number(ci.mean), _number(ci.half_width)
+    return {"confidence_mean": ci.mean, "confidence_var": ci.half_width, "confidence": f"μ = {mean} ± {half}"}
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -67,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=int, help="score only the first N examples")
     run.add_argument("--format", choices=["text", "json"], default="text")
     run.add_argument("--progress", action="store_true", help="show a progress bar")
+    run.add_argument("--confidence", "-ci", action="store_true",
+                     help="sacrebleu's --confidence output: each value with (μ = resampled mean ± half width)")
+    run.add_argument("--confidence-n", "-cin", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    run.add_argument("--no-intervals", action="store_true", help="print values only (no bootstrap intervals)")
     run.set_defaults(func=_run)
     ls = sub.add_parser("list", help="list scorers or tasks")
     ls.add_argument("what", choices=["scorers", "tasks"])

@@ -130,3 +130,44 @@ def test_task_type_errors_are_one_line_config_errors_and_exit_2(tmp_path, capsys
     assert main(["run", path]) == 2
     stderr = capsys.readouterr().err
     assert stderr.startswith("rageval: error: ") and stderr.count("\n") == 1 and "Traceback" not in stderr
+
+
+LEXICAL_TASK = """name: lexical
+data:
+  path: rageval:demo/clapnq_lexical.jsonl
+scorers: [bleu, token_f1, mrr]
+"""
+
+
+def test_run_prints_bootstrap_intervals_by_default_and_sacrebleus_confidence_on_request(tmp_path, capsys):
+    task = write(tmp_path, LEXICAL_TASK)
+    data = os.path.join(ROOT, "rageval", "demo", "clapnq_lexical.jsonl")
+    expected = rageval.evaluate(data, ["bleu", "token_f1", "mrr"], progress=False)
+    ci = expected.confidence_intervals(n=300)
+    assert main(["run", task, "--confidence-n", "300"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"bleu {expected.aggregate['bleu']:.4f} [{ci['bleu'].low:.4f}, {ci['bleu'].high:.4f}]" in out
+    assert "95% bootstrap interval, 300 resamples" in out
+    assert main(["run", task, "--confidence", "-cin", "300"]) == 0
+    out = capsys.readouterr().out
+    assert f"({'μ'} = {ci['mrr'].mean:.4f} ± {ci['mrr'].half_width:.4f})" in out
+    assert main(["run", task, "--confidence", "--confidence-n", "300", "--format", "json"]) == 0
+    confidence = json.loads(capsys.readouterr().out)["confidence"]["token_f1"]
+    assert confidence["confidence_mean"] == ci["token_f1"].mean and confidence["confidence_var"] == ci["token_f1"].half_width
+    assert main(["run", task, "--no-intervals"]) == 0
+    assert "[" not in capsys.readouterr().out
+
+
+def test_cli_confidence_of_bleu_is_sacrebleus():
+    """sacrebleu's --confidence reports mean ± half width of its 1,000 resamples (seed 12345): the
+    same numbers as the interval the CLI prints for bleu."""
+    sacrebleu = pytest.importorskip("sacrebleu", reason="sacrebleu is the reference of the confidence output")
+    rows = [json.loads(line) for line in open(os.path.join(ROOT, "rageval", "demo", "clapnq_lexical.jsonl"))]
+    res = rageval.evaluate(rows, ["bleu"], progress=False)
+    ci = res.confidence_intervals(n=1000)["bleu"]
+    refs = [r["reference"] if "reference" in r else r["references"][0] for r in rows]
+    bleu = sacrebleu.BLEU()
+    score = bleu.corpus_score([r["answer"] for r in rows], [refs], n_bootstrap=1000)
+    # sacrebleu sums its resampled statistics in another order: equal to 1e-5 (tests/stats/test_bootstrap.py)
+    assert (ci.mean, ci.half_width) == pytest.approx((score._mean, score._ci), rel=1e-5)
+    assert ci.value == pytest.approx(score.score, abs=1e-9)
