@@ -329,7 +329,7 @@ def numeric_array(values: Any) -> np.ndarray | None:
         try:
             values = values.to_numpy(**convert)
         except (TypeError, ValueError, AttributeError, NotImplementedError):
-            return None
+            return None  # an extension type pandas/pyarrow cannot give as numpy: the list path checks it
     if type(values) is list:
         kinds = set(map(type, values))
         if len(kinds) != 1:

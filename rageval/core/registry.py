@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
+from rageval.core.catalog import register_builtins
 from rageval.core.errors import ConfigError, UnknownScorerError
 from rageval.core.scorer import Scorer
 
@@ -294,125 +295,7 @@ SCORERS = Registry("scorer", error=UnknownScorerError, listing="rageval.list_sco
                    entry_points="rageval.scorers")
 ENTRY_POINT_GROUP = SCORERS.group
 
-# text: n-gram overlap and embedding similarity with references
-SCORERS.register("bleu", "rageval.scorers.text.bleu:BLEU", family="text")
-SCORERS.register("chrf", "rageval.scorers.text.chrf:CHRF", family="text")
-SCORERS.register("ter", "rageval.scorers.text.ter:TER", family="text")
-SCORERS.register("rouge1", "rageval.scorers.text.rouge:Rouge1", family="text")
-SCORERS.register("rouge2", "rageval.scorers.text.rouge:Rouge2", family="text")
-for _n in range(3, 10):
-    SCORERS.register(f"rouge{_n}", f"rageval.scorers.text.rouge:Rouge{_n}", family="text")
-SCORERS.register("rougeL", "rageval.scorers.text.rouge:RougeL", family="text")
-SCORERS.register("rougeLsum", "rageval.scorers.text.rouge:RougeLsum", family="text")
-SCORERS.register("meteor", "rageval.scorers.text.meteor:METEOR", family="text")
-SCORERS.register("bertscore", "rageval.scorers.text.bertscore:BERTScore", family="text")
-SCORERS.register("semantic_similarity", "rageval.scorers.text.semantic:SemanticSimilarity", family="text")
-# qa: SQuAD's answer matching
-SCORERS.register("exact_match", "rageval.scorers.text.squad:ExactMatch", family="qa")
-SCORERS.register("token_f1", "rageval.scorers.text.squad:TokenF1", family="qa")
-# rag: judge-based
-SCORERS.register("faithfulness", "rageval.scorers.rag.faithfulness:Faithfulness", family="rag")
-SCORERS.register("context_relevance", "rageval.scorers.rag.context_relevance:ContextRelevance", family="rag")
-SCORERS.register("context_precision", "rageval.scorers.rag.context_precision:ContextPrecision", family="rag")
-SCORERS.register("context_recall", "rageval.scorers.rag.context_recall:ContextRecall", family="rag")
-SCORERS.register("answer_relevance", "rageval.scorers.rag.answer_relevance:AnswerRelevance", family="rag")
-SCORERS.register("answer_correctness", "rageval.scorers.rag.answer_correctness:AnswerCorrectness", family="rag")
-# retrieval: trec_eval's measures; the bare precision / recall are the classification ones
-SCORERS.register("precision@k", "rageval.scorers.retrieval.ranking:Precision", family="retrieval")
-SCORERS.register("recall@k", "rageval.scorers.retrieval.ranking:Recall", family="retrieval")
-SCORERS.register("hit_rate[@k]", "rageval.scorers.retrieval.ranking:HitRate", family="retrieval")
-SCORERS.register("ndcg[@k]", "rageval.scorers.retrieval.ranking:NDCG", family="retrieval")
-SCORERS.register("map[@k]", "rageval.scorers.retrieval.ranking:MAP", family="retrieval")
-SCORERS.register("mrr[@k]", "rageval.scorers.retrieval.ranking:MRR", family="retrieval")
-SCORERS.register("r_precision", "rageval.scorers.retrieval.ranking:RPrecision", family="retrieval")
-for _name, _cls in (("set_P", "SetP"), ("set_recall", "SetRecall"), ("set_F", "SetF"), ("set_map", "SetMAP"),
-                    ("set_relative_P", "SetRelativeP"), ("relative_P@k", "RelativeP"), ("bpref", "Bpref"),
-                    ("gm_map", "GMMAP"), ("iprec_at_recall", "IPrecAtRecall"), ("11pt_avg", "ElevenPointAverage"),
-                    ("Rprec_mult", "RPrecMult"), ("unjudged@k", "Unjudged"), ("utility", "Utility"),
-                    ("num_ret", "NumRet"), ("num_rel", "NumRel"), ("num_rel_ret", "NumRelRet"), ("num_q", "NumQ")):
-    SCORERS.register(_name, f"rageval.scorers.retrieval.ranking:{_cls}", family="retrieval")
-# classification: scikit-learn's names
-SCORERS.register("accuracy", "rageval.scorers.classic.classification:Accuracy", family="classification")
-SCORERS.register("precision", "rageval.scorers.classic.classification:Precision", family="classification")
-SCORERS.register("recall", "rageval.scorers.classic.classification:Recall", family="classification")
-SCORERS.register("f1", "rageval.scorers.classic.classification:F1", family="classification")
-SCORERS.register("fbeta", "rageval.scorers.classic.classification:FBeta", family="classification")
-SCORERS.register("roc_auc", "rageval.scorers.classic.ranking_metrics:RocAuc", family="classification")
-SCORERS.register("average_precision", "rageval.scorers.classic.ranking_metrics:AveragePrecision",
-                 family="classification")
-SCORERS.register("jaccard", "rageval.scorers.classic.classification:Jaccard", family="classification")
-SCORERS.register("specificity", "rageval.scorers.classic.classification:Specificity", family="classification")
-SCORERS.register("npv", "rageval.scorers.classic.classification:NPV", family="classification")
-SCORERS.register("fpr", "rageval.scorers.classic.classification:FPR", family="classification")
-SCORERS.register("fdr", "rageval.scorers.classic.classification:FDR", family="classification")
-SCORERS.register("balanced_accuracy", "rageval.scorers.classic.confusion:BalancedAccuracy", family="classification")
-SCORERS.register("mcc", "rageval.scorers.classic.confusion:MCC", family="classification")
-SCORERS.register("cohen_kappa", "rageval.scorers.classic.confusion:CohenKappa", family="classification")
-SCORERS.register("confusion_matrix", "rageval.scorers.classic.confusion:ConfusionMatrix", family="classification")
-SCORERS.register("zero_one_loss", "rageval.scorers.classic.confusion:ZeroOneLoss", family="classification")
-SCORERS.register("hamming_loss", "rageval.scorers.classic.confusion:HammingLoss", family="classification")
-SCORERS.register("log_loss", "rageval.scorers.classic.probabilistic:LogLoss", family="classification")
-SCORERS.register("brier", "rageval.scorers.classic.probabilistic:Brier", family="classification")
-SCORERS.register("hinge_loss", "rageval.scorers.classic.probabilistic:HingeLoss", family="classification")
-SCORERS.register("ece", "rageval.scorers.classic.calibration:ECE", family="classification")
-SCORERS.register("top_k_accuracy", "rageval.scorers.classic.topk:TopKAccuracy", family="classification")
-# regression: scikit-learn's names
-for _name, _cls in (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("mape", "MAPE"), ("smape", "SMAPE"),
-                   ("msle", "MSLE"), ("rmsle", "RMSLE"), ("median_ae", "MedianAE"), ("max_error", "MaxError"),
-                   ("r2", "R2"), ("adjusted_r2", "AdjustedR2"), ("explained_variance", "ExplainedVariance"),
-                   ("pinball", "Pinball"), ("d2_pinball", "D2Pinball"), ("poisson_deviance", "PoissonDeviance"),
-                   ("gamma_deviance", "GammaDeviance"), ("tweedie_deviance", "TweedieDeviance"), ("huber", "Huber"),
-                   ("log_cosh", "LogCosh"), ("pearson", "Pearson"), ("spearman", "Spearman"), ("kendall", "Kendall"),
-                   ("ccc", "CCC")):
-    SCORERS.register(_name, f"rageval.scorers.classic.regression:{_cls}", family="regression")
-# sequence-level: corpus perplexity from token log-probabilities
-SCORERS.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
-# losses: rageval.losses functions, each scored as its reduction="mean" (torch.nn.functional's names)
-for _module, _names in (
-        ("regression", (("mse_loss", "MSELoss"), ("l1_loss", "L1Loss"), ("huber_loss", "HuberLoss"),
-                        ("smooth_l1_loss", "SmoothL1Loss"), ("log_cosh_loss", "LogCoshLoss"),
-                        ("quantile_loss", "QuantileLoss"), ("poisson_nll_loss", "PoissonNLLLoss"),
-                        ("gaussian_nll_loss", "GaussianNLLLoss"))),
-        ("classification", (("cross_entropy", "CrossEntropy"), ("nll_loss", "NLLLoss"),
-                            ("binary_cross_entropy", "BinaryCrossEntropy"), ("bce_with_logits", "BCEWithLogits"),
-                            ("kl_div", "KLDiv"), ("focal_loss", "FocalLoss"), ("poly1_loss", "Poly1Loss"),
-                            ("multi_margin_loss", "MultiMarginLoss"), ("hinge_embedding_loss", "HingeEmbeddingLoss"))),
-        ("embedding", (("cosine_embedding_loss", "CosineEmbeddingLoss"), ("contrastive_loss", "ContrastiveLoss"),
-                       ("triplet_margin_loss", "TripletMarginLoss"), ("arcface_loss", "ArcFaceLoss"),
-                       ("cosface_loss", "CosFaceLoss"))),
-        ("sequence", (("ctc_loss", "CTCLoss"),))):
-    for _name, _cls in _names:
-        SCORERS.register(_name, f"rageval.scorers.losses.{_module}:{_cls}", family="losses")
-# dense vision: segmentation (confusion counts per image), image quality, depth, generative
-for _name, _cls in (("miou", "MIoU"), ("dice", "Dice"), ("pixel_accuracy", "PixelAccuracy"),
-                    ("mean_accuracy", "MeanAccuracy"), ("fw_iou", "FWIoU")):
-    SCORERS.register(_name, f"rageval.scorers.vision.segmentation:{_cls}", family="segmentation")
-SCORERS.register("boundary_f1", "rageval.scorers.vision.boundary:BoundaryF1", family="segmentation")
-SCORERS.register("panoptic_quality", "rageval.scorers.vision.panoptic:PanopticQuality", family="segmentation")
-SCORERS.register("psnr", "rageval.scorers.vision.image_quality:PSNR", family="image")
-SCORERS.register("ssim", "rageval.scorers.vision.image_quality:SSIM", family="image")
-SCORERS.register("ms_ssim", "rageval.scorers.vision.image_quality:MSSSIM", family="image")
-for _name, _cls in (("depth_abs_rel", "DepthAbsRel"), ("depth_sq_rel", "DepthSqRel"), ("depth_rmse", "DepthRMSE"),
-                    ("depth_rmse_log", "DepthRMSELog"), ("depth_log10", "DepthLog10"), ("depth_delta1", "DepthDelta1"),
-                    ("depth_delta2", "DepthDelta2"), ("depth_delta3", "DepthDelta3"), ("silog", "SILog")):
-    SCORERS.register(_name, f"rageval.scorers.vision.depth:{_cls}", family="depth")
-SCORERS.register("fid", "rageval.scorers.vision.generative:FID", family="generative")
-SCORERS.register("kid", "rageval.scorers.vision.generative:KID", family="generative")
-SCORERS.register("tar_at_far", "rageval.scorers.vision.verification:TARatFAR", family="verification")
-SCORERS.register("verification_accuracy", "rageval.scorers.vision.verification:VerificationAccuracy",
-                 family="verification")
-for _name, _cls in (("dice_loss", "DiceLoss"), ("jaccard_loss", "JaccardLoss"), ("tversky_loss", "TverskyLoss"),
-                    ("focal_tversky_loss", "FocalTverskyLoss"), ("charbonnier_loss", "CharbonnierLoss"),
-                    ("total_variation", "TotalVariation"), ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss"),
-                    ("lovasz_softmax", "LovaszSoftmax"), ("lovasz_hinge", "LovaszHinge"), ("berhu_loss", "BerHuLoss")):
-    SCORERS.register(_name, f"rageval.scorers.vision.losses:{_cls}", family="dense_losses")
-SCORERS.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
-SCORERS.register("voc_ap", "rageval.scorers.detection.voc:VocAP", family="detection")
-for _name, _cls in (("box_iou", "BoxIoU"), ("giou", "GIoU"), ("diou", "DIoU"), ("ciou", "CIoU")):
-    SCORERS.register(_name, f"rageval.scorers.detection.boxes:{_cls}", family="detection")
-for _name, _cls in (("iou_loss", "IoULoss"), ("giou_loss", "GIoULoss"), ("diou_loss", "DIoULoss"),
-                    ("ciou_loss", "CIoULoss"), ("sigmoid_focal_loss", "SigmoidFocalLoss")):
-    SCORERS.register(_name, f"rageval.scorers.detection.box_losses:{_cls}", family="detection")
+register_builtins(SCORERS)
 
 
 def list_scorers(family: str | None = None) -> list[str]:

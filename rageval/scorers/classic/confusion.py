@@ -74,7 +74,8 @@ class ConfusionScorer(LabelScorer):
         return {self.key: np.where(counts > 0, value, math.nan)}
 
     def metric(self, cm: np.ndarray, present: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The metric of each confusion matrix ``cm[i]`` (labels ``present[i]``); each subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define metric(cm, present)")
 
 
 class BalancedAccuracy(ConfusionScorer):

@@ -61,10 +61,11 @@ class BinaryRankingScorer(Scorer):
 
     def positive(self, true: np.ndarray) -> np.ndarray:
         """Which examples are positive (the label that counts as positive in these examples)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define positive(true)")
 
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
-        raise NotImplementedError
+        """The metric from the negatives' and positives' scores; each subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define metric(neg, pos)")
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
         v = np.asarray(stats, np.float64)

@@ -126,15 +126,15 @@ class RegressionScorer(Scorer):
     # --- reduction --------------------------------------------------------------------------
     def value(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> Any:
         """The reference on ``(n, d)`` arrays with ``multioutput="raw_values"`` (an array of d)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define value(t, p, w)")
 
     def combine(self, raw: np.ndarray, t: np.ndarray, w: np.ndarray | None) -> float:
         """Per-output values as one (scikit-learn's multioutput rules)."""
         mo = self.multioutput
         if isinstance(mo, str) and mo in ("raw_values", "uniform_average"):
             return float(np.average(raw))
-        if isinstance(mo, str):  # variance_weighted: r2/explained_variance handle it in value()
-            raise NotImplementedError
+        if isinstance(mo, str):  # variance_weighted: only r2/explained_variance list it, and handle it in value()
+            raise NotImplementedError(f"{type(self).__name__} lists multioutput={mo!r} but does not handle it")
         if len(mo) != raw.shape[-1]:
             raise FieldError("y_true", "y_true", 0, f"There must be equally many custom weights ({len(mo)}) as "
                                                     f"outputs ({raw.shape[-1]}).")
@@ -154,7 +154,8 @@ class RegressionScorer(Scorer):
         return self.result(self.value(t, p, w), t, w)
 
     def elementwise(self, t: np.ndarray, p: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The per-example loss (scorers with ``pointwise``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no per-example loss")
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
         n = len(stats)
