@@ -306,12 +306,13 @@ def _interpolated(judged: Judged, cutoffs: np.ndarray, level: float) -> np.ndarr
     precision_at = np.where(ranks <= num_ret, cum / ranks, 0.0)
     best_below = np.maximum.accumulate(precision_at[::-1], axis=0)[::-1]  # max over ranks >= r
     out = np.zeros(cutoffs.shape)
-    if rel.shape[0] == 0:
+    if rel.shape[0] == 0 or cutoffs.shape[1] == 0:
         return out
     reached = (cutoffs <= rel_ret[:, None]) & (rel_ret[:, None] > 0)
     target = np.maximum(cutoffs, 1.0)  # c = 0 takes the value at the first relevant id
     # the first rank whose cumulative count reaches the target: the number of ranks below it
-    at = (cum.T[:, :, None] < target[:, None, :]).sum(axis=1)
+    # (one point at a time: a (ranks, queries) comparison, not a (queries, ranks, points) array)
+    at = np.column_stack([(cum < target[:, j]).sum(axis=0) for j in range(target.shape[1])])
     q_index = np.broadcast_to(np.arange(len(num_ret))[:, None], out.shape)
     rows = np.where(reached, at, 0)
     return np.where(reached, best_below[np.minimum(rows, rel.shape[0] - 1), q_index], 0.0)
