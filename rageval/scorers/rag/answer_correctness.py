@@ -4,7 +4,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import EMPTY_ANSWER, NO_REFERENCE, JudgedScorer, blank, flagged, group, judged
+from rageval.scorers.rag.base import (
+    EMPTY_ANSWER,
+    NO_REFERENCE,
+    JudgedScorer,
+    blank,
+    flagged,
+    group,
+    judged,
+    zero_by_rule,
+)
 
 
 class AnswerCorrectness(JudgedScorer):
@@ -19,11 +28,14 @@ class AnswerCorrectness(JudgedScorer):
     `Faithfulness` with the reference as context. Blank references are ignored.
 
     Per example: ``values`` (agreement with each non-blank reference), ``verdicts``, ``best``
-    (index among those references), ``flag``. Nothing to judge: an empty answer (``empty_answer``),
-    no non-blank reference (``no_reference``). The question is optional.
+    (index among those references), ``flag``. An empty answer (blank: no letter or digit) is a wrong
+    answer: score 0 with ``rule: "empty_answer"`` (one 0.0 value per reference, ``best`` 0), not left
+    out. Undefined, flagged and left out of the mean: no non-blank reference (``no_reference``).
+    The question is optional.
     """
 
     name: ClassVar[str] = "answer_correctness"
+    version: ClassVar[str] = "2"  # 2: an empty answer scores 0 (version 1 flagged it and left it out)
     fields: ClassVar[tuple[str, ...]] = ("answer", "references")
     optional_fields: ClassVar[tuple[str, ...]] = ("question",)
 
@@ -37,10 +49,10 @@ class AnswerCorrectness(JudgedScorer):
         owners, ans, refs, qs = [], [], [], []
         for i, (a, rs) in enumerate(zip(answers, references)):
             rs = [r for r in rs if not blank(r)]
-            if blank(a):
-                out[i] = flagged(EMPTY_ANSWER)
-            elif not rs:
+            if not rs:
                 out[i] = flagged(NO_REFERENCE)
+            elif blank(a):
+                out[i] = {**zero_by_rule(EMPTY_ANSWER, len(rs)), "best": 0}
             else:
                 owners += [i] * len(rs)
                 ans += [a] * len(rs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rageval.core.scorer import Batch
-from rageval.scorers.rag.base import EMPTY_ANSWER, EMPTY_QUESTION, JudgedScorer, blank, flagged, judged
+from rageval.scorers.rag.base import EMPTY_ANSWER, EMPTY_QUESTION, JudgedScorer, blank, flagged, judged, zero_by_rule
 
 
 class AnswerRelevance(JudgedScorer):
@@ -17,11 +17,13 @@ class AnswerRelevance(JudgedScorer):
     the question; the embedding judges compare question and answer). Correctness is not judged here
     (see `AnswerCorrectness`).
 
-    Per example: ``values`` ([the judgement]), ``verdicts``, ``flag``. Nothing to judge: an empty
-    answer (``empty_answer``) or question (``empty_question``).
+    Per example: ``values`` ([the judgement]), ``verdicts``, ``flag``. An empty answer (blank: no
+    letter or digit) to a question addresses nothing: score 0 with ``rule: "empty_answer"``, not
+    left out. Undefined, flagged and left out of the mean: an empty question (``empty_question``).
     """
 
     name: ClassVar[str] = "answer_relevance"
+    version: ClassVar[str] = "2"  # 2: an empty answer scores 0 (version 1 flagged it and left it out)
     fields: ClassVar[tuple[str, ...]] = ("question", "answer")
 
     def __init__(self, judge: Any = None, threshold: float = 0.5) -> None:
@@ -32,10 +34,10 @@ class AnswerRelevance(JudgedScorer):
         out: list[Any] = [None] * len(questions)
         todo = []
         for i, (q, a) in enumerate(zip(questions, answers)):
-            if blank(a):
-                out[i] = flagged(EMPTY_ANSWER)
-            elif blank(q):
+            if blank(q):
                 out[i] = flagged(EMPTY_QUESTION)
+            elif blank(a):
+                out[i] = zero_by_rule(EMPTY_ANSWER)
             else:
                 todo.append(i)
         values = self.judge.addresses([questions[i] for i in todo], [answers[i] for i in todo]) if todo else []

@@ -1,13 +1,19 @@
 """Shared machinery of the judge-backed RAG scorers: the judge parameter, input checks, the
 "nothing to judge" convention, per-example detail, and the mean over judged examples.
 
-Convention for cases with nothing to judge (every RAG scorer): an example whose answer is empty
-(or whitespace or punctuation only), whose text has no claims, or that has no contexts (or no
-reference, no question) gets no score; its statistics
-entry is ``{"score": None, "flag": "<reason>", ...}``. Such examples are left out of the mean (the
-scorer's value is the mean over *judged* examples), their per-example score is NaN, and the share of
-flagged examples is reported as the part ``flagged`` (``faithfulness.flagged``), so they are
-never a silent 0, 1 or NaN. A judge failure (`rageval.judges.JudgeError`) propagates from
+Two rules for inputs with nothing to judge, stated per scorer in its docstring:
+
+- **Scored 0 by rule** where the metric is defined and silence is wrong: an empty answer (or
+  whitespace or punctuation only) to a question is an incorrect answer for `AnswerCorrectness` and
+  an irrelevant one for `AnswerRelevance`. Its statistics entry is a judged one with score 0.0 and
+  ``"rule": "empty_answer"`` in the detail, so a system that answers nothing on hard questions does
+  not score higher than one that tries.
+- **Flagged, left out** only where the metric is undefined: the faithfulness of an answer with no
+  claims, a context judged against no reference, no contexts, no question. The entry is
+  ``{"score": None, "flag": "<reason>", ...}``; the scorer's value is the mean over *judged*
+  examples, the example's score is NaN, and the share flagged is the part ``flagged``
+  (``faithfulness.flagged``); the command line and the leaderboard show the covered share beside
+  the value. Never a silent 0, 1 or NaN. A judge failure (`rageval.judges.JudgeError`) propagates from
 ``stats``; the evaluate runner then records it for the failing example (judge calls are cached,
 so the examples that succeeded are not recomputed).
 """
@@ -46,6 +52,12 @@ def blank(text: str) -> bool:
 def flagged(reason: str, **detail: Any) -> dict[str, Any]:
     """The statistics entry of an example with nothing to judge."""
     return {"score": None, "flag": reason, **detail}
+
+
+def zero_by_rule(rule: str, n: int = 1) -> dict[str, Any]:
+    """The statistics entry of an example scored 0 by ``rule`` (e.g. an empty answer): ``n`` values
+    of 0.0, each a negative verdict."""
+    return {"score": 0.0, "flag": None, "values": [0.0] * n, "verdicts": [False] * n, "rule": rule}
 
 
 def judged(score: float, **detail: Any) -> dict[str, Any]:

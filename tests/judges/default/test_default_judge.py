@@ -185,7 +185,7 @@ def test_scorers_with_the_default_judge(judge, tmp_path, monkeypatch):
     rel = rageval.get_scorer("context_relevance", judge=judge).stats(batch)
     assert rel[0]["values"][0] > rel[0]["values"][1]
     corr = rageval.get_scorer("answer_correctness", judge=judge).stats(batch)
-    assert corr[0]["score"] > 0.5 and corr[1]["flag"] == "empty_answer"
+    assert corr[0]["score"] > 0.5 and corr[1]["score"] == 0.0 and corr[1]["rule"] == "empty_answer"
     monkeypatch.setenv("RAGEVAL_CACHE", str(tmp_path))
     s = rageval.get_scorer("faithfulness")  # judge=None is the default judge
     assert s.judge.kind == "default"

@@ -160,10 +160,10 @@ NOTHING = {
                           ({"contexts": [[]], "reference": ["x"]}, "no_contexts")],
     "context_relevance": [({"question": [""], "contexts": [["x"]]}, "empty_question"),
                           ({"question": ["q?"], "contexts": [[]]}, "no_contexts")],
-    "answer_relevance": [({"question": ["q?"], "answer": [""]}, "empty_answer"),
-                         ({"question": [" "], "answer": ["a"]}, "empty_question")],
-    "answer_correctness": [({"answer": [""], "references": [["a"]]}, "empty_answer"),
-                           ({"answer": ["a"], "references": [[]]}, "no_reference"),
+    "answer_relevance": [({"question": [" "], "answer": ["a"]}, "empty_question"),
+                         ({"question": [" "], "answer": [""]}, "empty_question")],
+    "answer_correctness": [({"answer": ["a"], "references": [[]]}, "no_reference"),
+                           ({"answer": [""], "references": [[" "]]}, "no_reference"),
                            ({"answer": ["a"], "references": [["", " "]]}, "no_reference")],
 }
 
@@ -182,6 +182,31 @@ def test_nothing_to_judge_is_flagged_not_scored(name, batch, flag, lexical):
     assert math.isnan(per[name][0]) and per[name][1] == 0.25 and per[f"{name}.flagged"].tolist() == [1.0, 0.0]
     assert math.isnan(s.reduce([entry])[name]) and s.reduce([entry])[f"{name}.flagged"] == 1.0
     assert len(s.stats(both)) == 2
+
+
+SILENT = ["", " \n\t", "?!...", "\u3000"]  # blank answers: no letter or digit
+
+
+@pytest.mark.parametrize("answer", SILENT)
+def test_an_empty_answer_scores_zero_where_the_metric_is_defined(answer, lexical):
+    """An empty answer is a wrong answer (answer_correctness) and an irrelevant one (answer_relevance):
+    score 0, counted in the mean, so answering nothing never raises a system's score."""
+    batch = {"question": ["Who wrote Hamlet?"] * 2, "answer": [answer, "Shakespeare wrote Hamlet."],
+             "references": [["Shakespeare", "William Shakespeare"]] * 2}
+    for name in ("answer_correctness", "answer_relevance"):
+        s = rageval.get_scorer(name, judge=lexical)
+        empty, full = s.stats(batch)
+        assert empty["score"] == 0.0 and empty["flag"] is None and empty["rule"] == "empty_answer"
+        assert empty["verdicts"] == [False] * len(empty["values"]) and set(empty["values"]) == {0.0}
+        assert full["score"] > 0
+        out = s.reduce([empty, full])
+        assert out[name] == full["score"] / 2 and out[f"{name}.flagged"] == 0.0
+        assert s.reduce([empty, full])[name] < s.reduce([full])[name]
+    corr = rageval.get_scorer("answer_correctness", judge=lexical).stats(batch)[0]
+    assert corr["values"] == [0.0, 0.0] and corr["best"] == 0
+    # faithfulness of an empty answer stays undefined (no claims): flagged, left out
+    faith = rageval.get_scorer("faithfulness", judge=lexical).stats({"answer": [answer], "contexts": [["x"]]})
+    assert faith == [{"score": None, "flag": "empty_answer"}]
 
 
 def test_no_claims_flag(lexical):
