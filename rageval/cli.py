@@ -36,6 +36,9 @@ def _run(args: argparse.Namespace) -> int:
         scorer_key = key.split(".")[0]
         ok, n = res.aggregate.counts.get(scorer_key, (len(res), len(res)))
         note = "" if ok == n else f"   ({ok}/{n} examples, {n - ok} errors)"
+        if key == scorer_key and f"{key}.flagged" in res.aggregate and n:  # the covered share beside it
+            covered, _ = res.aggregate.covered(scorer_key)
+            note += f"   covers {covered}/{n} ({100 * covered / n:.1f}%; {ok - covered} flagged, left out)"
         ci = intervals.get(key)
         if ci is not None and args.confidence:  # sacrebleu's text: score (μ = mean ± half width)
             note = f" ({_sacrebleu_confidence(ci)['confidence']}){note}"

@@ -171,3 +171,25 @@ def test_cli_confidence_of_bleu_is_sacrebleus():
     # sacrebleu sums its resampled statistics in another order: equal to 1e-5 (tests/stats/test_bootstrap.py)
     assert (ci.mean, ci.half_width) == pytest.approx((score._mean, score._ci), rel=1e-5)
     assert ci.value == pytest.approx(score.score, abs=1e-9)
+
+
+def test_run_shows_the_covered_share_beside_a_value_that_leaves_examples_out(tmp_path, capsys):
+    """faithfulness of an example with no contexts is undefined (flagged, left out of the mean): the
+    CLI says beside the value how many examples it covers; an empty answer scores 0 for
+    answer_correctness (counted, so full coverage there)."""
+    rows = [{"id": f"q{i}", "question": "Who wrote Hamlet?", "answer": "" if i == 3 else "Shakespeare wrote Hamlet.",
+             "contexts": [] if i % 4 == 0 else ["Hamlet is a tragedy by William Shakespeare."],
+             "references": ["Shakespeare"]} for i in range(12)]
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    task = write(tmp_path, f"name: cover\ndata:\n  path: {data}\nscorers: [faithfulness, answer_correctness]\n"
+                           "judge: lexical\n")
+    expected = rageval.evaluate(str(data), [rageval.get_scorer("faithfulness", judge="lexical")], progress=False)
+    assert expected.aggregate.covered("faithfulness") == (8, 12)  # 3 without contexts, 1 empty answer
+    assert main(["run", task, "--no-intervals"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.strip().startswith("faithfulness "))
+    assert line.endswith("covers 8/12 (66.7%; 4 flagged, left out)")
+    assert f"{expected.aggregate['faithfulness']:.4f}" in line
+    line = next(x for x in out.splitlines() if x.strip().startswith("answer_correctness "))
+    assert line.endswith("covers 12/12 (100.0%; 0 flagged, left out)")

@@ -31,6 +31,11 @@ def interval(cell: Cell, digits: int) -> str:
     return f"[{number(cell.ci_low, digits)}, {number(cell.ci_high, digits)}]"
 
 
+def coverage(cell: Cell) -> str:
+    """`` (95.0% covered)`` where the value leaves examples out (flagged as undefined, or failed), else ""."""
+    return "" if cell.covered >= 1.0 or math.isnan(cell.covered) else f" ({100 * cell.covered:.1f}% covered)"
+
+
 def rank_range(low: int | None, high: int | None) -> str:
     if low is None:
         return "–"
@@ -71,5 +76,8 @@ def legend(board: Leaderboard) -> list[str]:
         lines.append(f"{BEATS}n: significantly better than system #n ({test}).")
     if any(s.win_rate for s in board.systems):
         lines.append("Mean win rate: the fraction of other systems beaten, averaged over the metric columns (HELM).")
+    if any(c.covered < 1.0 for s in board.systems for c in s.metrics.values()):
+        lines.append("x% covered: the value is the mean over that share of the examples; the others were flagged "
+                     "as undefined for the metric (e.g. an answer with no claims) or failed, and left out.")
     lines.extend(f"Note: {n}" for n in board.notes)
     return lines

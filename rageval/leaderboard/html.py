@@ -14,7 +14,7 @@ import html
 import math
 from typing import TYPE_CHECKING
 
-from rageval.leaderboard.formatting import BEATS, decimals, interval, legend, marks, number, rank_range
+from rageval.leaderboard.formatting import BEATS, coverage, decimals, interval, legend, marks, number, rank_range
 
 if TYPE_CHECKING:
     from rageval.leaderboard.model import Cell, Leaderboard, System
@@ -166,7 +166,7 @@ def _cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, 
             cls = "better" if mark == "▲" else "worse"
             mark_html = f' <span class="{cls}" title="significantly {cls} than the baseline">{mark}</span>'
     return (f'<td data-value="{_sortable(cell.value)}">{number(cell.value, digits)}{mark_html}'
-            f'<span class="ci">{interval(cell, digits)}</span></td>')
+            f'<span class="ci">{interval(cell, digits)}{coverage(cell)}</span></td>')
 
 
 def _plot(board: Leaderboard, index: int) -> str:

@@ -62,11 +62,12 @@ class Cell:
     rank_high: int | None = None
     better_than: list[str] = field(default_factory=list)   # significantly better than these systems
     worse_than: list[str] = field(default_factory=list)
+    covered: float = 1.0      # share of the examples the value covers (the rest flagged as undefined, or failed)
 
     def to_dict(self) -> dict[str, Any]:
         return {"value": _num(self.value), "ci_low": _num(self.ci_low), "ci_high": _num(self.ci_high), "n": self.n,
-                "rank_low": self.rank_low, "rank_high": self.rank_high, "better_than": self.better_than,
-                "worse_than": self.worse_than}
+                "covered": _num(self.covered), "rank_low": self.rank_low, "rank_high": self.rank_high,
+                "better_than": self.better_than, "worse_than": self.worse_than}
 
 
 @dataclass
@@ -212,8 +213,10 @@ def build_leaderboard(runs: Any, metrics: Sequence[str] | None = None, baseline:
                 replicates[col.id] = {}
                 for name, res in systems.items():
                     low, high, _ = percentile_bounds(per_system[name][key], alpha)
+                    covered, total = res.aggregate.covered(scorer_key)
                     cells[name][col.id] = Cell(float(res.aggregate[key]), low, high,
-                                               res.aggregate.counts[scorer_key][0])
+                                               res.aggregate.counts[scorer_key][0],
+                                               covered=covered / total if key == scorer_key and total else 1.0)
                     replicates[col.id][name] = per_system[name][key]
                 _rank_intervals([cells[n][col.id] for n in systems], col.higher_is_better)
         if len(systems) > 1 and keys:

@@ -12,7 +12,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from rageval.leaderboard.formatting import BEATS, decimals, interval, legend, marks, number, rank_range
+from rageval.leaderboard.formatting import BEATS, coverage, decimals, interval, legend, marks, number, rank_range
 
 if TYPE_CHECKING:
     from rageval.leaderboard.model import Cell, Leaderboard, System
@@ -57,7 +57,7 @@ def markdown(board: Leaderboard) -> str:
 def _md_cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, digits: int) -> str:
     if cell is None:
         return "–"
-    text = f"{number(cell.value, digits)} {interval(cell, digits)}"
+    text = f"{number(cell.value, digits)} {interval(cell, digits)}{coverage(cell)}"
     if column is not None:
         mark, rows = marks(board, s, column)
         if mark:
@@ -115,7 +115,7 @@ def latex(board: Leaderboard) -> str:
 def _latex_cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, digits: int) -> str:
     if cell is None:
         return "--"
-    text = rf"{number(cell.value, digits)} {{\scriptsize {interval(cell, digits)}}}".replace("–", "--")
+    text = rf"{number(cell.value, digits)} {{\scriptsize {interval(cell, digits)}{latex_escape(coverage(cell))}}}".replace("–", "--")
     if column is not None:
         mark, rows = marks(board, s, column)
         if mark == BEATS:

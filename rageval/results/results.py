@@ -28,6 +28,16 @@ class Aggregate(dict):
         super().__init__(values)
         self.counts = counts
 
+    def covered(self, scorer_key: str) -> tuple[int, int]:
+        """``(examples the value covers, examples)``: those scored without error, less those flagged
+        and left out of the mean (a scorer's ``<key>.flagged`` share, e.g. faithfulness of an
+        answer with no claims)."""
+        ok, n = self.counts.get(scorer_key, (0, 0))
+        share = self.get(f"{scorer_key}.flagged")
+        if share is None or math.isnan(share):
+            return ok, n
+        return ok - round(share * ok), n
+
 
 class ScorerResult:
     """One scorer's statistics over the examples it scored, and its errors by id."""

@@ -327,3 +327,26 @@ def test_incomplete_runs_are_noted(tmp_path, runs):
     board = build_leaderboard([runs["strong"], str(copy)], n_trials=200)
     assert f"unfinished: the run is running ({N} examples so far)" in board.notes
     assert "Note: unfinished: the run is running" in board.render("md")
+
+
+def test_the_covered_share_is_shown_beside_values_that_leave_examples_out():
+    """faithfulness leaves out examples it cannot judge (no contexts): each cell carries the share it
+    covers, every writer shows it, and the legend says what it means."""
+    def res(no_context_every: int):
+        data = [{"id": f"q{i}", "answer": f"{REFS[i % len(REFS)]} is the answer.",
+                 "contexts": [] if i % no_context_every == 0 else [f"The answer is {REFS[i % len(REFS)]}."]}
+                for i in range(40)]
+        return rageval.evaluate(data, scorers=[rageval.get_scorer("faithfulness", judge="lexical")])
+    a, b = res(4), res(41)  # a: 10 of 40 left out; b: 1 of 40
+    board = build_leaderboard({"a": a, "b": b}, n_trials=200)
+    cells = {s.name: s.metrics["faithfulness"] for s in board.systems}
+    assert cells["a"].covered == 30 / 40 and cells["b"].covered == 39 / 40
+    for fmt in ("md", "html", "latex"):
+        text = board.render(fmt).replace("\\%", "%")  # LaTeX escapes %
+        assert "(75.0% covered)" in text and "(97.5% covered)" in text, fmt
+        assert "x% covered: the value is the mean over that share of the examples" in text, fmt
+    assert "(75.0\\% covered)" in board.render("latex")  # a bare % would start a LaTeX comment
+    assert json.loads(board.render("json"))["systems"][0]["metrics"]["faithfulness"]["covered"] in (0.75, 0.975)
+    parts = build_leaderboard({"a": a, "b": b}, n_trials=200, metrics=["faithfulness.flagged"])
+    assert {s.metrics["faithfulness.flagged"].covered for s in parts.systems} == {1.0}  # a share of all examples
+    assert "covered" not in parts.render("md")
