@@ -48,12 +48,15 @@ class Judged:
     ``grades[r, q]`` is the grade of the id at rank ``r`` (0-based) of query ``q``: NaN where the
     id is unjudged (absent from the qrels, or graded below 0) and past the end of the ranking.
     ``qrels[j, q]`` holds query ``q``'s non-negative qrels grades in decreasing order, NaN-padded
-    (the ideal ranking). ``lengths[q]`` is the number of ranked ids.
+    (the ideal ranking). ``lengths[q]`` is the number of ranked ids. ``unsampled[r, q]`` is True
+    where the id at rank r is in the qrels with a grade below 0 (trec_eval's "in the pool but
+    unjudged", which `infap` tells apart from ids absent from the qrels).
     """
 
     grades: np.ndarray
     qrels: np.ndarray
     lengths: np.ndarray
+    unsampled: np.ndarray
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -86,7 +89,12 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
     ranked = list(chain.from_iterable(retrieved))
     looked_up = map(dict.get, chain.from_iterable(map(repeat, relevant, lengths.tolist())), ranked, repeat(math.nan))
     grades = np.fromiter(looked_up, np.float64, count=len(ranked))
-    grades[grades < 0] = math.nan  # trec_eval: graded below 0 = in the pool but unjudged
+    negative = grades < 0
+    if negative.any():  # trec_eval: graded below 0 = in the pool but unjudged
+        grades[negative] = math.nan
+        unsampled = _rank_major(negative.astype(np.float64), lengths) > 0  # NaN padding > 0 is False
+    else:
+        unsampled = np.zeros((int(lengths.max()) if n else 0, n), dtype=bool)
 
     qrel_counts = np.fromiter(map(len, relevant), np.int64, count=n)
     qrel_grades = np.fromiter(chain.from_iterable(map(dict.values, relevant)), np.float64, count=int(qrel_counts.sum()))
@@ -95,8 +103,8 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
     query = np.repeat(np.arange(n), qrel_counts)
     order = np.lexsort((-np.nan_to_num(qrel_grades, nan=-1.0), query))
     judged = Judged(grades=_rank_major(grades, lengths), qrels=_rank_major(qrel_grades[order], qrel_counts),
-                    lengths=lengths)
-    for array in (judged.grades, judged.qrels, judged.lengths):
+                    lengths=lengths, unsampled=unsampled)
+    for array in (judged.grades, judged.qrels, judged.lengths, judged.unsampled):
         array.flags.writeable = False  # shared by every metric of the batch
     return judged
 
@@ -349,6 +357,123 @@ def utility(judged: Judged, a: float = 1.0, b: float = -1.0, c: float = 0.0, d: 
     num_ret, num_rel, rel_ret = counts(judged, level)
     nonrel_not_ret = num_docs + rel_ret - num_ret - num_rel
     return a * rel_ret + b * (num_ret - rel_ret) + c * (num_rel - rel_ret) + d * nonrel_not_ret
+
+
+#: trec_eval's ``INFAP_EPSILON``, which keeps infAP's ratio defined with no judged id above
+INFAP_EPSILON = 0.00001
+
+
+def infap(judged: Judged, level: float = 1) -> np.ndarray:
+    """trec_eval ``infAP``, inferred average precision (Yilmaz and Aslam, CIKM 2006), for qrels
+    judged on a random sample of the pool: a qrels grade below 0 (trec_eval uses -1) marks an id
+    *in the pool but not sampled*; an id absent from the qrels is *outside the pool*.
+
+    For the relevant id at 0-based rank j > 0, with ``r`` relevant ids down to it (itself
+    included), and ``n`` judged non-relevant and ``u`` unsampled ids above it (ids outside the
+    pool count in j only)::
+
+        1/(j+1) + j/(j+1) · (r-1 + n + u)/j · (r-1 + ε)/(r-1 + n + 2ε),   ε = 0.00001
+
+    and 1 at rank 0; infAP is their sum over the ranked relevant ids divided by R (0 when R = 0).
+    With every pooled id judged (no grade below 0) and every ranked id in the pool, this is AP up
+    to ε. Computed in trec_eval's order of operations (``m_infap.c``), rank by rank.
+    """
+    grades = judged.grades
+    rel = grades >= level
+    nonrel_above = np.cumsum((grades >= 0) & (grades < level), axis=0, dtype=np.float64)  # a relevant
+    unsampled_above = np.cumsum(judged.unsampled, axis=0, dtype=np.float64)  # row adds nothing itself
+    rel_before = np.cumsum(rel, axis=0, dtype=np.float64) - 1.0
+    j = np.arange(grades.shape[0], dtype=np.float64)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = (1.0 / (j + 1.0) + (j / (j + 1.0)) * ((rel_before + nonrel_above + unsampled_above) / j)
+                * ((rel_before + INFAP_EPSILON) / (rel_before + nonrel_above + 2 * INFAP_EPSILON)))
+    term[:1] = 1.0
+    return _ratio(np.where(rel, term, 0.0).sum(axis=0), num_relevant(judged, level))
+
+
+def _cumulative_gains(judged: Judged, depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(gains, dcg, ideal dcg) as (depth, queries) matrices: the ranked ids' gains (the positive
+    grade, else 0), the DCG down to each rank and the ideal DCG down to each rank (the judged ids
+    by grade), zero-padded to ``depth`` ranks, summed rank by rank as trec_eval sums."""
+    def padded(values: np.ndarray) -> np.ndarray:
+        out = np.zeros((depth, values.shape[1]))
+        out[:values.shape[0]] = np.where(values > 0, values, 0.0)  # NaN > 0 is False
+        return out
+
+    gains, ideal = padded(judged.grades), padded(judged.qrels)
+    discount = np.log2(np.arange(2, depth + 2, dtype=np.float64))[:, None]
+    return gains, np.cumsum(gains / discount, axis=0), np.cumsum(ideal / discount, axis=0)
+
+
+def rndcg(judged: Judged, level: float = 1) -> np.ndarray:
+    """trec_eval ``Rndcg``: nDCG averaged at the "R levels", the ranks where the ideal ranking's
+    gain drops (the judged ids sorted by grade; gain = grade, as trec_eval's default gains).
+
+    With ``R+`` judged ids of positive grade and ``g*_1 >= g*_2 >= ...`` their grades, the points
+    are every i in 1..R+ with ``g*_{i+1} != g*_i`` (``g*_{R+ + 1} = 0``), and, when the ranking
+    holds at least R+ + 2 ids, its end. At a point i the value is ``DCG@min(i, num_ret) / IDCG@i``
+    (at the ranking's end ``DCG@num_ret / IDCG@R+``); Rndcg is their mean. 0 when no id is graded
+    ``>= level`` (trec_eval's only use of ``-l`` here). Order of operations as ``m_Rndcg.c``.
+    """
+    depth = max(judged.grades.shape[0], judged.qrels.shape[0]) + 1
+    _, dcg, idcg = _cumulative_gains(judged, depth)
+    ideal = np.zeros((depth + 1, len(judged)))
+    ideal[:judged.qrels.shape[0]] = np.where(judged.qrels > 0, judged.qrels, 0.0)
+    points = (ideal[1:] != ideal[:-1]) & (ideal[:-1] > 0)  # row i-1: the gain changes after rank i
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at_points = np.where(points, dcg / idcg, 0.0).sum(axis=0)
+    num_points = points.sum(axis=0, dtype=np.float64)
+    positive = (ideal > 0).sum(axis=0)
+    columns = np.arange(len(judged))
+    tail = judged.lengths >= positive + 2
+    idcg_all = idcg[np.maximum(positive - 1, 0), columns]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at_points = np.where(tail, at_points + dcg[-1] / idcg_all, at_points)
+    num_points += tail
+    value = np.divide(at_points, num_points, out=np.zeros(len(judged)), where=num_points > 0)
+    return np.where(num_relevant(judged, level) > 0, value, 0.0)
+
+
+def ndcg_rel(judged: Judged) -> np.ndarray:
+    """trec_eval ``ndcg_rel``: nDCG averaged over the relevant ids (positive grade; gain = grade,
+    no relevance level). A ranked relevant id at rank i contributes ``DCG@i / IDCG@min(i, R+)``,
+    each of the ``R+ - (relevant ranked)`` unranked ones ``DCG@num_ret / IDCG@R+``; the sum is
+    divided by R+ (0 when R+ = 0). Order of operations as ``m_ndcg_rel.c``."""
+    depth = max(judged.grades.shape[0], judged.qrels.shape[0], 1)
+    gains, dcg, idcg = _cumulative_gains(judged, depth)
+    positive = (judged.qrels > 0).sum(axis=0)
+    columns = np.arange(len(judged))
+    rank = np.arange(depth)[:, None]
+    denominator = idcg[np.minimum(rank, np.maximum(positive - 1, 0)), columns]
+    relevant = gains > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.where(relevant, dcg / denominator, 0.0).sum(axis=0)
+        total = total + (positive - relevant.sum(axis=0)) * dcg[-1] / denominator[-1]
+    return np.divide(total, positive, out=np.zeros(len(judged)), where=total > 0)
+
+
+def rbp(judged: Judged, p: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """trec_eval ``rbp`` and ``rbp_resid`` (Moffat and Zobel 2008), per query.
+
+    ``rbp = (1 - p) · sum over ranks i >= 1 of gain_i · p^(i-1)``: with 0/1 grades, Moffat and
+    Zobel's formula (and ir_measures' / ranx's ``RBP``); graded qrels gain their grade divided by
+    the query's highest grade when that exceeds 1 (trec_eval normalises gains into [0, 1]). The
+    residual, the most rbp could rise if every unjudged ranked id (absent from the qrels or graded
+    below 0) were fully relevant and the ranking continued with relevant ids, is
+    ``p^num_ret + (1 - p) · sum over unjudged ranks of p^(i-1)``, and 0 when no ranked id is
+    unjudged (as trec_eval). Powers of p are formed by repeated multiplication, as trec_eval.
+    """
+    grades = judged.grades
+    powers = np.cumprod(np.concatenate([[1.0], np.full(grades.shape[0], float(p))]))[:, None]
+    top = judged.qrels[0] if judged.qrels.shape[0] else np.zeros(len(judged))
+    scale = np.where(top > 1, top, 1.0)  # NaN > 1 is False
+    with np.errstate(invalid="ignore"):
+        gains = np.where(grades > 0, grades / scale, 0.0)
+    value = (1.0 - p) * (gains * powers[:-1]).sum(axis=0)
+    ranked = np.arange(grades.shape[0])[:, None] < judged.lengths
+    unjudged_ranked = np.isnan(grades) & ranked
+    residual = powers[judged.lengths, 0] + (1.0 - p) * np.where(unjudged_ranked, powers[:-1], 0.0).sum(axis=0)
+    return value, np.where(unjudged_ranked.any(axis=0), residual, 0.0)
 
 
 # --- helpers ------------------------------------------------------------------------------------

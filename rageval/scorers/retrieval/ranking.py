@@ -345,6 +345,60 @@ class Utility(RankingScorer):
         return F.utility(j, p["a"], p["b"], p["c"], p["d"], p["num_docs"], p["relevance_level"])
 
 
+class InfAP(RankingScorer):
+    """trec_eval ``infAP``, inferred AP (Yilmaz and Aslam 2006) for sampled judgements: qrels grade
+    -1 (any grade below 0) marks a pooled id left unsampled. See `functional.infap`."""
+
+    name = "infAP"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.infap(j, self.params["relevance_level"])
+
+
+class RNDCG(RankingScorer):
+    """trec_eval ``Rndcg``: nDCG averaged at the ranks where the ideal gain drops. See
+    `functional.rndcg` (``relevance_level`` only decides whether a query scores 0, as in trec_eval)."""
+
+    name = "Rndcg"
+    takes_cutoff = False
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.rndcg(j, self.params["relevance_level"])
+
+
+class NDCGRel(RankingScorer):
+    """trec_eval ``ndcg_rel``: nDCG averaged over the relevant ids (gain = grade, no relevance level,
+    as trec_eval's nDCG). See `functional.ndcg_rel`."""
+
+    name = "ndcg_rel"
+    takes_cutoff = False
+    options: ClassVar[dict[str, Any]] = {}
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return F.ndcg_rel(j)
+
+
+class RBP(RankingScorer):
+    """trec_eval ``rbp`` (Moffat and Zobel 2008), persistence ``p`` (trec_eval's ``rbp.p=``, default
+    0.9), with trec_eval's ``rbp_resid`` as the part ``residual``: see `functional.rbp`. Gains are
+    the grades (scaled into [0, 1] by the query's highest grade), no relevance level, as trec_eval."""
+
+    name = "rbp"
+    takes_cutoff = False
+    parts = ("residual",)
+    options: ClassVar[dict[str, Any]] = {"p": 0.9}
+
+    def __init__(self, k: int | None = None, duplicates: str = "error", **given: Any) -> None:
+        p = given.get("p", 0.9)
+        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+            raise ValueError(f"rbp: the persistence p must be a number in [0, 1), got {p!r}")
+        super().__init__(k, duplicates, **given)
+
+    def compute(self, j: F.Judged) -> np.ndarray:
+        return np.column_stack(F.rbp(j, self.params["p"]))
+
+
 class Count(RankingScorer):
     """trec_eval's counts: per query the count, over queries their *sum* (trec_eval's "all" line
     sums them rather than averaging)."""

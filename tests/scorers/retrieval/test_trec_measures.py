@@ -1,5 +1,5 @@
 """trec_eval's further measures (set_*, bpref, gm_map, iprec_at_recall, 11pt_avg, Rprec_mult,
-relative_P, unjudged, utility, the counts) against pytrec_eval per query on seeded random rankings
+relative_P, unjudged, utility, the counts; infAP, Rndcg, ndcg_rel and rbp in test_trec_graded.py) against pytrec_eval per query on seeded random rankings
 with the edge cases mixed in, and against trec_eval's own test outputs (the files of its test/
 folder in ../shared/peer-suites/trec_eval: runs with -c, -M100 and -l2 among them)."""
 from __future__ import annotations
@@ -146,7 +146,9 @@ def expected(path: Path) -> dict[str, dict[str, str]]:
 def ours_for(measure: str) -> tuple[str, str] | None:
     """(scorer name, key) for one of trec_eval's printed measure names, None when not ours."""
     fixed = {"Rprec": ("r_precision", "r_precision"), "recip_rank": ("mrr", "mrr"), "map": ("map", "map"),
-             "gm_map": ("gm_map", "gm_map"), "ndcg": ("ndcg", "ndcg")}
+             "gm_map": ("gm_map", "gm_map"), "ndcg": ("ndcg", "ndcg"), "infAP": ("infAP", "infAP"),
+             "Rndcg": ("Rndcg", "Rndcg"), "ndcg_rel": ("ndcg_rel", "ndcg_rel"), "rbp": ("rbp", "rbp"),
+             "rbp_resid": ("rbp", "rbp.residual")}
     if measure in fixed:
         return fixed[measure]
     for prefix, name in (("iprec_at_recall_", "iprec_at_recall"), ("Rprec_mult_", "Rprec_mult")):
@@ -180,10 +182,10 @@ def test_trec_eval_test_outputs(output, run, qrels, options, level):
     rows = from_trec(PEER / run, PEER / qrels, **options)
     assert [r["id"] for r in rows] == sorted(q for q in want if q != "all")
     pairs = {m: ours_for(m) for m in want["all"] if ours_for(m)}
-    assert len(pairs) >= 80, sorted(pairs)
+    assert len(pairs) >= 85 and {"infAP", "Rndcg", "ndcg_rel", "rbp", "rbp_resid"} <= set(pairs), sorted(pairs)
     scorers = {}
     for name, _ in pairs.values():
-        params = {} if name.startswith(("ndcg", "num_ret", "num_q", "unjudged")) else {"relevance_level": level}
+        params = {} if name.startswith(("ndcg", "num_ret", "num_q", "unjudged", "rbp")) else {"relevance_level": level}
         if name in ("iprec_at_recall", "11pt_avg"):
             params["rounding"] = "nearest"
         scorers[name] = get_scorer(name, **params)
