@@ -49,7 +49,8 @@ def register_builtins(scorers: Registry) -> None:
                       ("set_relative_P", "SetRelativeP"), ("relative_P@k", "RelativeP"), ("bpref", "Bpref"),
                       ("gm_map", "GMMAP"), ("iprec_at_recall", "IPrecAtRecall"), ("11pt_avg", "ElevenPointAverage"),
                       ("Rprec_mult", "RPrecMult"), ("unjudged@k", "Unjudged"), ("utility", "Utility"),
-                      ("num_ret", "NumRet"), ("num_rel", "NumRel"), ("num_rel_ret", "NumRelRet"), ("num_q", "NumQ")):
+                      ("num_ret", "NumRet"), ("num_rel", "NumRel"), ("num_rel_ret", "NumRelRet"), ("num_q", "NumQ"),
+                      ("infAP", "InfAP"), ("Rndcg", "RNDCG"), ("ndcg_rel", "NDCGRel"), ("rbp", "RBP")):
         scorers.register(name, f"rageval.scorers.retrieval.ranking:{cls}", family="retrieval")
     # classification: scikit-learn's names
     scorers.register("accuracy", "rageval.scorers.classic.classification:Accuracy", family="classification")
