@@ -1,7 +1,6 @@
 """Properties of the classification family (accuracy, precision, recall, F1, F-beta) on hostile
 data: a FieldError naming field and row, or scikit-learn's value on the same labels."""
 import numpy as np
-import pytest
 from hypothesis import assume
 from hypothesis import strategies as st
 from sklearn import metrics
@@ -46,13 +45,34 @@ def ranking_property(rows):
 test_ranking_metrics, test_ranking_metrics_slow = bounded_and_slow(SCORED)(ranking_property)
 
 
-@pytest.mark.xfail(strict=True, reason="one class in y_true: roc_auc is a silent NaN (scikit-learn: NaN with an "
-                   "UndefinedMetricWarning) and average_precision a silent NaN where scikit-learn gives 0.0; "
-                   "reported to the lead (ranking_metrics.py is its owner's)")
-def test_one_class_is_said_not_a_silent_nan():
+def test_one_class_warns_as_sklearn_and_still_reduces():
+    """One class in y_true: roc_auc is NaN with scikit-learn's UndefinedMetricWarning (said, not
+    silent), average_precision equals scikit-learn's 0.0 (with its warning); shards and resamples
+    of such data still reduce."""
     import warnings
 
+    from sklearn.exceptions import UndefinedMetricWarning as SklearnUndefined
+
+    import rageval
+    from rageval.scorers.classic.ranking_average import UndefinedMetricWarning
+
+    rows = [{"id": "r0", "y_true": 0, "y_score": 0.2}, {"id": "r1", "y_true": 0, "y_score": 0.7}]
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        res = rageval.evaluate(rows, ["roc_auc", "average_precision"], progress=False)
+        merged = rageval.merge([rageval.evaluate(rows[:1], ["roc_auc", "average_precision"], progress=False),
+                                rageval.evaluate(rows[1:], ["roc_auc", "average_precision"], progress=False)])
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        ref_auc = metrics.roc_auc_score([0, 0], [0.2, 0.7])
+        ref_ap = metrics.average_precision_score([0, 0], [0.2, 0.7])
+    assert any(issubclass(w.category, SklearnUndefined) for w in theirs) and np.isnan(ref_auc)
+    assert any(issubclass(w.category, UndefinedMetricWarning) and "Only one class" in str(w.message) for w in ours)
+    assert any("No positive class" in str(w.message) for w in ours)
+    assert np.isnan(res.aggregate["roc_auc"]) and np.isnan(merged.aggregate["roc_auc"])
+    assert res.aggregate["average_precision"] == merged.aggregate["average_precision"] == ref_ap == 0.0
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        check([{"id": "r0", "y_true": 0, "y_score": 0.2}, {"id": "r1", "y_true": 0, "y_score": 0.7}],
-              ["roc_auc", "average_precision"])
+        warnings.simplefilter("ignore")
+        intervals = res.confidence_intervals(n=50)
+    ap = intervals["average_precision"]  # every resample reduces, to scikit-learn's 0.0
+    assert ap.low == ap.high == ap.value == 0.0

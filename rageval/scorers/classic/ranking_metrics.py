@@ -1,17 +1,33 @@
-"""Order-based binary classification metrics over ``y_true`` and a score ``y_score``: ROC AUC and
-average precision, identical to scikit-learn's ``roc_auc_score`` and ``average_precision_score``
-on binary data.
+"""Order-based classification metrics over ``y_true`` and a score ``y_score``: ROC AUC and average
+precision, identical to scikit-learn's ``roc_auc_score`` and ``average_precision_score``.
 
-Statistics are exact per example: ``(y_score, y_true, sample_weight)`` rows, so any subset (a
-shard, a batch, a resample) reduces to exactly what scikit-learn computes on that subset. The
-numpy core is `rageval.scorers.classic.ranking_functional`; bootstrap resampling takes the
+Three input shapes, as scikit-learn takes them:
+
+* binary: one label and one score per example;
+* multiclass: one label and one vector of class scores per example (column ``j`` scores the
+  ``j``-th class in sorted order: `rageval.scorers.classic.inputs.class_columns`); ROC AUC
+  one-vs-rest or one-vs-one (``multi_class``), average precision one-vs-rest;
+* multilabel: one 0/1 indicator vector and one score vector per example.
+
+Statistics are exact per example, so any subset (a shard, a batch, a resample) reduces to exactly
+what scikit-learn computes on that subset: binary ``(y_score, y_true, sample_weight)`` rows;
+vector inputs ``(tag, scores..., class column | indicators..., sample_weight)`` rows (tag 1:
+multiclass, 2: multilabel). The numpy core is `ranking_functional` (binary) and `ranking_average`
+(partial AUC, the averages over columns and pairs); binary bootstrap resampling takes the
 `reduce_draws` hook, which sorts the scores once and scores each resample from its draws with one
 `np.bincount` (no sort, no resampled copy).
+
+A subset where the metric is undefined is no error (a shard may hold one class): ROC AUC is NaN
+with an `UndefinedMetricWarning` where scikit-learn warns too (one class in a column), and also
+where scikit-learn raises because ``y_true`` lacks classes that have score columns (without
+``labels=``); average precision without positives is 0.0 with scikit-learn's warning.
 """
 from __future__ import annotations
 
 import math
 import numbers
+import warnings
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -19,7 +35,12 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Rows, Statistics
+from rageval.scorers.classic import inputs
+from rageval.scorers.classic import ranking_average as A
 from rageval.scorers.classic import ranking_functional as R
+from rageval.scorers.classic.ranking_average import UndefinedMetricWarning
+
+MULTICLASS, MULTILABEL = 1.0, 2.0
 
 
 def numeric_column(batch: Batch, field: str) -> np.ndarray:
@@ -43,122 +64,300 @@ def numeric_column(batch: Batch, field: str) -> np.ndarray:
 
 
 class BinaryRankingScorer(Scorer):
-    """A binary metric of the order of ``y_score`` against ``y_true`` (two numeric labels, or
-    bools), with optional ``sample_weight``. Statistics: `Rows` ``[y_score, y_true, weight]``."""
+    """A metric of the order of ``y_score`` against ``y_true``, with optional ``sample_weight``:
+    binary, multiclass or multilabel (module docstring). ``average`` (``"micro"``, ``"macro"``,
+    ``"weighted"``, ``"samples"``, None) combines the columns of vector inputs as scikit-learn's
+    ``_average_binary_score``; None reports one part per label of ``labels=`` (required then:
+    the classes, or names of the multilabel columns, in column order), the primary value being
+    their mean. Statistics: `Rows` (module docstring)."""
 
     fields: ClassVar[tuple[str, ...]] = ("y_true", "y_score")
     optional_fields: ClassVar[tuple[str, ...]] = ("sample_weight",)
     bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
     higher_is_better = True
+    averages: ClassVar[tuple[Any, ...]] = ("micro", "macro", "weighted", "samples", None)
 
+    def __init__(self, average: str | None = "macro", labels: Sequence[Any] | None = None, **params: Any) -> None:
+        if average not in self.averages:
+            raise ConfigError(f"{self.name}: average must be one of {self.averages}, got {average!r}")
+        labels = inputs.check_labels_param(self.name, labels, ordered=True)
+        if average is None and labels is None:
+            raise ConfigError(f"{self.name}: average=None reports one part per label: give labels= (the classes, "
+                              "or names of the multilabel columns, in column order)")
+        given = {k: v for k, v in params.items() if v is not None}
+        super().__init__(**({} if average == "macro" else {"average": average}),
+                         **({} if labels is None else {"labels": labels}), **given)
+        self.average, self.labels = average, labels
+        if average is None:
+            self.parts = tuple(str(x) for x in labels)
+
+    # --- statistics ----------------------------------------------------------------------
     def stats(self, batch: Batch) -> Rows:
+        if inputs.is_matrix(batch["y_score"]):
+            return self.vector_stats(batch)
         score, true = numeric_column(batch, "y_score"), numeric_column(batch, "y_true")
         if len(true) != len(score):
             raise FieldError("y_score", "y_score", None, f"{len(score)} scores for {len(true)} labels")
-        w = batch.get("sample_weight")
-        w = np.ones(len(true)) if w is None else numeric_column(batch, "sample_weight")
-        return Rows(np.column_stack([score, true, w]).reshape(len(true), 3))
+        return Rows(np.column_stack([score, true, self.weights(batch, len(true))]).reshape(len(true), 3))
+
+    def weights(self, batch: Batch, n: int) -> np.ndarray:
+        return np.ones(n) if batch.get("sample_weight") is None else numeric_column(batch, "sample_weight")
+
+    def vector_stats(self, batch: Batch) -> Rows:
+        score = inputs.float_matrix(batch["y_score"], "y_score")
+        n, width = score.shape
+        if len(batch["y_true"]) != n:
+            raise FieldError("y_score", "y_score", None, f"{n} score vectors for {len(batch['y_true'])} labels")
+        if self.labels is not None and len(self.labels) != width:
+            raise FieldError("y_score", "y_score", None, f"Number of given labels, {len(self.labels)}, not equal "
+                                                         f"to the number of columns in 'y_score', {width}")
+        if inputs.is_matrix(batch["y_true"]):
+            self.check_vector_config(batch, multiclass=False)
+            truth = inputs.indicator_matrix(batch["y_true"], "y_true", width)
+            return Rows(np.column_stack([np.full(n, MULTILABEL), score, truth, self.weights(batch, n)]))
+        self.check_multiclass(batch, width)
+        self.check_vector_config(batch, multiclass=True)
+        column = inputs.class_columns(batch["y_true"], self.labels, width)
+        return Rows(np.column_stack([np.full(n, MULTICLASS), score, column, self.weights(batch, n)]))
+
+    def check_multiclass(self, batch: Batch, width: int) -> None:
+        """Checks of a multiclass batch (class scores, one label per example)."""
+        if width < 3:
+            raise FieldError("y_score", "y_score", None, f"{width} scores per example for binary labels: give the "
+                                                         "positive class's score alone (scikit-learn: y should be a "
+                                                         "1d array)")
+
+    def validate(self, batch: Batch) -> None:
+        if inputs.is_matrix(batch["y_score"]):
+            self.check_vector_config(batch, multiclass=not inputs.is_matrix(batch["y_true"]))
+
+    def check_vector_config(self, batch: Batch, multiclass: bool) -> None:
+        """Settings that cannot take vector data (`ConfigError`, before scoring starts)."""
+        if multiclass and self.average == "samples":
+            raise ConfigError(f"{self.key}: average='samples' is for multilabel data, not multiclass")
+
+    # --- reduce --------------------------------------------------------------------------
+    def binary(self, truth: np.ndarray, score: np.ndarray, weight: np.ndarray, warn: bool) -> float:
+        """The metric of one binary column (each subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define binary(truth, score, weight, warn)")
 
     def positive(self, true: np.ndarray) -> np.ndarray:
-        """Which examples are positive (the label that counts as positive in these examples)."""
+        """Which examples of binary ``y_true`` are positive (each subclass defines it)."""
         raise NotImplementedError(f"{type(self).__name__} must define positive(true)")
 
-    def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
-        """The metric from the negatives' and positives' scores; each subclass defines it."""
-        raise NotImplementedError(f"{type(self).__name__} must define metric(neg, pos)")
-
     def reduce(self, stats: Statistics) -> dict[str, float]:
-        v = np.asarray(stats, np.float64)
+        return self.reduce_rows(np.asarray(stats, np.float64), warn=True)
+
+    def reduce_rows(self, v: np.ndarray, warn: bool) -> dict[str, float]:
         if not len(v):
-            return {self.key: math.nan}
-        s = R.Sorted(v[:, 0], self.positive(v[:, 1]))
-        return {self.key: self.metric(*s.masses(v[s.order, 2]))}
+            return dict.fromkeys(self.keys(), math.nan)
+        if v.shape[1] == 3:
+            value = self.binary(self.positive(v[:, 1]), v[:, 0], v[:, 2], warn)
+            return {self.key: value, **{f"{self.key}.{p}": math.nan for p in self.parts}}
+        with warnings.catch_warnings():
+            if not warn:
+                warnings.simplefilter("ignore")
+            value = self.vector(v)
+        if self.average is None:
+            parts = np.full(len(self.parts), math.nan) if np.ndim(value) == 0 else np.asarray(value, np.float64)
+            return {self.key: float(np.mean(parts)), **{f"{self.key}.{p}": float(x) for p, x in zip(self.parts, parts)}}
+        return {self.key: float(value)}
+
+    def vector(self, v: np.ndarray) -> float | np.ndarray:
+        """The metric of vector rows (multiclass or multilabel)."""
+        w = v[:, -1]
+        if v[0, 0] == MULTILABEL:
+            width = (v.shape[1] - 2) // 2
+            score, truth = v[:, 1:1 + width], v[:, 1 + width:1 + 2 * width] > 0
+            return A.average_binary(self.binary_warned, truth, score, w, self.average)
+        width = v.shape[1] - 3
+        score, column = v[:, 1:1 + width], v[:, 1 + width].astype(np.int64)
+        return self.multiclass(score, column, w)
+
+    def binary_warned(self, truth: np.ndarray, score: np.ndarray, weight: np.ndarray) -> float:
+        return self.binary(truth, score, weight, True)
+
+    def multiclass(self, score: np.ndarray, column: np.ndarray, weight: np.ndarray) -> float | np.ndarray:
+        """The one-vs-rest average over the class columns (classes: ``labels=``, else every column's
+        class must occur in ``y_true``, as scikit-learn requires; NaN with a warning otherwise)."""
+        width = score.shape[1]
+        if self.labels is None and len(np.unique(column)) != width:
+            warnings.warn(f"{self.key}: the number of classes in y_true ({len(np.unique(column))}) is not the number "
+                          f"of columns in y_score ({width}); the value is NaN (scikit-learn raises; give labels=)",
+                          UndefinedMetricWarning, stacklevel=3)
+            return math.nan if self.average is not None else np.full(width, math.nan)
+        truth = column[:, None] == np.arange(width)[None, :]
+        return A.average_binary(self.binary_warned, truth, score, weight, self.average)
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
         """One example alone: ROC AUC is undefined (NaN); average precision is 1 for a positive
-        with non-zero weight, else undefined (NaN)."""
-        v = np.asarray(stats, np.float64).reshape(len(stats), 3)
-        if self.name == "roc_auc":
-            return {self.key: np.full(len(v), math.nan)}
-        return {self.key: np.where((v[:, 1] == self.pos_label) & (v[:, 2] > 0), 1.0, math.nan)}
+        with non-zero weight, 0 for a negative one (as scikit-learn), NaN at zero weight."""
+        v = np.asarray(stats, np.float64)
+        if len(v) and v.shape[1] != 3:
+            rows = [self.reduce_rows(v[i:i + 1], warn=False) for i in range(len(v))]
+            return {k: np.array([r[k] for r in rows]) for k in self.keys()}
+        out = {k: np.full(len(v), math.nan) for k in self.keys()}
+        if self.name != "roc_auc" and len(v):
+            out[self.key] = np.where(v[:, 2] > 0, self.positive(v[:, 1]).astype(np.float64), math.nan)
+        return out
 
     def reduce_draws(self, stats: Statistics, draws: np.ndarray) -> dict[str, np.ndarray]:
         """The metric on each bootstrap resample given by its draws (``(rows, n)`` row indices of
-        ``stats``), equal to `reduce` of each resample; NaN where `reduce` would raise. The scores
-        are sorted once per statistics."""
-        out = np.full(len(draws), math.nan)
+        ``stats``), equal to `reduce` of each resample (without its warnings); NaN where `reduce`
+        would raise. Binary scores are sorted once per statistics."""
         v = np.asarray(stats, np.float64)
+        out = {k: np.full(len(draws), math.nan) for k in self.keys()}
+        if len(v) and v.shape[1] != 3:
+            for r, row in enumerate(draws):
+                try:
+                    for k, x in self.reduce_rows(v[row], warn=False).items():
+                        out[k][r] = x
+                except FieldError:
+                    pass
+            return out
         try:
             memo = getattr(self, "_draw_memo", None)
             if memo is None or memo[0] is not stats:
                 w = None if np.all(v[:, 2] == 1.0) else v[:, 2]
                 memo = self._draw_memo = (stats, R.Sorted(v[:, 0], self.positive(v[:, 1])), w)
         except FieldError:
-            return {self.key: out}
+            return out
         _, s, w = memo
         for r, row in enumerate(draws):
-            out[r] = self.metric(*s.masses(s.draw_weights(row, w)))
-        return {self.key: out}
+            out[self.key][r] = self.metric(*s.masses(s.draw_weights(row, w)))
+        return out
+
+    def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
+        """The binary metric from the masses per distinct score (each subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define metric(neg, pos)")
 
 
 class RocAuc(BinaryRankingScorer):
-    """Area under the ROC curve, `sklearn.metrics.roc_auc_score` for binary ``y_true``.
+    """Area under the ROC curve, `sklearn.metrics.roc_auc_score`.
 
-    ``AUC = Σ_g P_g · (Σ_{h<g} N_h + N_g / 2) / (P · N)`` over the distinct scores ``g`` in
-    ascending order, ``P_g``/``N_g`` the (weighted) positives and negatives scoring ``g``: the
+    Binary: ``AUC = Σ_g P_g · (Σ_{h<g} N_h + N_g / 2) / (P · N)`` over the distinct scores ``g``
+    in ascending order, ``P_g``/``N_g`` the (weighted) positives and negatives scoring ``g``: the
     probability that a positive outscores a negative, ties counting one half — exactly the
     trapezoidal area under scikit-learn's ROC curve. The positive label is the greater of the two
-    labels of ``y_true`` (scikit-learn's binary convention). Examples of one label alone give NaN
-    (scikit-learn raises "Only one class present in y_true"; a shard or a resample may hold one
-    label, so this is no error here); more than two labels raise `FieldError` (multiclass
-    ``y_score`` is not supported yet). ``max_fpr`` (partial AUC) is not supported yet.
+    labels of ``y_true`` (scikit-learn's binary convention). ``max_fpr`` in (0, 1): the area up to
+    that false positive rate standardised by McClish's correction (binary and multilabel only, as
+    scikit-learn). One label alone: NaN with an `UndefinedMetricWarning` (as scikit-learn; a shard
+    or a resample may hold one label); more than two labels with one score each raise `FieldError`.
+
+    Multiclass (a vector of class probabilities per example, each summing to 1 as scikit-learn
+    checks): ``multi_class="ovr"`` averages the binary AUC of each class against the rest
+    (``average`` micro, macro, weighted by class prevalence, or None: parts), ``"ovo"`` the
+    pairwise AUCs of Hand & Till (2001) (``average`` macro or weighted by pair prevalence; no
+    sample weights, as scikit-learn). ``multi_class="raise"`` (the default) refuses multiclass
+    data as scikit-learn does. ``labels``: the classes of the score columns, ordered. Multilabel
+    (0/1 vectors): the averaged binary AUC of each column, ``average="samples"`` included.
     """
 
     name = "roc_auc"
 
-    def __init__(self, max_fpr: Any = None) -> None:
-        if max_fpr is not None:
-            raise ConfigError("roc_auc: max_fpr (partial AUC) is not supported yet")
-        super().__init__()
+    def __init__(self, average: str | None = "macro", max_fpr: float | None = None, multi_class: str = "raise",
+                 labels: Sequence[Any] | None = None) -> None:
+        if max_fpr is not None and (isinstance(max_fpr, bool) or not isinstance(max_fpr, numbers.Real)
+                                    or not 0 < max_fpr <= 1):
+            raise ConfigError(f"roc_auc: max_fpr must be in (0, 1], got {max_fpr!r}")
+        if multi_class not in ("raise", "ovr", "ovo"):
+            raise ConfigError(f"roc_auc: multi_class must be 'raise', 'ovr' or 'ovo', got {multi_class!r}")
+        super().__init__(average=average, labels=labels, max_fpr=None if max_fpr is None else float(max_fpr),
+                         multi_class=None if multi_class == "raise" else multi_class)
+        self.max_fpr = None if max_fpr is None else float(max_fpr)
+        self.multi_class = multi_class
+
+    def check_vector_config(self, batch: Batch, multiclass: bool) -> None:
+        super().check_vector_config(batch, multiclass)
+        if not multiclass:
+            return
+        if self.max_fpr is not None and self.max_fpr != 1.0:
+            raise ConfigError(f"roc_auc: Partial AUC computation not available in multiclass setting, 'max_fpr' "
+                              f"must be set to `None`, received `max_fpr={self.max_fpr}` instead")
+        if self.multi_class == "raise":
+            raise ConfigError("roc_auc: multi_class must be in ('ovo', 'ovr') for multiclass y_score "
+                              "(scikit-learn's default multi_class='raise')")
+        options = ("micro", "macro", "weighted", None) if self.multi_class == "ovr" else ("macro", "weighted")
+        if self.average not in options:
+            raise ConfigError(f"roc_auc: average must be one of {options} for multiclass problems"
+                              + (" (average=None is not implemented for multi_class='ovo')"
+                                 if self.average is None else ""))
+        if self.multi_class == "ovo" and batch.get("sample_weight") is not None:
+            raise ConfigError("roc_auc: sample_weight is not supported for multiclass one-vs-one ROC AUC "
+                              "(scikit-learn: 'sample_weight' must be None in this case)")
+
+    def check_multiclass(self, batch: Batch, width: int) -> None:
+        super().check_multiclass(batch, width)
+        score = inputs.float_matrix(batch["y_score"], "y_score")
+        total = score.sum(axis=1)
+        bad = np.flatnonzero(~(np.abs(1 - total) <= 1e-8 + 1e-5 * np.abs(total)))  # np.allclose(1, total)
+        if len(bad):
+            raise FieldError("y_score", "y_score", int(bad[0]), f"scores summing to {total[bad[0]]!r}: target scores "
+                                                                "need to be probabilities for multiclass roc_auc, "
+                                                                "i.e. they should sum up to 1.0 over classes")
 
     def positive(self, true: np.ndarray) -> np.ndarray:
         labels = np.unique(true)
         if len(labels) > 2:
-            raise FieldError("y_true", "y_true", None, f"y_true has {len(labels)} labels; multiclass roc_auc is "
-                                                       "not supported yet")
+            raise FieldError("y_true", "y_true", None, f"y_true has {len(labels)} labels but one score per example: "
+                                                       "multiclass roc_auc takes a vector of class scores")
         return true == labels[-1] if len(labels) == 2 else np.zeros(len(true), bool)
 
+    def binary(self, truth: np.ndarray, score: np.ndarray, weight: np.ndarray, warn: bool) -> float:
+        return A.binary_auc(truth, score, weight, self.max_fpr, warn)
+
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
-        return R.auc(neg, pos)
+        return A.partial_auc(neg, pos, self.max_fpr)
+
+    def multiclass(self, score: np.ndarray, column: np.ndarray, weight: np.ndarray) -> float | np.ndarray:
+        if self.multi_class == "ovo":
+            if self.labels is None and len(np.unique(column)) != score.shape[1]:
+                return super().multiclass(score, column, weight)  # NaN with the warning
+            return A.average_ovo(self.binary_warned, column, score, self.average)
+        return super().multiclass(score, column, weight)
 
 
 class AveragePrecision(BinaryRankingScorer):
-    """Average precision, `sklearn.metrics.average_precision_score` for binary ``y_true``.
+    """Average precision, `sklearn.metrics.average_precision_score`.
 
-    ``AP = Σ_k (R_k - R_{k-1}) · P_k`` over the distinct scores in descending order, with ``P_k``
-    and ``R_k`` the (weighted) precision and recall of predicting positive at scores ≥ the k-th:
-    scikit-learn's step sum, no interpolation. The positive label is ``pos_label`` (default 1);
-    ``y_true`` must hold at most two labels. No positive example: NaN (scikit-learn warns and
-    returns -0.0).
+    Binary: ``AP = Σ_k (R_k - R_{k-1}) · P_k`` over the distinct scores in descending order, with
+    ``P_k`` and ``R_k`` the (weighted) precision and recall of predicting positive at scores ≥ the
+    k-th: scikit-learn's step sum, no interpolation. The positive label is ``pos_label``
+    (default 1); ``y_true`` must hold at most two labels. No positive example: 0.0 with
+    scikit-learn's warning. Multiclass (a vector of class scores per example; one-vs-rest) and
+    multilabel (0/1 vectors): the binary AP of each column, averaged by ``average`` (micro,
+    macro, weighted, samples for multilabel, None: parts; ``pos_label`` must stay 1, as
+    scikit-learn). ``labels`` (no scikit-learn counterpart): the classes of the score columns,
+    ordered, for labels that are not ``0 .. C-1`` and for the parts of ``average=None``.
     """
 
     name = "average_precision"
 
-    def __init__(self, pos_label: Any = 1) -> None:
+    def __init__(self, average: str | None = "macro", pos_label: Any = 1,
+                 labels: Sequence[Any] | None = None) -> None:
         if isinstance(pos_label, bool) or not isinstance(pos_label, numbers.Real):
             raise ConfigError(f"average_precision: pos_label must be a number, got {pos_label!r}")
-        super().__init__(**({} if pos_label == 1 else {"pos_label": pos_label}))
+        super().__init__(average=average, labels=labels, pos_label=None if pos_label == 1 else pos_label)
         self.pos_label = float(pos_label)
+
+    def check_vector_config(self, batch: Batch, multiclass: bool) -> None:
+        super().check_vector_config(batch, multiclass)
+        if self.pos_label != 1:
+            raise ConfigError("average_precision: Parameter pos_label is fixed to 1 for multilabel-indicator and "
+                              "multiclass y_true. Do not set pos_label or set pos_label to 1.")
 
     def positive(self, true: np.ndarray) -> np.ndarray:
         labels = np.unique(true)
         if len(labels) > 2:
-            raise FieldError("y_true", "y_true", None, f"y_true has {len(labels)} labels; multiclass "
-                                                       "average_precision is not supported yet")
+            raise FieldError("y_true", "y_true", None, f"y_true has {len(labels)} labels but one score per example: "
+                                                       "multiclass average_precision takes a vector of class scores")
         if len(labels) == 2 and self.pos_label not in labels:
             raise FieldError("y_true", "y_true", None, f"pos_label={self.pos_label:g} is not a valid label. "
                                                        f"It should be one of {labels.tolist()}")
         return true == self.pos_label
 
+    def binary(self, truth: np.ndarray, score: np.ndarray, weight: np.ndarray, warn: bool) -> float:
+        return A.binary_ap(truth, score, weight, warn)
+
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
-        return R.average_precision(neg, pos)
+        return R.average_precision(neg, pos) if pos.sum() > 0 else 0.0

@@ -11,6 +11,7 @@ from sklearn import metrics as skm
 
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.statistics import Rows
+from rageval.scorers.classic.ranking_average import UndefinedMetricWarning
 from rageval.scorers.classic.ranking_metrics import AveragePrecision, RocAuc
 from rageval.stats.resampling import Replicator, bootstrap_indices
 
@@ -114,17 +115,20 @@ def test_bootstrap_resample_with_one_class_is_nan():
     assert math.isnan(got[0]) and got[1] == 1.0
 
 
-def test_one_class_and_multiclass_raise():
-    # scikit-learn raises "Only one class present in y_true"; a shard may hold one class: NaN
-    assert math.isnan(RocAuc().reduce(RocAuc().stats({"y_true": [1, 1], "y_score": [0.1, 0.2]}))["roc_auc"])
+def test_one_class_warns_and_multiclass_with_one_score_raises():
+    # scikit-learn warns "Only one class is present in y_true" and returns NaN; so do we
+    with pytest.warns(UndefinedMetricWarning, match="Only one class"):
+        assert math.isnan(RocAuc().reduce(RocAuc().stats({"y_true": [1, 1], "y_score": [0.1, 0.2]}))["roc_auc"])
     with pytest.raises(FieldError, match="multiclass"):
         RocAuc().reduce(RocAuc().stats({"y_true": [0, 1, 2], "y_score": [0.1, 0.2, 0.3]}))
     with pytest.raises(FieldError, match="pos_label"):
         s = AveragePrecision()
         s.reduce(s.stats({"y_true": [0, 2], "y_score": [0.1, 0.2]}))
-    # no positive: scikit-learn warns and returns -0.0; we give NaN
+    # no positive: scikit-learn warns and returns 0.0; so do we
     s = AveragePrecision()
-    assert math.isnan(s.reduce(s.stats({"y_true": [0, 0], "y_score": [0.1, 0.2]}))[s.key])
+    with pytest.warns(UserWarning, match="No positive class"):
+        got = s.reduce(s.stats({"y_true": [0, 0], "y_score": [0.1, 0.2]}))[s.key]
+    assert got == reference("average_precision", {"y_true": [0, 0], "y_score": [0.1, 0.2]}) == 0.0
 
 
 @pytest.mark.parametrize("field,bad,row", [("y_score", [0.1, math.nan, 0.3], 1), ("y_score", [0.1, 0.2, math.inf], 2),
@@ -142,7 +146,7 @@ def test_mismatched_lengths_and_config():
     with pytest.raises(FieldError, match="scores"):
         RocAuc().stats({"y_true": [0, 1, 1], "y_score": [0.1, 0.2]})
     with pytest.raises(ConfigError):
-        RocAuc(max_fpr=0.5)
+        RocAuc(max_fpr=1.5)
     with pytest.raises(ConfigError):
         AveragePrecision(pos_label="a")
 
