@@ -1,19 +1,32 @@
 """Regression metrics over `y_true` / `y_pred` (optional `sample_weight`), identical to scikit-learn.
 
 One example is one sample: a number, or an array of ``d`` numbers (one multi-output sample; every
-example of a run holds the same ``d``). Statistics: the exact per-example values, one `Rows` row
-``[y_true (d), y_pred (d), weight]`` (weight 1 without ``sample_weight``). ``reduce`` recomputes
-the metric on exactly the examples given with the reference's own two-pass / order-based formula
-(scikit-learn's function where it has one, scipy's for the rank correlations, torchmetrics' formula
-for ``smape``, ``log_cosh``, ``ccc`` and ``adjusted_r2``), so any subset, shard merge or resample
-reduces to the reference's value on it. The rows are reduced in a canonical (sorted) order, so the
-value depends on the set of examples only: on degenerate data scikit-learn's value depends on row
-order by rounding (a constant y_true with sample weights: its weighted variance is 0 or ~1e-32
-depending on the order, and r2 / explained_variance flip between force_finite's 0/1 and a finite
-ratio); rageval's is the reference's value on the sorted rows. Decision: no summed-moment form is used — r2, explained
-variance, pearson and ccc from raw moments lose digits to cancellation on data with a large mean
-(values near 1e4 with residuals near 1), so bootstrap resamples also reduce exactly (the generic
-path of `rageval.stats.resampling`, one reduce per resample).
+example of a run holds the same ``d``). The numpy core is
+`rageval.scorers.classic.regression_functional`; no reference is called at run time.
+
+Statistics, by kind of metric:
+
+* **Means of an elementwise loss** (mse, rmse, mae, mape, msle, rmsle, pinball, the deviances,
+  huber, log_cosh, smape): one `Rows` row ``[loss (d), weight]`` per example (weight 1 without
+  ``sample_weight``). The metric is a function of the column sums ``Σ w·loss`` and ``Σ w``
+  (`reduce_sums`), so shards merge by summing and a bootstrap is one matrix product. Every term is
+  non-negative, so a sum taken in another order (a shard merge, a resample) differs from
+  scikit-learn's in the last bits only (relative error below n·eps; tested to 1e-12). A weighted
+  loss that overflows float64 (``(y - ŷ)²`` of 1e200 and -1e200), or exceeds max/2³² (≈4e298, so
+  that no sum over fewer than 2³² examples overflows), is a `FieldError` for its example, where
+  scikit-learn returns inf.
+* **Order statistics of a loss** (median_ae, max_error): the same ``[loss (d), weight]`` rows;
+  ``reduce`` takes the (weighted) median / the maximum of the subset: one partition or sort.
+* **Everything else** (r2, adjusted_r2, explained_variance, d2_pinball, pearson, spearman,
+  kendall, ccc): the exact rows ``[y_true (d), y_pred (d), weight]``; ``reduce`` computes the
+  reference's two-pass / rank formula on the subset in numpy. Decision: no raw-moment summed form
+  for r2, explained variance, pearson and ccc — ``Σwy² - (Σwy)²/Σw`` loses up to eps·(mean/std)²
+  relative (1e-8 for values near 1e4 with residuals near 1), far from 1e-12; their resamples are
+  reduced one by one. scikit-learn's r2 / explained_variance on a constant y_true (or a constant
+  residual) with sample weights depend on row order by rounding (a weighted variance of 0 or
+  ~1e-32 flips force_finite's 0/1 against a finite ratio): there, and only there, the rows are
+  reduced in a canonical (sorted) order, so the value depends on the set of examples only and is
+  scikit-learn's value on the sorted rows.
 
 ``multioutput`` takes scikit-learn's values: ``"uniform_average"`` (default), ``"variance_weighted"``
 (r2, explained_variance), an array of one weight per output, or ``"raw_values"``, which needs
@@ -33,8 +46,11 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Rows, Statistics
+from rageval.scorers.classic import regression_functional as F
 
 _EPS_TM = 1.17e-06  # torchmetrics' clamp in symmetric_mean_absolute_percentage_error
+#: the largest weighted loss one example may have: sums over up to 2**32 examples stay finite
+_LARGEST = np.finfo(np.float64).max / 2**32
 
 
 def _column(batch: Batch, field: str) -> np.ndarray:
@@ -55,15 +71,16 @@ def _column(batch: Batch, field: str) -> np.ndarray:
             raise FieldError(field, field, i, f"has {len(rows[i])} outputs, row 0 has {first}")
         arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
     arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1)
-    bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
-    if len(bad):
+    if not np.isfinite(arr).all():
+        bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         raise FieldError(field, field, int(bad[0]), f"not finite: {arr[bad[0]].tolist()}")
     return arr
 
 
 class RegressionScorer(Scorer):
-    """Base: statistics ``[y_true (d), y_pred (d), weight]`` per example; ``reduce`` calls
-    `value` on the subset's arrays."""
+    """Base: reads ``y_true`` / ``y_pred`` / ``sample_weight`` as ``(n, d)`` arrays; statistics
+    ``[y_true (d), y_pred (d), weight]`` per example, and ``reduce`` calls `value` on the subset's
+    arrays (subclasses with loss statistics override both)."""
 
     fields: ClassVar[tuple[str, ...]] = ("y_true", "y_pred")
     optional_fields: ClassVar[tuple[str, ...]] = ("sample_weight",)
@@ -71,9 +88,8 @@ class RegressionScorer(Scorer):
     bounds: ClassVar[tuple[float, float]] = (0.0, math.inf)
     #: multioutput strings the reference accepts (None: single output only)
     multioutputs: ClassVar[tuple[str, ...] | None] = ("raw_values", "uniform_average")
-    #: per-example loss is the reference's elementwise loss (None: undefined on one sample)
-    pointwise: ClassVar[bool] = True
-    root: ClassVar[bool] = False
+    #: the value depends on row order by rounding on degenerate data: reduce those rows sorted
+    order_sensitive: ClassVar[bool] = False
 
     def __init__(self, multioutput: Any = "uniform_average", n_outputs: int | None = None, **params: Any) -> None:
         given = dict(params)
@@ -102,8 +118,11 @@ class RegressionScorer(Scorer):
     def check(self, t: np.ndarray, p: np.ndarray) -> None:
         """Domain checks of the reference (negative targets...): `FieldError` naming field and row."""
 
-    def stats(self, batch: Batch) -> Rows:
+    def arrays(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(y_true, y_pred, weight)`` of a batch, checked: ``(n, d)``, ``(n, d)``, ``(n,)``."""
         t, p = _column(batch, "y_true"), _column(batch, "y_pred")
+        if len(t) != len(p):
+            raise FieldError("y_pred", "y_pred", None, f"{len(p)} predictions for {len(t)} targets")
         if t.shape[1] != p.shape[1]:
             raise FieldError("y_pred", "y_pred", 0, f"has {p.shape[1]} outputs, y_true has {t.shape[1]}")
         if self.multioutputs is None and t.shape[1] > 1:
@@ -112,37 +131,45 @@ class RegressionScorer(Scorer):
         self.check(t, p)
         w = batch.get("sample_weight")
         w = np.ones(len(t)) if w is None else np.asarray(w, np.float64).reshape(len(t))
+        return t, p, w
+
+    def stats(self, batch: Batch) -> Rows:
+        t, p, w = self.arrays(batch)
         return Rows(np.column_stack([t, p, w]))
 
-    @staticmethod
-    def unpack(stats: Statistics, canonical: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def unpack(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         rows = np.asarray(stats, np.float64)
-        if canonical:  # sorted: the value depends on the set of rows only
-            rows = rows[np.lexsort(rows.T[::-1])]
         d = (rows.shape[1] - 1) // 2
+        t = rows[:, :d]
+        if self.order_sensitive and len(rows) > 1:
+            e = t - rows[:, d:2 * d]
+            if np.any(np.all(t == t[0], axis=0)) or np.any(np.all(e == e[0], axis=0)):
+                rows = rows[np.lexsort(rows.T[::-1])]  # degenerate: the canonical order
         w = rows[:, -1]
         return rows[:, :d], rows[:, d:2 * d], (None if np.all(w == 1) else w)
 
     # --- reduction --------------------------------------------------------------------------
-    def value(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> Any:
-        """The reference on ``(n, d)`` arrays with ``multioutput="raw_values"`` (an array of d)."""
+    def value(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+        """The metric per output on ``(n, d)`` arrays (``multioutput="raw_values"``)."""
         raise NotImplementedError(f"{type(self).__name__} must define value(t, p, w)")
 
-    def combine(self, raw: np.ndarray, t: np.ndarray, w: np.ndarray | None) -> float:
-        """Per-output values as one (scikit-learn's multioutput rules)."""
+    def output_weights(self, raw: np.ndarray) -> np.ndarray | None:
+        """The weights that average the outputs (None: uniform); scikit-learn's multioutput rules."""
         mo = self.multioutput
-        if isinstance(mo, str) and mo in ("raw_values", "uniform_average"):
-            return float(np.average(raw))
-        if isinstance(mo, str):  # variance_weighted: only r2/explained_variance list it, and handle it in value()
+        if isinstance(mo, str):
+            if mo in ("raw_values", "uniform_average"):
+                return None
             raise NotImplementedError(f"{type(self).__name__} lists multioutput={mo!r} but does not handle it")
         if len(mo) != raw.shape[-1]:
             raise FieldError("y_true", "y_true", 0, f"There must be equally many custom weights ({len(mo)}) as "
                                                     f"outputs ({raw.shape[-1]}).")
-        return float(np.average(raw, weights=mo))
+        return mo
 
-    def result(self, raw: np.ndarray, t: np.ndarray, w: np.ndarray | None) -> dict[str, float]:
+    def result(self, raw: np.ndarray, weights: Any = "multioutput") -> dict[str, float]:
+        """The value (outputs averaged by ``weights``; by default as ``multioutput`` says) and parts."""
         raw = np.atleast_1d(np.asarray(raw, np.float64))
-        out = {self.key: self.combine(raw, t, w)}
+        weights = self.output_weights(raw) if isinstance(weights, str) else weights
+        out = {self.key: float(np.average(raw, weights=weights))}
         for j, part in enumerate(self.parts):
             out[f"{self.key}.{part}"] = float(raw[j]) if j < len(raw) else math.nan
         return out
@@ -150,71 +177,100 @@ class RegressionScorer(Scorer):
     def reduce(self, stats: Statistics) -> dict[str, float]:
         if len(stats) == 0 or np.asarray(stats).shape[1] < 3:
             return {k: math.nan for k in self.keys()}
-        t, p, w = self.unpack(stats)
-        return self.result(self.value(t, p, w), t, w)
-
-    def elementwise(self, t: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """The per-example loss (scorers with ``pointwise``)."""
-        raise NotImplementedError(f"{type(self).__name__} has no per-example loss")
+        return self.result(self.value(*self.unpack(stats)))
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
-        n = len(stats)
-        if not self.pointwise or n == 0:
-            return {k: np.full(n, math.nan) for k in self.keys()}
-        t, p, _ = self.unpack(stats, canonical=False)
-        e = self.elementwise(t, p)
+        """Undefined on one sample (r2, d2, correlations): NaN."""
+        return {k: np.full(len(stats), math.nan) for k in self.keys()}
+
+
+def _undefined(what: str) -> None:
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    warnings.warn(f"{what} is not well-defined with less than two samples.", UndefinedMetricWarning, stacklevel=4)
+
+
+# --- losses of one example: statistics [loss (d), weight] -------------------------------------------
+class _Pointwise(RegressionScorer):
+    """A metric of the per-example loss ``elementwise(y, ŷ)`` (per output). Statistics:
+    ``[loss (d), weight]``; the per-example score is the loss (``root``: its square root) combined
+    across outputs."""
+
+    version = "2"  # statistics are the losses (version 1: the raw rows)
+    root: ClassVar[bool] = False
+
+    def elementwise(self, t: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The reference's loss per element."""
+        raise NotImplementedError(f"{type(self).__name__} must define elementwise(t, p)")
+
+    def stats(self, batch: Batch) -> Rows:
+        t, p, w = self.arrays(batch)
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = self.elementwise(t, p)
+            fine = len(loss) == 0 or np.max(np.abs(loss)) * np.max(np.abs(w)) <= _LARGEST  # one pass; NaN fails
+        if not fine:
+            i = int(np.flatnonzero(~(np.abs(loss * w[:, None]) <= _LARGEST).all(axis=1))[0])
+            raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
+                                                    f"{p[i].tolist()} overflows float64 or its sums (> {_LARGEST:.1e}; "
+                                                    "scikit-learn returns inf)")
+        return Rows(np.column_stack([loss, w]))
+
+    @staticmethod
+    def losses(stats: Statistics) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.asarray(stats, np.float64)
+        return rows[:, :-1], rows[:, -1]
+
+    def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
+        if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
+            return {k: np.full(len(stats), math.nan) for k in self.keys()}
+        e, _ = self.losses(stats)
         if self.root:
             e = np.sqrt(e)
         mo = self.multioutput
         main = e.mean(axis=1) if isinstance(mo, str) else e @ (np.asarray(mo) / np.sum(mo))
         out = {self.key: main}
         for j, part in enumerate(self.parts):
-            out[f"{self.key}.{part}"] = e[:, j] if j < e.shape[1] else np.full(n, math.nan)
+            out[f"{self.key}.{part}"] = e[:, j] if j < e.shape[1] else np.full(len(e), math.nan)
         return out
 
 
-def _sk(name: str) -> Any:
-    import sklearn.metrics
+class _Mean(_Pointwise):
+    """The weighted mean of the loss ``Σ w loss / Σ w`` per output (``root``: its square root),
+    then combined across outputs: a function of the column sums of ``[w·loss (d), w]``."""
 
-    return getattr(sklearn.metrics, name)
+    def sum_rows(self, stats: Statistics) -> np.ndarray:
+        e, w = self.losses(stats)
+        return np.column_stack([e * w[:, None], w])
 
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        sums = np.asarray(sums, np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            total = np.where((np.asarray(counts) > 0) & (sums[:, -1] != 0), sums[:, -1], math.nan)
+            raw = sums[:, :-1] / total[:, None]
+        if self.root:
+            raw = np.sqrt(raw)
+        weights = self.output_weights(raw)
+        out = {self.key: raw.mean(axis=1) if weights is None else np.average(raw, axis=1, weights=weights)}
+        for j, part in enumerate(self.parts):
+            out[f"{self.key}.{part}"] = raw[:, j] if j < raw.shape[1] else np.full(len(raw), math.nan)
+        return out
 
-def _one(a: np.ndarray) -> np.ndarray:
-    return a[:, 0] if a.shape[1] == 1 else a
-
-
-class _Sklearn(RegressionScorer):
-    """A metric scikit-learn computes: ``sklearn.metrics.<function>`` on the subset, called with
-    the scorer's ``multioutput`` (``"raw_values"``: parts from it, the value its uniform average)."""
-
-    function: ClassVar[str]
-    extra: ClassVar[tuple[str, ...]] = ()
-
-    def call(self, t, p, w, multioutput):
-        kw = {k: getattr(self, k) for k in self.extra}
-        return _sk(self.function)(_one(t), _one(p), sample_weight=w, multioutput=multioutput, **kw)
-
-    def reduce(self, stats):
-        if len(stats) == 0 or np.asarray(stats).shape[1] < 3:
+    def reduce(self, stats: Statistics) -> dict[str, float]:
+        if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
             return {k: math.nan for k in self.keys()}
-        t, p, w = self.unpack(stats)
-        mo = self.multioutput
-        out = {self.key: float(self.call(t, p, w, "uniform_average" if isinstance(mo, str) and mo == "raw_values"
-                                         else mo))}
-        if self.parts:
-            raw = np.atleast_1d(self.call(t, p, w, "raw_values"))
-            for j, part in enumerate(self.parts):
-                out[f"{self.key}.{part}"] = float(raw[j]) if j < len(raw) else math.nan
-        return self.adjust(out, len(t))
-
-    def adjust(self, out, n):
-        return out
+        e, w = self.losses(stats)
+        if np.all(w == 1):  # scikit-learn's unweighted mean: the same pairwise sums
+            sums = [np.sum(e[:, j]) for j in range(e.shape[1])] + [float(len(e))]
+        else:
+            sums = [np.sum(e[:, j] * w) for j in range(e.shape[1])] + [np.sum(w)]
+        values = self.reduce_sums(np.array([sums]), np.array([float(len(e))]))
+        return {k: float(v[0]) for k, v in values.items()}
 
 
-class MSE(_Sklearn):
+class MSE(_Mean):
     """Mean squared error ``Σ w (y - ŷ)² / Σ w`` per output; `sklearn.metrics.mean_squared_error`."""
 
-    name, function = "mse", "mean_squared_error"
+    name = "mse"
 
     def elementwise(self, t, p):
         return (t - p) ** 2
@@ -224,34 +280,34 @@ class RMSE(MSE):
     """Root mean squared error ``sqrt(Σ w (y - ŷ)² / Σ w)`` per output, then averaged over outputs;
     `sklearn.metrics.root_mean_squared_error`."""
 
-    name, function, root = "rmse", "root_mean_squared_error", True
+    name, root = "rmse", True
 
 
-class MAE(_Sklearn):
+class MAE(_Mean):
     """Mean absolute error ``Σ w |y - ŷ| / Σ w``; `sklearn.metrics.mean_absolute_error`."""
 
-    name, function = "mae", "mean_absolute_error"
+    name = "mae"
 
     def elementwise(self, t, p):
-        return np.abs(t - p)
+        return np.abs(p - t)
 
 
-class MAPE(_Sklearn):
+class MAPE(_Mean):
     """Mean absolute percentage error ``Σ w |y - ŷ| / max(|y|, eps) / Σ w`` (eps = float64 machine
     epsilon; a fraction, not percent); `sklearn.metrics.mean_absolute_percentage_error`."""
 
-    name, function = "mape", "mean_absolute_percentage_error"
+    name = "mape"
 
     def elementwise(self, t, p):
-        return np.abs(t - p) / np.maximum(np.abs(t), np.finfo(np.float64).eps)
+        return np.abs(p - t) / np.maximum(np.abs(t), np.finfo(np.float64).eps)
 
 
-class MSLE(_Sklearn):
+class MSLE(_Mean):
     """Mean squared logarithmic error ``Σ w (log1p y - log1p ŷ)² / Σ w``;
     `sklearn.metrics.mean_squared_log_error`. Values ≤ -1 are refused (scikit-learn's ValueError,
     here a `FieldError` naming the field and row)."""
 
-    name, function = "msle", "mean_squared_log_error"
+    name = "msle"
     label = "Mean Squared Logarithmic Error"
 
     def check(self, t, p):
@@ -269,55 +325,82 @@ class RMSLE(MSLE):
     """Root mean squared logarithmic error, ``sqrt`` of `msle` per output;
     `sklearn.metrics.root_mean_squared_log_error`."""
 
-    name, function, root = "rmsle", "root_mean_squared_log_error", True
+    name, root = "rmsle", True
     label = "Root Mean Squared Logarithmic Error"
 
 
-class MedianAE(_Sklearn):
-    """Median absolute error ``median |y - ŷ|`` per output (weighted: scikit-learn's
-    ``_weighted_percentile(average=True)``); `sklearn.metrics.median_absolute_error`. Order-based:
-    reduce keeps the exact values and takes the median of the subset."""
+class MedianAE(_Pointwise):
+    """Median absolute error ``median |y - ŷ|`` per output; `sklearn.metrics.median_absolute_error`
+    (weighted: scikit-learn's ``_weighted_percentile(average=True)``). Order-based: the statistics
+    are the exact residuals, the median of a subset one partition (``np.median``) or one sort."""
 
-    name, function = "median_ae", "median_absolute_error"
+    name = "median_ae"
 
     def elementwise(self, t, p):
-        return np.abs(t - p)
+        return np.abs(p - t)
+
+    def reduce(self, stats):
+        if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
+            return {k: math.nan for k in self.keys()}
+        e, w = self.losses(stats)
+        if np.all(w == 1):
+            return self.result(np.median(e, axis=0))
+        return self.result(F.weighted_percentile(e, w, 50, average=True))
 
 
-class MaxError(RegressionScorer):
+class MaxError(_Pointwise):
     """Maximum residual ``max |y - ŷ|``; `sklearn.metrics.max_error` (single output, no weights)."""
 
     name = "max_error"
     optional_fields = ()
     multioutputs = None
 
-    def value(self, t, p, w):
-        return _sk("max_error")(t[:, 0], p[:, 0])
-
     def elementwise(self, t, p):
         return np.abs(t - p)
 
+    def reduce(self, stats):
+        if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
+            return {k: math.nan for k in self.keys()}
+        return self.result(np.max(self.losses(stats)[0], axis=0))
 
-class R2(_Sklearn):
+
+class R2(RegressionScorer):
     """Coefficient of determination ``1 - Σ w (y - ŷ)² / Σ w (y - ȳ_w)²`` per output (two-pass);
     `sklearn.metrics.r2_score` with ``force_finite`` (constant y_true: 1.0 for a perfect fit, else
     0.0; ``force_finite=False``: NaN / -inf). Fewer than two samples: NaN with scikit-learn's
     UndefinedMetricWarning. Higher is better."""
 
-    name, function, extra = "r2", "r2_score", ("force_finite",)
+    name = "r2"
     multioutputs = ("raw_values", "uniform_average", "variance_weighted")
-    pointwise, higher_is_better, bounds = False, True, (-math.inf, 1.0)
+    higher_is_better, bounds, order_sensitive = True, (-math.inf, 1.0), True
+    parts_of = staticmethod(F.r2_parts)
+    #: scikit-learn's r2 is NaN (with a warning) on fewer than two samples; explained variance is not
+    needs_two: ClassVar[bool] = True
 
     def __init__(self, force_finite: bool = True, **kw: Any) -> None:
         super().__init__(**kw, **({} if force_finite else {"force_finite": False}))
         self.force_finite = force_finite
+
+    def reduce(self, stats):
+        if len(stats) == 0 or np.asarray(stats).shape[1] < 3:
+            return {k: math.nan for k in self.keys()}
+        t, p, w = self.unpack(stats)
+        if len(t) < 2 and self.needs_two:
+            _undefined("R^2 score")
+            return self.result(np.full(t.shape[1], math.nan), None)
+        num, den = self.parts_of(t, p, w)
+        raw = F.fraction_explained(num, den, self.force_finite)
+        if isinstance(self.multioutput, str) and self.multioutput == "variance_weighted":
+            return self.result(raw, den if np.any(den != 0) else None)  # all constant: uniform
+        return self.result(raw)
 
 
 class ExplainedVariance(R2):
     """Explained variance ``1 - Var_w(y - ŷ) / Var_w(y)`` per output;
     `sklearn.metrics.explained_variance_score` (``force_finite`` as r2)."""
 
-    name, function = "explained_variance", "explained_variance_score"
+    name, needs_two = "explained_variance", False
+    parts_of = staticmethod(F.explained_variance_parts)
 
 
 class AdjustedR2(R2):
@@ -334,39 +417,62 @@ class AdjustedR2(R2):
         super().__init__(**kw)
         self.params["n_features"] = self.n_features = int(n_features)
 
-    def adjust(self, out, n):
-        k = self.n_features
+    def reduce(self, stats):
+        out, n, k = super().reduce(stats), len(stats), self.n_features
         if n - k - 1 <= 0:  # torchmetrics: a warning and the plain r2
-            if k:
+            if k and n:
                 warnings.warn("adjusted_r2: n_features >= n - 1, falls back to standard r2 score (torchmetrics)",
-                              UserWarning, stacklevel=3)
+                              UserWarning, stacklevel=2)
             return out
         return {key: 1 - (1 - v) * (n - 1) / (n - k - 1) for key, v in out.items()}
 
 
-class Pinball(_Sklearn):
+def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
+    """scikit-learn's pinball loss per element: ``α·s·d - (1 - α)(1 - s)·d``, d = y - ŷ, s = [d ≥ 0]."""
+    diff = t - p
+    sign = (diff >= 0).astype(diff.dtype)
+    return alpha * sign * diff - (1 - alpha) * (1 - sign) * diff
+
+
+class Pinball(_Mean):
     """Mean pinball loss ``Σ w [α max(y - ŷ, 0) + (1 - α) max(ŷ - y, 0)] / Σ w``;
     `sklearn.metrics.mean_pinball_loss` (``alpha`` default 0.5)."""
 
-    name, function, extra = "pinball", "mean_pinball_loss", ("alpha",)
+    name = "pinball"
 
     def __init__(self, alpha: float = 0.5, **kw: Any) -> None:
         super().__init__(**kw, **({} if alpha == 0.5 else {"alpha": alpha}))
         self.alpha = float(alpha)
 
     def elementwise(self, t, p):
-        d = t - p
-        return self.alpha * np.maximum(d, 0) + (1 - self.alpha) * np.maximum(-d, 0)
+        return _pinball(t, p, self.alpha)
 
 
-class D2Pinball(Pinball):
+class D2Pinball(RegressionScorer):
     """D² pinball score ``1 - pinball(y, ŷ) / pinball(y, q_α(y))``, q_α the (weighted) α-quantile
-    of the subset's y_true; `sklearn.metrics.d2_pinball_score`. Order-based; NaN on one sample."""
+    of the subset's y_true (``_weighted_percentile(average=True)``); `sklearn.metrics.d2_pinball_score`
+    (force_finite rules). Order-based; NaN on one sample."""
 
-    name, function = "d2_pinball", "d2_pinball_score"
-    pointwise, higher_is_better, bounds = False, True, (-math.inf, 1.0)
+    name = "d2_pinball"
+    higher_is_better, bounds = True, (-math.inf, 1.0)
 
-class _Tweedie(RegressionScorer):
+    def __init__(self, alpha: float = 0.5, **kw: Any) -> None:
+        super().__init__(**kw, **({} if alpha == 0.5 else {"alpha": alpha}))
+        self.alpha = float(alpha)
+
+    def value(self, t, p, w):
+        if len(t) < 2:
+            _undefined("D^2 score")
+            return np.full(t.shape[1], math.nan)
+        t, p = np.ascontiguousarray(t), np.ascontiguousarray(p)
+        numerator = np.average(_pinball(t, p, self.alpha), axis=0, weights=w)
+        weights = np.ones(len(t)) if w is None else w
+        quantile = F.weighted_percentile(t, weights, self.alpha * 100, average=True)
+        denominator = np.average(_pinball(t, np.tile(quantile, (len(t), 1)), self.alpha), axis=0, weights=weights)
+        return F.fraction_explained(numerator, denominator, True)
+
+
+class _Tweedie(_Mean):
     """Mean Tweedie deviance (single output)."""
 
     multioutputs = None
@@ -389,9 +495,6 @@ class _Tweedie(RegressionScorer):
             if len(rows):
                 raise FieldError(field, field, int(rows[0]), text)
 
-    def value(self, t, p, w):
-        return _sk("mean_tweedie_deviance")(t[:, 0], p[:, 0], sample_weight=w, power=self.power)
-
     def elementwise(self, t, p):
         """scikit-learn's ``_mean_tweedie_deviance`` per element."""
         pw = self.power
@@ -403,7 +506,7 @@ class _Tweedie(RegressionScorer):
             return 2 * (xlogy(t, t / p) - t + p)
         if pw == 2:
             return 2 * (np.log(p / t) + t / p - 1)
-        y = np.maximum(t, 0) if pw < 0 else t
+        y = np.where(t > 0, t, 0.0) if pw < 0 else t
         return 2 * (np.power(y, 2 - pw) / ((1 - pw) * (2 - pw)) - t * np.power(p, 1 - pw) / (1 - pw)
                     + np.power(p, 2 - pw) / (2 - pw))
 
@@ -436,14 +539,7 @@ class GammaDeviance(_Tweedie):
     name, power = "gamma_deviance", 2.0
 
 
-class _Weighted(RegressionScorer):
-    """A mean of an elementwise loss, per output: ``Σ w loss(y, ŷ) / Σ w``."""
-
-    def value(self, t, p, w):
-        return np.average(self.elementwise(t, p), axis=0, weights=w)
-
-
-class Huber(_Weighted):
+class Huber(_Mean):
     """Mean Huber loss ``0.5 e²`` if ``|e| ≤ δ`` else ``δ (|e| - 0.5 δ)``, e = y - ŷ; equal to
     ``torch.nn.functional.huber_loss(reduction="mean", delta=delta)`` (weighted mean with weights)."""
 
@@ -460,7 +556,7 @@ class Huber(_Weighted):
         return np.where(a <= self.delta, 0.5 * a * a, self.delta * (a - 0.5 * self.delta))
 
 
-class LogCosh(_Weighted):
+class LogCosh(_Mean):
     """Mean log-cosh error ``Σ w log(cosh(ŷ - y)) / Σ w``, torchmetrics' ``LogCoshError`` formula,
     computed stably as ``|e| + log1p(exp(-2|e|)) - log 2`` (torchmetrics overflows to inf for
     ``|e| > ~710`` in float64; equal elsewhere)."""
@@ -472,7 +568,7 @@ class LogCosh(_Weighted):
         return a + np.log1p(np.exp(-2 * a)) - math.log(2)
 
 
-class SMAPE(_Weighted):
+class SMAPE(_Mean):
     """Symmetric MAPE ``Σ w 2|ŷ - y| / max(|y| + |ŷ|, 1.17e-6) / Σ w`` (a fraction in [0, 2]),
     torchmetrics' ``SymmetricMeanAbsolutePercentageError``."""
 
@@ -483,52 +579,38 @@ class SMAPE(_Weighted):
 
 
 class _Correlation(RegressionScorer):
-    """A correlation per output over the subset (no sample weights), NaN on fewer than 2 examples."""
+    """A correlation per output over the subset (no sample weights), NaN on fewer than 2 examples
+    or a constant column (scipy's ConstantInputWarning case)."""
 
     optional_fields = ()
-    pointwise, higher_is_better, bounds = False, True, (-1.0, 1.0)
+    higher_is_better, bounds = True, (-1.0, 1.0)
+    function: ClassVar[Any]
 
     def value(self, t, p, w):
-        if len(t) < 2:
-            return np.full(t.shape[1], math.nan)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # constant input: NaN, as scipy
-            return np.array([self.corr(t[:, j], p[:, j]) for j in range(t.shape[1])])
+        return type(self).function(t, p)
 
 
 class Pearson(_Correlation):
-    """Pearson's r per output; ``scipy.stats.pearsonr(y_true, y_pred).statistic``."""
+    """Pearson's r per output; ``scipy.stats.pearsonr(y_true, y_pred).statistic`` (two-pass, clipped
+    to [-1, 1], exactly ±1 on two samples)."""
 
-    name = "pearson"
-
-    def corr(self, x, y):
-        import scipy.stats
-
-        return scipy.stats.pearsonr(x, y).statistic
+    name, function = "pearson", staticmethod(F.pearson)
 
 
 class Spearman(_Correlation):
     """Spearman's ρ (Pearson's r of average ranks, ties averaged) per output;
-    ``scipy.stats.spearmanr(y_true, y_pred).statistic``."""
+    ``scipy.stats.spearmanr(y_true, y_pred).statistic``. One unstable argsort per column."""
 
-    name = "spearman"
-
-    def corr(self, x, y):
-        import scipy.stats
-
-        return scipy.stats.spearmanr(x, y).statistic
+    name, function = "spearman", staticmethod(F.spearman)
 
 
 class Kendall(_Correlation):
-    """Kendall's tau-b (ties corrected) per output; ``scipy.stats.kendalltau(y_true, y_pred)``
-    (``variant="b"``, its default)."""
+    """Kendall's tau-b ``(C - D) / sqrt((P - T_x)(P - T_y))`` (P pairs, T_x / T_y pairs tied in
+    y_true / y_pred) per output; ``scipy.stats.kendalltau(y_true, y_pred)`` (``variant="b"``, its
+    default). The rows are sorted once by (y_true, y_pred) dense ranks and the discordant pairs
+    counted by scipy's own compiled counter."""
 
-    name = "kendall"
-
-    def corr(self, x, y):
-        import scipy.stats
-
-        return scipy.stats.kendalltau(x, y).statistic
+    name, function = "kendall", staticmethod(F.kendall_tau_b)
 
 
 class CCC(_Correlation):
@@ -537,15 +619,7 @@ class CCC(_Correlation):
     y_pred gives NaN (scipy's pearsonr convention; torchmetrics gives rounding noise there: 0, ~1e-32
     or NaN depending on the values)."""
 
-    name = "ccc"
-
-    def corr(self, x, y):
-        if np.ptp(x) == 0 or np.ptp(y) == 0:
-            return math.nan  # undefined (0/0 Pearson factor)
-        mx, my = x.mean(), y.mean()
-        dx, dy = x - mx, y - my
-        n1 = len(x) - 1
-        return 2 * (dx @ dy / n1) / ((dx @ dx) / n1 + (dy @ dy) / n1 + (mx - my) ** 2)
+    name, function = "ccc", staticmethod(F.ccc)
 
 
 REGRESSION = {c.name: c for c in (MSE, RMSE, MAE, MAPE, SMAPE, MSLE, RMSLE, MedianAE, MaxError, R2, AdjustedR2,
