@@ -1,19 +1,31 @@
-"""Binary probabilistic losses over ``y_true`` (0/1, or bools) and ``y_score`` (the predicted
-probability of label 1): ``log_loss`` and ``brier``, identical to scikit-learn's ``log_loss`` and
-``brier_score_loss`` on binary data. Each is a (weighted) mean of a per-example loss, so its
-statistics are that loss and the weight (`WeightedMeanScorer`): any subset reduces exactly and
-bootstrap resamples reduce with one matrix product.
+"""Probabilistic losses and the hinge loss over ``y_true`` and ``y_score``: ``log_loss``,
+``brier`` and ``hinge_loss``, identical to scikit-learn's ``log_loss``, ``brier_score_loss`` and
+``hinge_loss``. Each is a (weighted) mean of a per-example loss, so its statistics are that loss
+and the weight (`WeightedMeanScorer`): any subset reduces exactly and bootstrap resamples reduce
+with one matrix product.
 
-Multiclass probability vectors are not supported yet. Unlike scikit-learn, a subset holding one
-label is no error (scikit-learn asks for ``labels=`` there): the positive label is always 1.
+Binary: ``y_true`` 0/1 (or bools; the hinge loss also -1/1) and one number per example (the
+probability of label 1, or the decision value). Multiclass: one label and one vector per example
+(probabilities, or decision values for the hinge loss), column ``j`` for the ``j``-th class in
+sorted order (`rageval.scorers.classic.inputs.class_columns`: integer labels ``0 .. C-1`` are
+their own column; other labels need ``labels=``).
+
+Unlike scikit-learn, a subset holding one label, or fewer classes than score columns, is no error
+(scikit-learn asks for ``labels=`` there): each example's column is fixed by its label, so the
+positive label is always 1 in binary data and shards that saw different classes merge exactly.
 """
 from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import xlogy
 
-from rageval.core.errors import FieldError
+from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, WeightedMeanScorer
+from rageval.scorers.classic import inputs
 from rageval.scorers.classic.ranking_metrics import numeric_column
 
 
@@ -33,49 +45,134 @@ def binary_inputs(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     return y, prob
 
 
+def class_probabilities(batch: Batch, labels: list | None) -> tuple[np.ndarray, np.ndarray]:
+    """A multiclass batch: the probability vectors ``(n, C)`` (in [0, 1]; scikit-learn's warning
+    when a row does not sum to one within ``sqrt(eps)``, without normalising, as scikit-learn
+    1.9) and each example's class column."""
+    prob = inputs.float_matrix(batch["y_score"], "y_score")
+    n, width = prob.shape
+    if len(batch["y_true"]) != n:
+        raise FieldError("y_score", "y_score", None, f"{n} probability vectors for {len(batch['y_true'])} labels")
+    bad = np.flatnonzero(((prob < 0) | (prob > 1)).any(axis=1))
+    if len(bad):
+        raise FieldError("y_score", "y_score", int(bad[0]), f"expected probabilities in [0, 1], got "
+                                                            f"{prob[bad[0]].tolist()!r:.60}")
+    if labels is not None and len(labels) != width:
+        raise FieldError("y_score", "y_score", None, f"The number of classes in labels ({len(labels)}) is different "
+                                                     f"from that in y_prob ({width})")
+    total = prob.sum(axis=1)
+    if not np.all(np.abs(total - 1) <= np.sqrt(np.finfo(np.float64).eps) * np.abs(total)):
+        warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.", UserWarning,
+                      stacklevel=3)
+    return prob, inputs.class_columns(batch["y_true"], labels, width)
+
+
+def lexicographic_labels(name: str, labels: Sequence[Any] | None) -> list | None:
+    """``labels=`` of a probabilistic loss: columns follow their sorted order (scikit-learn's
+    ``LabelBinarizer``, which warns when they were given otherwise; so do we)."""
+    labels = inputs.check_labels_param(name, labels, ordered=False)
+    if labels is not None and labels != sorted(labels):
+        warnings.warn(f"{name}: labels passed were {labels!r:.80}, but the columns of y_score follow their sorted "
+                      f"order {sorted(labels)!r:.80} (as scikit-learn's)", UserWarning, stacklevel=3)
+    return labels
+
+
 class LogLoss(WeightedMeanScorer):
     """Log loss (binary cross-entropy), `sklearn.metrics.log_loss` with a 1-D ``y_pred``:
     ``-Σ w·(y·log p̂ + (1 - y)·log q̂) / Σ w`` with ``p̂ = clip(p, ε, 1 - ε)`` and
     ``q̂ = clip(1 - p, ε, 1 - ε)``, ``ε`` float64's machine epsilon (scikit-learn's clipping of
-    both probability columns), so a certain wrong prediction costs ``-log ε ≈ 36.04``."""
+    both probability columns), so a certain wrong prediction costs ``-log ε ≈ 36.04``.
+    Multiclass (a probability vector per example): ``-Σ w·log clip(p_{y}, ε, 1 - ε) / Σ w``, the
+    clipped probability of the true class (scikit-learn's ``-Σ_j xlogy(onehot_j, clip(p_j))``);
+    ``labels``: the classes of the columns (sorted)."""
 
     name = "log_loss"
     fields = ("y_true", "y_score")
     higher_is_better = False
     bounds = (0.0, float("inf"))
 
+    def __init__(self, labels: Sequence[Any] | None = None) -> None:
+        labels = lexicographic_labels(self.name, labels)
+        super().__init__(**({} if labels is None else {"labels": labels}))
+        self.labels = None if labels is None else sorted(labels)
+
     def score_batch(self, batch: Batch) -> np.ndarray:
-        y, p = binary_inputs(batch)
         eps = np.finfo(np.float64).eps
+        if inputs.is_matrix(batch["y_score"]):
+            prob, column = class_probabilities(batch, self.labels)
+            return -np.log(np.clip(prob[np.arange(len(prob)), column], eps, 1 - eps))
+        y, p = binary_inputs(batch)
         return -(xlogy(y, np.clip(p, eps, 1 - eps)) + xlogy(1 - y, np.clip(1 - p, eps, 1 - eps)))
 
 
 class Brier(WeightedMeanScorer):
-    """Brier score, `sklearn.metrics.brier_score_loss` on binary data (``pos_label`` 1):
-    ``Σ w·(y - p)² / Σ w``."""
+    """Brier score, `sklearn.metrics.brier_score_loss` (scikit-learn 1.9's multiclass form).
+    Binary (``pos_label`` 1): ``Σ w·(y - p)² / Σ w``. Multiclass (a probability vector per
+    example): ``Σ w·Σ_j (onehot_j - p_j)² / Σ w``, halved when ``scale_by_half`` (``"auto"``:
+    with fewer than 3 columns, which makes two columns equal the binary score); ``labels``: the
+    classes of the columns (sorted)."""
 
     name = "brier"
     fields = ("y_true", "y_score")
     higher_is_better = False
-    bounds = (0.0, 1.0)
+    bounds = (0.0, 2.0)
+
+    def __init__(self, labels: Sequence[Any] | None = None, scale_by_half: Any = "auto") -> None:
+        if scale_by_half not in ("auto", True, False) or isinstance(scale_by_half, int) and \
+                not isinstance(scale_by_half, bool):
+            raise ConfigError(f"brier: scale_by_half must be 'auto', True or False, got {scale_by_half!r}")
+        labels = lexicographic_labels(self.name, labels)
+        super().__init__(**({} if labels is None else {"labels": labels}),
+                         **({} if scale_by_half == "auto" else {"scale_by_half": scale_by_half}))
+        self.labels = None if labels is None else sorted(labels)
+        self.scale_by_half = scale_by_half
 
     def score_batch(self, batch: Batch) -> np.ndarray:
+        if inputs.is_matrix(batch["y_score"]):
+            prob, column = class_probabilities(batch, self.labels)
+            onehot = column[:, None] == np.arange(prob.shape[1])[None, :]
+            loss = ((onehot - prob) ** 2).sum(axis=1)
+            half = prob.shape[1] < 3 if self.scale_by_half == "auto" else self.scale_by_half
+            return loss * 0.5 if half else loss
         y, p = binary_inputs(batch)
-        return (y - p) ** 2
+        return (y - p) ** 2 if self.scale_by_half in ("auto", True) else 2 * (y - p) ** 2
 
 
 class HingeLoss(WeightedMeanScorer):
     """Hinge loss, `sklearn.metrics.hinge_loss` on binary data: ``y_score`` is the decision value
     ``d`` and ``y`` is +1 for label 1 and -1 for the other label (0 or -1), the loss
     ``Σ w·max(0, 1 - y·d) / Σ w``. scikit-learn takes the greater label of ``y_true`` as positive;
-    here label 1 is always positive, so a subset holding one label is no error."""
+    here label 1 is always positive, so a subset holding one label is no error.
+
+    Multiclass (a vector of ``C ≥ 3`` decision values per example; Crammer-Singer): the margin is
+    the true class's value less the greatest other one, the loss ``Σ w·max(0, 1 - margin) / Σ w``;
+    ``labels``: the classes of the columns (sorted, as scikit-learn's ``LabelEncoder``)."""
 
     name = "hinge_loss"
     fields = ("y_true", "y_score")
     higher_is_better = False
     bounds = (0.0, float("inf"))
 
+    def __init__(self, labels: Sequence[Any] | None = None) -> None:
+        labels = inputs.check_labels_param(self.name, labels, ordered=False)
+        super().__init__(**({} if labels is None else {"labels": labels}))
+        self.labels = None if labels is None else sorted(labels)
+
     def score_batch(self, batch: Batch) -> np.ndarray:
+        if inputs.is_matrix(batch["y_score"]):
+            d = inputs.float_matrix(batch["y_score"], "y_score")
+            n, width = d.shape
+            if width < 3 or (self.labels is not None and len(self.labels) != width):
+                raise FieldError("y_score", "y_score", None, f"{width} decision values per example: multiclass "
+                                 "y_score needs one per class (at least 3" + (f", here {len(self.labels)}"
+                                                                              if self.labels else "") + ")")
+            if len(batch["y_true"]) != n:
+                raise FieldError("y_score", "y_score", None, f"{n} score vectors for {len(batch['y_true'])} labels")
+            column = inputs.class_columns(batch["y_true"], self.labels, width)
+            rows = np.arange(n)
+            others = d.copy()
+            others[rows, column] = -np.inf
+            return np.maximum(0.0, 1 - (d[rows, column] - others.max(axis=1)))
         y, d = numeric_column(batch, "y_true"), numeric_column(batch, "y_score")
         if len(d) != len(y):
             raise FieldError("y_score", "y_score", None, f"{len(d)} scores for {len(y)} labels")

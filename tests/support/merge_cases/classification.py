@@ -46,6 +46,24 @@ def cases(name: str, cls: type, rng: random.Random, params: dict[str, Any],
         out.append(Case("weighted" if weights else "plain", specs(), rows))
     if name in ("roc_auc", "average_precision"):
         out += vector_cases(name, rng, specs)
+    if name in ("log_loss", "brier", "hinge_loss"):
+        out += loss_vector_cases(name, rng, specs)
+    return out
+
+
+def loss_vector_cases(name: str, rng: random.Random, specs: Callable[..., Callable[[], list]]) -> list[Case]:
+    """Multiclass vectors for the losses: 4 class probabilities (decision values for hinge_loss),
+    labels 0..3, and strings with labels= (a class most shards lack), weighted."""
+    rows = []
+    for i in range(150):
+        raw = [rng.choice([0.0, round(rng.random(), 2)]) + 0.01 for _ in range(4)]
+        vector = [x / sum(raw) for x in raw] if name != "hinge_loss" else [rng.gauss(0, 2) for _ in range(4)]
+        rows.append({"id": f"{name}-mc{i:04d}", "y_true": rng.randrange(4) if i < 60 else rng.choice([1, 2, 3]),
+                     "y_score": vector, "sample_weight": rng.uniform(0.1, 3.0)})
+    named = [{**r, "y_true": "dcba"[r["y_true"]]} for r in rows]  # column j is the j-th of the sorted labels
+    out = [Case("multiclass", specs(), rows), Case("multiclass-labels", specs({"labels": list("dcba")}), named)]
+    if name == "brier":
+        out.append(Case("multiclass-half", specs({"scale_by_half": True}), rows))
     return out
 
 
