@@ -31,6 +31,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
+from operator import attrgetter
 
 import numpy as np
 
@@ -77,8 +78,10 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
     """
     if duplicates not in DUPLICATES:
         raise ValueError(f"duplicates must be one of {DUPLICATES}, got {duplicates!r}")
-    retrieved = check_id_list("retrieved_ids", "retrieved_ids", retrieved_ids)
-    relevant = check_relevance("relevant_ids", "relevant_ids", relevant_ids)
+    canonical_qrels = _canonical(relevant_ids, dict) and _numbers(relevant_ids)
+    retrieved = retrieved_ids if _canonical(retrieved_ids, list) else check_id_list(
+        "retrieved_ids", "retrieved_ids", retrieved_ids)
+    relevant = relevant_ids if canonical_qrels else check_relevance("relevant_ids", "relevant_ids", relevant_ids)
     if len(retrieved) != len(relevant):
         raise ValueError(f"retrieved_ids has {len(retrieved)} rows and relevant_ids {len(relevant)}: "
                          "one of each per query")
@@ -86,9 +89,9 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
     n = len(retrieved)
 
     lengths = np.fromiter(map(len, retrieved), np.int64, count=n)
-    ranked = list(chain.from_iterable(retrieved))
-    looked_up = map(dict.get, chain.from_iterable(map(repeat, relevant, lengths.tolist())), ranked, repeat(math.nan))
-    grades = np.fromiter(looked_up, np.float64, count=len(ranked))
+    # each query's ids looked up in its own qrels by the bound dict.get, one C-level map per query
+    looked_up = chain.from_iterable(map(map, map(attrgetter("get"), relevant), retrieved, repeat(repeat(math.nan))))
+    grades = np.fromiter(looked_up, np.float64, count=int(lengths.sum()))
     negative = grades < 0
     if negative.any():  # trec_eval: graded below 0 = in the pool but unjudged
         grades[negative] = math.nan
@@ -98,6 +101,8 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
 
     qrel_counts = np.fromiter(map(len, relevant), np.int64, count=n)
     qrel_grades = np.fromiter(chain.from_iterable(map(dict.values, relevant)), np.float64, count=int(qrel_counts.sum()))
+    if canonical_qrels and not np.isfinite(qrel_grades).all():
+        check_relevance("relevant_ids", "relevant_ids", relevant)  # raises, naming the row
     qrel_grades[qrel_grades < 0] = math.nan
     # within each query, non-negative grades first in decreasing order (the ideal ranking), then NaN
     query = np.repeat(np.arange(n), qrel_counts)
@@ -505,6 +510,19 @@ def _rank_major(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     out = np.full((len(lengths), width), math.nan)
     out[np.arange(width) < lengths[:, None]] = values
     return np.ascontiguousarray(out.T)
+
+
+def _canonical(rows: Sequence, kind: type) -> bool:
+    """True when ``rows`` is a list of ``kind`` (list or dict) holding plain ``str`` ids: the canonical
+    form `rageval.evaluate` hands over, already checked, taken as it is; anything else goes through
+    `rageval.core.fields`' checks, which convert it or name the bad row."""
+    return (type(rows) is list and not set(map(type, rows)) - {kind}
+            and not set(map(type, chain.from_iterable(rows))) - {str})
+
+
+def _numbers(rows: list[dict]) -> bool:
+    """True when every grade is an int or a float (their finiteness is checked on the array)."""
+    return not set(map(type, chain.from_iterable(map(dict.values, rows)))) - {int, float}
 
 
 def _without_duplicates(rows: list, duplicates: str) -> list:
