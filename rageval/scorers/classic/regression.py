@@ -71,10 +71,28 @@ def _column(batch: Batch, field: str) -> np.ndarray:
             raise FieldError(field, field, i, f"has {len(rows[i])} outputs, row 0 has {first}")
         arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
     arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1)
-    if not np.isfinite(arr).all():
+    if not np.isfinite(np.sum(arr)):  # NaN and inf propagate (a sum that overflows is checked row by row)
         bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
-        raise FieldError(field, field, int(bad[0]), f"not finite: {arr[bad[0]].tolist()}")
+        if len(bad):
+            raise FieldError(field, field, int(bad[0]), f"not finite: {arr[bad[0]].tolist()}")
     return arr
+
+
+def _columns(*blocks: np.ndarray) -> Rows:
+    """``Rows`` of the ``(n, d_i)`` / ``(n,)`` blocks side by side, stored column by column
+    (Fortran order), so that reduce reads each column as one contiguous array."""
+    n = len(blocks[0])
+    cols = [b.reshape(n, -1) for b in blocks]
+    out = np.empty((sum(c.shape[1] for c in cols), n))
+    j = 0
+    for c in cols:
+        out[j:j + c.shape[1]] = c.T
+        j += c.shape[1]
+    return Rows(out.T)
+
+
+def _all_ones(w: np.ndarray) -> bool:
+    return len(w) == 0 or w.min() == 1.0 == w.max()
 
 
 class RegressionScorer(Scorer):
@@ -118,8 +136,9 @@ class RegressionScorer(Scorer):
     def check(self, t: np.ndarray, p: np.ndarray) -> None:
         """Domain checks of the reference (negative targets...): `FieldError` naming field and row."""
 
-    def arrays(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(y_true, y_pred, weight)`` of a batch, checked: ``(n, d)``, ``(n, d)``, ``(n,)``."""
+    def arrays(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+        """``(y_true, y_pred, weight)`` of a batch, checked: ``(n, d)``, ``(n, d)``, ``(n,)`` (1.0
+        without ``sample_weight``)."""
         t, p = _column(batch, "y_true"), _column(batch, "y_pred")
         if len(t) != len(p):
             raise FieldError("y_pred", "y_pred", None, f"{len(p)} predictions for {len(t)} targets")
@@ -130,23 +149,24 @@ class RegressionScorer(Scorer):
                                                     "(scikit-learn)")
         self.check(t, p)
         w = batch.get("sample_weight")
-        w = np.ones(len(t)) if w is None else np.asarray(w, np.float64).reshape(len(t))
-        return t, p, w
+        return t, p, (1.0 if w is None else np.asarray(w, np.float64).reshape(len(t)))
 
     def stats(self, batch: Batch) -> Rows:
         t, p, w = self.arrays(batch)
-        return Rows(np.column_stack([t, p, w]))
+        return _columns(t, p, np.broadcast_to(w, len(t)))
 
     def unpack(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         rows = np.asarray(stats, np.float64)
         d = (rows.shape[1] - 1) // 2
-        t = rows[:, :d]
-        if self.order_sensitive and len(rows) > 1:
-            e = t - rows[:, d:2 * d]
-            if np.any(np.all(t == t[0], axis=0)) or np.any(np.all(e == e[0], axis=0)):
-                rows = rows[np.lexsort(rows.T[::-1])]  # degenerate: the canonical order
+        if self.order_sensitive and len(rows) > 1 and self.degenerate(rows[:, :d], rows[:, d:2 * d]):
+            rows = rows[np.lexsort(rows.T[::-1])]  # the canonical order
         w = rows[:, -1]
-        return rows[:, :d], rows[:, d:2 * d], (None if np.all(w == 1) else w)
+        return rows[:, :d], rows[:, d:2 * d], (None if _all_ones(w) else w)
+
+    def degenerate(self, t: np.ndarray, p: np.ndarray) -> bool:
+        """True where the reference's value on these rows depends on their order by rounding
+        (``order_sensitive`` scorers): a constant y_true column."""
+        return bool(np.any(t.min(axis=0) == t.max(axis=0)))
 
     # --- reduction --------------------------------------------------------------------------
     def value(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -203,17 +223,27 @@ class _Pointwise(RegressionScorer):
         """The reference's loss per element."""
         raise NotImplementedError(f"{type(self).__name__} must define elementwise(t, p)")
 
+    def elementwise_into(self, t: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+        """``out[...] = elementwise(t, p)`` (losses of one or two ufuncs write in place)."""
+        out[...] = self.elementwise(t, p)
+
     def stats(self, batch: Batch) -> Rows:
         t, p, w = self.arrays(batch)
+        n, d = t.shape
+        columns = np.empty((d + 1, n))  # stored column by column: reduce reads contiguous columns
+        loss = columns[:d].T
         with np.errstate(over="ignore", invalid="ignore"):
-            loss = self.elementwise(t, p)
-            fine = len(loss) == 0 or np.max(np.abs(loss)) * np.max(np.abs(w)) <= _LARGEST  # one pass; NaN fails
+            self.elementwise_into(t, p, loss)
+            scale = 1.0 if isinstance(w, float) or not n else max(w.max(), -w.min())
+            fine = not n or max(loss.max(), -loss.min()) * scale <= _LARGEST  # NaN fails too
+            if not fine:
+                i = int(np.flatnonzero(~(np.abs(loss * np.reshape(w, (-1, 1))) <= _LARGEST).all(axis=1))[0])
         if not fine:
-            i = int(np.flatnonzero(~(np.abs(loss * w[:, None]) <= _LARGEST).all(axis=1))[0])
             raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
                                                     f"{p[i].tolist()} overflows float64 or its sums (> {_LARGEST:.1e}; "
                                                     "scikit-learn returns inf)")
-        return Rows(np.column_stack([loss, w]))
+        columns[d] = w
+        return Rows(columns.T)
 
     @staticmethod
     def losses(stats: Statistics) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +289,7 @@ class _Mean(_Pointwise):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
             return {k: math.nan for k in self.keys()}
         e, w = self.losses(stats)
-        if np.all(w == 1):  # scikit-learn's unweighted mean: the same pairwise sums
+        if _all_ones(w):  # scikit-learn's unweighted mean: the same pairwise sums
             sums = [np.sum(e[:, j]) for j in range(e.shape[1])] + [float(len(e))]
         else:
             sums = [np.sum(e[:, j] * w) for j in range(e.shape[1])] + [np.sum(w)]
@@ -274,6 +304,9 @@ class MSE(_Mean):
 
     def elementwise(self, t, p):
         return (t - p) ** 2
+
+    def elementwise_into(self, t, p, out):
+        np.square(np.subtract(t, p, out=out), out=out)
 
 
 class RMSE(MSE):
@@ -290,6 +323,9 @@ class MAE(_Mean):
 
     def elementwise(self, t, p):
         return np.abs(p - t)
+
+    def elementwise_into(self, t, p, out):
+        np.abs(np.subtract(p, t, out=out), out=out)
 
 
 class MAPE(_Mean):
@@ -335,15 +371,13 @@ class MedianAE(_Pointwise):
     are the exact residuals, the median of a subset one partition (``np.median``) or one sort."""
 
     name = "median_ae"
-
-    def elementwise(self, t, p):
-        return np.abs(p - t)
+    elementwise, elementwise_into = MAE.elementwise, MAE.elementwise_into
 
     def reduce(self, stats):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
             return {k: math.nan for k in self.keys()}
         e, w = self.losses(stats)
-        if np.all(w == 1):
+        if _all_ones(w):
             return self.result(np.median(e, axis=0))
         return self.result(F.weighted_percentile(e, w, 50, average=True))
 
@@ -354,9 +388,7 @@ class MaxError(_Pointwise):
     name = "max_error"
     optional_fields = ()
     multioutputs = None
-
-    def elementwise(self, t, p):
-        return np.abs(t - p)
+    elementwise, elementwise_into = MAE.elementwise, MAE.elementwise_into
 
     def reduce(self, stats):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
@@ -401,6 +433,11 @@ class ExplainedVariance(R2):
 
     name, needs_two = "explained_variance", False
     parts_of = staticmethod(F.explained_variance_parts)
+
+    def degenerate(self, t, p):
+        """A constant y_true or a constant residual (its weighted variance is rounding noise)."""
+        e = t - p
+        return super().degenerate(t, p) or bool(np.any(e.min(axis=0) == e.max(axis=0)))
 
 
 class AdjustedR2(R2):

@@ -39,22 +39,33 @@ def weighted_mean(values: np.ndarray, w: np.ndarray | None) -> np.ndarray:
 
 # --- fractions of explained deviance --------------------------------------------------------------
 def r2_parts(t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """``(Σ w (y - ŷ)², Σ w (y - ȳ_w)²)`` per output, scikit-learn's ``r2_score`` expressions."""
+    """``(Σ w (y - ŷ)², Σ w (y - ȳ_w)²)`` per output: scikit-learn's ``r2_score`` expressions, the
+    same operations in the same order (in place, so the values are the same to the last bit)."""
     t, p = np.ascontiguousarray(t), np.ascontiguousarray(p)
-    weight = 1.0 if w is None else np.ascontiguousarray(w)[:, None]
-    numerator = np.sum(weight * (t - p) ** 2, axis=0)
-    denominator = np.sum(weight * (t - np.average(t, axis=0, weights=w)) ** 2, axis=0)
-    return numerator, denominator
+    weight = None if w is None else np.ascontiguousarray(w)[:, None]
+    tmp = np.subtract(t, p)
+    np.square(tmp, out=tmp)
+    if weight is not None:
+        np.multiply(weight, tmp, out=tmp)
+    numerator = np.sum(tmp, axis=0)
+    np.subtract(t, np.average(t, axis=0, weights=w), out=tmp)
+    np.square(tmp, out=tmp)
+    if weight is not None:
+        np.multiply(weight, tmp, out=tmp)
+    return numerator, np.sum(tmp, axis=0)
 
 
 def explained_variance_parts(t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """``(Var_w(y - ŷ), Var_w(y))`` per output, scikit-learn's ``explained_variance_score`` expressions."""
+    """``(Var_w(y - ŷ), Var_w(y))`` per output: scikit-learn's ``explained_variance_score``
+    expressions (in place, the same operations in the same order)."""
     t, p = np.ascontiguousarray(t), np.ascontiguousarray(p)
     w = None if w is None else np.ascontiguousarray(w)
-    diff_avg = np.average(t - p, axis=0, weights=w)
-    numerator = np.average((t - p - diff_avg) ** 2, axis=0, weights=w)
-    denominator = np.average((t - np.average(t, axis=0, weights=w)) ** 2, axis=0, weights=w)
-    return numerator, denominator
+    tmp = np.subtract(t, p)
+    diff_avg = np.average(tmp, axis=0, weights=w)
+    np.subtract(tmp, diff_avg, out=tmp)
+    numerator = np.average(np.square(tmp, out=tmp), axis=0, weights=w)
+    np.subtract(t, np.average(t, axis=0, weights=w), out=tmp)
+    return numerator, np.average(np.square(tmp, out=tmp), axis=0, weights=w)
 
 
 def fraction_explained(numerator: np.ndarray, denominator: np.ndarray, force_finite: bool) -> np.ndarray:
