@@ -110,6 +110,7 @@ def register_builtins(scorers: Registry) -> None:
                       ("mean_accuracy", "MeanAccuracy"), ("fw_iou", "FWIoU")):
         scorers.register(name, f"rageval.scorers.vision.segmentation:{cls}", family="segmentation")
     scorers.register("boundary_f1", "rageval.scorers.vision.boundary:BoundaryF1", family="segmentation")
+    scorers.register("boundary_iou", "rageval.scorers.vision.boundary_iou:BoundaryIoU", family="segmentation")
     scorers.register("panoptic_quality", "rageval.scorers.vision.panoptic:PanopticQuality", family="segmentation")
     scorers.register("psnr", "rageval.scorers.vision.image_quality:PSNR", family="image")
     scorers.register("ssim", "rageval.scorers.vision.image_quality:SSIM", family="image")
