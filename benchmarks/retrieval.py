@@ -5,7 +5,11 @@ Data: 100,000 queries x 100 retrieved ids (distinct str objects, as loaded from 
 graded judgements per query (grades 0-3, half of them on retrieved ids). Every reference is timed
 end to end from the same list of dicts (building its inputs included).
 
-    python benchmarks/retrieval.py [--queries 100000] [--depth 100]
+Then trec_eval's further measures (set_*, relative_P, bpref, gm_map, iprec_at_recall, 11pt_avg,
+Rprec_mult, utility, the counts, infAP, Rndcg, ndcg_rel, and rbp, which pytrec_eval lacks) against
+pytrec_eval on the same data, per query.
+
+    python benchmarks/retrieval.py [--queries 100000] [--depth 100] [--skip-trec]
 """
 from __future__ import annotations
 
@@ -32,6 +36,20 @@ MEASURES["map"] = ("map", "map", "map")
 MEASURES["mrr"] = ("recip_rank", "recip_rank", "mrr")
 MEASURES["r_precision"] = ("Rprec", "Rprec", "r-precision")
 MEASURES["ndcg"] = ("ndcg", "ndcg", "ndcg")
+
+#: trec_eval's further measures, timed in a second comparison on the same data: rageval spec ->
+#: (pytrec_eval measure, [(rageval key, pytrec_eval key), ...]); rbp has no pytrec_eval counterpart
+POINTS = [f"{x:.2f}" for x in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)]
+MULTIPLES = [f"{x:.2f}" for x in (0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0)]
+TREC_MEASURES: dict[str, tuple[str | None, list[tuple[str, str]]]] = {
+    name: (name, [(name, name)]) for name in (
+        "set_P", "set_recall", "set_F", "set_map", "set_relative_P", "bpref", "gm_map", "11pt_avg", "utility",
+        "num_ret", "num_rel", "num_rel_ret", "infAP", "Rndcg", "ndcg_rel")}
+TREC_MEASURES["relative_P@10"] = ("relative_P.10", [("relative_P@10", "relative_P_10")])
+TREC_MEASURES["iprec_at_recall"] = ("iprec_at_recall",
+                                    [(f"iprec_at_recall.{p}", f"iprec_at_recall_{p}") for p in POINTS])
+TREC_MEASURES["Rprec_mult"] = ("Rprec_mult", [(f"Rprec_mult.{m}", f"Rprec_mult_{m}") for m in MULTIPLES])
+TREC_MEASURES["rbp"] = (None, [("rbp", ""), ("rbp.residual", "")])
 
 
 def make_data(n: int, depth: int, seed: int = 0) -> list[dict]:
@@ -84,6 +102,43 @@ def run_pytrec(data: list[dict]):
     return per_query
 
 
+def compare_trec_measures(data: list[dict]) -> None:
+    """trec_eval's further measures: rageval.evaluate against pytrec_eval on the same rows, per query."""
+    import pytrec_eval
+
+    res, t_rageval = timed(lambda: rageval.evaluate(data, scorers=list(TREC_MEASURES), progress=False))
+    table = res.to_pandas()
+    qrels = {row["id"]: row["relevant_ids"] for row in data}
+
+    def reference():
+        run = {row["id"]: {d: float(-i) for i, d in enumerate(row["retrieved_ids"])} for row in data}
+        measures = {m for m, _ in TREC_MEASURES.values() if m}
+        return pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
+
+    per_query, t_pytrec = timed(reference)
+    ids = table["id"].tolist()
+    print(f"\n{'measure':<26} {'rageval':>12} {'max |diff| per query':>22}   (trec_eval's further measures)")
+    worst = 0.0
+    for spec, (measure, keys) in TREC_MEASURES.items():
+        for key, ref_key in keys:
+            ours = table[key].to_numpy()
+            if measure is None:
+                print(f"{key:<26} {res.aggregate[key]:>12.6f} {'(no pytrec_eval counterpart)':>22}")
+                continue
+            ref = np.array([per_query[q][ref_key] for q in ids])
+            if spec == "gm_map":  # pytrec_eval reports each query's log(max(AP, 1e-5))
+                ours = np.log(ours)
+            diff = float(np.abs(ours - ref).max())
+            worst = max(worst, diff)
+            print(f"{key:<26} {res.aggregate[key]:>12.6f} {diff:>22.3g}")
+    print(f"values agree with pytrec_eval: {'yes' if worst <= 1e-12 else 'NO'} "
+          f"(largest per-query difference {worst:.3g})")
+    print(f"  rageval.evaluate           {t_rageval[0]:8.2f} {t_rageval[1]:8.2f}   ({len(TREC_MEASURES)} scorers, "
+          f"{sum(len(k) for _, k in TREC_MEASURES.values())} values per query)")
+    print(f"  pytrec_eval                {t_pytrec[0]:8.2f} {t_pytrec[1]:8.2f}   "
+          f"rageval.evaluate is {t_pytrec[0] / t_rageval[0]:.2f}x as fast (rbp included on rageval's side only)")
+
+
 def run_ranx(data: list[dict]):
     import ranx
 
@@ -96,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=100_000)
     parser.add_argument("--depth", type=int, default=100)
+    parser.add_argument("--skip-trec", action="store_true", help="skip trec_eval's further measures")
     args = parser.parse_args()
 
     data, (t_data, _) = timed(lambda: make_data(args.queries, args.depth))
@@ -141,6 +197,8 @@ def main() -> None:
         print(f"  ranx (warm, numba)         {t_ranx[0]:8.2f} {t_ranx[1]:8.2f}   "
               f"rageval.evaluate is {t_ranx[0] / t_rageval[0]:.2f}x as fast")
     print(ranx_line)
+    if not args.skip_trec:
+        compare_trec_measures(data)
 
 
 if __name__ == "__main__":

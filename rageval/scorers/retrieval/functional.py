@@ -302,11 +302,16 @@ def eleven_point_average(judged: Judged, level: float = 1, rounding: str = "trec
     """trec_eval ``11pt_avg``: the mean of `interpolated_precision` at the 11 recall points 0, 0.1,
     ..., 1 (``rounding`` as there), summed from the last point to the first as trec_eval does, so the
     value is bit-identical."""
-    values = interpolated_precision(judged, RECALL_POINTS, level, rounding)
+    return point_average(interpolated_precision(judged, RECALL_POINTS, level, rounding))
+
+
+def point_average(values: np.ndarray) -> np.ndarray:
+    """The mean over the columns of a (queries, points) array, summed from the last column to the
+    first as trec_eval's ``11pt_avg`` sums its recall points."""
     total = np.zeros(len(values))
     for column in values.T[::-1]:
         total += column
-    return total / len(RECALL_POINTS)
+    return total / values.shape[1]
 
 
 def _interpolated(judged: Judged, cutoffs: np.ndarray, level: float) -> np.ndarray:
@@ -323,11 +328,14 @@ def _interpolated(judged: Judged, cutoffs: np.ndarray, level: float) -> np.ndarr
         return out
     reached = (cutoffs <= rel_ret[:, None]) & (rel_ret[:, None] > 0)
     target = np.maximum(cutoffs, 1.0)  # c = 0 takes the value at the first relevant id
-    # the first rank whose cumulative count reaches the target: the number of ranks below it
-    # (one point at a time: a (ranks, queries) comparison, not a (queries, ranks, points) array)
-    at = np.column_stack([(cum < target[:, j]).sum(axis=0) for j in range(target.shape[1])])
+    if not reached.any():
+        return out
+    # the rank of each query's target-th relevant id, read from the ranks of all relevant ids listed
+    # query by query (no (queries, ranks, points) array)
+    relevant_ranks = np.nonzero(rel.T)[1]
+    first = np.cumsum(rel_ret) - rel_ret  # where each query's relevant ranks start in that list
+    rows = np.where(reached, relevant_ranks[np.where(reached, first[:, None] + target - 1, 0).astype(np.int64)], 0)
     q_index = np.broadcast_to(np.arange(len(num_ret))[:, None], out.shape)
-    rows = np.where(reached, at, 0)
     return np.where(reached, best_below[np.minimum(rows, rel.shape[0] - 1), q_index], 0.0)
 
 

@@ -291,7 +291,7 @@ class IPrecAtRecall(RankingScorer):
     def compute(self, j: F.Judged) -> np.ndarray:
         level, rounding = self.params["relevance_level"], self.params["rounding"]
         points = F.interpolated_precision(j, F.RECALL_POINTS, level, rounding)
-        return np.column_stack([F.eleven_point_average(j, level, rounding), points])
+        return np.column_stack([F.point_average(points), points])
 
 
 class ElevenPointAverage(RankingScorer):
