@@ -87,7 +87,8 @@ def _list(args: argparse.Namespace) -> int:
 
 #: subcommands whose own module parses the rest of the command line
 DELEGATES = {"leaderboard": ("rageval.leaderboard.cli", "compare run directories"),
-             "meta-eval": ("rageval.metaeval.cli", "score a judge against human labels")}
+             "meta-eval": ("rageval.metaeval.cli", "score a judge against human labels"),
+             "train-judge": ("rageval.judges.train", "fine-tune an entailment judge on labelled pairs")}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,68 @@ from rageval.textutils.sentences import split_sentences
 
 RELEVANCE_HYPOTHESIS = 'This text answers the question "{question}".'
 ADDRESSES_HYPOTHESIS = 'This is a direct answer to the question "{question}".'
+#: a model directory written by `rageval train-judge`: trained tensors over a base model
+MANIFEST_FILE, DELTA_FILE = "rageval-judge.json", "delta.safetensors"
+
+
+def premise_windows(tokenizer: Any, premise: str, hypothesis: str, max_length: int, stride: int = 64) -> list[str]:
+    """The premise whole when ``[CLS] premise [SEP] hypothesis [SEP]`` fits ``max_length`` tokens;
+    else slices of it (cut at token boundaries, by the tokenizer's offsets) of ``max_length`` less
+    the hypothesis and the 3 special tokens, each overlapping the previous by ``stride`` tokens."""
+    ids = tokenizer(premise, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = ids["offset_mapping"]
+    budget = max_length - len(tokenizer(hypothesis, add_special_tokens=False)["input_ids"]) - 3
+    if len(offsets) <= budget:
+        return [premise]
+    budget = max(budget, 2 * stride + 1, 8)  # an over-long hypothesis: the pair is truncated instead
+    step = budget - stride
+    windows = []
+    for start in range(0, len(offsets), step):
+        piece = offsets[start:start + budget]
+        windows.append(premise[piece[0][0]:piece[-1][1]])
+        if start + budget >= len(offsets):
+            break
+    return windows
+
+
+@functools.lru_cache(maxsize=4)
+def load_nli_model(path: str, device: str | None = None) -> tuple[Any, Any]:
+    """``(tokenizer, model)`` of a directory: a trained delta (`MANIFEST_FILE`) is rebuilt as the
+    base model named in its manifest (its file hash checked) with the delta's tensors in float32;
+    any other directory loads as a plain ``AutoModelForSequenceClassification``."""
+    import json
+    import os
+
+    manifest = os.path.join(path, MANIFEST_FILE)
+    if not os.path.exists(manifest):
+        return load_transformer(path, device, kind="sequence-classification")
+    import transformers
+    from safetensors.torch import load_file
+
+    from rageval.models import default_device, model_fingerprint, quiet_loading, resolve_model
+
+    quiet_loading()
+    with open(manifest, encoding="utf-8") as fh:
+        info = json.load(fh)
+    base = resolve_model(info["base"])
+    if model_fingerprint(base) != info["base_hash"]:
+        raise ConfigError(f"nli judge: {path} was trained over {info['base']} with file hash {info['base_hash']}, "
+                          f"but {base} has hash {model_fingerprint(base)}")
+    config = transformers.AutoConfig.from_pretrained(path, local_files_only=True)
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # the head is missing from the base: the delta has it
+    try:
+        model = transformers.AutoModelForSequenceClassification.from_pretrained(base, config=config,
+                                                                                local_files_only=True)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+    delta = {k: v.float() for k, v in load_file(os.path.join(path, DELTA_FILE)).items()}
+    missing = set(delta) - set(model.state_dict())
+    if missing:
+        raise ConfigError(f"nli judge: {path}: tensors {sorted(missing)[:3]} are not in the base model")
+    model.load_state_dict(delta, strict=False)
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path, local_files_only=True)
+    return tokenizer, model.to(device or default_device()).eval()
 
 
 class NLIJudge(LocalModel, Judge):
