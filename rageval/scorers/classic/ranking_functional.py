@@ -3,9 +3,10 @@ weighting of the examples: a whole corpus, a subset, or every bootstrap resample
 
 Both metrics are functions of the (weighted) positive and negative mass at each distinct score.
 `Sorted` sorts the scores once; `Sorted.masses` sums any weighting of the examples (in sorted
-order) into those groups, and `Sorted.draw_weights` turns a bootstrap resample's draws into such
-a weighting (each example's multiplicity, one `np.bincount`); `auc` and `average_precision` read
-the metric from the masses.
+order) into those groups, and `Sorted.draw_masses` sums a bootstrap resample straight from its
+draws (each draw adds its weight to its example's (group, label) bin: one `np.bincount` into
+2 × groups bins, no sort, no resampled copy); `auc` and `average_precision` read the metric from
+the masses.
 
 With ``P_g``, ``N_g`` the positive and negative mass of score group ``g`` (ascending scores):
 
@@ -22,20 +23,20 @@ With ``P_g``, ``N_g`` the positive and negative mass of score group ``g`` (ascen
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 
 class Sorted:
-    """Examples sorted once by score (ascending, stable), with the positive flag in that order and
-    where each run of tied scores starts (None: no ties)."""
+    """Examples sorted once by score (ascending), with the positive flag in that order and where
+    each run of tied scores starts (None: no ties). The sort need not be stable: tied scores are
+    summed into one group."""
 
     def __init__(self, score: np.ndarray, positive: np.ndarray) -> None:
-        self.order = np.argsort(score, kind="stable")
+        self.order = np.argsort(score)
         n = len(score)
-        self.rank = np.empty(n, np.int32 if n < 2**31 else np.int64)
-        self.rank[self.order] = np.arange(n)
         s = score[self.order]
         self.negative = ~np.asarray(positive, bool)[self.order]
         starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]])) if n else np.zeros(0, np.int64)
@@ -51,11 +52,25 @@ class Sorted:
             neg, pos = np.add.reduceat(neg, self.starts), np.add.reduceat(pos, self.starts)
         return neg, pos
 
-    def draw_weights(self, draws: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
-        """The weights, in sorted order, of the bootstrap resample given by ``draws`` (example
-        indices with repeats): multiplicity times ``weight`` (None: unit weights)."""
-        return np.bincount(self.rank[draws], weights=None if weight is None else weight[draws],
-                           minlength=len(self.rank))
+    @functools.cached_property
+    def group_key(self) -> np.ndarray:
+        """``2·g + positive`` per example, in the examples' own order (g: its score group)."""
+        n = len(self.order)
+        if self.starts is None:
+            group = np.arange(n, dtype=np.intp)  # intp: what np.bincount counts without a cast
+        else:
+            group = np.repeat(np.arange(len(self.starts), dtype=np.intp), np.diff(np.append(self.starts, n)))
+        key = np.empty(n, np.intp)
+        key[self.order] = 2 * group + ~self.negative
+        return key
+
+    def draw_masses(self, draws: np.ndarray, weight: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """`masses` of the bootstrap resample given by ``draws`` (example indices with repeats):
+        each draw adds its ``weight`` (None: 1) to its example's group and label."""
+        groups = len(self.order) if self.starts is None else len(self.starts)
+        m = np.bincount(self.group_key[draws], weights=None if weight is None else weight[draws],
+                        minlength=2 * groups).astype(np.float64, copy=False)
+        return m[0::2], m[1::2]
 
 
 def auc(neg: np.ndarray, pos: np.ndarray) -> float:

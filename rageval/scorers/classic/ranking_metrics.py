@@ -63,6 +63,18 @@ def numeric_column(batch: Batch, field: str) -> np.ndarray:
     return out
 
 
+def binary_labels(true: np.ndarray, name: str) -> np.ndarray:
+    """The (at most two) labels of binary ``y_true``, ascending, found with a min and a max (no
+    sort); more than two: `FieldError`."""
+    if not len(true):
+        return np.zeros(0)
+    lo, hi = true.min(), true.max()
+    if lo != hi and not ((true == lo) | (true == hi)).all():
+        raise FieldError("y_true", "y_true", None, f"y_true has {len(np.unique(true))} labels but one score per "
+                                                   f"example: multiclass {name} takes a vector of class scores")
+    return np.array([lo] if lo == hi else [lo, hi])
+
+
 class BinaryRankingScorer(Scorer):
     """A metric of the order of ``y_score`` against ``y_true``, with optional ``sample_weight``:
     binary, multiclass or multilabel (module docstring). ``average`` (``"micro"``, ``"macro"``,
@@ -224,7 +236,7 @@ class BinaryRankingScorer(Scorer):
             return out
         _, s, w = memo
         for r, row in enumerate(draws):
-            out[self.key][r] = self.metric(*s.masses(s.draw_weights(row, w)))
+            out[self.key][r] = self.metric(*s.draw_masses(row, w))
         return out
 
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
@@ -297,10 +309,7 @@ class RocAuc(BinaryRankingScorer):
                                                                 "i.e. they should sum up to 1.0 over classes")
 
     def positive(self, true: np.ndarray) -> np.ndarray:
-        labels = np.unique(true)
-        if len(labels) > 2:
-            raise FieldError("y_true", "y_true", None, f"y_true has {len(labels)} labels but one score per example: "
-                                                       "multiclass roc_auc takes a vector of class scores")
+        labels = binary_labels(true, "roc_auc")
         return true == labels[-1] if len(labels) == 2 else np.zeros(len(true), bool)
 
     def binary(self, truth: np.ndarray, score: np.ndarray, weight: np.ndarray, warn: bool) -> float:
@@ -347,10 +356,7 @@ class AveragePrecision(BinaryRankingScorer):
                               "multiclass y_true. Do not set pos_label or set pos_label to 1.")
 
     def positive(self, true: np.ndarray) -> np.ndarray:
-        labels = np.unique(true)
-        if len(labels) > 2:
-            raise FieldError("y_true", "y_true", None, f"y_true has {len(labels)} labels but one score per example: "
-                                                       "multiclass average_precision takes a vector of class scores")
+        labels = binary_labels(true, "average_precision")
         if len(labels) == 2 and self.pos_label not in labels:
             raise FieldError("y_true", "y_true", None, f"pos_label={self.pos_label:g} is not a valid label. "
                                                        f"It should be one of {labels.tolist()}")
