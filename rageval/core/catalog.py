@@ -130,7 +130,7 @@ def register_builtins(scorers: Registry) -> None:
                       ("total_variation", "TotalVariation"),
                       ("scale_invariant_depth_loss", "ScaleInvariantDepthLoss"),
                       ("lovasz_softmax", "LovaszSoftmax"), ("lovasz_hinge", "LovaszHinge"),
-                      ("berhu_loss", "BerHuLoss")):
+                      ("berhu_loss", "BerHuLoss"), ("ssim_loss", "SSIMLoss"), ("ms_ssim_loss", "MSSSIMLoss")):
         scorers.register(name, f"rageval.scorers.vision.losses:{cls}", family="dense_losses")
     scorers.register("coco_map", "rageval.scorers.detection.coco:CocoMAP", family="detection")
     scorers.register("voc_ap", "rageval.scorers.detection.voc:VocAP", family="detection")

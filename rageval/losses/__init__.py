@@ -24,7 +24,9 @@ from rageval.losses.dense import (  # noqa: F401
     jaccard_loss,
     lovasz_hinge,
     lovasz_softmax,
+    ms_ssim_loss,
     scale_invariant_depth_loss,
+    ssim_loss,
     total_variation,
     tversky_loss,
 )

@@ -218,3 +218,110 @@ def scale_invariant_depth_loss(input: torch.Tensor, target: torch.Tensor, lambd:
     mean_sq = (d * d).flatten(1).sum(1) / n
     mean = d.flatten(1).sum(1) / n
     return _reduce(mean_sq - lambd * mean * mean, reduction)
+
+
+def _gaussian_window(size: int, sigma: float, dtype: torch.dtype) -> torch.Tensor:
+    """The normalised 1-D Gaussian ``exp(−n²/2σ²)`` at the offsets ``n`` of ``size`` taps from the centre."""
+    coords = torch.arange(size, dtype=dtype) - size // 2
+    window = torch.exp(-(coords ** 2) / (2 * sigma ** 2))
+    return window / window.sum()
+
+
+def _blur(x: torch.Tensor, window: torch.Tensor, pad: int) -> torch.Tensor:
+    """Separable depthwise correlation of ``(B, C, H, W)`` with ``window`` along W then H, after
+    ``pad`` pixels of torch's ``"reflect"`` padding (0: 'valid')."""
+    channels, size = x.shape[1], window.numel()
+    for weight, padding in ((window.view(1, 1, 1, size), [pad, pad, 0, 0]),
+                            (window.view(1, 1, size, 1), [0, 0, pad, pad])):
+        if pad:
+            x = F.pad(x, padding, mode="reflect")
+        x = F.conv2d(x, weight.expand(channels, 1, *weight.shape[2:]), groups=channels)
+    return x
+
+
+def _ssim_maps(x: torch.Tensor, y: torch.Tensor, window: torch.Tensor, c1: float, c2: float, pad: int,
+               eps: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the SSIM map, the contrast-structure map) from Gaussian-weighted local moments."""
+    mu1, mu2 = _blur(x, window, pad), _blur(y, window, pad)
+    mu1_sq, mu2_sq, mu1_mu2 = mu1 * mu1, mu2 * mu2, mu1 * mu2
+    sigma1_sq = _blur(x * x, window, pad) - mu1_sq
+    sigma2_sq = _blur(y * y, window, pad) - mu2_sq
+    sigma12 = _blur(x * y, window, pad) - mu1_mu2
+    cs = (2 * sigma12 + c2) / (sigma1_sq + sigma2_sq + c2)
+    luminance = (2 * mu1_mu2 + c1) / (mu1_sq + mu2_sq + c1)
+    if eps:  # kornia's map: one ratio with eps added to the whole denominator
+        num = (2 * mu1_mu2 + c1) * (2 * sigma12 + c2)
+        return num / ((mu1_sq + mu2_sq + c1) * (sigma1_sq + sigma2_sq + c2) + eps), cs
+    return luminance * cs, cs
+
+
+def _check_images(input: torch.Tensor, target: torch.Tensor) -> None:  # noqa: A002
+    if input.dim() != 4 or input.shape != target.shape:
+        raise ValueError(f"expected input and target of one shape (B, C, H, W), got {tuple(input.shape)} and "
+                         f"{tuple(target.shape)}")
+
+
+def ssim_loss(input: torch.Tensor, target: torch.Tensor, window_size: int = 11, max_val: float = 1.0,  # noqa: A002
+              eps: float = 1e-12, reduction: str = "mean", padding: str = "same") -> torch.Tensor:
+    """Structural dissimilarity ``clamp((1 − SSIM)/2, 0, 1)`` per pixel: kornia's
+    ``losses.ssim_loss(img1=input, img2=target, window_size, max_val, eps, reduction, padding)``.
+
+    The SSIM map (Wang et al. 2004) is ``(2μxμy + C1)(2σxy + C2) / ((μx² + μy² + C1)(σx² + σy² + C2)
+    + eps)`` with ``C1 = (0.01·max_val)²``, ``C2 = (0.03·max_val)²``, local moments from a
+    ``window_size``-tap Gaussian window of σ = 1.5 (kornia's, whatever the size), population
+    (biased) variances; ``padding="same"`` pads each side with torch's ``"reflect"`` (H and W must
+    exceed ``window_size // 2``), ``"valid"`` keeps the windows wholly inside the image.
+    ``input``/``target``: ``(B, C, H, W)`` floats. ``reduction``: ``"mean"`` over every element,
+    ``"sum"``, or ``"none"`` (the loss map). ``window_size`` has no default in kornia; 11 here.
+    """
+    _check_images(input, target)
+    if window_size < 1 or window_size % 2 == 0:
+        raise ValueError(f"window_size must be odd and positive, got {window_size}")
+    if padding not in ("same", "valid"):
+        raise ValueError(f"padding must be 'same' or 'valid', got {padding!r}")
+    dtype = torch.promote_types(input.dtype, target.dtype)
+    window = _gaussian_window(window_size, 1.5, dtype)
+    pad = window_size // 2 if padding == "same" else 0
+    ssim_map, _ = _ssim_maps(input.to(dtype), target.to(dtype), window, (0.01 * max_val) ** 2,
+                             (0.03 * max_val) ** 2, pad, eps)
+    return _reduce(torch.clamp((1.0 - ssim_map) / 2, min=0, max=1), reduction)
+
+
+def ms_ssim_loss(input: torch.Tensor, target: torch.Tensor, data_range: float = 255.0, win_size: int = 11,  # noqa: A002
+                 win_sigma: float = 1.5, weights: list[float] | None = None, K: tuple[float, float] = (0.01, 0.03),  # noqa: N803
+                 reduction: str = "mean") -> torch.Tensor:
+    """``1 − MS-SSIM`` per image: ``1 − pytorch_msssim.ms_ssim(X=input, Y=target, data_range, size_average=False,
+    win_size, win_sigma, weights, K)`` (Wang et al. 2003).
+
+    At each of ``len(weights)`` scales (default 0.0448, 0.2856, 0.3001, 0.2363, 0.1333) the mean
+    contrast-structure term ``cs`` (the SSIM at the last scale) of a ``win_size``-tap Gaussian
+    'valid' window, ``relu``-ed; 2× average pooling (zero padding of odd sides) between scales;
+    MS-SSIM is ``Π term^weight`` per image and channel, averaged over channels. The window is
+    built in float32, as pytorch-msssim does. ``input``/``target`` ``(B, C, H, W)`` with the
+    smaller side above ``(win_size − 1)·2⁴``. ``reduction``: ``"mean"`` over images (``1 −
+    ms_ssim(size_average=True)``), ``"sum"``, ``"none"`` (one value per image).
+    """
+    _check_images(input, target)
+    if win_size < 1 or win_size % 2 == 0:
+        raise ValueError(f"win_size must be odd and positive, got {win_size}")
+    if min(input.shape[-2:]) <= (win_size - 1) * 2 ** 4:
+        raise ValueError(f"image sides {tuple(input.shape[-2:])} must exceed {(win_size - 1) * 2 ** 4} "
+                         f"for the 4 downsamplings of MS-SSIM")
+    dtype = torch.promote_types(input.dtype, target.dtype)
+    x, y = input.to(dtype), target.to(dtype)
+    weights_tensor = torch.as_tensor([0.0448, 0.2856, 0.3001, 0.2363, 0.1333] if weights is None else weights,
+                                     dtype=dtype)
+    window = _gaussian_window(win_size, win_sigma, torch.float32).to(dtype)
+    c1, c2 = (K[0] * data_range) ** 2, (K[1] * data_range) ** 2
+    terms = []
+    for level in range(len(weights_tensor)):
+        # pytorch-msssim skips the blur along an axis shorter than the window: the size check excludes it
+        ssim_map, cs = _ssim_maps(x, y, window, c1, c2, 0)
+        if level < len(weights_tensor) - 1:
+            terms.append(torch.relu(cs.flatten(2).mean(-1)))
+            padding = [s % 2 for s in x.shape[2:]]
+            x = F.avg_pool2d(x, kernel_size=2, padding=padding)
+            y = F.avg_pool2d(y, kernel_size=2, padding=padding)
+    terms.append(torch.relu(ssim_map.flatten(2).mean(-1)))
+    value = torch.prod(torch.stack(terms) ** weights_tensor.view(-1, 1, 1), dim=0).mean(1)
+    return _reduce(1.0 - value, reduction)

@@ -112,3 +112,35 @@ class BerHuLoss(LossScorer):
     name = "berhu_loss"
     loss = losses.berhu_loss
     arguments = {"depth": "input", "gt_depth": "target"}
+
+
+class _ImageLoss(LossScorer):
+    """An image loss of ``image`` against ``reference_image``: H×W (one channel) or C×H×W per example."""
+
+    arguments = {"image": "input", "reference_image": "target"}
+
+    def call(self, **arguments: Any) -> Any:
+        if arguments["input"].dim() == 3:  # a batch of H×W images: one channel
+            arguments = {k: v.unsqueeze(1) for k, v in arguments.items()}
+        return super().call(**arguments)
+
+
+class SSIMLoss(_ImageLoss):
+    """`rageval.losses.ssim_loss` (kornia's ``ssim_loss``: ``clamp((1 − SSIM)/2, 0, 1)`` per pixel;
+    ``window_size`` 11, ``max_val`` 1.0, ``eps``, ``padding``) of ``image`` against
+    ``reference_image``, the mean over all pixels and channels (kornia's ``reduction="mean"`` on
+    the stacked batch; images of several sizes weigh by their pixel counts)."""
+
+    name = "ssim_loss"
+    loss = losses.ssim_loss
+    bounds = (0.0, 1.0)
+
+
+class MSSSIMLoss(_ImageLoss):
+    """`rageval.losses.ms_ssim_loss` (``1 − pytorch_msssim.ms_ssim`` per image; ``data_range`` 255,
+    ``win_size``, ``win_sigma``, ``weights``, ``K``) of ``image`` against ``reference_image``, the
+    mean over images (``1 − ms_ssim(size_average=True)``)."""
+
+    name = "ms_ssim_loss"
+    loss = losses.ms_ssim_loss
+    bounds = (0.0, 1.0)

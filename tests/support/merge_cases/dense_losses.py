@@ -33,5 +33,23 @@ def rows(name: str, rng: random.Random, n: int) -> list[dict]:
     return out
 
 
+def image_rows(rng: random.Random, n: int, side: int) -> list[dict]:
+    """Images in [0, 1] of a few sizes around ``side`` (H×W and C×H×W), one shape mismatch."""
+    gen = np.random.default_rng(rng.randrange(2**32))
+    out = []
+    for i in range(n):
+        shape = (int(gen.integers(side, side + 3)), int(gen.integers(side, side + 3)))
+        shape = shape if i % 2 else (2, *shape)
+        ref = gen.uniform(0, 1, shape)
+        out.append({"id": f"x{i}", "image": np.clip(ref + gen.normal(0, 0.1, shape), 0, 1), "reference_image": ref})
+    out[n // 2]["image"] = out[n // 2]["image"][..., :-1]  # a shape mismatch: an error row
+    return out
+
+
 def cases(name, cls, rng, params, specs):
+    if name == "ssim_loss":
+        return [Case("window5", specs({"window_size": 5}), image_rows(rng, 30, 6), rtol=1e-10, atol=1e-12)]
+    if name == "ms_ssim_loss":  # win_size 3: sides above (3 - 1)·16 = 32 pixels
+        return [Case("win3", specs({"win_size": 3, "data_range": 1.0}), image_rows(rng, 10, 33), rtol=1e-10,
+                     atol=1e-12)]
     return [Case("mixed", specs(), rows(name, rng, 40), rtol=1e-10, atol=1e-12)]
