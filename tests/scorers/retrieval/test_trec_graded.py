@@ -46,6 +46,19 @@ def test_matches_pytrec_eval_per_query(reference, name):
     assert dropped and (got[dropped] == 0).all()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_sweep_matches_pytrec_eval(seed):
+    """The default run's comparison on 6 x 4,000 further queries, at each of three levels."""
+    queries = make_queries(seed=100 + seed, n=4000)
+    for level in (1, 2, 3):
+        ref = trec(*queries, {"infAP", "Rndcg", "ndcg_rel"}, level)
+        scored = sorted(ref)
+        for name in ("infAP", "Rndcg", "ndcg_rel"):
+            got = per_query(name, queries, **({"relevance_level": level} if name in LEVELLED else {}))[name]
+            np.testing.assert_allclose(got[scored], [ref[q][name] for q in scored], rtol=1e-13, atol=1e-15)
+
+
 def test_the_random_queries_exercise_the_cases_that_differ():
     """The sample holds unsampled pool ids (grade -1) above relevant ones, so infAP differs from AP,
     and gaps between grades, so Rndcg averages at several R levels."""
