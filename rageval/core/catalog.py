@@ -122,6 +122,8 @@ def register_builtins(scorers: Registry) -> None:
         scorers.register(name, f"rageval.scorers.vision.depth:{cls}", family="depth")
     scorers.register("fid", "rageval.scorers.vision.generative:FID", family="generative")
     scorers.register("kid", "rageval.scorers.vision.generative:KID", family="generative")
+    scorers.register("precision_recall_manifold", "rageval.scorers.vision.generative:PrecisionRecallManifold",
+                     family="generative")
     scorers.register("tar_at_far", "rageval.scorers.vision.verification:TARatFAR", family="verification")
     scorers.register("verification_accuracy", "rageval.scorers.vision.verification:VerificationAccuracy",
                      family="verification")

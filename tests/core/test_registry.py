@@ -18,7 +18,8 @@ def test_builtin_names_resolve_to_their_classes():
     required = {"fbeta": {"beta": 2.0},  # scikit-learn's fbeta_score has no default beta either
                 "panoptic_quality": {"things": [1], "stuff": [2]},  # panopticapi reads them from its categories
                 "fid": {"reference": [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]},  # the real features compared with
-                "kid": {"reference": [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]}}
+                "kid": {"reference": [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]]},
+                "precision_recall_manifold": {"reference": [[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [1.0, 1.0]]}}
     for entry in SCORERS.entries():
         params = {"k": 5} if entry.spelling.endswith("@k") else required.get(entry.spelling, {})
         if "num_classes" in inspect.signature(entry.load().__init__).parameters:  # segmentation: no default
