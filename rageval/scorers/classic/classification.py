@@ -5,6 +5,12 @@ and predicted labels coded against the vocabulary they carry (`rageval.core.stat
 with the sample weight: shards, batches and systems that saw different labels merge and compare
 on the union of their labels, and `reduce` over any subset sees exactly the labels scikit-learn
 would see there (``unique_labels`` of that subset's ``y_true`` and ``y_pred``).
+
+Multilabel data (``y_true`` and ``y_pred`` each a 0/1 indicator vector per example, scikit-learn's
+"multilabel-indicator") is taken by accuracy (subset accuracy), precision, recall, F, F-beta,
+jaccard, the confusion rates, zero-one and Hamming loss: its statistics are `Coded` with no code
+column and the float columns ``[weight, y_true..., y_pred...]``, and every label (column) is
+scored, as scikit-learn does.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Coded, Statistics
 from rageval.scorers.classic import functional as F
+from rageval.scorers.classic import inputs
 
 #: above this many summed-form entries (examples x 4 x labels) resampling reduces each resample
 SUMMED_LIMIT = 50_000_000
@@ -93,20 +100,63 @@ def weights_of(batch: Batch, n: int) -> np.ndarray:
     return np.ones(n) if w is None else np.asarray(w, np.float64).reshape(n)
 
 
+def multilabel_stats(batch: Batch) -> Coded | None:
+    """A multilabel batch (0/1 indicator vectors in ``y_true`` and ``y_pred``) as `Coded` with no
+    code column and values ``[weight, y_true..., y_pred...]``; None when neither field holds
+    vectors. `FieldError` when one does and the other does not, or for a bad indicator."""
+    mt, mp = inputs.is_matrix(batch["y_true"]), inputs.is_matrix(batch["y_pred"])
+    if not (mt or mp):
+        return None
+    if mt != mp:
+        field = "y_pred" if mt else "y_true"
+        raise FieldError(field, field, 0, "expected a multilabel indicator vector like the other field (scikit-learn: "
+                                          "'Classification metrics can't handle a mix of multilabel-indicator and "
+                                          "other targets')")
+    t = inputs.indicator_matrix(batch["y_true"], "y_true")
+    p = inputs.indicator_matrix(batch["y_pred"], "y_pred", t.shape[1])
+    if len(p) != len(t):
+        raise FieldError("y_pred", "y_pred", None, f"{len(p)} predictions for {len(t)} examples")
+    w = weights_of(batch, len(t))
+    return Coded(np.empty((len(t), 0), np.int64), (), np.column_stack([w, t, p]))
+
+
+def indicators(stats: Coded) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(weight, y_true, y_pred)`` of multilabel statistics (bool ``(n, L)`` matrices), else None."""
+    if stats.codes.shape[1] or stats.values.shape[1] < 3:
+        return None
+    width = (stats.values.shape[1] - 1) // 2
+    v = stats.values
+    return v[:, 0], v[:, 1:1 + width] > 0, v[:, 1 + width:] > 0
+
+
 class LabelScorer(Scorer):
     """A scorer over one true and one predicted label per example, with optional sample weights.
-    Statistics: `Coded` with code columns ``[y_true, y_pred]`` and value column ``[weight]``."""
+    Statistics: `Coded` with code columns ``[y_true, y_pred]`` and value column ``[weight]``
+    (multilabel: `multilabel_stats`, where the scorer takes it)."""
 
     fields: ClassVar[tuple[str, ...]] = ("y_true", "y_pred")
     optional_fields: ClassVar[tuple[str, ...]] = ("sample_weight",)
     stats_kind: ClassVar[type[Statistics]] = Coded
     bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
+    #: whether the scorer takes multilabel indicators (as scikit-learn's function does)
+    multilabel: ClassVar[bool] = True
 
     def validate(self, batch: Batch) -> None:
-        if integer_codes(batch) is None:
+        if inputs.is_matrix(batch["y_true"]) or inputs.is_matrix(batch["y_pred"]):
+            self.check_multilabel()
+        elif integer_codes(batch) is None:
             check_labels(batch)
 
+    def check_multilabel(self) -> None:
+        """`ConfigError` where the scorer's settings cannot take multilabel data."""
+        if not self.multilabel:
+            raise ConfigError(f"{self.key}: multilabel-indicator targets are not supported (as scikit-learn)")
+
     def stats(self, batch: Batch) -> Coded:
+        multi = multilabel_stats(batch)
+        if multi is not None:
+            self.check_multilabel()
+            return multi
         fast = integer_codes(batch)
         if fast is not None:
             return Coded(fast[0], fast[1], weights_of(batch, len(fast[0]))[:, None])
@@ -146,14 +196,20 @@ class Accuracy(LabelScorer):
             self.bounds = (0.0, math.inf)
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
-        w = stats.values[:, 0]
-        sums = np.array([[w[stats.codes[:, 0] == stats.codes[:, 1]].sum(), w.sum()]])
+        sums = self.sum_rows(stats).sum(axis=0, keepdims=True)
         return {self.key: float(self.reduce_sums(sums, np.array([float(len(stats))]))[self.key][0])}
 
+    @staticmethod
+    def correct(stats: Coded) -> np.ndarray:
+        """Whether each example is right: its label, or (multilabel) every label of it."""
+        multi = indicators(stats)
+        if multi is not None:
+            return (multi[1] == multi[2]).all(axis=1)
+        return stats.codes[:, 0] == stats.codes[:, 1]
+
     def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
-        right = (stats.codes[:, 0] == stats.codes[:, 1]).astype(np.float64)
-        w = stats.values[:, 0]
-        return np.column_stack([right * w, w]).reshape(len(stats), 2)
+        w = stats.values[:, 0] if stats.values.shape[1] else np.zeros(len(stats))
+        return np.column_stack([np.where(self.correct(stats), w, 0.0), w]).reshape(len(stats), 2)
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
         if not self.normalize:
@@ -162,7 +218,7 @@ class Accuracy(LabelScorer):
             return {self.key: np.where((counts > 0) & (sums[:, 1] != 0), sums[:, 0] / sums[:, 1], math.nan)}
 
 
-_AVERAGES = ("binary", "micro", "macro", "weighted")
+_AVERAGES = ("binary", "micro", "macro", "weighted", "samples", None)
 
 
 class PrecisionRecallF(LabelScorer):
@@ -178,31 +234,76 @@ class PrecisionRecallF(LabelScorer):
     Labels: ``labels=`` in that order, else those present in the ``y_true`` or ``y_pred`` of the
     examples reduced. As scikit-learn, ``average="binary"`` refuses more than two labels, and a
     ``pos_label`` that is not among two present labels.
+
+    Multilabel indicators: every label (column) is scored, or the columns ``labels=`` names;
+    ``average="samples"`` takes the metric of each example's labels (its counts weighted by its
+    sample weight, as scikit-learn) and averages it with the sample weights, NaN left out;
+    ``"binary"`` is refused, as there. ``average=None``: one part per label of ``labels=``
+    (required then), named by the label; the primary value is their macro average.
     """
 
     metric: ClassVar[str] = "f"
     higher_is_better = True
+    #: averages leave NaN values out (scikit-learn's ``_nanaverage``); jaccard's do not
+    nan_ignoring: ClassVar[bool] = True
+    #: whether ``zero_division=nan`` is taken (scikit-learn's jaccard_score refuses it)
+    nan_zero_division: ClassVar[bool] = True
 
     def __init__(self, average: str = "binary", pos_label: Any = 1, zero_division: Any = "warn",
                  labels: Sequence[Any] | None = None, **params: Any) -> None:
         if average not in _AVERAGES:
             raise ConfigError(f"{self.name}: average must be one of {_AVERAGES}, got {average!r}")
         if not (zero_division == "warn" or zero_division in (0, 1) or
-                (isinstance(zero_division, float) and math.isnan(zero_division))):
-            raise ConfigError(f"{self.name}: zero_division must be 'warn', 0, 1 or nan, got {zero_division!r}")
+                (self.nan_zero_division and isinstance(zero_division, float) and math.isnan(zero_division))):
+            raise ConfigError(f"{self.name}: zero_division must be 'warn', 0, 1"
+                              f"{' or nan' if self.nan_zero_division else ''}, got {zero_division!r}")
         if labels is not None:
-            labels = list(labels)
+            labels = [inputs.plain(x) for x in labels]
             if not labels or len(set(labels)) != len(labels):
                 raise ConfigError(f"{self.name}: labels must be distinct and at least one, got {labels!r}")
+        if average is None and labels is None:
+            raise ConfigError(f"{self.name}: average=None reports one part per label: give labels= (for multilabel "
+                              "data, the column indices)")
         super().__init__(average=average, pos_label=pos_label, zero_division=zero_division,
                          **({"labels": labels} if labels is not None else {}), **params)
         self.average, self.pos_label, self.labels = average, pos_label, labels
         self.zero = 0.0 if zero_division == "warn" else float(zero_division)
+        if average is None:
+            self.parts = tuple(str(x) for x in labels)
+
+    def check_multilabel(self, width: int | None = None) -> None:
+        if self.average == "binary":
+            raise ConfigError(f"{self.key}: Target is multilabel-indicator but average='binary'. Please choose another "
+                              "average setting, one of [None, 'micro', 'macro', 'weighted', 'samples']")
+        if width is not None and self.labels is not None:
+            bad = [x for x in self.labels if isinstance(x, bool) or not isinstance(x, numbers.Integral)
+                   or not 0 <= x < width]
+            if bad:
+                raise FieldError("y_true", "y_true", None, f"labels {bad!r:.60} are not column indices: all labels "
+                                                           f"must be in [0, {width}) for multilabel targets")
+
+    def stats(self, batch: Batch) -> Coded:
+        out = super().stats(batch)
+        if indicators(out) is not None:
+            self.check_multilabel(indicators(out)[1].shape[1])
+        elif self.average == "samples":
+            raise ConfigError(f"{self.key}: Samplewise metrics are not available outside of multilabel "
+                              "classification (average='samples')")
+        return out
+
+    def validate(self, batch: Batch) -> None:
+        super().validate(batch)
+        if self.average == "samples" and not inputs.is_matrix(batch["y_true"]):
+            raise ConfigError(f"{self.key}: Samplewise metrics are not available outside of multilabel "
+                              "classification (average='samples')")
 
     # --- the counts ------------------------------------------------------------------------
     def _columns(self, stats: Coded) -> np.ndarray:
         """The vocabulary code of each label scored (-1: not in the data): ``pos_label``, the
         given ``labels``, or every label of the vocabulary (each subset scores those present)."""
+        multi = indicators(stats)
+        if multi is not None:
+            return np.arange(multi[1].shape[1]) if self.labels is None else np.array(self.labels, np.int64)
         where = {x: i for i, x in enumerate(stats.vocab)}
         if self.average == "binary":
             return np.array([where.get(self.pos_label, -1)])
@@ -218,12 +319,30 @@ class PrecisionRecallF(LabelScorer):
         n, k = len(stats), len(columns)
         if limit and n * 5 * k > SUMMED_LIMIT:
             return None
+        multi = indicators(stats)
+        if multi is not None:
+            return self.multilabel_rows(multi[0], multi[1][:, columns], multi[2][:, columns])
         t, p, w = stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0]
         tn = ((t[:, None] != columns[None, :]) & (p[:, None] != columns[None, :])) * w[:, None]
         return np.concatenate([F.label_rows(t, p, w, columns), tn], axis=1)
 
+    def multilabel_rows(self, w: np.ndarray, t: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Summed-form rows of multilabel examples: the per-label blocks of `sum_rows` (every label
+        occurs), or for ``average="samples"`` ``[w·v, w, v, 1]`` of each example's value ``v``
+        (zeros where ``v`` is NaN and the average leaves NaN out)."""
+        weight = w[:, None]
+        tp, true, pred, tn = (t & p) * weight, t * weight, p * weight, (~t & ~p) * weight
+        if self.average != "samples":
+            return np.concatenate([tp, true, pred, np.ones_like(tp), tn], axis=1)
+        value = self.value(tp.sum(axis=1), true.sum(axis=1), pred.sum(axis=1), tn.sum(axis=1))
+        ok = ~np.isnan(value) if self.nan_ignoring else np.ones(len(value), bool)
+        return np.column_stack([np.where(ok, w * value, 0.0), np.where(ok, w, 0.0), np.where(ok, value, 0.0),
+                                ok.astype(np.float64)])
+
     def reduce(self, stats: Statistics) -> dict[str, float]:
         self.check_present(stats)
+        if indicators(stats) is not None:
+            return super().reduce(stats)
         sums = F.label_sums(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], self._columns(stats),
                             len(stats.vocab))
         values = self.reduce_sums(sums, np.array([float(len(stats))]))
@@ -242,16 +361,30 @@ class PrecisionRecallF(LabelScorer):
                               f"of {present}")
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        if self.average == "samples":
+            wv, w, v, ok = sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = np.where(w > 0, wv / np.where(w > 0, w, 1.0), np.where(ok > 0, v / np.where(ok > 0, ok, 1.0),
+                                                                               math.nan))
+            return {self.key: np.where(counts > 0, out, math.nan)}
         k = sums.shape[1] // 5
         tp, true, pred, occurs, tn = (sums[:, j * k:(j + 1) * k] for j in range(5))
-        fixed = self.average == "binary" or self.labels is not None
+        fixed = self.average in ("binary", None) or self.labels is not None
         scored = np.ones_like(occurs, bool) if fixed else occurs > 0
         if self.average == "micro":
             tp, true, pred, tn = (np.where(scored, x, 0).sum(axis=1, keepdims=True) for x in (tp, true, pred, tn))
             scored = np.ones_like(tp, bool)
         value = self.value(tp, true, pred, tn)
-        out = F.nanaverage(value, scored, true if self.average == "weighted" else None)
-        return {self.key: np.where(counts > 0, out, math.nan)}
+        out = self.combine(value, scored, true if self.average == "weighted" else None)
+        result = {self.key: np.where(counts > 0, out, math.nan)}
+        if self.average is None:
+            for j, part in enumerate(self.parts):
+                result[f"{self.key}.{part}"] = np.where(counts > 0, value[:, j], math.nan)
+        return result
+
+    def combine(self, values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        """The average over the ``scored`` labels of each row (``weights``: by them)."""
+        return F.nanaverage(values, scored, weights)
 
     def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray:
         """The metric per label from its counts."""
@@ -297,14 +430,22 @@ class FBeta(PrecisionRecallF):
 
 
 class Jaccard(PrecisionRecallF):
-    """Jaccard index, `sklearn.metrics.jaccard_score` for single-label data: per label
-    ``tp / (tp + fp + fn)``; ``average="micro"`` sums the counts over labels first. Zero
-    denominator: ``zero_division``. Averages, labels and checks as `PrecisionRecallF`."""
+    """Jaccard index, `sklearn.metrics.jaccard_score`: per label ``tp / (tp + fp + fn)``;
+    ``average="micro"`` sums the counts over labels first. Zero denominator: ``zero_division``.
+    Averages, labels, multilabel data and checks as `PrecisionRecallF`, except that a NaN (from
+    ``zero_division=nan``) is not left out of an average (scikit-learn's ``_average``)."""
 
     name = "jaccard"
 
+    nan_ignoring = False
+    nan_zero_division = False
+
     def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray:
         return F.divide(tp, true + pred - tp, self.zero)
+
+    def combine(self, values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+        """scikit-learn's ``_average`` (a NaN is not left out); weights summing to 0: the plain mean."""
+        return F.average(values, scored, weights)
 
 
 class ConfusionRate(PrecisionRecallF):

@@ -19,7 +19,7 @@ import numpy as np
 
 from rageval.core.errors import ConfigError
 from rageval.core.statistics import Coded, Statistics
-from rageval.scorers.classic.classification import SUMMED_LIMIT, Accuracy, LabelScorer
+from rageval.scorers.classic.classification import SUMMED_LIMIT, Accuracy, LabelScorer, indicators
 
 
 class ConfusionScorer(LabelScorer):
@@ -27,6 +27,7 @@ class ConfusionScorer(LabelScorer):
     (or ``labels=``, in that order, where the metric takes it)."""
 
     labels: Sequence[Any] | None = None
+    multilabel = False
 
     def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray | None:
         k = len(stats.vocab)
@@ -240,10 +241,24 @@ class ZeroOneLoss(Accuracy):
 
 
 class HammingLoss(ZeroOneLoss):
-    """Hamming loss, `sklearn.metrics.hamming_loss` for single-label data: the (weighted) share
-    of wrong labels (equal to the zero-one loss there)."""
+    """Hamming loss, `sklearn.metrics.hamming_loss`: the (weighted) share of wrong labels,
+    ``Σ w·[y ≠ ŷ] / Σ w`` for single-label data (the zero-one loss there) and
+    ``Σ_i w_i·d_i / (L·Σ w)`` for multilabel indicators, ``d_i`` the labels example ``i`` gets wrong
+    out of ``L``. Statistics summed: ``(w·d, w·L)`` (single-label: ``L = 1``)."""
 
     name = "hamming_loss"
 
     def __init__(self) -> None:
         super().__init__()
+
+    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
+        multi = indicators(stats)
+        if multi is None:
+            w = stats.values[:, 0] if stats.values.shape[1] else np.zeros(len(stats))
+            return np.column_stack([np.where(self.correct(stats), 0.0, w), w]).reshape(len(stats), 2)
+        w, t, p = multi
+        return np.column_stack([w * (t != p).sum(axis=1), w * t.shape[1]])
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {self.key: np.where((counts > 0) & (sums[:, 1] != 0), sums[:, 0] / sums[:, 1], math.nan)}

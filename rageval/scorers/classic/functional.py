@@ -76,3 +76,18 @@ def nanaverage(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | Non
         w = np.where(use, weights, 0.0)
         total = w.sum(axis=1)
         return np.where(total > 0, (v * w).sum(axis=1) / np.where(total > 0, total, 1), plain)
+
+
+def average(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Row-wise mean (or weighted mean) of ``values`` over the ``scored`` entries, NaN values
+    included (so they give NaN); weights summing to 0 give the plain mean (scikit-learn's
+    ``_average`` as ``jaccard_score`` calls it: weights of all zeros are dropped)."""
+    v = np.where(scored, values, 0.0)
+    n = scored.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        plain = np.where(n > 0, v.sum(axis=1) / np.where(n > 0, n, 1), math.nan)
+        if weights is None:
+            return plain
+        w = np.where(scored, weights, 0.0)
+        total = w.sum(axis=1)
+        return np.where(total > 0, (v * w).sum(axis=1) / np.where(total > 0, total, 1), plain)

@@ -153,7 +153,7 @@ def test_labels_that_mix_strings_and_numbers_raise_naming_the_field_and_row(name
 
 def test_bad_parameters_are_refused():
     with pytest.raises(rageval.ConfigError, match="average must be"):
-        rageval.get_scorer("f1", average="samples")
+        rageval.get_scorer("f1", average="sample")
     with pytest.raises(rageval.ConfigError, match="zero_division"):
         rageval.get_scorer("recall", zero_division=2)
     with pytest.raises(rageval.ConfigError, match="beta"):

@@ -1,9 +1,11 @@
 """Merge-test data for the classification family: scorers over a score ``y_score`` (one number per
 example: ``roc_auc``, ``average_precision``) get binary labels with tied scores, with and without
-sample weights, and multiclass probability vectors and multilabel indicators (``top_k_accuracy``: a vector of class scores); scorers over ``y_true`` / ``y_pred`` labels are left to the merge test's own
-generator (None)."""
+sample weights, and multiclass probability vectors and multilabel indicators; scorers over
+``y_true`` / ``y_pred`` labels get the merge test's own single-label cases (``label_rows``) and
+multilabel indicators where they take them; ``top_k_accuracy`` a vector of class scores."""
 from __future__ import annotations
 
+import inspect
 import random
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +25,74 @@ def score_rows(rng: random.Random, n: int, weights: bool) -> list[dict[str, Any]
     return out
 
 
+LABELS = list("abcdefgh")
+
+
+def label_rows(rng: random.Random, n: int, kind: str, weights: bool) -> list[dict[str, Any]]:
+    """The merge test's labels (``classification_rows`` there): the first 55% of rows use a..h, the
+    rest e..h only; ``kind`` "str", "int" (0..7) or "binary" (0/1)."""
+    out = []
+    for i in range(n):
+        if kind == "binary":
+            t = rng.randint(0, 1) if i < n // 2 else rng.choice([0, 0, 0, 1])
+            p = t if rng.random() < 0.6 else 1 - t
+        else:
+            pool = LABELS if i < int(0.55 * n) else LABELS[4:]
+            t = rng.choice(pool)
+            p = t if rng.random() < 0.55 else rng.choice(pool)
+            if kind == "int":
+                t, p = LABELS.index(t), LABELS.index(p)
+        row: dict[str, Any] = {"y_true": t, "y_pred": p}
+        if weights:
+            row["sample_weight"] = rng.choice([0.0, 0.5, 1.0, 2.0, rng.uniform(0.01, 5.0)])
+        out.append(row)
+    return out
+
+
+def multilabel_rows(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """4-label indicators (the last label rare, none at all in later rows), weighted."""
+    out = []
+    for i in range(n):
+        t = [int(rng.random() < 0.5), int(rng.random() < 0.3), int(rng.random() < 0.6), int(i < 20 and rng.random() < .3)]
+        p = [x if rng.random() < 0.7 else 1 - x for x in t]
+        out.append({"y_true": t, "y_pred": p, "sample_weight": rng.choice([0.5, 1.0, rng.uniform(0.01, 3.0)])})
+    return out
+
+
+def label_cases(name: str, cls: type, rng: random.Random, params: dict[str, Any],
+                specs: Callable[..., Callable[[], list]]) -> list[Case]:
+    """Single-label cases as the merge test generates them, plus multilabel indicators (every
+    average, samples and parts included) where the scorer takes them."""
+    def ids(rows: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
+        return [{"id": f"{name}-{tag}{i:04d}", **r} for i, r in enumerate(rows)]
+
+    averages = "average" in inspect.signature(cls.__init__).parameters
+    if not averages:
+        out = [Case("str", specs(), ids(label_rows(rng, 150, "str", False), "s")),
+               Case("int-w", specs(), ids(label_rows(rng, 150, "int", True), "i"))]
+    else:
+        out = [Case("binary", specs(), ids(label_rows(rng, 150, "binary", True), "b"))]
+        for avg, kind in (("macro", "str"), ("weighted", "str"), ("micro", "int"), ("macro", "int")):
+            out.append(Case(f"{avg}-{kind}", specs({"average": avg}), ids(label_rows(rng, 150, kind, True), avg + kind)))
+        rows = ids(label_rows(rng, 120, "str", False), "l")
+        out.append(Case("macro-labels", specs({"average": "macro", "labels": ["h", "z", "a", "c"]}), rows))
+        out.append(Case("parts", specs({"average": None, "labels": ["h", "z", "a", "c"]}), rows))
+        rows = [{"y_true": "ab"[r["y_true"]], "y_pred": "ab"[r["y_pred"]]} for r in label_rows(rng, 120, "binary", False)]
+        out.append(Case("binary-str", specs({"pos_label": "b"}), ids(rows, "bs")))
+    if getattr(cls, "multilabel", False):
+        rows = ids(multilabel_rows(rng, 150), "m")
+        if not averages:
+            out.append(Case("multilabel", specs(), rows))
+        else:
+            out += [Case(f"multilabel-{a}", specs({"average": a}), rows) for a in ("micro", "macro", "weighted", "samples")]
+            out.append(Case("multilabel-parts", specs({"average": None, "labels": [3, 0, 2]}), rows))
+    return out
+
+
 def cases(name: str, cls: type, rng: random.Random, params: dict[str, Any],
           specs: Callable[..., Callable[[], list]]) -> list[Case] | None:
+    if set(getattr(cls, "fields", ())) == {"y_true", "y_pred"}:
+        return label_cases(name, cls, rng, params, specs)
     if "y_score" not in getattr(cls, "fields", ()):
         return None
     if name == "top_k_accuracy":  # a vector of 4 class scores per example, tied at times; classes by index
