@@ -31,6 +31,7 @@ import numpy as np
 
 from rageval.scorers.text.sacrebleu_compat import SACREBLEU_VERSION, SacrebleuScorer, clipped_matches, yes_no
 from rageval.scorers.text.tokenizers import get_tokenizer
+from rageval.textutils.ngrams import ngram_matches
 
 #: sacrebleu's BLEU.SMOOTH_DEFAULTS
 SMOOTH_DEFAULTS: dict[str, float | None] = {"none": None, "floor": 0.1, "add-k": 1, "exp": None}
@@ -149,6 +150,29 @@ class BLEU(SacrebleuScorer):
                 break
         total = [max(0, hyp_len - n) for n in range(order)]
         return [hyp_len, closest_ref_len(hyp_len, [len(t) for t in ref_tokens]), *correct, *total]
+
+    def batch_stats(self, hyps: list[str], refs: list[list[str]]) -> np.ndarray:
+        """`segment_stats` of every example at once: the lines tokenized together, the tokens
+        numbered, and the clipped matches of all orders counted by `rageval.textutils.ngrams`."""
+        order = self.max_ngram_order
+        n = len(hyps)
+        lines = [*hyps, *[r for rs in refs for r in rs]]
+        if self.lowercase:
+            lines = [line.lower() for line in lines]
+        tokens, lengths = self.tokenizer.tokens_batch([line.rstrip() for line in lines])
+        index = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
+        ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        lengths = np.asarray(lengths, dtype=np.int64)
+        n_refs = np.fromiter(map(len, refs), dtype=np.int64, count=n)
+        owner = np.repeat(np.arange(n), n_refs)
+        correct = ngram_matches(ids, lengths, n, owner, order)
+        hyp_len, ref_lens = lengths[:n], lengths[n:]
+        # the closest reference length, the shorter on ties: the least (distance, length) per hypothesis
+        key = np.abs(ref_lens - hyp_len[owner]) * (int(ref_lens.max(initial=0)) + 1) + ref_lens
+        starts = np.cumsum(n_refs) - n_refs
+        ref_len = np.minimum.reduceat(key, starts) % (int(ref_lens.max(initial=0)) + 1) if n else key
+        total = np.maximum(0, hyp_len[:, None] - np.arange(order)[None, :])
+        return np.column_stack([hyp_len, ref_len, correct, total]).astype(np.float64).reshape(n, self.width)
 
     def score(self, totals: np.ndarray, sentence: bool = False) -> dict[str, np.ndarray]:
         bleu, bp = compute_bleu(totals, self.smooth_method, self.smooth_value,

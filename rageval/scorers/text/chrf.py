@@ -29,6 +29,7 @@ import numpy as np
 
 from rageval.scorers.text.bleu import ngrams
 from rageval.scorers.text.sacrebleu_compat import SACREBLEU_VERSION, SacrebleuScorer, clipped_matches, yes_no
+from rageval.textutils.ngrams import ngram_matches
 
 _PUNCTS = frozenset('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~')
 
@@ -186,6 +187,49 @@ class CHRF(SacrebleuScorer):
         if len(candidates) == 1:
             return candidates[0]
         return candidates[int(np.argmax(chrf_score(np.array(candidates), self.beta, self.eps_smoothing)))]
+
+    def batch_stats(self, hyps: list[str], refs: list[list[str]]) -> np.ndarray:
+        """`segment_stats` of every example at once: each (hypothesis, reference) pair's character
+        and word n-gram matches counted by `rageval.textutils.ngrams` (characters as code points,
+        words numbered), then each hypothesis's best reference kept as `segment_stats` keeps it."""
+        n = len(hyps)
+        n_refs = np.fromiter(map(len, refs), dtype=np.int64, count=n)
+        owner = np.repeat(np.arange(n), n_refs)  # each pair's hypothesis
+        pairs = len(owner)
+        hyp_units = [self._units(h) for h in hyps]
+        ref_units = [self._units(r) for rs in refs for r in rs]
+        pair_hyp = [hyp_units[i] for i in owner.tolist()]
+        columns = []
+        if self.char_order:
+            chars = [u[0] for u in pair_hyp] + [u[0] for u in ref_units]
+            codes = np.frombuffer("".join(chars).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            lengths = np.fromiter(map(len, chars), dtype=np.int64, count=len(chars))
+            columns.append((ngram_matches(codes, lengths, pairs, np.arange(pairs), self.char_order),
+                            lengths[:pairs], lengths[pairs:], self.char_order))
+        if self.word_order:
+            words = [u[1] for u in pair_hyp] + [u[1] for u in ref_units]
+            flat = [w for ws in words for w in ws]
+            index = {w: i for i, w in enumerate(dict.fromkeys(flat))}
+            ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+            columns.append((ngram_matches(ids, lengths, pairs, np.arange(pairs), self.word_order),
+                            lengths[:pairs], lengths[pairs:], self.word_order))
+        stats = np.zeros((pairs, self.width), dtype=np.float64)
+        col = 0
+        for matches, hyp_len, ref_len, order in columns:
+            for k in range(order):
+                n_hyp, n_ref = np.maximum(0, hyp_len - k), np.maximum(0, ref_len - k)
+                stats[:, col] = np.where(n_ref > 0, n_hyp, 0)
+                stats[:, col + 1] = n_ref
+                stats[:, col + 2] = matches[:, k]
+                col += 3
+        if pairs == n:
+            return stats
+        # several references: the statistics of the one with the best sentence chrF, the first on ties
+        f = chrf_score(stats, self.beta, self.eps_smoothing)
+        starts = np.cumsum(n_refs) - n_refs
+        best = [s + int(np.argmax(f[s:s + k])) for s, k in zip(starts.tolist(), n_refs.tolist())]
+        return stats[best]
 
     def score(self, totals: np.ndarray, sentence: bool = False) -> dict[str, np.ndarray]:
         return {self.key: chrf_score(totals, self.beta, self.eps_smoothing)}

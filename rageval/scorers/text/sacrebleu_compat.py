@@ -75,6 +75,10 @@ class SacrebleuScorer(SummedScorer):
 
     def stats(self, batch: Batch) -> np.ndarray:
         hyps, refs = hypotheses_and_references(batch)
+        return self.batch_stats(hyps, refs)
+
+    def batch_stats(self, hyps: list[str], refs: list[list[str]]) -> np.ndarray:
+        """``segment_stats`` of every example, rows of an array (subclasses vectorise it)."""
         seg = self.segment_stats
         rows = [seg(h, r) for h, r in zip(hyps, refs)]
         return np.array(rows, dtype=np.float64).reshape(len(rows), self.width)

@@ -154,3 +154,22 @@ def test_reduce_sums_equals_reduce_on_each_resample(name):
         expected = s.reduce(stats[np.repeat(np.arange(len(stats)), counts[r].astype(int))])
         for k in s.keys():
             assert values[k][r] == pytest.approx(expected[k], abs=1e-9, nan_ok=True)
+
+
+HARD = (["aéb 😀😀x", "", " ", "Σ ΣΑΣ 中文 ...,, 1.5", "x" * 5000, "the the the cat", "\ue000 a.\ue001",
+         " ".join(["word"] * 3000) + "."],
+        [["aéb 😀x"], [""], ["a", ""], ["σ σας 中文..., 1,5"], ["x" * 4999 + "y"], ["the cat", "the the", "cat the the"],
+         ["\ue000 a . \ue001"], [" ".join(["word"] * 2999) + " ."]])
+
+
+@pytest.mark.parametrize("params", PARAMS[:6], ids=str)
+def test_batch_statistics_equal_each_example_and_sacrebleu_on_hard_text(params):
+    # astral characters, the batch tokenizer's separators, long and repetitive lines
+    scorer = get_scorer("bleu", **params)
+    hyps, refs = HARD
+    stats = scorer.stats({"answer": hyps, "references": refs})
+    assert stats.tolist() == [scorer.segment_stats(h, r) for h, r in zip(hyps, refs)]
+    theirs = sacrebleu.sentence_bleu if "bleu" == "chrf" else sacrebleu.sentence_bleu
+    expected = [theirs(h, r, **params).score for h, r in zip(hyps, refs)] if not params else None
+    if expected is not None:
+        assert scorer.example_scores(stats)["bleu"].tolist() == expected
