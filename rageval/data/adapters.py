@@ -1,7 +1,9 @@
 """Dataset adapters: any supported input becomes a `Source` of canonical, checked columns.
 
 Supported: `datasets.Dataset`, `DatasetDict` (with `split=`), `IterableDataset` (streamed),
-`pandas.DataFrame`, `list[dict]`, and paths to `.jsonl`, `.json`, `.csv` and `.parquet` files.
+`pandas.DataFrame`, `list[dict]`, `ray.data.Dataset` (scored where it lies, by the Ray backend), and
+paths to `.jsonl`, `.json`, `.csv` and `.parquet` files (a Parquet file over `STREAM_PARQUET_BYTES`
+is streamed row group by row group, never loaded whole).
 Each is an entry of `ADAPTERS` (a `rageval.core.registry.Registry`), named by the data's type or by
 the file extension; a package adds its own through the entry-point group ``rageval.adapters``.
 `columns` maps canonical field -> the user's column. Every field a scorer needs is checked over
@@ -33,13 +35,15 @@ class Source:
     """Canonical data for one evaluation.
 
     Materialised data keeps its raw columns in ``table``; streamed data yields raw rows from
-    ``stream``. ``columns`` maps canonical field -> user column.
+    ``stream``; ``remote`` is a ``ray.data.Dataset`` that workers read (the driver reads only its
+    schema; ``stream`` pulls its rows, for a first pass). ``columns`` maps canonical field -> user column.
     """
 
     columns: dict[str, str]
     table: dict[str, list] | None = None
     stream: Callable[[], Iterator[Mapping[str, Any]]] | None = None
     origin: str = ""
+    remote: Any = None
     _checked: dict[tuple[str, ...], dict[str, list]] = dc_field(default_factory=dict, repr=False)
 
     # --- shape --------------------------------------------------------------------------
@@ -67,6 +71,8 @@ class Source:
         return name if name in raw else None
 
     def _peek_keys(self) -> list[str]:
+        if self.remote is not None:
+            return list(self.remote.schema().names)
         first = next(iter(self.stream()), None) if self.stream else None
         return list(first) if first else []
 
@@ -219,6 +225,15 @@ def from_iterable_dataset(data: Any, columns: dict[str, str], *, split: str | No
     return Source(columns, stream=stream, origin=f"iterable:{data.info.dataset_name}:{data.split}:{limit}")
 
 
+def from_ray_dataset(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
+                     encoding: str = "utf-8") -> Source:
+    """A `ray.data.Dataset`, scored by the Ray backend where its blocks lie; its origin (for the
+    streamed fingerprint) is its plan as Ray prints it."""
+    if limit is not None:
+        data = data.limit(limit)
+    return Source(columns, stream=lambda: iter(data.iter_rows()), remote=data, origin=f"ray:{data}")
+
+
 def from_pandas(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
                 encoding: str = "utf-8") -> Source:
     """A `pandas.DataFrame` (numeric columns stay numpy arrays, see `_pandas_column`)."""
@@ -242,6 +257,7 @@ ADAPTERS.register("datasets.DatasetDict", "rageval.data.adapters:from_dataset_di
 ADAPTERS.register("datasets.IterableDatasetDict", "rageval.data.adapters:from_dataset_dict", "datasets")
 ADAPTERS.register("datasets.Dataset", "rageval.data.adapters:from_dataset", "datasets")
 ADAPTERS.register("datasets.IterableDataset", "rageval.data.adapters:from_iterable_dataset", "datasets")
+ADAPTERS.register("ray.Dataset", "rageval.data.adapters:from_ray_dataset", "ray")
 ADAPTERS.register("pandas.DataFrame", "rageval.data.adapters:from_pandas", "pandas")
 ADAPTERS.register("builtins.list", "rageval.data.adapters:from_rows", "python")
 ADAPTERS.register(".jsonl", "rageval.data.adapters:read_jsonl", "files")
@@ -354,12 +370,27 @@ def read_csv(path: str, columns: dict[str, str], *, split: str | None = None, li
     return load_source(frame, columns, limit=limit)
 
 
+#: a .parquet file larger than this (bytes on disk) is streamed, never loaded whole
+STREAM_PARQUET_BYTES = 256 * 2**20
+
+
 def read_parquet(path: str, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
                  encoding: str = "utf-8") -> Source:
-    """A .parquet file, through pandas."""
+    """A .parquet file, through pandas; one larger than `STREAM_PARQUET_BYTES` is streamed (record
+    batch by record batch: memory holds one batch of rows, and the run directory's fingerprint is
+    that of a stream, its path)."""
+    if os.path.getsize(path) > STREAM_PARQUET_BYTES:
+        return Source(columns, stream=lambda: _parquet_rows(path, limit))
     import pandas as pd
 
     return load_source(pd.read_parquet(path), columns, limit=limit)
+
+
+def _parquet_rows(path: str, limit: int | None) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    rows = (row for batch in pq.ParquetFile(path).iter_batches(batch_size=4096) for row in batch.to_pylist())
+    return itertools.islice(rows, limit) if limit is not None else rows
 
 
 def _json_cell(value: str, field: str, column: str, row: int) -> Any:

@@ -10,7 +10,7 @@ import functools
 import math
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,8 @@ from rageval.run.rundir import RunDir, build_manifest, unavailable_note
 
 def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, output: str | None = None, *,
              split: str | None = None, limit: int | None = None, batch_size: int = 1000,
-             progress: bool | None = None, task: str | None = None, encoding: str = "utf-8") -> Results:
+             progress: bool | None = None, task: str | None = None, encoding: str = "utf-8",
+             backend: str = "local", ray_options: Mapping[str, Any] | None = None) -> Results:
     """Score ``data`` with ``scorers``; see DESIGN.md for the arguments.
 
     ``scorers``: names (``"bleu"``, ``"ndcg@10"``), ``(name, params)`` pairs, ``{"name", "params"}``
@@ -35,11 +36,26 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     directory, written as the run goes and resumed when it already holds this configuration.
     ``progress``: a progress bar (None: when the data has more than one batch). ``encoding``: the
     text encoding of a .jsonl, .json or .csv file.
+
+    ``backend="ray"`` (implied by a ``ray.data.Dataset``) scores on Ray Data (`rageval.run.ray_backend`)
+    with the same results; ``ray_options``: ``map_batches`` arguments (``concurrency``, ``num_cpus``,
+    ``num_gpus``, ``actors``, ...) and, when no Ray is running, ``ray.init``'s ``address``/``num_cpus``.
     """
     scorer_objs = resolve(scorers)
     if not scorer_objs:
         raise ValueError("no scorers given")
-    source = load_source(data, columns, split=split, limit=limit, encoding=encoding)
+    if backend not in ("local", "ray"):
+        raise ConfigError(f"backend must be 'local' or 'ray', not {backend!r}")
+    on_ray = None
+    if backend == "ray" or type(data).__module__.startswith("ray.data"):
+        from rageval.run import ray_backend as on_ray
+
+        cluster = on_ray.connect(ray_options)
+        source = on_ray.load(data, columns, split=split, limit=limit, encoding=encoding)
+    elif ray_options is not None:
+        raise ConfigError("ray_options= is for backend='ray'")
+    else:
+        source = load_source(data, columns, split=split, limit=limit, encoding=encoding)
     if not source.streamed and len(source) == 0:
         raise ConfigError("the data has no rows: there is nothing to score")
     fields = _fields(scorer_objs, source)
@@ -50,7 +66,7 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     for s in scorer_objs:  # before the manifest: what a first pass learns enters the signatures
         if s.needs_first_pass and not s.state_pinned:
             s.prepare(lambda: (Batch(b) for _, b in source.batches(fields, batch_size)))
-    manifest = build_manifest(scorer_objs, source, fields, columns, task)
+    manifest = build_manifest(scorer_objs, source, fields, columns, task, cluster if on_ray else None)
     run = RunDir.open(output, manifest, lambda: source.fingerprint(fields, legacy=True)) if output else None
     parts: list[Part] = list(run.parts()) if run else []  # what a killed run already finished
     done = {x for p in parts for x in p.ids}
@@ -59,6 +75,34 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     bar = _progress(progress, total, batch_size)
     if bar is not None and done:
         bar.update(len(done))
+    scored = (on_ray.RayScoring(source, scorer_objs, fields, batch_size, done, score_batch, ray_options) if on_ray
+              else _local_parts(scorer_objs, source, fields, batch_size, done))
+    try:
+        for part in scored:
+            if run:
+                run.write(part)
+            parts.append(part)
+            if bar is not None:
+                bar.update(len(part.ids))
+    except BaseException:
+        if run:
+            run.close()  # what was written is kept: the same call resumes
+        raise
+    if bar is not None:
+        bar.close()
+    results = Results(scorer_objs, parts, manifest)
+    _record_usage(results, scorer_objs, scored.usage if on_ray else None)
+    if run:
+        run.finish(results)
+    note = unavailable_note(results, scorer_objs, output)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return results
+
+
+def _local_parts(scorer_objs: list[Scorer], source: Source, fields: list[str], batch_size: int,
+                 done: set[str]) -> Iterator[Part]:
+    """Score the data batch by batch in this process, skipping the examples in ``done``."""
     for offset, batch in source.batches(fields, batch_size):
         keep = [i for i, x in enumerate(batch["id"]) if x not in done] if done else range(len(batch["id"]))
         if not keep:
@@ -68,23 +112,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
                 s.validate(Batch(batch))
         if len(keep) < len(batch["id"]):
             batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
-        part = score_batch(scorer_objs, Batch(batch), [offset + i for i in keep] if done else
-                           list(range(offset, offset + len(keep))))
-        if run:
-            run.write(part)
-        parts.append(part)
-        if bar is not None:
-            bar.update(len(keep))
-    if bar is not None:
-        bar.close()
-    results = Results(scorer_objs, parts, manifest)
-    _record_usage(results, scorer_objs)
-    if run:
-        run.finish(results)
-    note = unavailable_note(results, scorer_objs, output)
-    if note:
-        warnings.warn(note, UserWarning, stacklevel=2)
-    return results
+        yield score_batch(scorer_objs, Batch(batch), [offset + i for i in keep] if done else
+                          list(range(offset, offset + len(keep))))
 
 
 def first_pass(scorers: Any, *datasets: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
@@ -193,7 +222,8 @@ def _progress(progress: bool | None, total: int | None, batch_size: int):
     return tqdm(total=total, unit="ex", desc="rageval", leave=False)
 
 
-def _record_usage(results: Results, scorers: list[Scorer]) -> None:
-    usage = {s.key: s.judge.usage() for s in scorers if s.takes_judge}
+def _record_usage(results: Results, scorers: list[Scorer], remote: dict | None = None) -> None:
+    """The judges' counters in the manifest (``remote``: summed over the Ray workers)."""
+    usage = {s.key: (remote or {}).get(s.key) or s.judge.usage() for s in scorers if s.takes_judge}
     if usage:
         results.manifest["usage"] = usage

@@ -65,8 +65,10 @@ def package_versions() -> dict[str, str]:
 
 
 def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], columns: Mapping[str, str] | None,
-                   task: str | None = None) -> dict[str, Any]:
-    """Everything that identifies a run; ``config_hash`` covers the parts that change its numbers."""
+                   task: str | None = None, backend: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything that identifies a run; ``config_hash`` covers the parts that change its numbers
+    (not ``backend``: where it ran, ``{"name": "local"}`` or Ray's version and cluster size, so a
+    run started locally resumes on Ray and back)."""
     manifest: dict[str, Any] = {
         "format": 1,
         "task": task,
@@ -80,6 +82,7 @@ def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], col
         "origin": source.origin,
         "n_examples": None if source.streamed else len(source),
         "versions": package_versions(),
+        "backend": dict(backend or {"name": "local"}),
     }
     manifest["config_hash"] = config_hash(manifest)
     return manifest

@@ -1,0 +1,334 @@
+"""The Ray backend of `rageval.evaluate`: scorers' ``stats`` run in Ray Data ``map_batches``, the
+driver receives statistics (never the texts of a Ray dataset) and reduces them once.
+
+Two kinds of input reach the workers:
+
+* data the driver already holds (a list, a DataFrame, a .jsonl/.json/.csv or small .parquet file)
+  is checked whole on the driver as in a local run, then shipped batch by batch with its row
+  positions: every value is computed on exactly the batches of a local run (an ``IterableDataset``
+  is streamed through the driver the same way, a window of batches at a time);
+* a ``ray.data.Dataset`` (and, under ``backend="ray"``, a Hugging Face ``Dataset``, its Arrow
+  table given to ``ray.data.from_arrow``, or a Parquet file too large to load, read with
+  ``ray.data.read_parquet``) is never read by the driver: workers check each batch's fields and
+  score it; the driver numbers the examples in the dataset's order (``preserve_order``), so row
+  positions, generated ids and the rows named in errors are those of a local run over the same
+  rows.
+
+CPU scorers run as plain tasks; scorers that load a model (judges, ``model``/``model_type``
+parameters) or any call with ``num_gpus`` run in an actor pool (``concurrency=(min, max)``) whose
+actors load the model once. Each input batch comes back as one record: its statistics, scores and
+errors as an Arrow IPC buffer (the columns of a run directory's part), its size, a field error
+that stops the run, and the judges' usage. The driver writes each part to the run directory as it
+arrives (it alone knows the positions of a Ray dataset's examples, and it holds the directory's
+lock), so a rerun after a killed worker or driver resumes from the parts written.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from rageval.core.errors import ConfigError, FieldError
+from rageval.core.registry import get_scorer
+from rageval.core.scorer import Batch, Scorer
+from rageval.data.adapters import Source, load_source
+from rageval.results.store import Part
+
+#: ``ray_options`` keys that configure ``ray.init`` (when no Ray is running) rather than ``map_batches``
+INIT_KEYS = ("address", "num_cpus", "num_gpus", "runtime_env", "namespace")
+#: scorer parameters that name a model: such scorers run in an actor pool (one model load per actor)
+MODEL_PARAMS = ("model", "model_type", "model_name", "model_name_or_path")
+
+
+def load(data: Any, columns: Mapping[str, str] | None, *, split: str | None, limit: int | None,
+         encoding: str) -> Source:
+    """The `Source` of ``data`` for a Ray run: a Hugging Face ``Dataset`` becomes a Ray dataset of its
+    Arrow table (``ray.data.from_arrow``: ``from_huggingface`` needs aiohttp) and a streamed Parquet
+    file is read by ``ray.data.read_parquet``, so that the driver never reads their rows; everything
+    else is loaded as for a local run."""
+    kinds = {f"{k.__module__.split('.')[0]}.{k.__name__}" for k in type(data).__mro__}
+    if kinds & {"datasets.DatasetDict", "datasets.IterableDatasetDict"}:
+        if split is None and len(data) != 1:
+            raise ConfigError(f"the data has splits {sorted(data)}: choose one with split=")
+        split = split if split is not None else next(iter(data))
+        if split not in data:
+            raise ConfigError(f"no split {split!r}; the data has {sorted(data)}")
+        data = data[split]
+        kinds = {f"{k.__module__.split('.')[0]}.{k.__name__}" for k in type(data).__mro__}
+    if "datasets.Dataset" in kinds:
+        import ray.data
+
+        table = (data.flatten_indices() if data._indices is not None else data).data.table
+        source = load_source(ray.data.from_arrow(table), columns, limit=limit)
+        source.origin = f"datasets:{data._fingerprint}"
+        return source
+    source = load_source(data, columns, split=split, limit=limit, encoding=encoding)
+    if source.streamed and source.remote is None and source.origin.startswith("file:") \
+            and source.origin.endswith(".parquet"):
+        import ray.data
+
+        origin = source.origin
+        source = load_source(ray.data.read_parquet(origin[len("file:"):]), columns, limit=limit)
+        source.origin = origin
+    return source
+
+
+def connect(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Start or join Ray (``ray.init`` with the `INIT_KEYS` of ``options`` unless Ray is running)
+    and describe the cluster for the manifest: nodes, CPUs, GPUs."""
+    import ray
+
+    if not ray.is_initialized():
+        init = {k: v for k, v in (options or {}).items() if k in INIT_KEYS}
+        ray.init(include_dashboard=False, **init)
+    resources = ray.cluster_resources()
+    nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
+    return {"name": "ray", "ray": ray.__version__, "nodes": nodes, "cpus": resources.get("CPU", 0.0),
+            "gpus": resources.get("GPU", 0.0)}
+
+
+class RayScoring:
+    """The parts of a Ray run, in the data's order (iterate once). ``usage`` then holds the
+    judges' counters summed over all workers, by scorer key."""
+
+    def __init__(self, source: Source, scorers: list[Scorer], fields: list[str], batch_size: int,
+                 done: set[str], score: Callable[..., Part], options: Mapping[str, Any] | None) -> None:
+        self.source, self.scorers, self.fields, self.batch_size = source, scorers, fields, batch_size
+        self.done, self.score = done, score
+        self.options = {k: v for k, v in (options or {}).items() if k not in INIT_KEYS}
+        self.usage: dict[str, dict[str, Any]] = {}
+        if source.remote is not None and done and source.column("id") is None:
+            raise ConfigError("resuming a Ray dataset's run needs an id column (columns={'id': ...}): its examples "
+                              "are known by id to the workers, which skip the finished ones")
+
+    def __iter__(self) -> Iterator[Part]:
+        import ray.data
+
+        blob = _ship(self.scorers)
+        if self.source.remote is not None:
+            kwargs = {"blob": blob, "fields": self.fields, "columns": self.source.columns,
+                      "done": frozenset(self.done), "score": self.score}
+            yield from self._run(self.source.remote, _score_remote_batch, kwargs, self.batch_size)
+            return
+        # the driver's batches, all at once; streamed data (an IterableDataset) a window at a time
+        window = 8 * max(1, int(ray.cluster_resources().get("CPU", 1))) if self.source.streamed else None
+        batches = self._local_batches()
+        while items := list(itertools.islice(batches, window)):
+            ds = ray.data.from_items(items, override_num_blocks=len(items))
+            yield from self._run(ds, _score_local_batch, {"blob": blob, "score": self.score}, 1)
+
+    def _run(self, ds: Any, worker: Callable[..., dict], kwargs: dict[str, Any], batch_size: int) -> Iterator[Part]:
+        import ray
+
+        remote = worker is _score_remote_batch
+        options = dict(self.options)
+        actors = options.pop("actors", None)
+        if actors is None:
+            actors = bool(options.get("num_gpus")) or isinstance(options.get("concurrency"), tuple) or any(
+                s.takes_judge or any(p in s.params for p in MODEL_PARAMS) for s in self.scorers)
+        if actors:
+            options.setdefault("concurrency", (1, max(1, int(ray.cluster_resources().get("CPU", 1)))))
+            out = ds.map_batches(_ScoringActor, fn_constructor_args=(worker,), fn_constructor_kwargs=kwargs,
+                                 batch_size=batch_size, batch_format="pyarrow", **options)
+        else:
+            out = ds.map_batches(worker, fn_kwargs=kwargs, batch_size=batch_size, batch_format="pyarrow", **options)
+        out.context.execution_options.preserve_order = True  # the driver numbers a Ray dataset's rows in order
+        keys = [s.key for s in self.scorers]
+        offset, seen = 0, set()
+        no_ids = remote and self.source.column("id") is None
+        for record in out.iter_rows():
+            n = int(record["n"])
+            if record["abort"] is not None:
+                field, column, row, problem = json.loads(record["abort"])
+                raise FieldError(field, column, None if row is None else offset + row, problem)
+            for key, counters in json.loads(record["usage"]).items():
+                total = self.usage.setdefault(key, {})
+                for name, value in counters.items():
+                    total[name] = value if total.get(name) is None else total[name] + (value or 0)
+            part = Part.from_table(pa.ipc.open_stream(record["part"]).read_all(), keys)
+            if remote:
+                part = _rebased(part, offset, no_ids)
+                if not no_ids:
+                    _check_unique(part, seen, self.source.columns.get("id", "id"))
+            offset += n
+            if part.ids:
+                yield part
+
+    def _local_batches(self) -> Iterator[dict[str, Any]]:
+        """The driver's data as records of (row positions, canonical batch), pickled: Arrow would
+        retype Python values (dicts of graded ids become structs)."""
+        import ray.cloudpickle as cloudpickle
+
+        for offset, batch in self.source.batches(self.fields, self.batch_size):
+            n = len(batch["id"])
+            keep = [i for i, x in enumerate(batch["id"]) if x not in self.done] if self.done else list(range(n))
+            if not keep:
+                continue
+            if len(keep) < n:
+                batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
+            yield {"payload": cloudpickle.dumps(([offset + i for i in keep], batch))}
+
+
+def _ship(scorers: list[Scorer]) -> bytes:
+    """The scorers as bytes for the workers. A scorer whose judge or model was built on the driver
+    holds locks and handles that do not pickle: it is rebuilt from its spec (the registry), which
+    builds its model lazily on the worker, and given the same key and first-pass state."""
+    import ray.cloudpickle as cloudpickle
+
+    shipped = []
+    for s in scorers:
+        try:
+            cloudpickle.dumps(s)
+            shipped.append(s)
+            continue
+        except Exception as e:  # noqa: BLE001 - rebuilt below, or reported naming the scorer
+            reason = f"{type(e).__name__}: {e}"
+        try:
+            same = _rebuilt(s).signature == s.signature  # (reading a judged signature builds the judge)
+        except Exception:  # noqa: BLE001 - not a registered scorer
+            same = False
+        if not same:
+            raise ConfigError(f"scorer {s.key!r} cannot be sent to Ray workers ({reason}); give it by name and "
+                              "parameters (a judge as a spec such as {'kind': 'openai', ...}) instead of an object")
+        shipped.append(_rebuilt(s))
+    return cloudpickle.dumps(shipped)
+
+
+def _rebuilt(s: Scorer) -> Scorer:
+    """A fresh copy of a registered scorer from its spec, with its key and first-pass state."""
+    spec = s.spec()
+    fresh = get_scorer(spec["base"], **spec["params"])
+    if type(fresh) is not type(s):
+        raise TypeError(f"{spec['base']!r} builds a {type(fresh).__name__}, not a {type(s).__name__}")
+    fresh.key = s.key
+    if s.needs_first_pass:
+        fresh.set_state(s.state, pin=True)
+    return fresh
+
+
+#: scorers unpickled in this worker process, by the digest of their bytes: models load once per process
+_SCORERS: dict[str, list[Scorer]] = {}
+
+
+def _scorers(blob: bytes) -> list[Scorer]:
+    import ray.cloudpickle as cloudpickle
+
+    key = hashlib.sha256(blob).hexdigest()
+    if key not in _SCORERS:
+        _SCORERS.clear()
+        _SCORERS[key] = cloudpickle.loads(blob)
+    return _SCORERS[key]
+
+
+class _ScoringActor:
+    """An actor of the pool: unpickles the scorers once (a judge's model loads on its first batch)."""
+
+    def __init__(self, worker: Callable[..., dict], **kwargs: Any) -> None:
+        self.worker, self.kwargs = worker, kwargs
+        _scorers(kwargs["blob"])
+
+    def __call__(self, batch: pa.Table) -> dict[str, list]:
+        return self.worker(batch, **self.kwargs)
+
+
+def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Part]) -> dict[str, list]:
+    """Score batches the driver checked and shipped with their row positions."""
+    import ray.cloudpickle as cloudpickle
+
+    scorers = _scorers(blob)
+    out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
+    for payload in batch.column("payload").to_pylist():
+        rows, canonical = cloudpickle.loads(payload)
+        before = _usage(scorers)
+        part = score(scorers, Batch(canonical), rows)
+        _append(out, len(rows), part, None, _usage_delta(before, _usage(scorers)))
+    return out
+
+
+def _score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], columns: dict[str, str],
+                        done: frozenset, score: Callable[..., Part]) -> dict[str, list]:
+    """Check and score one batch of a Ray dataset. Rows are positions in the batch; the driver
+    adds the batch's offset. A field error is returned (the driver raises it with the data's row)."""
+    scorers = _scorers(blob)
+    n = batch.num_rows
+    out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
+    raw = {name: _column(batch.column(name)) for name in batch.column_names}
+    try:
+        canonical = Source(dict(columns), table=raw).canonical(fields, raw, 0)
+        for s in scorers:
+            s.validate(Batch(canonical))
+    except FieldError as e:
+        _append(out, n, Part(rows=[], ids=[]), json.dumps([e.field, e.column, e.row, e.problem]), {})
+        return out
+    keep = [i for i, x in enumerate(canonical["id"]) if x not in done] if done else list(range(n))
+    if len(keep) < n:
+        canonical = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in canonical.items()}
+    before = _usage(scorers)
+    part = score(scorers, Batch(canonical), keep) if keep else Part(rows=[], ids=[])
+    _append(out, n, part, None, _usage_delta(before, _usage(scorers)))
+    return out
+
+
+def _column(column: pa.ChunkedArray) -> Any:
+    """An Arrow column as the local adapters give it: numbers without nulls as one numpy array,
+    anything else as Python values."""
+    kind = column.type
+    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)) \
+            and column.null_count == 0:
+        return column.to_numpy()
+    return column.to_pylist()
+
+
+def _append(out: dict[str, list], n: int, part: Part, abort: str | None, usage: dict) -> None:
+    sink = pa.BufferOutputStream()
+    table = part.to_table()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    out["n"].append(n)
+    out["part"].append(sink.getvalue().to_pybytes())
+    out["abort"].append(abort)
+    out["usage"].append(json.dumps(usage))
+
+
+def _usage(scorers: list[Scorer]) -> dict[str, dict[str, Any]]:
+    return {s.key: s.judge.usage() for s in scorers if s.takes_judge}
+
+
+def _usage_delta(before: dict, after: dict) -> dict:
+    return {key: {name: (v - before[key].get(name, 0) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                         and isinstance(before[key].get(name, 0), (int, float)) else v)
+                  for name, v in counters.items()} for key, counters in after.items()}
+
+
+def _rebased(part: Part, offset: int, no_ids: bool) -> Part:
+    """A Ray dataset's part with the data's row positions: ``offset`` added to each row, the ids
+    generated from them when the data has none, and the rows named in field errors moved too."""
+    local = part.rows
+    part.rows = [offset + r for r in local]
+    if no_ids:
+        part.ids = [str(r) for r in part.rows]
+    for errors in part.errors.values():
+        for i, message in enumerate(errors):
+            if message is not None and offset:
+                errors[i] = _move_row(message, local[i], offset + local[i])
+    return part
+
+
+def _move_row(message: str, old: int, new: int) -> str:
+    """``message`` (``"FieldError: field 'x' at row <old>: ..."``, as `evaluate` describes a field
+    error of one example) naming row ``new`` instead."""
+    return re.sub(rf"^(\w+: field .*? at row ){old}(: )", rf"\g<1>{new}\g<2>", message, count=1, flags=re.S)
+
+
+def _check_unique(part: Part, seen: set[str], column: str) -> None:
+    for row, x in zip(part.rows, part.ids):
+        if x in seen:
+            raise FieldError("id", column, row, f"duplicate id {x!r}")
+        seen.add(x)
+

@@ -1,0 +1,214 @@
+"""backend="ray" against a real local Ray cluster (2 CPUs, started once for the module): results,
+errors, intervals and run directories equal the local run for text, retrieval, classic and judged
+scorers, whatever the block and batch sizes; a worker killed mid-run is resumed; nothing imports
+Ray unless asked."""
+import json
+import os
+import subprocess
+import sys
+
+import datasets
+import numpy as np
+import pandas as pd
+import pytest
+import ray
+import ray.cloudpickle
+import ray.data
+from support import TESTS
+from support.slow_scorer import Fragile, Slow
+
+import rageval
+from rageval.core.errors import FieldError
+from rageval.core.scorer import MeanScorer
+from rageval.results.store import EXAMPLES
+
+ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import a test module
+
+TEXT = ["bleu", "chrf", "rougeL", "token_f1", "exact_match"]
+RETRIEVAL = ["ndcg@10", "map", "recall@5", "mrr"]
+CLASSIC = ["accuracy", ("f1", {"average": "macro"}), "mse"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster():
+    """One local cluster for the module (a pytest-xdist worker starts its own: each is a new head)."""
+    path = os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": path, "RAGEVAL_CACHE": os.environ.get("RAGEVAL_CACHE", "")}})
+    ctx = ray.data.DataContext.get_current()
+    progress, ctx.enable_progress_bars = ctx.enable_progress_bars, False
+    yield
+    ctx.enable_progress_bars = progress
+    ray.shutdown()
+
+
+def rows(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    words = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran", "ünïcode", "日本"]
+    out = []
+    for i in range(n):
+        ref = " ".join(rng.choice(words, rng.integers(1, 9)))
+        out.append({"id": f"q{i}", "answer": " ".join(rng.choice(words, rng.integers(0, 9))), "reference": ref,
+                    "retrieved_ids": [f"d{j}" for j in rng.permutation(12)[:rng.integers(0, 11)]],
+                    "relevant_ids": {f"d{j}": int(rng.integers(1, 3)) for j in rng.permutation(12)[:rng.integers(1, 4)]},
+                    "y_true": int(rng.integers(0, 3)), "y_pred": int(rng.integers(0, 3)),
+                    "question": "what does the cat do?", "contexts": [ref, "the dog ran"][:rng.integers(1, 3)]})
+    return out
+
+
+def assert_same(res, ref):
+    assert res.ids == ref.ids
+    assert res.aggregate == ref.aggregate and res.aggregate.counts == ref.aggregate.counts
+    pd.testing.assert_frame_equal(res.to_pandas(), ref.to_pandas())
+    pd.testing.assert_frame_equal(res.errors, ref.errors)
+
+
+def run_table(path):
+    table = pd.read_parquet(os.path.join(path, EXAMPLES))
+    return table.sort_values("_row").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("batch_size,workers", [(50, None), (17, 1)])
+def test_driver_data_equals_the_local_run(batch_size, workers, tmp_path):
+    data = rows()
+    scorers = TEXT + RETRIEVAL + CLASSIC
+    ref = rageval.evaluate(data, scorers, batch_size=batch_size, output=str(tmp_path / "local"), progress=False)
+    res = rageval.evaluate(data, scorers, batch_size=batch_size, output=str(tmp_path / "ray"), progress=False,
+                           backend="ray", ray_options=workers and {"concurrency": workers})
+    assert_same(res, ref)
+    assert res.confidence_intervals(n=200) == ref.confidence_intervals(n=200)
+    # the run directories hold the same rows, statistics and scores; the manifests differ only in where it ran
+    pd.testing.assert_frame_equal(run_table(tmp_path / "ray"), run_table(tmp_path / "local"))
+    local_m, ray_m = (json.load(open(tmp_path / d / "manifest.json")) for d in ("local", "ray"))
+    assert ray_m["backend"]["name"] == "ray" and ray_m["backend"]["cpus"] == 2 and ray_m["backend"]["nodes"] == 1
+    assert local_m["backend"] == {"name": "local"}
+    for key in ("config_hash", "fingerprint", "scorers", "n_examples"):
+        assert ray_m[key] == local_m[key]
+    loaded = rageval.load_results(str(tmp_path / "ray"))
+    assert_same(loaded, rageval.load_results(str(tmp_path / "local")))
+
+
+@pytest.mark.parametrize("blocks,batch_size", [(1, 1000), (13, 7), (40, 64)])
+def test_a_ray_dataset_equals_the_local_run(blocks, batch_size):
+    data = [{k: r[k] for k in ("id", "answer", "reference", "y_true", "y_pred")} for r in rows(300, seed=blocks)]
+    scorers = TEXT + ["accuracy", "mse"]
+    ref = rageval.evaluate(data, scorers, batch_size=batch_size, progress=False)
+    res = rageval.evaluate(ray.data.from_items(data, override_num_blocks=blocks), scorers, batch_size=batch_size,
+                           progress=False)
+    assert_same(res, ref)
+    assert res.manifest["backend"]["name"] == "ray"
+
+
+def test_a_ray_dataset_without_ids_gets_the_local_ids_and_rows_in_errors():
+    data = [{"answer": "boom" if i in (3, 170) else f"answer {i}", "reference": f"answer {i % 9}"} for i in range(200)]
+    scorers = [Fragile(), RowError(), "token_f1"]
+    ref = rageval.evaluate(data, scorers, batch_size=16, progress=False)
+    res = rageval.evaluate(ray.data.from_items(data, override_num_blocks=11), scorers, batch_size=16, progress=False)
+    assert_same(res, ref)
+    assert ref.ids[:3] == ["0", "1", "2"]
+    assert set(ref.errors["id"]) == {"3", "170"}
+    assert "at row 170:" in ref.to_pandas().set_index("id").loc["170", "row_error.error"]
+
+
+def test_a_failing_example_is_reported_with_its_id_as_locally():
+    data = [{"id": f"ex-{i}", "answer": "boom" if i == 123 else f"a {i}"} for i in range(250)]
+    ref = rageval.evaluate(data, [Fragile()], batch_size=40, progress=False)
+    for ds in (data, ray.data.from_items(data, override_num_blocks=5)):
+        res = rageval.evaluate(ds, [Fragile()], batch_size=40, progress=False, backend="ray")
+        assert_same(res, ref)
+        assert list(res.errors["id"]) == ["ex-123"] and "cannot score 'boom'" in res.errors["error"][0]
+        assert res.aggregate.counts["fragile"] == (249, 250)
+
+
+def test_a_field_error_in_a_ray_dataset_names_the_row_of_the_data():
+    data = [{"id": f"q{i}", "answer": 7 if i == 141 else f"a {i}", "reference": "a"} for i in range(200)]
+    with pytest.raises(FieldError) as local:
+        rageval.evaluate(data, ["exact_match"], progress=False)
+    with pytest.raises(FieldError) as remote:
+        rageval.evaluate(ray.data.from_items(data, override_num_blocks=6), ["exact_match"], batch_size=30,
+                         progress=False)
+    assert str(remote.value) == str(local.value) and remote.value.row == 141
+
+
+def test_a_hugging_face_dataset_is_read_by_ray():
+    data = [{k: r[k] for k in ("id", "answer", "reference", "retrieved_ids")} for r in rows(120)]
+    ds = datasets.Dataset.from_list(data)
+    ref = rageval.evaluate(ds, TEXT + ["hit_rate"], columns={"relevant_ids": "retrieved_ids"}, progress=False)
+    res = rageval.evaluate(ds, TEXT + ["hit_rate"], columns={"relevant_ids": "retrieved_ids"}, progress=False,
+                           backend="ray", batch_size=25)
+    assert_same(res, ref)
+
+
+def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
+    data = rows(24)
+    scorer = ("context_relevance", {"judge": {"kind": "default", "cache_dir": None}})
+    ref = rageval.evaluate(data, [scorer], progress=False)
+    res = rageval.evaluate(data, [scorer], progress=False, backend="ray", batch_size=8,
+                           ray_options={"concurrency": (1, 1)})
+    assert res.ids == ref.ids and res.aggregate.counts == ref.aggregate.counts
+    # embeddings batched differently differ in the last bits of float32
+    np.testing.assert_allclose(res.to_pandas()["context_relevance"], ref.to_pandas()["context_relevance"],
+                               rtol=1e-5, atol=1e-6)
+    assert res.manifest["usage"]["context_relevance"]["calls"] > 0  # counted on the workers
+
+
+def test_a_killed_worker_is_resumed_without_rescoring(tmp_path):
+    log, flag, run = str(tmp_path / "calls.log"), str(tmp_path / "killed"), str(tmp_path / "run")
+    data = [{"id": f"q{i}", "answer": "x" * i} for i in range(120)]
+    with pytest.raises(Exception):  # noqa: B017 - Ray reports the dead worker in its own exception types
+        rageval.evaluate(data, [Killer(log, flag, "q75")], output=run, batch_size=10, progress=False,
+                         backend="ray", ray_options={"max_retries": 0})
+    assert os.path.exists(flag), "the worker was not killed"
+    finished = set(run_table(run)["id"])
+    assert finished and "q75" not in finished
+    first = open(log).read().split()
+    res = rageval.evaluate(data, [Killer(log, flag, "q75")], output=run, batch_size=10, progress=False,
+                           backend="ray", ray_options={"max_retries": 0})
+    rescored = open(log).read().split()[len(first):]
+    assert not finished & set(rescored), "finished examples were scored again"
+    assert sorted(finished | set(rescored)) == sorted(r["id"] for r in data)
+    table = run_table(run)
+    assert len(table) == 120 and table["id"].is_unique
+    assert_same(res, rageval.evaluate(data, [Slow(str(tmp_path / "clean.log"))], progress=False))
+
+
+def test_ray_options_need_the_ray_backend_and_unknown_backends_are_refused():
+    with pytest.raises(rageval.ConfigError, match="backend must be"):
+        rageval.evaluate([{"answer": "a", "reference": "a"}], "exact_match", backend="dask")
+    with pytest.raises(rageval.ConfigError, match="ray_options= is for backend='ray'"):
+        rageval.evaluate([{"answer": "a", "reference": "a"}], "exact_match", ray_options={"num_cpus": 1})
+
+
+def test_the_local_backend_does_not_import_ray():
+    code = ("import sys, rageval; rageval.evaluate([{'answer': 'a', 'reference': 'a'}], ['bleu', 'exact_match'], "
+            "progress=False); assert 'ray' not in sys.modules, 'ray was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+class RowError(MeanScorer):
+    """Raises a field error (row 0 of its one-example batch) on 'boom': evaluate names the data's row."""
+
+    name = "row_error"
+    fields = ("answer",)
+
+    def score_batch(self, batch):
+        if "boom" in batch["answer"]:
+            raise FieldError("answer", "answer", 0, "cannot score 'boom'")
+        return [1.0] * len(batch["answer"])
+
+
+class Killer(Slow):
+    """`Slow` that kills its worker process (once: a flag file) on the batch holding ``victim``."""
+
+    name = "slow"
+
+    def __init__(self, log, flag, victim):
+        super().__init__(log)
+        self.flag, self.victim = flag, victim
+
+    def score_batch(self, batch):
+        values = super().score_batch(batch)
+        if self.victim in batch["id"] and not os.path.exists(self.flag):
+            open(self.flag, "w").close()
+            os._exit(1)
+        return values
