@@ -337,6 +337,10 @@ class MAPE(_Mean):
     def elementwise(self, t, p):
         return np.abs(p - t) / np.maximum(np.abs(t), np.finfo(np.float64).eps)
 
+    def elementwise_into(self, t, p, out):
+        np.abs(np.subtract(p, t, out=out), out=out)
+        np.divide(out, np.maximum(np.abs(t), np.finfo(np.float64).eps), out=out)
+
 
 class MSLE(_Mean):
     """Mean squared logarithmic error ``Σ w (log1p y - log1p ŷ)² / Σ w``;
@@ -355,6 +359,9 @@ class MSLE(_Mean):
 
     def elementwise(self, t, p):
         return (np.log1p(t) - np.log1p(p)) ** 2
+
+    def elementwise_into(self, t, p, out):
+        np.square(np.subtract(np.log1p(t, out=out), np.log1p(p), out=out), out=out)
 
 
 class RMSLE(MSLE):
@@ -484,6 +491,14 @@ class Pinball(_Mean):
     def elementwise(self, t, p):
         return _pinball(t, p, self.alpha)
 
+    def elementwise_into(self, t, p, out):
+        # the same numbers as _pinball: α·1·d - (1-α)·0·d = α·d where d >= 0, α·0·d - (1-α)·1·d = -((1-α)·d) else
+        d = np.subtract(t, p, out=out)
+        positive = d >= 0
+        above = d * self.alpha
+        np.multiply(d, -(1 - self.alpha), out=out)
+        np.copyto(out, above, where=positive)
+
 
 class D2Pinball(RegressionScorer):
     """D² pinball score ``1 - pinball(y, ŷ) / pinball(y, q_α(y))``, q_α the (weighted) α-quantile
@@ -547,6 +562,23 @@ class _Tweedie(_Mean):
         return 2 * (np.power(y, 2 - pw) / ((1 - pw) * (2 - pw)) - t * np.power(p, 1 - pw) / (1 - pw)
                     + np.power(p, 2 - pw) / (2 - pw))
 
+    def elementwise_into(self, t, p, out):
+        """`elementwise` in place for powers 0, 1 and 2 (the same operations in the same order)."""
+        pw = self.power
+        if pw == 0:
+            np.square(np.subtract(t, p, out=out), out=out)
+        elif pw == 1:
+            from scipy.special import xlogy
+
+            xlogy(t, np.divide(t, p, out=out), out=out)
+            np.multiply(np.add(np.subtract(out, t, out=out), p, out=out), 2, out=out)
+        elif pw == 2:
+            np.log(np.divide(p, t, out=out), out=out)
+            ratio = np.divide(t, p)
+            np.multiply(np.subtract(np.add(out, ratio, out=out), 1, out=out), 2, out=out)
+        else:
+            out[...] = self.elementwise(t, p)
+
 
 class TweedieDeviance(_Tweedie):
     """Mean Tweedie deviance with ``power`` (0 normal, 1 Poisson, 2 gamma, ``p < 0`` or ``p ≥ 1``);
@@ -592,6 +624,16 @@ class Huber(_Mean):
         a = np.abs(t - p)
         return np.where(a <= self.delta, 0.5 * a * a, self.delta * (a - 0.5 * self.delta))
 
+    def elementwise_into(self, t, p, out):
+        a = np.abs(np.subtract(t, p, out=out), out=out)
+        small = a <= self.delta
+        linear = np.subtract(a, 0.5 * self.delta)
+        np.multiply(linear, self.delta, out=linear)
+        quad = np.multiply(a, 0.5)
+        np.multiply(quad, a, out=quad)
+        np.copyto(out, linear)
+        np.copyto(out, quad, where=small)
+
 
 class LogCosh(_Mean):
     """Mean log-cosh error ``Σ w log(cosh(ŷ - y)) / Σ w``, torchmetrics' ``LogCoshError`` formula,
@@ -604,6 +646,12 @@ class LogCosh(_Mean):
         a = np.abs(p - t)
         return a + np.log1p(np.exp(-2 * a)) - math.log(2)
 
+    def elementwise_into(self, t, p, out):
+        a = np.abs(np.subtract(p, t, out=out), out=out)
+        tail = np.multiply(a, -2)
+        np.log1p(np.exp(tail, out=tail), out=tail)
+        np.subtract(np.add(a, tail, out=out), math.log(2), out=out)
+
 
 class SMAPE(_Mean):
     """Symmetric MAPE ``Σ w 2|ŷ - y| / max(|y| + |ŷ|, 1.17e-6) / Σ w`` (a fraction in [0, 2]),
@@ -613,6 +661,12 @@ class SMAPE(_Mean):
 
     def elementwise(self, t, p):
         return 2 * np.abs(p - t) / np.maximum(np.abs(t) + np.abs(p), _EPS_TM)
+
+    def elementwise_into(self, t, p, out):
+        np.multiply(np.abs(np.subtract(p, t, out=out), out=out), 2, out=out)
+        scale = np.abs(t)
+        np.add(scale, np.abs(p), out=scale)
+        np.divide(out, np.maximum(scale, _EPS_TM, out=scale), out=out)
 
 
 class _Correlation(RegressionScorer):
