@@ -59,8 +59,12 @@ def read_qrels(source: str | os.PathLike | Iterable[str]) -> dict[str, dict[str,
 
 
 def ranking(scores: Mapping[str, float], depth: int | None = None) -> list[str]:
-    """Docnos by score descending, ties by docno descending (trec_eval's order), the first ``depth``."""
-    ordered = sorted(scores, key=lambda d: (-scores[d], _Descending(d)))
+    """Docnos by score descending, ties by docno descending (trec_eval's order), the first ``depth``.
+
+    trec_eval breaks ties with ``strcmp`` on the UTF-8 bytes; UTF-8 keeps code point order, so
+    Python's string order is the same order: two C-level sorts (docno descending, then a stable
+    sort by score descending) give it."""
+    ordered = sorted(sorted(scores, reverse=True), key=scores.__getitem__, reverse=True)
     return ordered if depth is None else ordered[:depth]
 
 
@@ -80,13 +84,6 @@ def from_trec(run: Run | str | os.PathLike, qrels: Qrels | str | os.PathLike, *,
     qids = sorted(qrels) if complete else sorted(set(run) & set(qrels))
     return [{"id": q, "retrieved_ids": ranking(run.get(q, {}), depth), "relevant_ids": dict(qrels[q])}
             for q in qids]
-
-
-class _Descending(str):
-    """A docno that sorts in reverse byte order (trec_eval's ``strcmp(p2, p1)`` tie-break)."""
-
-    def __lt__(self, other: str) -> bool:  # type: ignore[override]
-        return self.encode() > other.encode()
 
 
 def _checked(table: Any, what: str) -> dict[str, dict[str, float]]:

@@ -26,6 +26,19 @@ def test_ranking_agrees_with_trec_eval_on_ties():
         assert ev["q"]["recip_rank"] == 1 / k
 
 
+def test_ties_follow_utf8_byte_order_descending():
+    """trec_eval's strcmp on UTF-8 bytes, on many ties among non-ASCII docnos."""
+    import random
+
+    rng = random.Random(3)
+    alphabet = ["a", "B", "z", "é", "É", "ß", "中", "文", "😀", "0", "-", "~"]
+    for _ in range(200):
+        docs = {"".join(rng.choices(alphabet, k=rng.randint(1, 4))) for _ in range(rng.randint(1, 40))}
+        scores = {d: float(rng.randint(0, 3)) for d in docs}
+        want = sorted(docs, key=lambda d: (-scores[d], [-b for b in d.encode()] + [1]))
+        assert ranking(scores) == want
+
+
 def test_from_trec_rows_default_complete_and_depth(tmp_path):
     run = {"q1": {"a": 3.0, "b": 2.0, "c": 1.0}, "q9": {"x": 1.0}}
     qrels = {"q1": {"b": 1}, "q2": {"y": 2}}
