@@ -139,6 +139,29 @@ def test_a_hugging_face_dataset_is_read_by_ray():
     assert_same(res, ref)
 
 
+@pytest.mark.parametrize("kind", ["iterable", "parquet"])
+def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
+    """An IterableDataset streams through the driver a window of batches at a time; a Parquet file
+    too large to load is read by the workers (ray.data.read_parquet), never by the driver."""
+    import rageval.data.adapters as adapters
+
+    data = [{k: r[k] for k in ("id", "answer", "reference", "y_true", "y_pred")} for r in rows(400)]
+    scorers = TEXT + ["accuracy"]
+    ref = rageval.evaluate(data, scorers, batch_size=9, progress=False)
+    if kind == "iterable":
+        source = datasets.Dataset.from_list(data).to_iterable_dataset()
+    else:
+        source = str(tmp_path / "data.parquet")
+        pd.DataFrame(data).to_parquet(source, row_group_size=50)
+        monkeypatch.setattr(adapters, "STREAM_PARQUET_BYTES", 0)
+        local = rageval.evaluate(source, scorers, batch_size=9, progress=False)
+        assert local.manifest["n_examples"] is None  # streamed locally too
+        assert_same(local, ref)
+    res = rageval.evaluate(source, scorers, batch_size=9, progress=False, backend="ray")
+    assert_same(res, ref)
+    assert res.manifest["fingerprint"].startswith("stream:")
+
+
 def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
     data = rows(24)
     scorer = ("context_relevance", {"judge": {"kind": "default", "cache_dir": None}})
@@ -152,9 +175,11 @@ def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
     assert res.manifest["usage"]["context_relevance"]["calls"] > 0  # counted on the workers
 
 
-def test_a_killed_worker_is_resumed_without_rescoring(tmp_path):
+@pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
+def test_a_killed_worker_is_resumed_without_rescoring(kind, tmp_path):
     log, flag, run = str(tmp_path / "calls.log"), str(tmp_path / "killed"), str(tmp_path / "run")
-    data = [{"id": f"q{i}", "answer": "x" * i} for i in range(120)]
+    rows_ = [{"id": f"q{i}", "answer": "x" * i} for i in range(120)]
+    data = rows_ if kind == "driver" else ray.data.from_items(rows_, override_num_blocks=12)
     with pytest.raises(Exception):  # noqa: B017 - Ray reports the dead worker in its own exception types
         rageval.evaluate(data, [Killer(log, flag, "q75")], output=run, batch_size=10, progress=False,
                          backend="ray", ray_options={"max_retries": 0})
@@ -166,10 +191,18 @@ def test_a_killed_worker_is_resumed_without_rescoring(tmp_path):
                            backend="ray", ray_options={"max_retries": 0})
     rescored = open(log).read().split()[len(first):]
     assert not finished & set(rescored), "finished examples were scored again"
-    assert sorted(finished | set(rescored)) == sorted(r["id"] for r in data)
+    assert sorted(finished | set(rescored)) == sorted(r["id"] for r in rows_)
     table = run_table(run)
     assert len(table) == 120 and table["id"].is_unique
-    assert_same(res, rageval.evaluate(data, [Slow(str(tmp_path / "clean.log"))], progress=False))
+    assert_same(res, rageval.evaluate(rows_, [Slow(str(tmp_path / "clean.log"))], progress=False))
+
+
+def test_resuming_a_ray_dataset_without_ids_is_refused(tmp_path):
+    data = ray.data.from_items([{"answer": f"a{i}", "reference": "a1"} for i in range(30)])
+    run = str(tmp_path / "run")
+    assert rageval.evaluate(data, ["exact_match"], output=run, progress=False).ids[:2] == ["0", "1"]
+    with pytest.raises(rageval.ConfigError, match="needs an id column"):
+        rageval.evaluate(data, ["exact_match"], output=run, progress=False)
 
 
 def test_ray_options_need_the_ray_backend_and_unknown_backends_are_refused():
