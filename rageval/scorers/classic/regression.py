@@ -412,7 +412,7 @@ class R2(RegressionScorer):
     name = "r2"
     multioutputs = ("raw_values", "uniform_average", "variance_weighted")
     higher_is_better, bounds, order_sensitive = True, (-math.inf, 1.0), True
-    parts_of = staticmethod(F.r2_parts)
+    parts_of, fast_parts_of = staticmethod(F.r2_parts), staticmethod(F.fast_r2_parts)
     #: scikit-learn's r2 is NaN (with a warning) on fewer than two samples; explained variance is not
     needs_two: ClassVar[bool] = True
 
@@ -423,11 +423,19 @@ class R2(RegressionScorer):
     def reduce(self, stats):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 3:
             return {k: math.nan for k in self.keys()}
-        t, p, w = self.unpack(stats)
-        if len(t) < 2 and self.needs_two:
+        rows = np.asarray(stats, np.float64)
+        d = (rows.shape[1] - 1) // 2
+        if len(rows) < 2 and self.needs_two:
             _undefined("R^2 score")
-            return self.result(np.full(t.shape[1], math.nan), None)
-        num, den = self.parts_of(t, p, w)
+            return self.result(np.full(d, math.nan), None)
+        if self.degenerate(rows[:, :d], rows[:, d:2 * d]):  # scikit-learn's operations on the sorted rows
+            num, den = self.parts_of(*self.unpack(stats))
+        else:
+            w = rows[:, -1]
+            t, p, w = rows[:, :d], rows[:, d:2 * d], (None if _all_ones(w) else w)
+            if d == 1:
+                t, p = np.ascontiguousarray(t), np.ascontiguousarray(p)
+            num, den = self.fast_parts_of(t, p, w)
         raw = F.fraction_explained(num, den, self.force_finite)
         if isinstance(self.multioutput, str) and self.multioutput == "variance_weighted":
             return self.result(raw, den if np.any(den != 0) else None)  # all constant: uniform
@@ -439,7 +447,7 @@ class ExplainedVariance(R2):
     `sklearn.metrics.explained_variance_score` (``force_finite`` as r2)."""
 
     name, needs_two = "explained_variance", False
-    parts_of = staticmethod(F.explained_variance_parts)
+    parts_of, fast_parts_of = staticmethod(F.explained_variance_parts), staticmethod(F.fast_explained_variance_parts)
 
     def degenerate(self, t, p):
         """A constant y_true or a constant residual (its weighted variance is rounding noise)."""
