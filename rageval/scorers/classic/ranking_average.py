@@ -131,3 +131,73 @@ def average_ovo(metric: BinaryMetric, column: np.ndarray, score: np.ndarray, ave
     if not pairs:
         return math.nan
     return float(np.average(pairs, weights=prevalence if average == "weighted" else None))
+
+
+# --- binned mode (torchmetrics' thresholds=) ----------------------------------------------------
+def threshold_grid(thresholds: int | list[float]) -> np.ndarray:
+    """torchmetrics' thresholds as float64: ``int`` -> ``torch.linspace(0, 1, n)`` and a list ->
+    ``torch.tensor(list)``, both float32 in torch (so float32-rounded here too)."""
+    if isinstance(thresholds, int):
+        import torch
+
+        return torch.linspace(0, 1, thresholds).numpy().astype(np.float64)
+    return np.asarray(thresholds, np.float32).astype(np.float64)
+
+
+def binned_counts(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per threshold ``j`` (ascending) the true/false positives and false/true negatives, from the
+    positive and negative mass per bin ``(rows, T + 1)`` (bin ``b``: scores clearing ``b``
+    thresholds): a score is predicted positive at threshold ``j`` when its bin is above ``j``."""
+    tps = np.cumsum(pos[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    fps = np.cumsum(neg[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    fns, tns = np.cumsum(pos, axis=1)[:, :-1], np.cumsum(neg, axis=1)[:, :-1]
+    return tps, fps, fns, tns
+
+
+def _divide(num: np.ndarray, den: np.ndarray, zero: float) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den == 0, zero, num / np.where(den == 0, 1.0, den))
+
+
+def binned_auroc(pos: np.ndarray, neg: np.ndarray, max_fpr: float | None) -> np.ndarray:
+    """torchmetrics' ``_binary_auroc_compute`` on a multi-threshold confusion matrix, per row:
+    ``tpr = tps / (tps + fns)``, ``fpr = fps / (fps + tns)`` (0 where undefined), flipped to
+    descending thresholds, the trapezoidal area; with ``max_fpr`` (unless the rates sum to 0) the
+    curve cut at ``max_fpr`` by linear interpolation (torch's ``lerp``) and McClish's correction;
+    NaN with a warning where the curve ends before ``max_fpr`` (torchmetrics raises there)."""
+    tps, fps, fns, tns = binned_counts(pos, neg)
+    tpr, fpr = _divide(tps, tps + fns, 0.0)[:, ::-1], _divide(fps, fps + tns, 0.0)[:, ::-1]
+    out = np.empty(len(tpr))
+    for r in range(len(tpr)):
+        x, y = fpr[r], tpr[r]
+        if max_fpr is None or max_fpr == 1 or x.sum() == 0 or y.sum() == 0:
+            out[r] = np.trapezoid(y, x)
+            continue
+        top = np.float32(max_fpr)  # torchmetrics holds max_fpr in a float32 tensor, and computes with it there
+        stop = int(np.searchsorted(x, float(top), "right"))
+        if stop == len(x):  # the binned curve ends before max_fpr (torchmetrics: an IndexError)
+            warnings.warn(f"the ROC curve at these thresholds ends at a false positive rate of {x[-1]:.4g}, below "
+                          f"max_fpr={max_fpr}: the partial AUC is undefined (NaN)", UndefinedMetricWarning,
+                          stacklevel=4)
+            out[r] = math.nan
+            continue
+        a, b = y[stop - 1], y[stop]
+        weight = (float(top) - x[stop - 1]) / (x[stop] - x[stop - 1])
+        interp = (weight - 1) * (b - a) + b if weight >= 0.5 else weight * (b - a) + a
+        area = np.trapezoid(np.append(y[:stop], interp), np.append(x[:stop], float(top)))
+        min_area = np.float32(0.5) * top ** 2
+        out[r] = 0.5 * (1 + (area - float(min_area)) / float(top - min_area))
+    return out
+
+
+def binned_ap(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+    """torchmetrics' ``_binary_average_precision_compute`` on a multi-threshold confusion matrix,
+    per row: precision ``tps / (tps + fps)`` and recall ``tps / (tps + fns)`` per threshold
+    (ascending; NaN where undefined, then 0), a final point (recall 0, precision 1), and
+    ``-Σ (recall[k+1] - recall[k]) · precision[k]``."""
+    tps, fps, fns, _ = binned_counts(pos, neg)
+    n = len(tps)
+    precision = np.concatenate([_divide(tps, tps + fps, math.nan), np.ones((n, 1))], axis=1)
+    recall = np.concatenate([_divide(tps, tps + fns, math.nan), np.zeros((n, 1))], axis=1)
+    precision, recall = np.nan_to_num(precision, nan=0.0), np.nan_to_num(recall, nan=0.0)
+    return -np.sum((recall[:, 1:] - recall[:, :-1]) * precision[:, :-1], axis=1)

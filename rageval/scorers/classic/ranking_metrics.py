@@ -17,6 +17,13 @@ multiclass, 2: multilabel). The numpy core is `ranking_functional` (binary) and 
 `reduce_draws` hook, which sorts the scores once and scores each resample from its draws with one
 `np.bincount` (no sort, no resampled copy).
 
+Binned mode (``thresholds=``, binary data only): torchmetrics' ``BinaryAUROC`` /
+``BinaryAveragePrecision`` with that argument — each score counts at the fixed thresholds it
+clears, so the statistics reduce through their column sums (positive and negative mass per bin:
+``2 (T + 1)`` numbers for ``T`` thresholds, whatever the number of examples; resamples reduce as
+one matrix product) and no sort is needed. Its documented error: the curve is known only at the
+thresholds, so the value differs from the exact one by up to the area between them.
+
 A subset where the metric is undefined is no error (a shard may hold one class): ROC AUC is NaN
 with an `UndefinedMetricWarning` where scikit-learn warns too (one class in a column), and also
 where scikit-learn raises because ``y_true`` lacks classes that have score columns (without
@@ -38,6 +45,7 @@ from rageval.core.statistics import Rows, Statistics
 from rageval.scorers.classic import inputs
 from rageval.scorers.classic import ranking_average as A
 from rageval.scorers.classic import ranking_functional as R
+from rageval.scorers.classic.classification import SUMMED_LIMIT
 from rageval.scorers.classic.ranking_average import UndefinedMetricWarning
 
 MULTICLASS, MULTILABEL = 1.0, 2.0
@@ -75,6 +83,36 @@ def binary_labels(true: np.ndarray, name: str) -> np.ndarray:
     return np.array([lo] if lo == hi else [lo, hi])
 
 
+def check_thresholds(name: str, thresholds: Any) -> int | list[float] | None:
+    """torchmetrics' ``thresholds``: None, an int > 1 (``linspace(0, 1, n)``) or a list of floats
+    in [0, 1] (ascending here: torchmetrics reads the curve in the list's order)."""
+    if thresholds is None:
+        return None
+    if isinstance(thresholds, numbers.Integral) and not isinstance(thresholds, bool):
+        if thresholds < 2:
+            raise ConfigError(f"{name}: an integer thresholds must be larger than 1, got {thresholds}")
+        return int(thresholds)
+    try:
+        grid = [float(x) for x in thresholds]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: thresholds must be an int or a list of floats, got {thresholds!r:.60}") from None
+    if not grid or not all(0 <= x <= 1 for x in grid) or any(b <= a for a, b in zip(grid, grid[1:])):
+        raise ConfigError(f"{name}: thresholds must be floats in [0, 1] in ascending order, got {grid!r:.60}")
+    return grid
+
+
+def check_binned(score: np.ndarray, true: np.ndarray) -> None:
+    """Binned mode inputs, as torchmetrics takes them: labels 0/1 and probabilities in [0, 1]
+    (torchmetrics would pass scores outside [0, 1] through a sigmoid, for the whole batch)."""
+    bad = np.flatnonzero((true != 0) & (true != 1))
+    if len(bad):
+        raise FieldError("y_true", "y_true", int(bad[0]), f"thresholds= takes binary labels 0/1, got {true[bad[0]]!r}")
+    bad = np.flatnonzero((score < 0) | (score > 1))
+    if len(bad):
+        raise FieldError("y_score", "y_score", int(bad[0]), f"thresholds= takes probabilities in [0, 1], got "
+                                                            f"{score[bad[0]]!r}")
+
+
 class BinaryRankingScorer(Scorer):
     """A metric of the order of ``y_score`` against ``y_true``, with optional ``sample_weight``:
     binary, multiclass or multilabel (module docstring). ``average`` (``"micro"``, ``"macro"``,
@@ -89,7 +127,10 @@ class BinaryRankingScorer(Scorer):
     higher_is_better = True
     averages: ClassVar[tuple[Any, ...]] = ("micro", "macro", "weighted", "samples", None)
 
-    def __init__(self, average: str | None = "macro", labels: Sequence[Any] | None = None, **params: Any) -> None:
+    def __init__(self, average: str | None = "macro", labels: Sequence[Any] | None = None,
+                 thresholds: int | Sequence[float] | None = None, **params: Any) -> None:
+        thresholds = check_thresholds(self.name, thresholds)
+        params["thresholds"] = thresholds
         if average not in self.averages:
             raise ConfigError(f"{self.name}: average must be one of {self.averages}, got {average!r}")
         labels = inputs.check_labels_param(self.name, labels, ordered=True)
@@ -100,6 +141,7 @@ class BinaryRankingScorer(Scorer):
         super().__init__(**({} if average == "macro" else {"average": average}),
                          **({} if labels is None else {"labels": labels}), **given)
         self.average, self.labels = average, labels
+        self.grid = None if thresholds is None else A.threshold_grid(thresholds)
         if average is None:
             self.parts = tuple(str(x) for x in labels)
 
@@ -110,6 +152,8 @@ class BinaryRankingScorer(Scorer):
         score, true = numeric_column(batch, "y_score"), numeric_column(batch, "y_true")
         if len(true) != len(score):
             raise FieldError("y_score", "y_score", None, f"{len(score)} scores for {len(true)} labels")
+        if self.grid is not None:
+            check_binned(score, true)
         return Rows(np.column_stack([score, true, self.weights(batch, len(true))]).reshape(len(true), 3))
 
     def weights(self, batch: Batch, n: int) -> np.ndarray:
@@ -145,6 +189,8 @@ class BinaryRankingScorer(Scorer):
 
     def check_vector_config(self, batch: Batch, multiclass: bool) -> None:
         """Settings that cannot take vector data (`ConfigError`, before scoring starts)."""
+        if self.grid is not None:
+            raise ConfigError(f"{self.key}: thresholds= (the binned mode) takes binary data: one score per example")
         if multiclass and self.average == "samples":
             raise ConfigError(f"{self.key}: average='samples' is for multilabel data, not multiclass")
 
@@ -160,9 +206,39 @@ class BinaryRankingScorer(Scorer):
     def reduce(self, stats: Statistics) -> dict[str, float]:
         return self.reduce_rows(np.asarray(stats, np.float64), warn=True)
 
+    # --- binned mode: column sums ----------------------------------------------------------
+    def bins(self, v: np.ndarray) -> np.ndarray:
+        """Each example's bin: how many thresholds its score clears (``score >= threshold``)."""
+        return np.searchsorted(self.grid, v[:, 0], side="right")
+
+    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray | None:
+        """Binned mode: per example its weight in its bin, positives then negatives
+        (``2 (T + 1)`` columns); None in the exact mode (the metric is no function of sums)."""
+        v = np.asarray(stats, np.float64)
+        if self.grid is None or (limit and len(v) * 2 * (len(self.grid) + 1) > SUMMED_LIMIT):
+            return None
+        width = len(self.grid) + 1
+        out = np.zeros((len(v), 2 * width))
+        out[np.arange(len(v)), self.bins(v) + np.where(v[:, 1] == 1, 0, width)] = v[:, 2]
+        return out
+
+    def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+        width = len(self.grid) + 1
+        value = self.binned(sums[:, :width], sums[:, width:])
+        return {self.key: np.where(counts > 0, value, math.nan), **{f"{self.key}.{p}": np.full(len(sums), math.nan)
+                                                                     for p in self.parts}}
+
+    def binned(self, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+        """The binned metric of each row of masses per bin (each subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define binned(pos, neg)")
+
     def reduce_rows(self, v: np.ndarray, warn: bool) -> dict[str, float]:
         if not len(v):
             return dict.fromkeys(self.keys(), math.nan)
+        if self.grid is not None:
+            width = len(self.grid) + 1
+            sums = np.bincount(self.bins(v) + np.where(v[:, 1] == 1, 0, width), weights=v[:, 2], minlength=2 * width)
+            return {k: float(x[0]) for k, x in self.reduce_sums(sums[None, :], np.array([float(len(v))])).items()}
         if v.shape[1] == 3:
             value = self.binary(self.positive(v[:, 1]), v[:, 0], v[:, 2], warn)
             return {self.key: value, **{f"{self.key}.{p}": math.nan for p in self.parts}}
@@ -203,8 +279,11 @@ class BinaryRankingScorer(Scorer):
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
         """One example alone: ROC AUC is undefined (NaN); average precision is 1 for a positive
-        with non-zero weight, 0 for a negative one (as scikit-learn), NaN at zero weight."""
+        with non-zero weight, 0 for a negative one (as scikit-learn), NaN at zero weight; NaN in
+        the binned mode."""
         v = np.asarray(stats, np.float64)
+        if self.grid is not None:  # binned mode: a curve of one example says nothing
+            return {k: np.full(len(v), math.nan) for k in self.keys()}
         if len(v) and v.shape[1] != 3:
             rows = [self.reduce_rows(v[i:i + 1], warn=False) for i in range(len(v))]
             return {k: np.array([r[k] for r in rows]) for k in self.keys()}
@@ -219,7 +298,7 @@ class BinaryRankingScorer(Scorer):
         would raise. Binary scores are sorted once per statistics."""
         v = np.asarray(stats, np.float64)
         out = {k: np.full(len(draws), math.nan) for k in self.keys()}
-        if len(v) and v.shape[1] != 3:
+        if len(v) and (v.shape[1] != 3 or self.grid is not None):
             for r, row in enumerate(draws):
                 try:
                     for k, x in self.reduce_rows(v[row], warn=False).items():
@@ -268,13 +347,14 @@ class RocAuc(BinaryRankingScorer):
     name = "roc_auc"
 
     def __init__(self, average: str | None = "macro", max_fpr: float | None = None, multi_class: str = "raise",
-                 labels: Sequence[Any] | None = None) -> None:
+                 labels: Sequence[Any] | None = None, thresholds: int | Sequence[float] | None = None) -> None:
         if max_fpr is not None and (isinstance(max_fpr, bool) or not isinstance(max_fpr, numbers.Real)
                                     or not 0 < max_fpr <= 1):
             raise ConfigError(f"roc_auc: max_fpr must be in (0, 1], got {max_fpr!r}")
         if multi_class not in ("raise", "ovr", "ovo"):
             raise ConfigError(f"roc_auc: multi_class must be 'raise', 'ovr' or 'ovo', got {multi_class!r}")
-        super().__init__(average=average, labels=labels, max_fpr=None if max_fpr is None else float(max_fpr),
+        super().__init__(average=average, labels=labels, thresholds=thresholds,
+                         max_fpr=None if max_fpr is None else float(max_fpr),
                          multi_class=None if multi_class == "raise" else multi_class)
         self.max_fpr = None if max_fpr is None else float(max_fpr)
         self.multi_class = multi_class
@@ -318,6 +398,9 @@ class RocAuc(BinaryRankingScorer):
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
         return A.partial_auc(neg, pos, self.max_fpr)
 
+    def binned(self, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+        return A.binned_auroc(pos, neg, self.max_fpr)
+
     def multiclass(self, score: np.ndarray, column: np.ndarray, weight: np.ndarray) -> float | np.ndarray:
         if self.multi_class == "ovo":
             if self.labels is None and len(np.unique(column)) != score.shape[1]:
@@ -343,10 +426,13 @@ class AveragePrecision(BinaryRankingScorer):
     name = "average_precision"
 
     def __init__(self, average: str | None = "macro", pos_label: Any = 1,
-                 labels: Sequence[Any] | None = None) -> None:
+                 labels: Sequence[Any] | None = None, thresholds: int | Sequence[float] | None = None) -> None:
         if isinstance(pos_label, bool) or not isinstance(pos_label, numbers.Real):
             raise ConfigError(f"average_precision: pos_label must be a number, got {pos_label!r}")
-        super().__init__(average=average, labels=labels, pos_label=None if pos_label == 1 else pos_label)
+        if thresholds is not None and pos_label != 1:
+            raise ConfigError("average_precision: thresholds= (torchmetrics' binned mode) takes pos_label 1")
+        super().__init__(average=average, labels=labels, thresholds=thresholds,
+                         pos_label=None if pos_label == 1 else pos_label)
         self.pos_label = float(pos_label)
 
     def check_vector_config(self, batch: Batch, multiclass: bool) -> None:
@@ -367,3 +453,6 @@ class AveragePrecision(BinaryRankingScorer):
 
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
         return R.average_precision(neg, pos) if pos.sum() > 0 else 0.0
+
+    def binned(self, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+        return A.binned_ap(pos, neg)

@@ -137,7 +137,7 @@ def loss_vector_cases(name: str, rng: random.Random, specs: Callable[..., Callab
 
 def vector_cases(name: str, rng: random.Random, specs: Callable[..., Callable[[], list]]) -> list[Case]:
     """Multiclass probability vectors (ovr, ovo, labels= with a class most shards lack, parts),
-    multilabel indicators (every average), and binary max_fpr."""
+    multilabel indicators (every average), binary max_fpr, and the binned mode (thresholds=)."""
     def probabilities(k: int) -> list[float]:
         raw = [round(rng.random(), 1) + 0.05 for _ in range(k)]
         return [x / sum(raw) for x in raw]
@@ -155,6 +155,9 @@ def vector_cases(name: str, rng: random.Random, specs: Callable[..., Callable[[]
         multilabel.append({"id": f"{name}-ml{i:04d}", "y_true": truth,
                            "y_score": [round(rng.random(), 1) for _ in range(3)], "sample_weight": rng.uniform(0.1, 2)})
     out = [Case("multilabel-" + a, specs({"average": a}), multilabel) for a in ("macro", "weighted", "micro", "samples")]
+    binned = [{"id": f"{name}-bin{i:04d}", **r} for i, r in enumerate(score_rows(rng, 160, True))]
+    out += [Case("binned-int", specs({"thresholds": 25}), binned),
+            Case("binned-list", specs({"thresholds": [0.1, 0.3, 0.35, 0.5, 0.9]}), binned)]
     out.append(Case("multilabel-parts", specs({"average": None, "labels": ["x", "y", "z"]}), multilabel))
     if name == "roc_auc":
         out += [Case("ovr-weighted", specs({"multi_class": "ovr", "average": "weighted"}), multiclass),
