@@ -28,8 +28,8 @@ The matrices are as deep as the batch's longest ranking. Reuse, e.g. for id-base
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import chain, repeat
 from operator import attrgetter
 
@@ -58,6 +58,8 @@ class Judged:
     qrels: np.ndarray
     lengths: np.ndarray
     unsampled: np.ndarray
+    #: what several metrics of the batch share (cumulative hits, DCG), computed once: see `_cached`
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -119,7 +121,7 @@ def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping
 def precision(judged: Judged, k: int | None = None, level: float = 1) -> np.ndarray:
     """P@k = |relevant in the top k| / k (trec_eval ``P_k``); with ``k=None``, |relevant retrieved| /
     |retrieved| (trec_eval ``set_P``; 0 for an empty ranking)."""
-    hits = _relevant(judged, k, level).sum(axis=0, dtype=np.float64)
+    hits = _hits_at(judged, k, level)
     if k is not None:
         return hits / k
     return _ratio(hits, judged.lengths)
@@ -128,13 +130,12 @@ def precision(judged: Judged, k: int | None = None, level: float = 1) -> np.ndar
 def recall(judged: Judged, k: int | None = None, level: float = 1) -> np.ndarray:
     """Recall@k = |relevant in the top k| / R (trec_eval ``recall_k``; ``set_recall`` with
     ``k=None``); 0 when R = 0."""
-    hits = _relevant(judged, k, level).sum(axis=0, dtype=np.float64)
-    return _ratio(hits, num_relevant(judged, level))
+    return _ratio(_hits_at(judged, k, level), num_relevant(judged, level))
 
 
 def hit_rate(judged: Judged, k: int | None = None, level: float = 1) -> np.ndarray:
     """1 when a relevant id is in the top k, else 0 (trec_eval ``success_k``)."""
-    return _relevant(judged, k, level).any(axis=0).astype(np.float64)
+    return (_hits_at(judged, k, level) > 0).astype(np.float64)
 
 
 def reciprocal_rank(judged: Judged, k: int | None = None, level: float = 1) -> np.ndarray:
@@ -153,7 +154,7 @@ def average_precision(judged: Judged, k: int | None = None, level: float = 1) ->
     ``map``, ``map_cut_k`` with a cutoff); 0 when R = 0. Summed rank by rank, as trec_eval does."""
     rel = _relevant(judged, k, level)
     ranks = np.arange(1, rel.shape[0] + 1, dtype=np.float64)[:, None]
-    precision_at = np.cumsum(rel, axis=0, dtype=np.float64) / ranks
+    precision_at = _hits(judged, level)[:k] / ranks
     total = np.where(rel, precision_at, 0.0).sum(axis=0)
     return _ratio(total, num_relevant(judged, level))
 
@@ -161,8 +162,7 @@ def average_precision(judged: Judged, k: int | None = None, level: float = 1) ->
 def r_precision(judged: Judged, level: float = 1) -> np.ndarray:
     """R-precision = |relevant in the top R| / R (trec_eval ``Rprec``); 0 when R = 0."""
     r = num_relevant(judged, level)
-    rel = _relevant(judged, None, level)
-    hits_at = np.cumsum(rel, axis=0, dtype=np.float64)
+    hits_at = _hits(judged, level)
     if hits_at.shape[0] == 0:
         return np.zeros(len(r))
     row = np.clip(r, 1, hits_at.shape[0]).astype(np.int64) - 1
@@ -192,9 +192,9 @@ def ndcg(judged: Judged, k: int | None = None, gain: str = "linear",
         discount = np.log2(np.arange(2, ranked.shape[0] + 2, dtype=np.float64))[:, None]
         dcg = (np.nan_to_num(ranked[:k], nan=0.0) / discount[:k]).sum(axis=0)
         return _ratio(dcg, _dcg(ideal[:k], "linear"))
-    dcg = _dcg(judged.grades[:k], gain)
-    ideal = _dcg(judged.qrels[:k], gain)
-    return _ratio(dcg, ideal)
+    dcg = _cached(judged, ("dcg", gain), lambda: _cumulative_dcg(judged.grades, gain))
+    ideal = _cached(judged, ("ideal dcg", gain), lambda: _cumulative_dcg(judged.qrels, gain))
+    return _ratio(_at(dcg, k), _at(ideal, k))
 
 
 def _regain(grades: np.ndarray, gains: Mapping[float, float]) -> np.ndarray:
@@ -207,14 +207,13 @@ def _regain(grades: np.ndarray, gains: Mapping[float, float]) -> np.ndarray:
 
 def num_relevant(judged: Judged, level: float = 1) -> np.ndarray:
     """R per query: the number of qrels ids graded ``>= level`` (trec_eval ``num_rel``)."""
-    return (judged.qrels >= level).sum(axis=0, dtype=np.float64)
+    return _cached(judged, ("R", level), lambda: (judged.qrels >= level).sum(axis=0, dtype=np.float64))
 
 
 def counts(judged: Judged, level: float = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per query: ``num_ret`` (ids ranked), ``num_rel`` (R) and ``num_rel_ret`` (relevant ids ranked),
     trec_eval's counts of the same names."""
-    return (judged.lengths.astype(np.float64), num_relevant(judged, level),
-            _relevant(judged, None, level).sum(axis=0, dtype=np.float64))
+    return judged.lengths.astype(np.float64), num_relevant(judged, level), _hits_at(judged, None, level)
 
 
 def set_f(judged: Judged, beta: float = 1.0, level: float = 1) -> np.ndarray:
@@ -242,8 +241,7 @@ def set_relative_precision(judged: Judged, level: float = 1) -> np.ndarray:
 
 def relative_precision(judged: Judged, k: int, level: float = 1) -> np.ndarray:
     """trec_eval ``relative_P_k``: |relevant in the top k| / min(k, R); 0 when R = 0."""
-    hits = _relevant(judged, k, level).sum(axis=0, dtype=np.float64)
-    return _ratio(hits, np.minimum(float(k), num_relevant(judged, level)))
+    return _ratio(_hits_at(judged, k, level), np.minimum(float(k), num_relevant(judged, level)))
 
 
 def bpref(judged: Judged, level: float = 1) -> np.ndarray:
@@ -320,7 +318,7 @@ def _interpolated(judged: Judged, cutoffs: np.ndarray, level: float) -> np.ndarr
     rel = _relevant(judged, None, level)
     num_ret, _, rel_ret = counts(judged, level)
     ranks = np.arange(1, rel.shape[0] + 1, dtype=np.float64)[:, None]
-    cum = np.cumsum(rel, axis=0, dtype=np.float64)
+    cum = _hits(judged, level)
     precision_at = np.where(ranks <= num_ret, cum / ranks, 0.0)
     best_below = np.maximum.accumulate(precision_at[::-1], axis=0)[::-1]  # max over ranks >= r
     out = np.zeros(cutoffs.shape)
@@ -345,7 +343,7 @@ def r_precision_multiples(judged: Judged, fractions: Sequence[float] = R_MULTIPL
     0 when R = 0 or the ranking is empty."""
     rel = _relevant(judged, None, level)
     num_ret, num_rel, rel_ret = counts(judged, level)
-    cum = np.vstack([np.zeros((1, rel.shape[1])), np.cumsum(rel, axis=0, dtype=np.float64)])
+    cum = np.vstack([np.zeros((1, rel.shape[1])), _hits(judged, level)])
     cutoffs = np.floor(np.multiply.outer(num_rel, np.asarray(fractions, np.float64)) + 0.9)
     rows = np.minimum(cutoffs, num_ret[:, None]).astype(np.int64)
     hits = cum[rows, np.arange(len(num_ret))[:, None]]
@@ -395,7 +393,7 @@ def infap(judged: Judged, level: float = 1) -> np.ndarray:
     rel = grades >= level
     nonrel_above = np.cumsum((grades >= 0) & (grades < level), axis=0, dtype=np.float64)  # a relevant
     unsampled_above = np.cumsum(judged.unsampled, axis=0, dtype=np.float64)  # row adds nothing itself
-    rel_before = np.cumsum(rel, axis=0, dtype=np.float64) - 1.0
+    rel_before = _hits(judged, level) - 1.0
     j = np.arange(grades.shape[0], dtype=np.float64)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         term = (1.0 / (j + 1.0) + (j / (j + 1.0)) * ((rel_before + nonrel_above + unsampled_above) / j)
@@ -497,11 +495,42 @@ def _relevant(judged: Judged, k: int | None, level: float) -> np.ndarray:
 
 
 def _dcg(grades: np.ndarray, gain: str) -> np.ndarray:
+    return _at(_cumulative_dcg(grades, gain), None)
+
+
+def _cumulative_dcg(grades: np.ndarray, gain: str) -> np.ndarray:
+    """(ranks, queries): DCG down to each rank, summed rank by rank in trec_eval's order."""
     positive = np.where(grades > 0, grades, 0.0)  # NaN > 0 is False
     gains = positive if gain == "linear" else np.exp2(positive) - 1.0
     discount = np.log2(np.arange(2, grades.shape[0] + 2, dtype=np.float64))[:, None]
-    # reduced over axis 0 of a C-ordered array: summed rank by rank, in trec_eval's order
-    return (gains / discount).sum(axis=0)
+    return np.cumsum(gains / discount, axis=0)
+
+
+def _at(cumulative: np.ndarray, k: int | None) -> np.ndarray:
+    """Row ``k - 1`` of a (ranks, queries) cumulative matrix (its last row for ``k=None`` or a ``k``
+    beyond it; 0 when it has no rows)."""
+    if cumulative.shape[0] == 0:
+        return np.zeros(cumulative.shape[1])
+    return cumulative[(cumulative.shape[0] if k is None else min(k, cumulative.shape[0])) - 1]
+
+
+def _cached(judged: Judged, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()``, once per judged batch and ``key``: the metrics of one batch share it (read-only)."""
+    if key not in judged.cache:
+        value = compute()
+        value.flags.writeable = False
+        judged.cache[key] = value
+    return judged.cache[key]
+
+
+def _hits(judged: Judged, level: float) -> np.ndarray:
+    """(ranks, queries): the number of relevant ids down to each rank."""
+    return _cached(judged, ("hits", level), lambda: np.cumsum(judged.grades >= level, axis=0, dtype=np.float64))
+
+
+def _hits_at(judged: Judged, k: int | None, level: float) -> np.ndarray:
+    """Per query: the number of relevant ids in the top k (in the whole ranking for ``k=None``)."""
+    return _at(_hits(judged, level), k)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
