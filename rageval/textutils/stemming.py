@@ -1,17 +1,11 @@
 """The Porter stemmer shared by judges and scorers: nltk's `PorterStemmer` in its default
-NLTK_EXTENSIONS mode (no data download), one instance per process, stems cached. nltk is imported
-on the first call (importing it takes seconds)."""
+NLTK_EXTENSIONS mode, as `rageval.textutils.porter` reimplements it (the same stems, about 4x
+faster, no nltk import), stems cached."""
 from __future__ import annotations
 
 import functools
-from typing import Any
 
-
-@functools.lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    from nltk.stem.porter import PorterStemmer
-
-    return PorterStemmer()
+from rageval.textutils.porter import stem
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -22,4 +16,4 @@ def porter_stem(word: str) -> str:
     >>> porter_stem("running"), porter_stem("Cats")
     ('run', 'cat')
     """
-    return _stemmer().stem(word)
+    return stem(word)

@@ -19,11 +19,11 @@ from typing import Any
 
 import nltk
 from nltk.corpus.reader import WordNetCorpusReader
-from nltk.stem.porter import PorterStemmer
 
 from rageval.core.scorer import Batch, MeanScorer
 from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.scorers.text.wordnet import LemmaNames, load_wordnet, wordnet_version
+from rageval.textutils.stemming import porter_stem
 
 _CACHE_LIMIT = 1_000_000
 
@@ -54,7 +54,9 @@ class Matcher:
 
     def __init__(self, stemmer: Any = None, wordnet: Any = None) -> None:
         self.wordnet = load_wordnet() if wordnet is None else wordnet
-        self.stemmer = PorterStemmer() if stemmer is None else stemmer
+        self.stemmer = stemmer
+        # nltk's default PorterStemmer() as rageval.textutils.porter computes it (the same stems)
+        self._stem = porter_stem if stemmer is None else stemmer.stem
         # nltk's reader: the lemma names read straight from its data files (same names, no Synset
         # objects); any other WordNet through its synsets()
         self._lemma_names = LemmaNames(self.wordnet) if isinstance(self.wordnet, WordNetCorpusReader) else None
@@ -66,7 +68,7 @@ class Matcher:
         if out is None:
             if len(self._stems) >= _CACHE_LIMIT:
                 self._stems.clear()
-            out = self._stems[word] = self.stemmer.stem(word)
+            out = self._stems[word] = self._stem(word)
         return out
 
     def synonyms(self, word: str) -> frozenset[str]:
@@ -252,6 +254,7 @@ _MATCHER: list[Matcher] = []
 def clear_caches() -> None:
     """Forget cached stems and synonym sets (benchmarks time a cold start with it)."""
     _MATCHER.clear()
+    porter_stem.cache_clear()
 
 
 def _shared_matcher() -> Matcher:

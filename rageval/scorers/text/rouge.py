@@ -45,6 +45,7 @@ def shared_tokenizer(use_stemmer: bool) -> RougeTokenizer:
 def clear_caches() -> None:
     """Forget cached stems and tokens (benchmarks time a cold start with it)."""
     shared_tokenizer.cache_clear()
+    rouge_core.porter_stem.cache_clear()
 
 
 def _newline_sentences(text: str) -> list[str]:
