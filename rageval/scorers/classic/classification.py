@@ -144,6 +144,7 @@ class LabelScorer(Scorer):
     def validate(self, batch: Batch) -> None:
         if inputs.is_matrix(batch["y_true"]) or inputs.is_matrix(batch["y_pred"]):
             self.check_multilabel()
+            inputs.check_widths(batch, ("y_true", "y_pred"))
         elif integer_codes(batch) is None:
             check_labels(batch)
 

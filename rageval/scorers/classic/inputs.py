@@ -35,6 +35,35 @@ def is_matrix(values: Any) -> bool:
     return len(values) > 0 and isinstance(values[0], (list, tuple, np.ndarray))
 
 
+def check_widths(batch: Any, fields: Sequence[str]) -> None:
+    """Cross-example check (a scorer's ``validate``): where a field holds vectors, every example
+    holds one, all of one length (and the same length in every field named); `FieldError` naming
+    the field and the first row that differs. Per-example isolation would miss this: each row
+    alone is a valid batch."""
+    width: int | None = None
+    for field in fields:
+        values = batch.get(field) if hasattr(batch, "get") else batch[field]
+        if values is None or (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype != object):
+            continue
+        if not is_matrix(values):  # one value per example: none may be a vector
+            row = next((i for i, v in enumerate(values) if np.ndim(v) >= 1), None)
+            if row is not None:
+                raise FieldError(field, field, row, "expected one value like row 0, got a vector")
+            continue
+        if isinstance(values, np.ndarray) and values.ndim == 2:
+            lengths = np.full(len(values), values.shape[1])
+        else:
+            lengths = np.array([len(v) if np.ndim(v) == 1 else -1 for v in values])
+        first = width if width is not None else int(lengths[0])
+        bad = np.flatnonzero(lengths != first)
+        if len(bad):
+            row = int(bad[0])
+            what = "one value" if lengths[row] < 0 else f"{lengths[row]} values"
+            raise FieldError(field, field, row, f"expected a vector of {first} values like "
+                             f"{'the other field' if width is not None else 'row 0'}, got {what}")
+        width = first
+
+
 def float_matrix(values: Any, field: str) -> np.ndarray:
     """One vector of finite numbers per example, all of one length, as an ``(n, C)`` float64 array."""
     try:

@@ -77,7 +77,14 @@ def lexicographic_labels(name: str, labels: Sequence[Any] | None) -> list | None
     return labels
 
 
-class LogLoss(WeightedMeanScorer):
+class VectorLoss(WeightedMeanScorer):
+    """A loss over ``y_score`` that is one number or one vector per example."""
+
+    def validate(self, batch: Batch) -> None:
+        inputs.check_widths(batch, ("y_score",))
+
+
+class LogLoss(VectorLoss):
     """Log loss (binary cross-entropy), `sklearn.metrics.log_loss` with a 1-D ``y_pred``:
     ``-Σ w·(y·log p̂ + (1 - y)·log q̂) / Σ w`` with ``p̂ = clip(p, ε, 1 - ε)`` and
     ``q̂ = clip(1 - p, ε, 1 - ε)``, ``ε`` float64's machine epsilon (scikit-learn's clipping of
@@ -105,7 +112,7 @@ class LogLoss(WeightedMeanScorer):
         return -(xlogy(y, np.clip(p, eps, 1 - eps)) + xlogy(1 - y, np.clip(1 - p, eps, 1 - eps)))
 
 
-class Brier(WeightedMeanScorer):
+class Brier(VectorLoss):
     """Brier score, `sklearn.metrics.brier_score_loss` (scikit-learn 1.9's multiclass form).
     Binary (``pos_label`` 1): ``Σ w·(y - p)² / Σ w``. Multiclass (a probability vector per
     example): ``Σ w·Σ_j (onehot_j - p_j)² / Σ w``, halved when ``scale_by_half`` (``"auto"``:
@@ -138,7 +145,7 @@ class Brier(WeightedMeanScorer):
         return (y - p) ** 2 if self.scale_by_half in ("auto", True) else 2 * (y - p) ** 2
 
 
-class HingeLoss(WeightedMeanScorer):
+class HingeLoss(VectorLoss):
     """Hinge loss, `sklearn.metrics.hinge_loss` on binary data: ``y_score`` is the decision value
     ``d`` and ``y`` is +1 for label 1 and -1 for the other label (0 or -1), the loss
     ``Σ w·max(0, 1 - y·d) / Σ w``. scikit-learn takes the greater label of ``y_true`` as positive;

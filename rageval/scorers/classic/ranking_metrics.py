@@ -184,6 +184,7 @@ class BinaryRankingScorer(Scorer):
                                                          "1d array)")
 
     def validate(self, batch: Batch) -> None:
+        inputs.check_widths(batch, ("y_score", "y_true"))
         if inputs.is_matrix(batch["y_score"]):
             self.check_vector_config(batch, multiclass=not inputs.is_matrix(batch["y_true"]))
 

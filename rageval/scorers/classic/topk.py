@@ -17,6 +17,7 @@ import numpy as np
 
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, WeightedMeanScorer
+from rageval.scorers.classic import inputs
 
 
 class TopKAccuracy(WeightedMeanScorer):
@@ -42,6 +43,9 @@ class TopKAccuracy(WeightedMeanScorer):
                                   "must be ordered.\")")
         super().__init__(k=int(k), **({"labels": labels} if labels is not None else {}))
         self.k, self.labels = int(k), labels
+
+    def validate(self, batch: Batch) -> None:
+        inputs.check_widths(batch, ("y_score",))
 
     def score_batch(self, batch: Batch) -> np.ndarray:
         truth, scores = batch["y_true"], batch["y_score"]

@@ -135,6 +135,13 @@ def test_what_sklearn_refuses():
         rageval.get_scorer("f1", average="macro", labels=[0, 5]).stats({"y_true": t, "y_pred": p})
 
 
+def test_indicators_of_other_lengths_across_rows_are_refused():
+    rows = [{"y_true": [0, 1], "y_pred": [0, 1]}, {"y_true": [0, 1, 1], "y_pred": [0, 1, 0]}]
+    with pytest.raises(FieldError) as e:
+        rageval.evaluate(rows, [("f1", {"average": "macro"})], progress=False)
+    assert e.value.field == "y_true" and e.value.row == 1
+
+
 @pytest.mark.parametrize("batch,field,row", [
     ({"y_true": [[0, 1], [1, 2]], "y_pred": [[0, 1], [1, 0]]}, "y_true", 1),
     ({"y_true": [[0, 1], [1, 0]], "y_pred": [[0, 1], [1, 0, 1]]}, "y_pred", 1),

@@ -118,3 +118,18 @@ def test_bad_settings():
         Brier(scale_by_half="yes")
     with pytest.raises(FieldError, match="labels"):
         LogLoss(labels=["a", "b"]).stats({"y_true": ["a"], "y_score": [[0.2, 0.3, 0.5]]})
+
+
+@pytest.mark.parametrize("name", ["log_loss", "brier", "hinge_loss", "roc_auc", "average_precision", "top_k_accuracy"])
+@pytest.mark.parametrize("second", [[0.5, 0.5], 0.5])
+def test_vectors_of_other_lengths_or_scalars_across_rows_are_refused(name, second):
+    """Each row alone would score (per-example isolation): the check is across rows, before scoring."""
+    rows = [{"id": "a", "y_true": 0, "y_score": [0.2, 0.3, 0.5]}, {"id": "b", "y_true": 1, "y_score": second},
+            {"id": "c", "y_true": 2, "y_score": [0.2, 0.3, 0.5]}]
+    spec = (name, {"multi_class": "ovr"}) if name == "roc_auc" else name
+    with pytest.raises(FieldError) as e:
+        rageval.evaluate(rows, [spec], progress=False)
+    assert e.value.field == "y_score" and e.value.row == 1
+    with pytest.raises(FieldError) as e:
+        rageval.evaluate(rows[1:], [spec], progress=False)  # the scalar first, a vector after it
+    assert e.value.field == "y_score" and e.value.row == 1
