@@ -103,9 +103,11 @@ class Matcher:
         if hyp_left and ref_left:
             positions = _positions(ref_left)
             for i in range(len(hyp_left) - 1, -1, -1):
+                # the highest unmatched reference position holding a synonym (positions are
+                # distinct, so the highest is one word's whatever the order of the set)
                 best_j, best_word = -1, None
-                for syn in self.synonyms(hyp_left[i][1]):
-                    pos = positions.get(syn)
+                for syn in self.synonyms(hyp_left[i][1]).intersection(positions):
+                    pos = positions[syn]
                     if pos and pos[-1] > best_j:
                         best_j, best_word = pos[-1], syn
                 if best_word is not None:
