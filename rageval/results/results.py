@@ -10,6 +10,7 @@ import os
 import shutil
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,7 @@ class Results:
         self.scorers = list(scorers)
         self.manifest = manifest
         parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
-        self.ids: list[str] = [x for p in parts for x in p.ids]
+        self.ids: list[str] = list(chain.from_iterable(p.ids for p in parts))
         self._scores = {k: np.concatenate([p.scores[k] for p in parts]) if parts else np.empty(0)
                         for s in self.scorers for k in s.keys()}
         self.by_scorer: dict[str, ScorerResult] = {}

@@ -177,3 +177,29 @@ def test_empty_data_says_it_has_no_rows(empty):
     data = pd.DataFrame({"answer": [], "references": []}) if empty == "frame" else empty
     with pytest.raises(rageval.ConfigError, match="the data has no rows"):
         rageval.evaluate(data, ["bleu"], progress=False)
+
+
+def test_numeric_rows_are_scored_in_large_batches_with_the_same_results(tmp_path):
+    """Scorers that take only columnar numbers get NUMERIC_BATCH rows per batch by default (the
+    per-batch overhead would otherwise exceed the metric's cost); other scorers keep 1000. Values,
+    per-example scores and the run directory equal those of small batches."""
+    from rageval.run.evaluate import NUMERIC_BATCH
+
+    rng = np.random.default_rng(0)
+    n = NUMERIC_BATCH + 1234
+    rows = pd.DataFrame({"y_true": rng.integers(0, 2, n), "y_score": rng.random(n), "y_pred": rng.integers(0, 2, n)})
+    scorers = ["roc_auc", "mse", "accuracy"]
+    big = rageval.evaluate(rows, scorers, output=str(tmp_path / "big"), progress=False)
+    small = rageval.evaluate(rows, scorers, batch_size=1000, progress=False)
+    assert dict(big.aggregate) == dict(small.aggregate) and big.ids == small.ids
+    pd.testing.assert_frame_equal(big.to_pandas(), small.to_pandas())
+    assert len(list((tmp_path / "big").rglob("*.parquet"))) == 2  # two batches: NUMERIC_BATCH rows, then the rest
+    text = tmp_path / "text"
+    rageval.evaluate([{"answer": "a", "reference": "a"}] * 1001, ["exact_match"], output=str(text), progress=False)
+    assert len(list(text.rglob("*.parquet"))) == 2  # 1000 rows, then 1
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "10", True])
+def test_a_bad_batch_size_is_refused(bad):
+    with pytest.raises(rageval.ConfigError, match="batch_size must be a positive integer"):
+        rageval.evaluate([{"answer": "a", "reference": "a"}], ["exact_match"], batch_size=bad)
