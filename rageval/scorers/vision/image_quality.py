@@ -99,6 +99,9 @@ class SSIM(MeanScorer):
                  channel_axis: int | None = None, K1: float = 0.01, K2: float = 0.03) -> None:  # noqa: N803
         if win_size is not None and (not isinstance(win_size, int) or win_size < 1 or win_size % 2 == 0):
             raise ConfigError(f"ssim: win_size must be an odd positive integer or None, got {win_size!r}")
+        if win_size == 1 and use_sample_covariance:
+            raise ConfigError("ssim: win_size 1 leaves no sample covariance (N/(N-1) divides by zero); "
+                              "pass use_sample_covariance=False")
         super().__init__(win_size=win_size, gaussian_weights=gaussian_weights, sigma=sigma,
                          use_sample_covariance=use_sample_covariance, data_range=data_range,
                          channel_axis=channel_axis, K1=K1, K2=K2)

@@ -11,6 +11,15 @@ import rageval
 from rageval.core.errors import ConfigError, FieldError
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """torch's two threads stall on a busy 2-core machine (pytorch-msssim, the reference, runs in torch)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def images(rng, n, shape, dtype):
     out = []
     for _ in range(n):
@@ -55,6 +64,25 @@ def test_ssim_matches_scikit_image(params, shape, dtype, sk):
     np.testing.assert_allclose(mean, np.mean(want), rtol=1e-9)
 
 
+@pytest.mark.parametrize("dtype, win_size, shape", [
+    (np.uint8, 11, (30, 33)), (np.uint8, 13, (30, 29, 2)), (np.uint8, 15, (40, 41)), (np.uint16, 7, (20, 22)),
+    (np.uint16, 9, (25, 24, 3)), (np.int8, 5, (14, 15)), (np.bool_, 3, (12, 13)), (np.int32, 7, (16, 17)),
+    (np.uint8, 5, (9, 10, 11)), (np.uint8, 3, (6, 7, 8))])
+def test_ssim_window_sums_by_dtype(dtype, win_size, shape):
+    """The uniform window's exact integer sums (int32 for 8-bit images up to 128 window pixels,
+    int64 above and for 16-bit ones) and windows of every binary shape, against scikit-image."""
+    rng = np.random.default_rng(win_size * 7 + len(shape))
+    info = np.iinfo(dtype) if dtype != np.bool_ else None
+    low, high = (0, 2) if info is None else (max(info.min, -30000), min(info.max, 60000) + 1)
+    ref = rng.integers(low, high, shape).astype(dtype)
+    img = np.where(rng.random(shape) < 0.3, rng.integers(low, high, shape), ref).astype(dtype)
+    color = {"channel_axis": -1} if len(shape) == 3 and shape[-1] <= 3 else {}
+    dr = {"data_range": float(high - 1 - low)} if dtype == np.int32 else {}
+    want = structural_similarity(img, ref, win_size=win_size, **color, **dr)
+    _, _, got = run("ssim", [(img, ref)], win_size=win_size, **color, **dr)
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+
+
 def test_ssim_float32_within_1e6():
     pairs = images(np.random.default_rng(1), 4, (30, 30), np.float32)
     _, _, mean = run("ssim", pairs, data_range=1.0)
@@ -93,7 +121,7 @@ def test_bad_input_names_field_and_row():
         with pytest.raises(FieldError) as e:
             rageval.get_scorer("ssim").stats(batch)
         assert (e.value.field, e.value.row) == (field, row)
-    for params in ({"win_size": 4}, {"data_range": -1}, {"data_range": "x"}):
+    for params in ({"win_size": 4}, {"data_range": -1}, {"data_range": "x"}, {"win_size": 1}):
         with pytest.raises(ConfigError):
             rageval.get_scorer("ssim", **params)
     with pytest.raises(ConfigError):
