@@ -56,11 +56,14 @@ class Sorted:
     def group_key(self) -> np.ndarray:
         """``2·g + positive`` per example, in the examples' own order (g: its score group)."""
         n = len(self.order)
+        bins = 2 * (n if self.starts is None else len(self.starts))
+        # the smallest integer type: a resample reads the keys at random, and a small table stays in cache
+        dtype = next(t for t in (np.int16, np.int32, np.int64) if bins <= np.iinfo(t).max)
         if self.starts is None:
-            group = np.arange(n, dtype=np.intp)  # intp: what np.bincount counts without a cast
+            group = np.arange(n, dtype=dtype)
         else:
-            group = np.repeat(np.arange(len(self.starts), dtype=np.intp), np.diff(np.append(self.starts, n)))
-        key = np.empty(n, np.intp)
+            group = np.repeat(np.arange(len(self.starts), dtype=dtype), np.diff(np.append(self.starts, n)))
+        key = np.empty(n, dtype)
         key[self.order] = 2 * group + ~self.negative
         return key
 
