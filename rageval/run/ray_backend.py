@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -124,7 +123,10 @@ class RayScoring:
             yield from self._run(ds, _score_local_batch, {"blob": blob, "score": self.score}, 1)
 
     def _run(self, ds: Any, worker: Callable[..., dict], kwargs: dict[str, Any], batch_size: int) -> Iterator[Part]:
+        """Score ``ds`` with ``worker`` in tasks or in an actor pool (``concurrency``: a number, or
+        ``(min, max)`` actors; Ray 2.51+'s ``compute`` strategies), yielding its parts in order."""
         import ray
+        import ray.data
 
         remote = worker is _score_remote_batch
         options = dict(self.options)
@@ -132,11 +134,17 @@ class RayScoring:
         if actors is None:
             actors = bool(options.get("num_gpus")) or isinstance(options.get("concurrency"), tuple) or any(
                 s.takes_judge or any(p in s.params for p in MODEL_PARAMS) for s in self.scorers)
+        concurrency = options.pop("concurrency", None)
         if actors:
-            options.setdefault("concurrency", (1, max(1, int(ray.cluster_resources().get("CPU", 1)))))
+            if concurrency is None:
+                concurrency = (1, max(1, int(ray.cluster_resources().get("CPU", 1))))
+            low, high = concurrency if isinstance(concurrency, tuple) else (concurrency, concurrency)
+            options.setdefault("compute", ray.data.ActorPoolStrategy(min_size=low, max_size=high))
             out = ds.map_batches(_ScoringActor, fn_constructor_args=(worker,), fn_constructor_kwargs=kwargs,
                                  batch_size=batch_size, batch_format="pyarrow", **options)
         else:
+            if concurrency is not None:
+                options.setdefault("compute", ray.data.TaskPoolStrategy(size=concurrency))
             out = ds.map_batches(worker, fn_kwargs=kwargs, batch_size=batch_size, batch_format="pyarrow", **options)
         out.context.execution_options.preserve_order = True  # the driver numbers a Ray dataset's rows in order
         keys = [s.key for s in self.scorers]
@@ -321,9 +329,9 @@ def _rebased(part: Part, offset: int, no_ids: bool) -> Part:
 
 
 def _move_row(message: str, old: int, new: int) -> str:
-    """``message`` (``"FieldError: field 'x' at row <old>: ..."``, as `evaluate` describes a field
-    error of one example) naming row ``new`` instead."""
-    return re.sub(rf"^(\w+: field .*? at row ){old}(: )", rf"\g<1>{new}\g<2>", message, count=1, flags=re.S)
+    """``message`` (naming the example's row as ``at row <old>``, see `rageval.core.errors.FieldError`;
+    `rageval.merge` shifts rows the same way) naming row ``new`` instead."""
+    return message.replace(f" at row {old}:", f" at row {new}:", 1)
 
 
 def _check_unique(part: Part, seen: set[str], column: str) -> None:
