@@ -98,8 +98,8 @@ def pairwise_sq_distances(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.maximum((u * u).sum(1)[:, None] - 2 * (u @ v.T) + (v * v).sum(1)[None, :], 0.0)
 
 
-def _row_blocks(n_rows: int, n_cols: int, budget: int = 1 << 24):
-    """Row slices whose distance blocks hold at most ``budget`` entries (128 MiB of float64)."""
+def _row_blocks(n_rows: int, n_cols: int, budget: int = 1 << 22):
+    """Row slices whose distance blocks hold at most ``budget`` entries (32 MiB of float64)."""
     step = max(1, budget // max(1, n_cols))
     return (slice(i, min(i + step, n_rows)) for i in range(0, n_rows, step))
 
@@ -113,20 +113,18 @@ def knn_radii(features: np.ndarray, k: int = 3) -> np.ndarray:
     return radii
 
 
-def in_manifold(samples: np.ndarray, manifold: np.ndarray, radii: np.ndarray) -> np.ndarray:
-    """Whether each of ``samples`` lies in some ball ``‖x − m_j‖² <= radii_j`` of the manifold's rows."""
-    inside = np.empty(len(samples), bool)
-    for rows in _row_blocks(len(samples), len(manifold)):
-        inside[rows] = (pairwise_sq_distances(samples[rows], manifold) <= radii[None, :]).any(axis=1)
-    return inside
-
-
 def precision_recall_manifold(generated: np.ndarray, real: np.ndarray, k: int = 3,
                               real_radii: np.ndarray | None = None) -> tuple[float, float]:
     """``(precision, recall)`` of Kynkäänniemi et al. (2019): the share of generated rows inside the
     real rows' k-NN balls, and the share of real rows inside the generated rows' k-NN balls
-    (``real_radii``: `knn_radii` of ``real``, when already at hand)."""
+    (``real_radii``: `knn_radii` of ``real``, when already at hand). One pass over the
+    generated × real distances serves both."""
     real_radii = knn_radii(real, k) if real_radii is None else real_radii
-    precision = in_manifold(generated, real, real_radii).mean()
-    recall = in_manifold(real, generated, knn_radii(generated, k)).mean()
-    return float(precision), float(recall)
+    generated_radii = knn_radii(generated, k)
+    precise = np.empty(len(generated), bool)
+    recalled = np.zeros(len(real), bool)
+    for rows in _row_blocks(len(generated), len(real)):
+        distances = pairwise_sq_distances(generated[rows], real)
+        precise[rows] = (distances <= real_radii[None, :]).any(axis=1)
+        recalled |= (distances <= generated_radii[rows, None]).any(axis=0)
+    return float(precise.mean()), float(recalled.mean())

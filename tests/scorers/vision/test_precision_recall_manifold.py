@@ -112,3 +112,14 @@ def test_bad_input():
     for params in ({}, {"reference": real, "k": 0}, {"reference": real, "k": 10}, {"reference": real, "k": 1.5}):
         with pytest.raises(ConfigError):
             rageval.get_scorer("precision_recall_manifold", **params)
+
+
+def test_row_blocks_give_the_same_values(monkeypatch):
+    from rageval.scorers.vision import generative_functional as F
+
+    rng = np.random.default_rng(3)
+    gen, real = rng.normal(0.3, 1, (70, 6)), rng.normal(size=(55, 6))
+    want = knn_precision_recall_features(real, gen)
+    whole = F._row_blocks
+    monkeypatch.setattr(F, "_row_blocks", lambda rows, cols: whole(rows, cols, budget=3 * cols + 1))  # 3-row blocks
+    assert F.precision_recall_manifold(gen, real) == want
