@@ -20,6 +20,7 @@ given), and they are left out of all three counts.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 from scipy import ndimage
@@ -82,7 +83,7 @@ class BoundaryIoU(SegmentationScorer):
 
     def __init__(self, num_classes: int | None = None, dilation_ratio: float = 0.02, ignore_index: int | None = None,
                  convention: str = "dataset") -> None:
-        if (isinstance(dilation_ratio, bool) or not isinstance(dilation_ratio, (int, float))
+        if (isinstance(dilation_ratio, bool) or not isinstance(dilation_ratio, numbers.Real)
                 or not 0 <= dilation_ratio < math.inf):
             raise ConfigError(f"boundary_iou: dilation_ratio must be a non-negative number, got {dilation_ratio!r}")
         super().__init__(num_classes=num_classes, ignore_index=ignore_index, convention=convention)

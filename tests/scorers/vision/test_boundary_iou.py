@@ -125,6 +125,8 @@ def test_bad_input_names_the_field_and_row():
         score([(good, good), (np.full((4, 4), np.nan), good)], num_classes=2)
     with pytest.raises(FieldError, match="shape"):
         score([(good, good[:2])], num_classes=2)
-    for bad in (-0.1, "x", True, float("inf")):
+    scorer = rageval.get_scorer("boundary_iou", num_classes=np.int64(2), dilation_ratio=np.float32(0.05))
+    assert scorer.dilation_ratio == pytest.approx(0.05) and scorer.num_classes == 2  # numpy scalars are numbers
+    for bad in (-0.1, "x", True, float("inf"), None):
         with pytest.raises(ConfigError):
             rageval.get_scorer("boundary_iou", num_classes=2, dilation_ratio=bad)
