@@ -76,3 +76,55 @@ def test_one_class_warns_as_sklearn_and_still_reduces():
         intervals = res.confidence_intervals(n=50)
     ap = intervals["average_precision"]  # every resample reduces, to scikit-learn's 0.0
     assert ap.low == ap.high == ap.value == 0.0
+
+
+#: a multilabel indicator entry as Python, numpy and pandas-friendly types; at times not 0/1
+indicator = st.one_of(st.integers(0, 1), st.integers(0, 1).map(np.int64), st.booleans(), st.sampled_from(
+    [1.0, np.float32(0.0), np.bool_(True), np.int8(1)]), st.sampled_from([2, -1, 0.5, "a"]).filter(lambda _: True))
+INDICATORS = rows_of({"y_true": st.lists(indicator, min_size=3, max_size=3),
+                      "y_pred": st.lists(indicator, min_size=3, max_size=3)}, max_rows=6)
+MULTILABEL = ["accuracy", "hamming_loss", ("f1", {"average": "macro", "zero_division": 0}),
+              ("jaccard", {"average": "samples", "zero_division": 1}), ("recall", {"average": "micro"})]
+
+
+def multilabel_reference(rows):
+    t = np.array([[float(x) for x in r["y_true"]] for r in rows])
+    p = np.array([[float(x) for x in r["y_pred"]] for r in rows])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {"accuracy": metrics.accuracy_score(t, p), "hamming_loss": metrics.hamming_loss(t, p),
+                "f1": metrics.f1_score(t, p, average="macro", zero_division=0),
+                "jaccard": metrics.jaccard_score(t, p, average="samples", zero_division=1),
+                "recall": metrics.recall_score(t, p, average="micro", zero_division=0)}
+
+
+def multilabel_property(rows):
+    check(rows, MULTILABEL, multilabel_reference, rel=1e-12)
+
+
+test_multilabel, test_multilabel_slow = bounded_and_slow(INDICATORS)(multilabel_property)
+
+
+VECTORS = rows_of({"y_true": labels, "y_score": st.lists(numbers, min_size=3, max_size=3)}, max_rows=6)
+LOSSES = [("log_loss", {"labels": [0, 1, 2]}), ("brier", {"labels": [0, 1, 2]}), ("hinge_loss", {"labels": [0, 1, 2]})]
+
+
+def loss_reference(rows):
+    y = np.array([float(r["y_true"]) for r in rows])
+    s = np.array([[float(x) for x in r["y_score"]] for r in rows])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {"log_loss": metrics.log_loss(y, s, labels=[0, 1, 2]),
+                "brier": metrics.brier_score_loss(y, s, labels=[0, 1, 2]),
+                "hinge_loss": metrics.hinge_loss(y, s, labels=[0, 1, 2])}
+
+
+def loss_property(rows):
+    check(rows, LOSSES, loss_reference, rel=1e-12)
+
+
+test_multiclass_losses, test_multiclass_losses_slow = bounded_and_slow(VECTORS)(loss_property)
