@@ -644,21 +644,24 @@ class Huber(_Mean):
 
 
 class LogCosh(_Mean):
-    """Mean log-cosh error ``Σ w log(cosh(ŷ - y)) / Σ w``, torchmetrics' ``LogCoshError`` formula,
-    computed stably as ``|e| + log1p(exp(-2|e|)) - log 2`` (torchmetrics overflows to inf for
-    ``|e| > ~710`` in float64; equal elsewhere)."""
+    """Mean log-cosh error ``Σ w log(cosh(ŷ - y)) / Σ w``, torchmetrics' ``LogCoshError`` formula;
+    where ``cosh`` overflows (``|ŷ - y| > ~710``, torchmetrics gives inf) the stable form
+    ``|e| + log1p(exp(-2|e|)) - log 2`` of the same function."""
 
     name = "log_cosh"
 
     def elementwise(self, t, p):
-        a = np.abs(p - t)
-        return a + np.log1p(np.exp(-2 * a)) - math.log(2)
+        out = np.empty_like(t)
+        self.elementwise_into(t, p, out)
+        return out
 
     def elementwise_into(self, t, p, out):
-        a = np.abs(np.subtract(p, t, out=out), out=out)
-        tail = np.multiply(a, -2)
-        np.log1p(np.exp(tail, out=tail), out=tail)
-        np.subtract(np.add(a, tail, out=out), math.log(2), out=out)
+        with np.errstate(over="ignore"):
+            np.log(np.cosh(np.subtract(p, t, out=out), out=out), out=out)
+        if not out.max() < np.inf:  # cosh overflowed: those elements from the stable form
+            a = np.abs(p - t)
+            huge = ~(out < np.inf)
+            out[huge] = (a + np.log1p(np.exp(-2 * a)) - math.log(2))[huge]
 
 
 class SMAPE(_Mean):

@@ -138,3 +138,10 @@ def test_in_place_losses_are_the_reference_formula_bit_for_bit(name, params):
         got = np.empty_like(want)
         s.elementwise_into(t[:, None], p[:, None], got)
     np.testing.assert_array_equal(got, want)
+
+
+def test_log_cosh_past_cosh_overflow_is_the_stable_form():
+    """torchmetrics' log(cosh(e)) overflows to inf past |e| ~ 710; rageval gives the function's value there."""
+    s = rageval.get_scorer("log_cosh")
+    got = s.reduce(s.stats(Batch({"y_true": [0.0, 1.0], "y_pred": [800.0, 1.5]})))["log_cosh"]
+    np.testing.assert_allclose(got, ((800 - np.log(2)) + np.log(np.cosh(0.5))) / 2, rtol=1e-15)
