@@ -268,6 +268,7 @@ class PrecisionRecallF(LabelScorer):
         super().__init__(average=average, pos_label=pos_label, zero_division=zero_division,
                          **({"labels": labels} if labels is not None else {}), **params)
         self.average, self.pos_label, self.labels = average, pos_label, labels
+        self.zero_division = zero_division
         self.zero = 0.0 if zero_division == "warn" else float(zero_division)
         if average is None:
             self.parts = tuple(str(x) for x in labels)
@@ -335,19 +336,59 @@ class PrecisionRecallF(LabelScorer):
         tp, true, pred, tn = (t & p) * weight, t * weight, p * weight, (~t & ~p) * weight
         if self.average != "samples":
             return np.concatenate([tp, true, pred, np.ones_like(tp), tn], axis=1)
-        value = self.value(tp.sum(axis=1), true.sum(axis=1), pred.sum(axis=1), tn.sum(axis=1))
+        counts = [tp.sum(axis=1), true.sum(axis=1), pred.sum(axis=1), tn.sum(axis=1)]
+        value = self.value(*counts)
         ok = ~np.isnan(value) if self.nan_ignoring else np.ones(len(value), bool)
         return np.column_stack([np.where(ok, w * value, 0.0), np.where(ok, w, 0.0), np.where(ok, value, 0.0),
-                                ok.astype(np.float64)])
+                                ok.astype(np.float64), *counts])
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
         self.check_present(stats)
         if indicators(stats) is not None:
-            return super().reduce(stats)
-        sums = F.label_sums(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], self._columns(stats),
-                            len(stats.vocab))
+            rows = self.sum_rows(stats, limit=False)
+            sums = rows.sum(axis=0, keepdims=True)
+            if self.zero_division == "warn" and self.average == "samples" and len(rows):
+                self.warn_if_ill_defined(rows[:, 4:])
+        else:
+            sums = F.label_sums(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], self._columns(stats),
+                                len(stats.vocab))
+        if self.zero_division == "warn" and self.average != "samples" and len(stats):
+            self.warn_if_ill_defined(sums)
         values = self.reduce_sums(sums, np.array([float(len(stats))]))
         return {k: float(values[k][0]) for k in self.keys()}
+
+    #: (metric name, what a zero denominator lacks) for scikit-learn's warning; None: no warning
+    ill_defined: ClassVar[tuple[str, str] | None] = None
+
+    def warn_if_ill_defined(self, sums: np.ndarray) -> None:
+        """scikit-learn's warning for ``zero_division="warn"`` where the metric's denominator is 0
+        in a label scored (``sums``: the summed row) or, for ``average="samples"``, in an example
+        (``sums``: each example's ``[tp, true, pred, tn]``)."""
+        if self.ill_defined is None:
+            return
+        if self.average == "samples":
+            tp, true, pred, tn = (sums[:, j] for j in range(4))
+            scored = np.ones(len(tp), bool)
+        else:
+            k = sums.shape[1] // 5
+            tp, true, pred, occurs, tn = (sums[0, j * k:(j + 1) * k] for j in range(5))
+            fixed = self.average in ("binary", None) or self.labels is not None
+            scored = np.ones(k, bool) if fixed else occurs > 0
+            if self.average == "micro":
+                tp, true, pred, tn = (np.where(scored, x, 0).sum(keepdims=True) for x in (tp, true, pred, tn))
+                scored = np.ones(1, bool)
+        den = self.denominator(tp, true, pred, tn)
+        if den is not None and np.any(scored & (den == 0)):
+            F.warn_ill_defined(self.ill_defined[0], self.ill_defined[1], self.zero, self.average == "samples")
+
+    def denominator(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray | None:
+        """The metric's denominator per label, as scikit-learn divides (None: it never warns)."""
+        beta = self.params.get("beta", 1.0)
+        if self.metric == "precision":
+            return pred
+        if self.metric == "recall":
+            return true
+        return None if beta == 0 or math.isinf(beta) else beta * beta * true + pred
 
     def check_present(self, stats: Coded) -> None:
         if self.average != "binary" or not len(stats):
@@ -397,6 +438,7 @@ class Precision(PrecisionRecallF):
 
     name = "precision"
     metric = "precision"
+    ill_defined = ("Precision", "predicted")
 
 
 class Recall(PrecisionRecallF):
@@ -404,6 +446,7 @@ class Recall(PrecisionRecallF):
 
     name = "recall"
     metric = "recall"
+    ill_defined = ("Recall", "true")
 
 
 class F1(PrecisionRecallF):
@@ -415,12 +458,14 @@ class F1(PrecisionRecallF):
     """
 
     name = "f1"
+    ill_defined = ("F-score", "true nor predicted")
 
 
 class FBeta(PrecisionRecallF):
     """F-beta score, `sklearn.metrics.fbeta_score` (``beta`` required; see `PrecisionRecallF`)."""
 
     name = "fbeta"
+    ill_defined = ("F-score", "true nor predicted")
 
     def __init__(self, beta: float, average: str = "binary", pos_label: Any = 1, zero_division: Any = "warn",
                  labels: Sequence[Any] | None = None) -> None:
@@ -440,6 +485,10 @@ class Jaccard(PrecisionRecallF):
 
     nan_ignoring = False
     nan_zero_division = False
+    ill_defined = ("Jaccard", "true or predicted")
+
+    def denominator(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray | None:
+        return true + pred - tp
 
     def value(self, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, tn: np.ndarray) -> np.ndarray:
         return F.divide(tp, true + pred - tp, self.zero)

@@ -10,8 +10,22 @@ whole corpus, each example alone, or every bootstrap resample at once.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A metric is undefined on the examples given (scikit-learn's ``UndefinedMetricWarning``):
+    the value is NaN, ``zero_division`` or scikit-learn's replacement, and the run goes on."""
+
+
+def warn_ill_defined(metric: str, what: str, zero: float, samples: bool) -> None:
+    """scikit-learn's ``_warn_prf`` for ``zero_division="warn"``: the metric had a zero
+    denominator in some label (or sample) and was set to ``zero``."""
+    where = f"in {'samples' if samples else 'labels'} with no {what} {'labels' if samples else 'samples'}"
+    warnings.warn(f"{metric} is ill-defined and being set to {zero} {where}. Use `zero_division` parameter to "
+                  "control this behavior.", UndefinedMetricWarning, stacklevel=4)
 
 
 def label_rows(true: np.ndarray, pred: np.ndarray, weight: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -23,13 +23,12 @@ from itertools import combinations
 import numpy as np
 
 from rageval.scorers.classic import ranking_functional as R
+from rageval.scorers.classic.functional import UndefinedMetricWarning
+
+__all__ = ["UndefinedMetricWarning", "average_binary", "average_ovo", "binary_ap", "binary_auc", "binned_ap",
+           "binned_auroc", "partial_auc", "threshold_grid"]
 
 BinaryMetric = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
-
-
-class UndefinedMetricWarning(UserWarning):
-    """A metric is undefined on the examples given (scikit-learn's ``UndefinedMetricWarning``):
-    the value is NaN (or scikit-learn's replacement), and the run goes on."""
 
 
 def masses(truth: np.ndarray, score: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
