@@ -1,20 +1,24 @@
 """The nli judge: an NLI or cross-encoder model (transformers AutoModelForSequenceClassification)
-scoring premise/hypothesis pairs, each pair's score cached on disk."""
+scoring premise/hypothesis pairs, each pair's score cached on disk. With no model given it uses the
+entailment cross-encoder shipped in the package (`SHIPPED_MODEL`, trained by `rageval train-judge`)."""
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 from rageval.core.errors import ConfigError
 from rageval.judges.base import DEFAULT_CACHE, Judge
 from rageval.judges.local import LocalModel
 from rageval.models import load_transformer
-from rageval.textutils.sentences import split_sentences
 
 RELEVANCE_HYPOTHESIS = 'This text answers the question "{question}".'
 ADDRESSES_HYPOTHESIS = 'This is a direct answer to the question "{question}".'
 #: a model directory written by `rageval train-judge`: trained tensors over a base model
 MANIFEST_FILE, DELTA_FILE = "rageval-judge.json", "delta.safetensors"
+#: the shipped entailment judge: MiniLM's top layers and head, trained on ../shared/data/nli-train
+#: (its RECIPE.md holds the command line, the recipe, the training time and the validation AUROC)
+SHIPPED_MODEL = str(Path(__file__).parent / "weights" / "nli-minilm")
 
 
 def premise_windows(tokenizer: Any, premise: str, hypothesis: str, max_length: int, stride: int = 64) -> list[str]:
@@ -94,26 +98,38 @@ class NLIJudge(LocalModel, Judge):
     ``relevance_hypothesis`` with the question filled in), the zero-shot-classification use of
     NLI; ``addresses`` likewise with ``addresses_hypothesis`` and the answer as premise;
     ``agreement`` = mean of P(answer ⇒ reference) and P(reference ⇒ answer); ``claims`` =
-    sentences. A premise longer than the model's input is split into windows of whole sentences
-    that fit (with the hypothesis) and the largest window score is used, so evidence beyond
-    ``max_length`` tokens is not silently cut off.
+    sentences. A premise longer than the model's input is split into token windows that fit with
+    the hypothesis, overlapping by ``stride`` tokens (`premise_windows`), and the largest window
+    score is used, so evidence beyond ``max_length`` tokens is not silently cut off; pairs are
+    batched by length.
 
-    Parameters: ``model`` (local path or hub name; see `rageval.judges.local.LocalModel`),
-    ``revision``, ``entailment_label``,
-    ``max_length`` (default: the tokenizer's limit, at most 512), ``batch_size``, ``device``,
+    Parameters: ``model`` (local path or hub name; see `rageval.judges.local.LocalModel`; default:
+    the shipped entailment model `SHIPPED_MODEL`, a directory written by `rageval train-judge`:
+    its trained tensors over the MiniLM base), ``revision``, ``entailment_label``,
+    ``max_length`` (default: the tokenizer's limit, at most 512), ``stride`` (default: the one the
+    model was trained with, else 64), ``batch_size``, ``device``,
     ``relevance_hypothesis``, ``addresses_hypothesis``, ``allow_download``, ``cache_dir``.
     """
 
     kind = "nli"
 
-    def __init__(self, model: str, entailment_label: str | int | None = None, max_length: int | None = None,
-                 batch_size: int = 32, device: str | None = None,
+    version = "2"  # 2: token windows with stride (1: windows of whole sentences)
+
+    def __init__(self, model: str | None = None, entailment_label: str | int | None = None,
+                 max_length: int | None = None, stride: int | None = None, batch_size: int = 32,
+                 device: str | None = None,
                  relevance_hypothesis: str = RELEVANCE_HYPOTHESIS, addresses_hypothesis: str = ADDRESSES_HYPOTHESIS,
                  revision: str | None = None, allow_download: bool = False, cache_dir: Any = DEFAULT_CACHE) -> None:
         super().__init__(cache_dir=cache_dir)
+        if model is None:
+            if not Path(SHIPPED_MODEL, MANIFEST_FILE).exists():
+                raise ConfigError(f"nli judge: no model given and no shipped model at {SHIPPED_MODEL}; pass model=")
+            model = SHIPPED_MODEL
         self._set_model(model, revision, allow_download)
         self._entailment_label = entailment_label
-        self._max_length, self.batch_size, self.device = max_length, batch_size, device
+        self._max_length, self._stride, self.batch_size, self.device = max_length, stride, batch_size, device
+        if stride is not None and (not isinstance(stride, int) or stride < 0):
+            raise ConfigError(f"nli judge: stride must be an int >= 0, not {stride!r}")
         self.relevance_hypothesis, self.addresses_hypothesis = relevance_hypothesis, addresses_hypothesis
         for name, template in (("relevance_hypothesis", relevance_hypothesis),
                                ("addresses_hypothesis", addresses_hypothesis)):
@@ -156,14 +172,27 @@ class NLIJudge(LocalModel, Judge):
         positions = getattr(self.config, "max_position_embeddings", None) or 512
         return int(min(limit, positions, 512))
 
+    @functools.cached_property
+    def stride(self) -> int:
+        if self._stride is not None:
+            return int(self._stride)
+        manifest = Path(self.path, MANIFEST_FILE)
+        if manifest.exists():
+            import json
+
+            return int(json.loads(manifest.read_text(encoding="utf-8")).get("stride", 64))
+        return 64
+
     def _load(self) -> tuple[Any, Any]:
-        return load_transformer(self.path, self.device, kind="sequence-classification")
+        return load_nli_model(self.path, self.device)
 
     def signature_items(self) -> dict[str, Any]:
         items = {**super().signature_items(), **self.model_items(),
                  "entailment": "sigmoid" if self.entailment_index is None else self.entailment_index}
         if self._max_length:
             items["max_length"] = self._max_length
+        if self._stride is not None:
+            items["stride"] = self._stride
         if self.relevance_hypothesis != RELEVANCE_HYPOTHESIS or self.addresses_hypothesis != ADDRESSES_HYPOTHESIS:
             items.update(relevance_hypothesis=self.relevance_hypothesis, addresses_hypothesis=self.addresses_hypothesis)
         return items
@@ -189,41 +218,32 @@ class NLIJudge(LocalModel, Judge):
         return self._cached("pair", pairs, compute)
 
     def _windows(self, premise: str, hypothesis: str) -> list[tuple[str, str]]:
-        """The premise whole when the pair fits ``max_length``; else windows of whole sentences."""
+        """The premise whole when the pair fits ``max_length``; else its token windows (`premise_windows`)."""
         tokenizer, _ = self._load()
-        first, second = (premise, hypothesis) if self.entailment_index is not None else (hypothesis, premise)
-        if len(tokenizer(first, second, truncation=False)["input_ids"]) <= self.max_length:
-            return [(premise, hypothesis)]
-        budget = self.max_length - len(tokenizer(hypothesis, add_special_tokens=True)["input_ids"]) - 1
-        windows, current, used = [], [], 0
-        for sentence in split_sentences(premise):
-            n = len(tokenizer(sentence, add_special_tokens=False)["input_ids"])
-            if current and used + n > budget:
-                windows.append(" ".join(current))
-                current, used = [], 0
-            current.append(sentence)
-            used += n
-        if current:
-            windows.append(" ".join(current))
-        return [(w, hypothesis) for w in windows]  # a single over-long sentence is truncated below
+        return [(w, hypothesis) for w in premise_windows(tokenizer, premise, hypothesis, self.max_length, self.stride)]
 
     def _forward(self, pairs: list[tuple[str, str]]) -> list[float]:
         import torch
 
         tokenizer, model = self._load()
-        out: list[float] = []
+        out = [0.0] * len(pairs)
         entail = self.entailment_index
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))  # less padding
         for start in range(0, len(pairs), self.batch_size):
-            chunk = pairs[start:start + self.batch_size]
+            idx = order[start:start + self.batch_size]
+            chunk = [pairs[i] for i in idx]
             first = [p if entail is not None else h for p, h in chunk]
             second = [h if entail is not None else p for p, h in chunk]
-            truncation = "only_first" if entail is not None else "only_second"  # never the hypothesis/query
+            # windows fit max_length; the rare pair that does not (a hypothesis near max_length) loses
+            # tokens from its longer side, never fails
+            truncation = "longest_first"
             enc = tokenizer(first, second, padding=True, truncation=truncation, max_length=self.max_length,
                             return_tensors="pt").to(model.device)
             with torch.inference_mode():
                 logits = model(**enc).logits.float()
             probs = torch.sigmoid(logits[:, 0]) if entail is None else torch.softmax(logits, dim=-1)[:, entail]
-            out.extend(probs.cpu().tolist())
+            for i, v in zip(idx, probs.cpu().tolist()):
+                out[i] = v
         return out
 
     def _support(self, premises: list[str], claims: list[str]) -> list:

@@ -101,17 +101,22 @@ def test_cross_encoder_is_sigmoid_of_query_passage(tmp_path):
     assert judge.support([p], ["a book"])[0] == pytest.approx(reference_score(path, "a book", p, None), abs=1e-5)
 
 
-def test_long_premise_scored_by_sentence_windows(nli_path):
-    judge = get_judge({"kind": "nli", "model": nli_path, "cache_dir": None})
+@pytest.mark.parametrize("stride", [0, 8])
+def test_long_premise_scored_by_its_best_token_window(nli_path, stride):
+    judge = get_judge({"kind": "nli", "model": nli_path, "cache_dir": None, "stride": stride})
     rng = random.Random(7)
     premise = " ".join(" ".join(rng.choices(WORDS, k=8)).capitalize() + "." for _ in range(20))
     claim = "paris is the capital of france"
-    windows = judge._windows(premise, claim)
+    windows = [w for w, _ in judge._windows(premise, claim)]
     tokenizer, _ = load_transformer(nli_path, "cpu", kind="sequence-classification")
-    assert len(windows) > 1
-    assert " ".join(w for w, _ in windows) == premise
-    assert all(len(tokenizer(w, claim)["input_ids"]) <= 64 for w, _ in windows)
-    expected = max(reference_score(nli_path, w, claim, 1) for w, _ in windows)
+    assert len(windows) > 2 and all(w in premise for w in windows)
+    assert premise.startswith(windows[0]) and premise.endswith(windows[-1])
+    assert all(len(tokenizer(w, claim)["input_ids"]) <= 64 for w in windows)
+    pieces = [tokenizer(w, add_special_tokens=False)["input_ids"] for w in windows]
+    for a, b in zip(pieces, pieces[1:]):  # consecutive windows share exactly `stride` tokens
+        assert (a[len(a) - stride:] if stride else []) == b[:stride]
+    assert sum(len(x) for x in pieces) - stride * (len(pieces) - 1) == len(tokenizer(premise)["input_ids"]) - 2
+    expected = max(reference_score(nli_path, w, claim, 1) for w in windows)
     assert judge.support([premise], [claim])[0] == pytest.approx(expected, abs=1e-5)
 
 
