@@ -164,7 +164,8 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
 
 def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
     data = rows(24)
-    scorer = ("context_relevance", {"judge": {"kind": "default", "cache_dir": None}})
+    # the MiniLM embedding judge (the default judge's model; the default judge itself is being reworked)
+    scorer = ("context_relevance", {"judge": {"kind": "embedding", "cache_dir": None}})
     ref = rageval.evaluate(data, [scorer], progress=False)
     res = rageval.evaluate(data, [scorer], progress=False, backend="ray", batch_size=8,
                            ray_options={"concurrency": (1, 1)})
