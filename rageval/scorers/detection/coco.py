@@ -216,6 +216,20 @@ class CocoMAP(Scorer):
         s = F.summarize(precision, recall, self.iou, self.params["max_dets"], fix_max_dets=self.params["fix_max_dets"])
         return {self.key: s[0], **{f"{self.key}.{k}": v for k, v in zip(PARTS, s[1:])}}
 
+    def reduce_draws(self, stats: Statistics, draws: np.ndarray) -> dict[str, np.ndarray]:
+        """`reduce` of each bootstrap resample given by its draws (``(rows, n)`` row indices of
+        ``stats``), its images in ascending order with copies adjacent (`reduce` of
+        ``stats.take(np.sort(row))``), from one sort of all detections (`resample.DrawReducer`)."""
+        from rageval.scorers.detection.resample import DrawReducer
+
+        memo = getattr(self, "_draw_memo", None)
+        if memo is None or memo[0] is not stats:
+            values = stats.values if len(stats.values) else np.empty((0, 4 + 4 * len(self.iou)))
+            memo = self._draw_memo = (stats, DrawReducer(values, stats.offsets, 4, self.iou, self.rec,
+                                                         self.params["max_dets"], self.params["fix_max_dets"]))
+        rows = np.array(memo[1](draws), np.float64).reshape(len(draws), len(PARTS) + 1)
+        return {k: rows[:, j] for j, k in enumerate(self.keys())}
+
     def per_class(self, stats: Statistics) -> dict[float, float]:
         """AP@[.5:.95] per class label (all areas, ``max_dets[-1]``), -1 for a class without ground truth."""
         precision, _, labels = self.accumulate(stats)
