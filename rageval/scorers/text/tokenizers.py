@@ -84,7 +84,9 @@ class Tokenizer(ABC):
 _SPACED = [(c, f" {c} ") for c in '{|}~[\\]^_`!"#$%&()*+:;<=>?@/']
 _PERIOD_AFTER_NONDIGIT = re.compile(r"([^0-9])([\.,])").sub
 _PERIOD_BEFORE_NONDIGIT = re.compile(r"([\.,])([^0-9])").sub
-_DASH_AFTER_DIGIT = re.compile(r"([0-9])(-)").sub
+# sacrebleu's ([0-9])(-) -> "\1 \2 " as a search for the dash itself (the engine skips to it): a digit is never the
+# rule's dash, and a dash never its digit, so no match can consume another's part
+_DASH_AFTER_DIGIT = re.compile(r"-(?<=[0-9]-)").sub
 # line separators for batch tokenizing: private-use characters, which no rule matches
 _SEPARATORS = "\ue000\ue001\ue002\uf8ff"
 
@@ -136,7 +138,7 @@ def _regexp_line(line: str) -> str:
         if ".." in line or ".," in line or ",." in line or ",," in line:
             line = _PUNCT_RUN(_spaced_run, line)
     if "-" in line:
-        line = _DASH_AFTER_DIGIT(_space_after_each, line)
+        line = _DASH_AFTER_DIGIT(" - ", line)
     return line
 
 
