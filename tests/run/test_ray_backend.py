@@ -99,6 +99,22 @@ def test_a_ray_dataset_equals_the_local_run(blocks, batch_size):
     assert res.manifest["backend"]["name"] == "ray"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_sweep_of_sizes_blocks_and_batches(seed):
+    """Bigger data, random block counts and batch sizes, every family, both kinds of input."""
+    rng = np.random.default_rng(seed)
+    data = rows(int(rng.integers(500, 4000)), seed=seed)
+    scorers = TEXT + RETRIEVAL + CLASSIC
+    batch_size = int(rng.integers(1, 600))
+    ref = rageval.evaluate(data, scorers, batch_size=batch_size, progress=False)
+    assert_same(rageval.evaluate(data, scorers, batch_size=batch_size, progress=False, backend="ray"), ref)
+    flat = [{k: v for k, v in r.items() if k != "relevant_ids"} for r in data]  # Arrow makes graded dicts structs
+    ref = rageval.evaluate(flat, TEXT + CLASSIC, batch_size=batch_size, progress=False)
+    ds = ray.data.from_items(flat, override_num_blocks=int(rng.integers(1, 60)))
+    assert_same(rageval.evaluate(ds, TEXT + CLASSIC, batch_size=batch_size, progress=False), ref)
+
+
 def test_a_ray_dataset_without_ids_gets_the_local_ids_and_rows_in_errors():
     data = [{"answer": "boom" if i in (3, 170) else f"answer {i}", "reference": f"answer {i % 9}"} for i in range(200)]
     scorers = [Fragile(), RowError(), "token_f1"]
