@@ -228,7 +228,8 @@ def from_iterable_dataset(data: Any, columns: dict[str, str], *, split: str | No
 def from_ray_dataset(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
                      encoding: str = "utf-8") -> Source:
     """A `ray.data.Dataset`, scored by the Ray backend where its blocks lie; its origin (for the
-    streamed fingerprint) is its plan as Ray prints it."""
+    streamed fingerprint) is the dataset as Ray prints it: its schema (and first rows once
+    materialised), as the driver does not read the data."""
     if limit is not None:
         data = data.limit(limit)
     return Source(columns, stream=lambda: iter(data.iter_rows()), remote=data, origin=f"ray:{data}")
