@@ -69,7 +69,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     for s in scorer_objs:  # before the manifest: what a first pass learns enters the signatures
         if s.needs_first_pass and not s.state_pinned:
             s.prepare(lambda: (Batch(b) for _, b in source.batches(fields, batch_size)))
-    manifest = build_manifest(scorer_objs, source, fields, columns, task, cluster if on_ray else None)
+    manifest = build_manifest(scorer_objs, source, fields, columns, task, cluster if on_ray else None,
+                              fingerprint=output is not None)
     run = RunDir.open(output, manifest, lambda: source.fingerprint(fields, legacy=True)) if output else None
     parts: list[Part] = list(run.parts()) if run else []  # what a killed run already finished
     done = {x for p in parts for x in p.ids}

@@ -65,10 +65,14 @@ def package_versions() -> dict[str, str]:
 
 
 def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], columns: Mapping[str, str] | None,
-                   task: str | None = None, backend: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   task: str | None = None, backend: Mapping[str, Any] | None = None,
+                   fingerprint: bool = True) -> dict[str, Any]:
     """Everything that identifies a run; ``config_hash`` covers the parts that change its numbers
     (not ``backend``: where it ran, ``{"name": "local"}`` or Ray's version and cluster size, so a
-    run started locally resumes on Ray and back)."""
+    run started locally resumes on Ray and back). ``fingerprint=False``: the dataset fingerprint,
+    which guards a run directory's resume and costs a pass over every text cell, is left None
+    (`evaluate` without ``output=``; a streamed source's, a hash of its origin, costs nothing and
+    is always taken)."""
     manifest: dict[str, Any] = {
         "format": 1,
         "task": task,
@@ -78,7 +82,7 @@ def build_manifest(scorers: list[Scorer], source: Source, fields: list[str], col
                      **({"state": s.state_digest} if s.needs_first_pass else {})} for s in scorers],
         "fields": fields,
         "columns": dict(columns or {}),
-        "fingerprint": source.fingerprint(fields),
+        "fingerprint": source.fingerprint(fields) if fingerprint or source.streamed else None,
         "origin": source.origin,
         "n_examples": None if source.streamed else len(source),
         "versions": package_versions(),

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pandas as pd
@@ -13,6 +14,7 @@ from support.slow_scorer import Slow
 
 import rageval
 import rageval.stats
+from rageval.data.adapters import load_source
 from rageval.results.store import EXAMPLES, read_intervals
 
 HERE = os.path.join(TESTS, "support")
@@ -77,6 +79,19 @@ def test_manifest_records_what_the_numbers_depend_on(tmp_path):
     assert m["fingerprint"].startswith("v2:") and len(m["fingerprint"]) == 19 and len(m["config_hash"]) == 16 and m["aggregate"] == {"exact_match": 1.0}
     saved = read_intervals(run)  # intervals are saved with every run
     assert saved["exact_match"].low == saved["exact_match"].high == 1.0
+
+
+def test_the_fingerprint_is_taken_for_run_directories_only():
+    """The dataset fingerprint guards a run directory's resume and costs a pass over every text
+    cell: evaluate without output= leaves it None (the rest of the manifest is the same)."""
+    data = [{"answer": "a", "reference": "a"}, {"answer": "b", "reference": "c"}]
+    memory = rageval.evaluate(data, ["exact_match"], progress=False)
+    assert memory.manifest["fingerprint"] is None and len(memory.manifest["config_hash"]) == 16
+    with tempfile.TemporaryDirectory() as d:
+        on_disk = rageval.evaluate(data, ["exact_match"], output=d, progress=False)
+        assert on_disk.manifest["fingerprint"] == load_source(data).fingerprint(on_disk.manifest["fields"])
+        assert on_disk.manifest["fingerprint"].startswith("v2:")
+    assert dict(memory.aggregate) == dict(on_disk.aggregate)
 
 
 def _rows(n):
