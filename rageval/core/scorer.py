@@ -247,8 +247,8 @@ class MeanScorer(SummedScorer):
         return {k: means[:, j] for j, k in enumerate(self.keys())}
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
-        stats = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
-        return {k: stats[:, j].copy() for j, k in enumerate(self.keys())}
+        rows = _matrix(stats, len(self.keys()))
+        return {k: rows[:, j].copy() for j, k in enumerate(self.keys())}
 
 
 class WeightedMeanScorer(MeanScorer):
@@ -265,8 +265,8 @@ class WeightedMeanScorer(MeanScorer):
         return Rows(np.column_stack([values, w]) if len(values) else np.empty((0, len(self.keys()) + 1)))
 
     def sum_rows(self, stats: Statistics) -> np.ndarray:
-        rows = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
-        return np.column_stack([rows[:, :-1] * rows[:, -1:], rows[:, -1]]) if len(rows) else rows
+        rows = _matrix(stats, len(self.keys()) + 1)
+        return np.column_stack([rows[:, :-1] * rows[:, -1:], rows[:, -1]])
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -274,8 +274,14 @@ class WeightedMeanScorer(MeanScorer):
         return {k: means[:, j] for j, k in enumerate(self.keys())}
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
-        rows = np.asarray(stats, dtype=np.float64).reshape(len(stats), -1)
+        rows = _matrix(stats, len(self.keys()) + 1)
         return {k: rows[:, j].copy() for j, k in enumerate(self.keys())}
+
+
+def _matrix(stats: Statistics, width: int) -> np.ndarray:
+    """Fixed-width statistics as a float64 ``(n, columns)`` matrix; ``(0, width)`` for no rows."""
+    rows = np.asarray(stats, dtype=np.float64)
+    return rows.reshape(len(rows), -1) if len(rows) else rows.reshape(0, width)
 
 
 def signature_difference(a: Scorer, b: Scorer) -> str | None:
