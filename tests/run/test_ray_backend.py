@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import datasets
 import numpy as np
@@ -212,6 +213,33 @@ def test_a_killed_worker_is_resumed_without_rescoring(kind, tmp_path):
     table = run_table(run)
     assert len(table) == 120 and table["id"].is_unique
     assert_same(res, rageval.evaluate(rows_, [Slow(str(tmp_path / "clean.log"))], progress=False))
+
+
+def test_a_killed_driver_is_resumed_without_rescoring(tmp_path):
+    """A driver in another process, on this module's cluster, is killed with SIGKILL midway; the same
+    call here resumes from the parts it wrote."""
+    log, run = str(tmp_path / "calls.log"), str(tmp_path / "run")
+    data = [{"id": f"q{i}", "answer": "x" * i} for i in range(200)]
+    env = {"env_vars": {"PYTHONPATH": str(TESTS)}}
+    code = (f"import ray, rageval; from support.slow_scorer import Slow; "
+            f"ray.init(address={ray.get_runtime_context().gcs_address!r}, runtime_env={env!r}, log_to_driver=False); "
+            f"rageval.evaluate({data!r}, [Slow({log!r}, delay=0.1)], output={run!r}, batch_size=5, progress=False, "
+            f"backend='ray')")
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(TESTS)})
+    folder = os.path.join(run, EXAMPLES)
+    deadline = time.time() + 90
+    while (not os.path.isdir(folder) or len(os.listdir(folder)) < 3) and time.time() < deadline:
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    finished = set(run_table(run)["id"])
+    assert 15 <= len(finished) < 200, "the driver should have been killed midway"
+    first = open(log).read().split()
+    res = rageval.evaluate(data, [Slow(log, delay=0.1)], output=run, batch_size=5, progress=False, backend="ray")
+    rescored = open(log).read().split()[len(first):]
+    assert not finished & set(rescored), "finished examples were scored again"
+    assert len(run_table(run)) == 200 and run_table(run)["id"].is_unique
+    assert_same(res, rageval.evaluate(data, [Slow(str(tmp_path / "clean.log"))], progress=False))
 
 
 def test_resuming_a_ray_dataset_without_ids_is_refused(tmp_path):
