@@ -79,9 +79,9 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     bar = _progress(progress, total, batch_size)
     if bar is not None and done:
         bar.update(len(done))
-    scored = (on_ray.RayScoring(source, scorer_objs, fields, batch_size, done, score_batch, ray_options) if on_ray
-              else _local_parts(scorer_objs, source, fields, batch_size, done))
     try:
+        scored = (on_ray.RayScoring(source, scorer_objs, fields, batch_size, done, score_batch, ray_options)
+                  if on_ray else _local_parts(scorer_objs, source, fields, batch_size, done))
         for part in scored:
             if run:
                 run.write(part)
