@@ -51,6 +51,8 @@ from rageval.scorers.classic import regression_functional as F
 _EPS_TM = 1.17e-06  # torchmetrics' clamp in symmetric_mean_absolute_percentage_error
 #: the largest weighted loss one example may have: sums over up to 2**32 examples stay finite
 _LARGEST = np.finfo(np.float64).max / 2**32
+#: rows per block of an elementwise loss (its temporaries, 512 KiB each, stay in cache)
+_BLOCK = 1 << 16
 
 
 def _column(batch: Batch, field: str) -> np.ndarray:
@@ -89,6 +91,17 @@ def _columns(*blocks: np.ndarray) -> Rows:
         out[j:j + c.shape[1]] = c.T
         j += c.shape[1]
     return Rows(out.T)
+
+
+def _weighted_sum(x: np.ndarray, w: np.ndarray) -> float:
+    """``Σ x·w``: products block by block into one small buffer, pairwise sums within a block,
+    `math.fsum` across blocks (no array of n products)."""
+    buffer = np.empty(min(len(x), _BLOCK))
+    parts = []
+    for start in range(0, len(x), _BLOCK):
+        xb = x[start:start + _BLOCK]
+        parts.append(np.sum(np.multiply(xb, w[start:start + _BLOCK], out=buffer[:len(xb)])))
+    return math.fsum(parts)
 
 
 def _all_ones(w: np.ndarray) -> bool:
@@ -232,10 +245,14 @@ class _Pointwise(RegressionScorer):
         n, d = t.shape
         columns = np.empty((d + 1, n))  # stored column by column: reduce reads contiguous columns
         loss = columns[:d].T
+        largest = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
-            self.elementwise_into(t, p, loss)
+            for start in range(0, n, _BLOCK):  # block by block: the formulas' temporaries stay in cache
+                block = loss[start:start + _BLOCK]
+                self.elementwise_into(t[start:start + _BLOCK], p[start:start + _BLOCK], block)
+                largest = max(largest, block.max(), -block.min())  # NaN propagates
             scale = 1.0 if isinstance(w, float) or not n else max(w.max(), -w.min())
-            fine = not n or max(loss.max(), -loss.min()) * scale <= _LARGEST  # NaN fails too
+            fine = not n or largest * scale <= _LARGEST  # NaN fails too
             if not fine:
                 i = int(np.flatnonzero(~(np.abs(loss * np.reshape(w, (-1, 1))) <= _LARGEST).all(axis=1))[0])
         if not fine:
@@ -291,8 +308,8 @@ class _Mean(_Pointwise):
         e, w = self.losses(stats)
         if _all_ones(w):  # scikit-learn's unweighted mean: the same pairwise sums
             sums = [np.sum(e[:, j]) for j in range(e.shape[1])] + [float(len(e))]
-        else:
-            sums = [np.sum(e[:, j] * w) for j in range(e.shape[1])] + [np.sum(w)]
+        else:  # Σ w·loss block by block into one small buffer (pairwise within blocks)
+            sums = [_weighted_sum(e[:, j], w) for j in range(e.shape[1])] + [np.sum(w)]
         values = self.reduce_sums(np.array([sums]), np.array([float(len(e))]))
         return {k: float(v[0]) for k, v in values.items()}
 
@@ -352,8 +369,8 @@ class MSLE(_Mean):
 
     def check(self, t, p):
         for field, a in (("y_true", t), ("y_pred", p)):
-            bad = np.flatnonzero((a <= -1).any(axis=1))
-            if len(bad):
+            if len(a) and a.min() <= -1:  # one pass; the row only when there is one
+                bad = np.flatnonzero((a <= -1).any(axis=1))
                 raise FieldError(field, field, int(bad[0]), f"{self.label} cannot be used when targets contain values "
                                                             "less than or equal to -1.")
 
@@ -541,18 +558,18 @@ class _Tweedie(_Mean):
     def check(self, t, p):
         pw, msg = self.power, f"Mean Tweedie deviance error with power={self.power} can only be used on "
         if pw < 0:
-            rules = [("y_pred", p <= 0, msg + "strictly positive y_pred.")]
+            rules = [("y_pred", p, True, msg + "strictly positive y_pred.")]
         elif 1 <= pw < 2:
-            rules = [("y_true", t < 0, msg + "non-negative y and strictly positive y_pred."),
-                     ("y_pred", p <= 0, msg + "non-negative y and strictly positive y_pred.")]
+            rules = [("y_true", t, False, msg + "non-negative y and strictly positive y_pred."),
+                     ("y_pred", p, True, msg + "non-negative y and strictly positive y_pred.")]
         elif pw >= 2:
-            rules = [("y_true", t <= 0, msg + "strictly positive y and y_pred."),
-                     ("y_pred", p <= 0, msg + "strictly positive y and y_pred.")]
+            rules = [("y_true", t, True, msg + "strictly positive y and y_pred."),
+                     ("y_pred", p, True, msg + "strictly positive y and y_pred.")]
         else:
             rules = []
-        for field, bad, text in rules:
-            rows = np.flatnonzero(bad.any(axis=1))
-            if len(rows):
+        for field, a, strict, text in rules:  # a.min() first: one pass, the row only when there is one
+            if len(a) and (a.min() <= 0 if strict else a.min() < 0):
+                rows = np.flatnonzero(((a <= 0) if strict else (a < 0)).any(axis=1))
                 raise FieldError(field, field, int(rows[0]), text)
 
     def elementwise(self, t, p):
