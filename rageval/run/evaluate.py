@@ -41,7 +41,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
 
     ``backend="ray"`` (implied by a ``ray.data.Dataset``) scores on Ray Data (`rageval.run.ray_backend`)
     with the same results; ``ray_options``: ``map_batches`` arguments (``concurrency``, ``num_cpus``,
-    ``num_gpus``, ``actors``, ...) and, when no Ray is running, ``ray.init``'s ``address``/``num_cpus``.
+    ``num_gpus``, ``actors``, ...) and, when no Ray is running, ``address``, ``runtime_env`` and
+    ``init`` (other ``ray.init`` arguments) to start or join one.
     """
     scorer_objs = resolve(scorers)
     if not scorer_objs:

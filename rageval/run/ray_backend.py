@@ -39,8 +39,9 @@ from rageval.core.scorer import Batch, Scorer
 from rageval.data.adapters import Source, load_source
 from rageval.results.store import Part
 
-#: ``ray_options`` keys that configure ``ray.init`` (when no Ray is running) rather than ``map_batches``
-INIT_KEYS = ("address", "num_cpus", "num_gpus", "runtime_env", "namespace")
+#: ``ray_options`` keys for ``ray.init`` (used when no Ray is running), not ``map_batches``; ``init``
+#: holds any other ``ray.init`` arguments (``{"init": {"num_cpus": 8}}``)
+INIT_KEYS = ("address", "runtime_env", "namespace", "init")
 #: scorer parameters that name a model: such scorers run in an actor pool (one model load per actor)
 MODEL_PARAMS = ("model", "model_type", "model_name", "model_name_or_path")
 
@@ -84,8 +85,9 @@ def connect(options: Mapping[str, Any] | None) -> dict[str, Any]:
     import ray
 
     if not ray.is_initialized():
-        init = {k: v for k, v in (options or {}).items() if k in INIT_KEYS}
-        ray.init(include_dashboard=False, **init)
+        options = dict(options or {})
+        init = {"include_dashboard": False, **(options.pop("init", None) or {})}
+        ray.init(**init, **{k: v for k, v in options.items() if k in INIT_KEYS})
     resources = ray.cluster_resources()
     nodes = sum(1 for n in ray.nodes() if n.get("Alive"))
     return {"name": "ray", "ray": ray.__version__, "nodes": nodes, "cpus": resources.get("CPU", 0.0),

@@ -250,6 +250,15 @@ def test_resuming_a_ray_dataset_without_ids_is_refused(tmp_path):
         rageval.evaluate(data, ["exact_match"], output=run, progress=False)
 
 
+def test_map_batches_options_reach_ray_and_actors_can_be_forced():
+    data = [{k: r[k] for k in ("id", "answer", "reference")} for r in rows(60)]
+    ref = rageval.evaluate(data, TEXT, batch_size=16, progress=False)
+    for options in ({"actors": True, "concurrency": 2, "num_cpus": 1}, {"actors": False, "num_cpus": 0.5}):
+        assert_same(rageval.evaluate(data, TEXT, batch_size=16, progress=False, backend="ray", ray_options=options), ref)
+    with pytest.raises(Exception, match="not_an_option"):  # noqa: B017 - Ray's own error for an unknown argument
+        rageval.evaluate(data, TEXT, progress=False, backend="ray", ray_options={"not_an_option": 1})
+
+
 def test_ray_options_need_the_ray_backend_and_unknown_backends_are_refused():
     with pytest.raises(rageval.ConfigError, match="backend must be"):
         rageval.evaluate([{"answer": "a", "reference": "a"}], "exact_match", backend="dask")
