@@ -250,6 +250,7 @@ def test_resuming_a_ray_dataset_without_ids_is_refused(tmp_path):
         rageval.evaluate(data, ["exact_match"], output=run, progress=False)
 
 
+@pytest.mark.slow  # starts an actor pool and two task pools: 15 s on the busy machine
 def test_map_batches_options_reach_ray_and_actors_can_be_forced():
     data = [{k: r[k] for k in ("id", "answer", "reference")} for r in rows(60)]
     ref = rageval.evaluate(data, TEXT, batch_size=16, progress=False)
