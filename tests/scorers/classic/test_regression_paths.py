@@ -145,3 +145,18 @@ def test_log_cosh_past_cosh_overflow_is_the_stable_form():
     s = rageval.get_scorer("log_cosh")
     got = s.reduce(s.stats(Batch({"y_true": [0.0, 1.0], "y_pred": [800.0, 1.5]})))["log_cosh"]
     np.testing.assert_allclose(got, ((800 - np.log(2)) + np.log(np.cosh(0.5))) / 2, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["mse", "mape", "msle", "pinball", "poisson_deviance", "median_ae"])
+def test_inputs_longer_than_a_block(name):
+    """More rows than one block of the loss computation (65,536): the same values, and a bad row
+    in a later block is still found."""
+    t, p, w = data(7, n=150_000)
+    for weights in (None, w):
+        s, stats = score(name, t, p, weights)
+        want = {**MEAN_TYPE, **ROW_BASED}[name](t, p, sample_weight=weights)
+        np.testing.assert_allclose(s.reduce(stats)[name], want, rtol=1e-12)
+    p = p.copy()
+    p[140_000] = -5.0 if name == "msle" else 1e300  # out of msle's domain; the others' loss overflows
+    with pytest.raises(rageval.FieldError, match=r"'y_pred'.*row 140000"):
+        score(name, t, p)
