@@ -97,7 +97,7 @@ def test_bad_input():
 
 @pytest.mark.parametrize("n, m, d, spread", [(300, 400, 48, 1.0), (500, 260, 96, 1e3), (130, 900, 128, 1e2)])
 def test_fid_eigenvalue_route_equals_sqrtm(n, m, d, spread):
-    """More samples than dimensions: the scorer takes tr √(Σ₁Σ₂) from eigvalsh(√Σ₂ Σ₁ √Σ₂); same
+    """More samples than dimensions: the scorer takes tr √(Σ₁Σ₂) from eigvalsh(Lᵀ Σ₁ L); same
     value as pytorch-fid's sqrtm on ill-conditioned, correlated, ReLU'd features."""
     rng = np.random.default_rng(d)
     mix = rng.normal(size=(d, d)) * np.logspace(0, np.log10(spread), d)
@@ -106,5 +106,5 @@ def test_fid_eigenvalue_route_equals_sqrtm(n, m, d, spread):
     want = calculate_frechet_distance(gen.mean(0), np.cov(gen, rowvar=False), real.mean(0), np.cov(real, rowvar=False))
     scorer = rageval.get_scorer("fid", reference=real)
     _, got = run(scorer, gen)
-    assert scorer._root is not None  # the eigenvalue route was taken
-    assert got == pytest.approx(want, rel=1e-7)  # 2.5e-9 at spread 1e3 (Σ₂'s condition number 4e6)
+    assert scorer._factor is not None  # the eigenvalue route was taken
+    assert got == pytest.approx(want, rel=1e-7)  # 4e-10 at spread 1e3 (Σ₂'s condition number 4e6)
