@@ -174,6 +174,8 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
         local = rageval.evaluate(source, scorers, batch_size=9, progress=False)
         assert local.manifest["n_examples"] is None  # streamed locally too
         assert_same(local, ref)
+        assert_same(rageval.evaluate(source, scorers, limit=50, batch_size=9, progress=False),
+                    rageval.evaluate(data[:50], scorers, batch_size=9, progress=False))
     res = rageval.evaluate(source, scorers, batch_size=9, progress=False, backend="ray")
     assert_same(res, ref)
     assert res.manifest["fingerprint"].startswith("stream:")
