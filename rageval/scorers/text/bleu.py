@@ -160,8 +160,8 @@ class BLEU(SacrebleuScorer):
         if self.lowercase:
             lines = [line.lower() for line in lines]
         tokens, lengths = self.tokenizer.tokens_batch([line.rstrip() for line in lines])
-        index = {t: i for i, t in enumerate(dict.fromkeys(tokens))}
-        ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        index: dict[str, int] = {}  # each token's id: the position of its first occurrence
+        ids = np.fromiter(map(index.setdefault, tokens, range(len(tokens))), dtype=np.int64, count=len(tokens))
         lengths = np.asarray(lengths, dtype=np.int64)
         n_refs = np.fromiter(map(len, refs), dtype=np.int64, count=n)
         owner = np.repeat(np.arange(n), n_refs)

@@ -209,8 +209,8 @@ class CHRF(SacrebleuScorer):
         if self.word_order:
             words = [u[1] for u in pair_hyp] + [u[1] for u in ref_units]
             flat = [w for ws in words for w in ws]
-            index = {w: i for i, w in enumerate(dict.fromkeys(flat))}
-            ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
+            index: dict[str, int] = {}  # each word's id: the position of its first occurrence
+            ids = np.fromiter(map(index.setdefault, flat, range(len(flat))), dtype=np.int64, count=len(flat))
             lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
             columns.append((ngram_matches(ids, lengths, pairs, np.arange(pairs), self.word_order),
                             lengths[:pairs], lengths[pairs:], self.word_order))

