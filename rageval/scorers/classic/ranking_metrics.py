@@ -299,6 +299,20 @@ class BinaryRankingScorer(Scorer):
         would raise. Binary scores are sorted once per statistics."""
         v = np.asarray(stats, np.float64)
         out = {k: np.full(len(draws), math.nan) for k in self.keys()}
+        if len(v) and v.shape[1] != 3 and self.grid is None and getattr(self, "multi_class", "ovr") != "ovo":
+            memo = getattr(self, "_vector_memo", None)
+            if memo is None or memo[0] is not stats:
+                memo = self._vector_memo = (stats, VectorDraws(self, v))
+            for r, row in enumerate(draws):
+                value = memo[1].value(row)
+                if self.average is None:
+                    parts = np.atleast_1d(value) if np.ndim(value) else np.full(len(self.parts), math.nan)
+                    out[self.key][r] = np.mean(parts)
+                    for p, x in zip(self.parts, parts):
+                        out[f"{self.key}.{p}"][r] = x
+                else:
+                    out[self.key][r] = value
+            return out
         if len(v) and (v.shape[1] != 3 or self.grid is not None):
             for r, row in enumerate(draws):
                 try:
@@ -322,6 +336,69 @@ class BinaryRankingScorer(Scorer):
     def metric(self, neg: np.ndarray, pos: np.ndarray) -> float:
         """The binary metric from the masses per distinct score (each subclass defines it)."""
         raise NotImplementedError(f"{type(self).__name__} must define metric(neg, pos)")
+
+
+class VectorDraws:
+    """Vector rows (multiclass one-vs-rest or multilabel) with each score column sorted once, so a
+    bootstrap resample is scored from its draws (one `np.bincount` per column, no sort): equal to
+    the scorer's `reduce` of the resampled rows, without its warnings."""
+
+    def __init__(self, scorer: BinaryRankingScorer, v: np.ndarray) -> None:
+        self.scorer, self.w = scorer, v[:, -1]
+        self.unit = bool(np.all(self.w == 1.0))  # unit weights: each draw counts 1 (a faster bincount)
+        if v[0, 0] == MULTILABEL:
+            width = (v.shape[1] - 2) // 2
+            self.score, self.truth, self.column = v[:, 1:1 + width], v[:, 1 + width:1 + 2 * width] > 0, None
+        else:
+            width = v.shape[1] - 3
+            self.column = v[:, 1 + width].astype(np.int64)
+            self.score, self.truth = v[:, 1:1 + width], self.column[:, None] == np.arange(width)[None, :]
+        self.width = width
+        average = scorer.average
+        if average == "micro":
+            self.sorted = [R.Sorted(self.score.ravel(), self.truth.ravel())]
+        elif average == "samples":  # each example's value does not depend on the others
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.values = np.array([scorer.binary(self.truth[i], self.score[i], np.ones(width), False)
+                                        for i in range(len(v))])
+        else:
+            self.sorted = [R.Sorted(self.score[:, c], self.truth[:, c]) for c in range(width)]
+
+    def binary(self, s: R.Sorted, draws: np.ndarray, weight: np.ndarray | None, positives: int, drawn: int) -> float:
+        """The scorer's binary metric of one sorted column on the resample."""
+        if self.scorer.name == "roc_auc" and positives in (0, drawn):  # one class: NaN, as `binary_auc`
+            return math.nan
+        return self.scorer.metric(*s.draw_masses(draws, weight))
+
+    def value(self, draws: np.ndarray) -> float | np.ndarray:
+        """The metric of the resample given by ``draws`` (row indices, with repeats)."""
+        width, average = self.width, self.scorer.average
+        if self.column is not None and self.scorer.labels is None and \
+                np.count_nonzero(np.bincount(self.column[draws], minlength=width)) != width:
+            return math.nan if average is not None else np.full(width, math.nan)
+        w = self.w[draws]
+        if average == "samples":
+            values = np.where(w == 0, 0.0, self.values[draws])
+            return float(np.average(values, weights=w)) if w.sum() > 0 else math.nan
+        truth = self.truth[draws]
+        if average == "micro":
+            cells = (draws[:, None] * width + np.arange(width)[None, :]).ravel()
+            return self.binary(self.sorted[0], cells, None if self.unit else np.repeat(self.w, width),
+                               int(truth.sum()), truth.size)
+        positives = truth.sum(axis=0)
+        values = np.array([self.binary(self.sorted[c], draws, None if self.unit else self.w, int(positives[c]),
+                                       len(draws))
+                           for c in range(width)])
+        if average is None:
+            return values
+        if average == "weighted":
+            weights = (truth * w[:, None]).sum(axis=0)
+            if abs(weights.sum()) <= 1e-8:
+                return 0.0
+            values[weights == 0] = 0
+            return float(np.average(values, weights=weights))
+        return float(np.mean(values))
 
 
 class RocAuc(BinaryRankingScorer):

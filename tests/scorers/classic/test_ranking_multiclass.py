@@ -152,24 +152,54 @@ def test_labels_with_absent_classes_and_subsets():
             skm.roc_auc_score(sub["y_true"], sub["y_score"], multi_class=mc)
 
 
-@pytest.mark.parametrize("name,params", [("roc_auc", {"multi_class": "ovr"}), ("roc_auc", {"multi_class": "ovo"}),
-                                         ("average_precision", {}), ("roc_auc", {"average": "samples"})])
+DRAWN = [("roc_auc", {"multi_class": "ovr"}), ("roc_auc", {"multi_class": "ovo"}),
+         ("roc_auc", {"multi_class": "ovr", "average": "micro"}), ("roc_auc", {"multi_class": "ovr", "average": "weighted"}),
+         ("roc_auc", {"multi_class": "ovr", "average": None, "labels": [0, 1, 2, 3]}),
+         ("average_precision", {}), ("average_precision", {"average": "weighted"}),
+         ("average_precision", {"average": "micro", "labels": [0, 1, 2, 3]})] + \
+    [(name, {"average": a, "multilabel": True}) for name in ("roc_auc", "average_precision")
+     for a in ("samples", "micro", "macro", "weighted")] + [("roc_auc", {"max_fpr": 0.4, "multilabel": True})]
+
+
+@pytest.mark.parametrize("name,params", DRAWN)
 def test_bootstrap_of_vector_inputs_equals_sklearn_on_the_same_draws(name, params):
-    multilabel = params.get("average") == "samples"
-    batch = multilabel_case(7, True) if multilabel else multiclass_case(8, params.get("multi_class") != "ovo")[0]
+    """Vector rows sorted once and scored from each resample's draws equal scikit-learn on the
+    resampled rows (the same draws), and the generic reduce of each resample."""
+    params = dict(params)
+    multilabel = params.pop("multilabel", False)
+    if multilabel:
+        batch = multilabel_case(7, True)
+    else:
+        rng = np.random.default_rng(8)
+        raw = rng.integers(1, 6, (60, 4)).astype(float)  # ties
+        batch = {"y_true": rng.integers(0, 4, 60), "y_score": raw / raw.sum(axis=1, keepdims=True)}
+        if params.get("multi_class") != "ovo":
+            batch["sample_weight"] = np.where(rng.random(60) < 0.1, 0.0, rng.random(60) * 2)
     scorer = CLS[name](**params)
     stats = scorer.stats(batch)
-    got = Replicator(scorer, stats).bootstrap(30)[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        drawn = Replicator(scorer, stats).bootstrap(30)
     idx = next(bootstrap_indices(len(stats), 30))
     y, s = np.asarray(batch["y_true"]), np.asarray(batch["y_score"])
     w = batch.get("sample_weight")
     for r, i in enumerate(idx):
         sub = {"y_true": y[i], "y_score": s[i], **({} if w is None else {"sample_weight": np.asarray(w)[i]})}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            generic = scorer.reduce(stats.take(i))
         try:
-            want = reference(name, sub, params)
+            want = reference(name, sub, {k: v for k, v in params.items() if not (k == "labels" and name != "roc_auc")})
         except ValueError:  # a resample that misses a class: scikit-learn raises, we give NaN
             want = math.nan
-        assert (math.isnan(want) and math.isnan(got[r])) or got[r] == pytest.approx(want, rel=1e-12, abs=1e-12)
+        if params.get("average", "macro") is None:
+            got = np.array([drawn[f"{name}.{p}"][r] for p in scorer.parts])
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+            assert drawn[name][r] == pytest.approx(generic[name], rel=1e-12, nan_ok=True)
+            continue
+        got = drawn[name][r]
+        assert (math.isnan(want) and math.isnan(got)) or got == pytest.approx(want, rel=1e-12, abs=1e-12), (r, got, want)
+        assert got == pytest.approx(generic[name], rel=1e-12, abs=1e-12, nan_ok=True)
 
 
 def test_evaluate_and_merge_multiclass():
