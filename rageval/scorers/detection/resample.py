@@ -80,7 +80,7 @@ class _Column:
         # threshold minus those counted only at the base's: each a list with prefix sums
         a_of = col // n_t
         base = kept[:, :, 0]  # (U, A)
-        sign = kept.astype(np.int64) - base[:, :, None]  # +1 counted only here, -1 only at the base
+        sign = kept.astype(np.int32) - base[:, :, None]  # +1 counted only here, -1 only at the base
         g, self.base = np.nonzero(base.T)  # (area, entry), entries ascending
         key_b = g * (u + 1) + self.base
         g, self.pm = np.nonzero(np.moveaxis(sign, 0, -1).reshape(n_a * n_t, u))  # (column, entry)
@@ -116,7 +116,7 @@ class _Column:
     def totals(self, w: np.ndarray, max_det: float) -> np.ndarray:
         """Weighted true positives of rank < ``max_det`` per segment (entry weights ``w``)."""
         entry, start, end = self.cuts.get(max_det, (self.tp_entry, self.start, self.end))
-        c = np.zeros(len(entry) + 1, np.int64)
+        c = np.zeros(len(entry) + 1, w.dtype)
         np.cumsum(w[entry], out=c[1:])
         return c[end] - c[start]
 
@@ -124,12 +124,12 @@ class _Column:
         """Per segment, the sum over the (sorted) recall thresholds ``rec`` of the interpolated
         precision, and the weighted true positives; ``w``: integer entry weights, ``npig``: weighted
         non-ignored ground truths per segment, > 0."""
-        ct = np.zeros(len(self.tp_entry) + 1, np.int64)
+        ct = np.zeros(len(self.tp_entry) + 1, w.dtype)
         np.cumsum(w[self.tp_entry], out=ct[1:])
         tp = ct[1:] - ct[self.start][self.tp_seg]  # cumulated weighted true positives at each event
-        cb = np.zeros(len(self.base) + 1, np.int64)
+        cb = np.zeros(len(self.base) + 1, w.dtype)
         np.cumsum(w[self.base], out=cb[1:])
-        cpm = np.zeros(len(self.pm) + 1, np.int64)
+        cpm = np.zeros(len(self.pm) + 1, w.dtype)
         np.cumsum(w[self.pm] * self.pm_sign, out=cpm[1:])
         n = cb[self.hi_b] + cpm[self.hi_pm] - (cb[self.lo_b] + cpm[self.lo_pm])[self.tp_seg]  # ... and detections
         pr = tp / (n + EPS)  # COCOeval's tp / (fp + tp + np.spacing(1)); integers: exact
@@ -222,7 +222,9 @@ class DrawReducer:
         rec = np.sort(self.rec)
         shape = (self.n_a, self.n_t, self.k)
         out = []
-        for c in counts:
+        # int32 sums where no prefix sum can overflow: at most (n draws) x (an image's entries per list)
+        most_entries = np.bincount(entry_image, minlength=self.n).max(initial=0) * self.n_a * self.n_t
+        for c in counts.astype(np.int32 if self.n * most_entries < 2 ** 31 else np.int64):
             w = c[entry_image]
             if len(tied):
                 w[tied] = w[tied] > copy[tied]
