@@ -105,3 +105,26 @@ def test_scorer_names_the_bad_row():
     with pytest.raises(FieldError) as e:
         rageval.get_scorer("ssim_loss", window_size=5).make_stats({"image": imgs, "reference_image": refs})
     assert e.value.row == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(30))
+def test_sweep_against_kornia_and_pytorch_msssim(seed):
+    rng = np.random.default_rng(seed)
+    b, c = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    h, w = (int(v) for v in rng.integers(6, 40, size=2))
+    window = int(rng.choice([3, 5, 7, 11]))
+    padding = ["same", "valid"][seed % 2]
+    if min(h, w) <= window // 2 or (padding == "valid" and min(h, w) < window):
+        window = 3
+    scale = float(rng.choice([1.0, 255.0]))
+    x, y = pair(seed, (b, c, h, w), scale, noise=float(rng.uniform(0.01, 0.5)))
+    torch.testing.assert_close(dense.ssim_loss(x, y, window, max_val=scale, padding=padding, reduction="none"),
+                               K.ssim_loss(x, y, window, max_val=scale, padding=padding, reduction="none"),
+                               rtol=1e-6, atol=1e-12)
+    win = int(rng.choice([3, 5]))
+    side = (win - 1) * 16 + 1 + int(rng.integers(0, 20))
+    x, y = pair(seed, (b, c, side, side + int(rng.integers(0, 9))), scale, noise=float(rng.uniform(0.01, 0.3)))
+    torch.testing.assert_close(dense.ms_ssim_loss(x, y, data_range=scale, win_size=win, reduction="none"),
+                               1 - ms_ssim(x, y, data_range=scale, win_size=win, size_average=False),
+                               rtol=1e-6, atol=1e-12)
