@@ -54,7 +54,7 @@ def cases(seed):
 @pytest.mark.parametrize("name", list(SK))
 def test_warns_where_sklearn_warns(name):
     warned = 0
-    for seed in range(120):
+    for seed in range(70):
         t, p, averages = cases(seed)
         for avg in averages:
             params = {"average": avg, "zero_division": "warn"}

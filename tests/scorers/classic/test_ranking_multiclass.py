@@ -179,8 +179,8 @@ def test_bootstrap_of_vector_inputs_equals_sklearn_on_the_same_draws(name, param
     stats = scorer.stats(batch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        drawn = Replicator(scorer, stats).bootstrap(30)
-    idx = next(bootstrap_indices(len(stats), 30))
+        drawn = Replicator(scorer, stats).bootstrap(12)
+    idx = next(bootstrap_indices(len(stats), 12))
     y, s = np.asarray(batch["y_true"]), np.asarray(batch["y_score"])
     w = batch.get("sample_weight")
     for r, i in enumerate(idx):
