@@ -19,11 +19,13 @@ from collections.abc import Callable
 from typing import Any
 
 import nltk
+import numpy as np
 
 from rageval.core.scorer import Batch, MeanScorer
 from rageval.scorers.text import rouge_core
 from rageval.scorers.text.inputs import hypotheses_and_references
 from rageval.scorers.text.rouge_core import RougeTokenizer, Score
+from rageval.textutils.ngrams import ngram_matches
 
 #: Abbreviations the offline splitter does not end a sentence on (Punkt stores them lowercased,
 #: without the final period).
@@ -141,6 +143,35 @@ class _RougeN(_Rouge):
 
     def score_pair(self, target: Any, prediction: Any) -> Score:
         return rouge_core.ngram_score(target, prediction)
+
+    def score_batch(self, batch: Batch) -> np.ndarray:
+        """`score_pair` for every (answer, reference) pair at once: the clipped n-gram overlaps
+        counted by `rageval.textutils.ngrams` over the batch's token ids, precision, recall and F
+        with rouge-score's float expressions (in numpy, the same IEEE operations in the same
+        order), then each answer's best reference by F, the first on ties."""
+        answers, references = hypotheses_and_references(batch)
+        tokenize, n = self.tokenizer.tokenize, self.n
+        n_refs = np.fromiter(map(len, references), dtype=np.int64, count=len(answers))
+        owner = np.repeat(np.arange(len(answers)), n_refs)
+        answer_tokens = [tokenize(a) for a in answers]
+        texts = [answer_tokens[i] for i in owner.tolist()] + [tokenize(r) for rs in references for r in rs]
+        flat = [t for toks in texts for t in toks]
+        index: dict[str, int] = {}  # each token's id: the position of its first occurrence
+        ids = np.fromiter(map(index.setdefault, flat, range(len(flat))), dtype=np.int64, count=len(flat))
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        pairs = len(owner)
+        overlap = ngram_matches(ids, lengths, pairs, np.arange(pairs), n)[:, n - 1].astype(np.float64)
+        n_prediction = np.maximum(lengths[:pairs] - n + 1, 0)
+        n_target = np.maximum(lengths[pairs:] - n + 1, 0)
+        precision = overlap / np.maximum(n_prediction, 1)
+        recall = overlap / np.maximum(n_target, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+        scores = np.column_stack([f, precision, recall])
+        if pairs == len(answers):
+            return scores
+        starts = np.cumsum(n_refs) - n_refs
+        return scores[[s + int(np.argmax(f[s:s + k])) for s, k in zip(starts.tolist(), n_refs.tolist())]]
 
 
 class Rouge1(_RougeN):
