@@ -253,7 +253,9 @@ def check_references(field: str, column: str, values: Sequence[Any], offset: int
 
 def check_relevance(field: str, column: str, values: Sequence[Any], offset: int = 0) -> list:
     """`relevant_ids`: a dict id -> graded relevance (a finite number), or a list of ids (each
-    relevance 1). Ids are strings, or integers (converted to strings)."""
+    relevance 1). Ids are strings, or integers (converted to strings). A grade None is an id not
+    in the judgements (an Arrow struct column, as Hugging Face datasets and Parquet store such
+    dicts, gives every row the keys of all rows, None where a row has none)."""
     out = _relevances(field, column, values, offset)
     _refuse_surrogates(field, column, offset, out, map("".join, out))  # a dict row joins its ids
     return out
@@ -281,6 +283,8 @@ def _relevance(field: str, column: str, row: int, value: Any) -> dict:
     if isinstance(value, Mapping):
         out = {}
         for key, grade in value.items():
+            if grade is None:  # not judged: an Arrow struct (HF datasets, Parquet) fills other rows' keys with None
+                continue
             doc = _plain_str(key, True)
             if type(grade) not in _NUMBERS:
                 grade = to_python(grade)

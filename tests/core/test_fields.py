@@ -480,3 +480,19 @@ def test_numeric_columns_that_are_not_one_number_per_row_stay_lists():
     assert F.check_scalar_or_array("y_score", "s", np.array([[1.0, 2.0]])) == [[1.0, 2.0]]  # one array per row
     big = np.array([2**63 + 1], dtype=np.uint64)
     assert F.check_scalar_or_array("y_true", "t", big) == [2**63 + 1]
+
+
+def test_graded_relevance_from_a_hugging_face_dataset_drops_the_keys_arrow_filled_with_none():
+    """A Hugging Face dataset stores dicts as an Arrow struct: each row gets every row's keys, None
+    where it had none. Those are ids outside the row's judgements, so the scores equal the plain rows'."""
+    import datasets
+
+    rows = [{"id": "q1", "retrieved_ids": ["a", "b", "c"], "relevant_ids": {"a": 2, "c": 1}},
+            {"id": "q2", "retrieved_ids": ["d", "a"], "relevant_ids": {"a": 1, "x": 3}}]
+    hf = datasets.Dataset.from_list(rows)
+    assert hf[0]["relevant_ids"] == {"a": 2, "c": 1, "x": None}
+    scorers = ["ndcg@3", "map", "recall@2"]
+    assert dict(rageval.evaluate(hf, scorers, progress=False).aggregate) == dict(
+        rageval.evaluate(rows, scorers, progress=False).aggregate)
+    with pytest.raises(rageval.FieldError, match="relevant_ids.*row 1"):
+        rageval.evaluate([rows[0], {**rows[1], "relevant_ids": {"a": "high"}}], scorers, progress=False)
