@@ -25,7 +25,7 @@ def premise_windows(tokenizer: Any, premise: str, hypothesis: str, max_length: i
     """The premise whole when ``[CLS] premise [SEP] hypothesis [SEP]`` fits ``max_length`` tokens;
     else slices of it (cut at token boundaries, by the tokenizer's offsets) of ``max_length`` less
     the hypothesis and the 3 special tokens, each overlapping the previous by ``stride`` tokens."""
-    ids = tokenizer(premise, add_special_tokens=False, return_offsets_mapping=True)
+    ids = tokenizer(premise, add_special_tokens=False, return_offsets_mapping=True, verbose=False)  # no length warning
     offsets = ids["offset_mapping"]
     budget = max_length - len(tokenizer(hypothesis, add_special_tokens=False)["input_ids"]) - 3
     if len(offsets) <= budget:
