@@ -18,7 +18,8 @@ def _run(args: argparse.Namespace) -> int:
     task = load_task(args.task)
     with warnings.catch_warnings():  # said below, in the command line's terms
         warnings.filterwarnings("ignore", message=r".* was unavailable: ")
-        res = run_task(task, output=args.output, limit=args.limit, progress=None if args.progress else False)
+        res = run_task(task, output=args.output, limit=args.limit, progress=None if args.progress else False,
+                       backend=args.backend)
     note = unavailable_note(res, list(res.scorers), args.output, option="--output ")
     if note:
         print(f"rageval: warning: {note}", file=sys.stderr)
@@ -100,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--limit", type=int, help="score only the first N examples")
     run.add_argument("--format", choices=["text", "json"], default="text")
     run.add_argument("--progress", action="store_true", help="show a progress bar")
+    run.add_argument("--backend", choices=["local", "ray"], default="local",
+                     help="where to score: this process (default) or Ray Data (pip install rageval[ray]; "
+                          "connects to a running cluster, else starts a local one)")
     run.add_argument("--confidence", "-ci", action="store_true",
                      help="sacrebleu's --confidence output: each value with (μ = resampled mean ± half width)")
     run.add_argument("--confidence-n", "-cin", type=int, default=1000, help="bootstrap resamples (default 1000)")

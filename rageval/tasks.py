@@ -14,7 +14,7 @@ ever executed. Keys::
       - bleu
       - {name: rougeL, params: {use_stemmer: true}}
     judge: {kind: openai, model: ..., base_url: ...}   # for scorers that take a judge
-    batch_size: 1000
+    batch_size: 1000                 # optional; default 1000 (65,536 when every field is a number)
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class Task:
     columns: dict[str, str] = field(default_factory=dict)
     judge: Any = None
     description: str = ""
-    batch_size: int = 1000
+    batch_size: int | None = None
     source: str = ""  # the file it came from
 
     def build_scorers(self) -> list[Scorer]:
@@ -158,8 +158,8 @@ def parse_task(spec: Any, source: str = "") -> Task:
     columns = spec.get("columns") or {}
     if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"{where}: columns must map canonical fields to column names")
-    batch_size = spec.get("batch_size", 1000)
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+    batch_size = spec.get("batch_size")
+    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
         raise ConfigError(f"{where}: batch_size must be a positive integer")
     name = spec.get("name") or os.path.splitext(os.path.basename(source))[0] or "task"
     return Task(name=str(name), data=data, scorers=entries, columns=columns, judge=spec.get("judge"),
@@ -184,12 +184,13 @@ def list_tasks(directory: str = "tasks") -> list[str]:
     return sorted(glob.glob(os.path.join(directory, "*.yaml")) + glob.glob(os.path.join(directory, "*.yml")))
 
 
-def run_task(task: Task | str, output: str | None = None, limit: int | None = None, progress: bool | None = None):
-    """Evaluate a task; returns `Results`."""
+def run_task(task: Task | str, output: str | None = None, limit: int | None = None, progress: bool | None = None,
+             backend: str = "local"):
+    """Evaluate a task (``backend``: as `rageval.evaluate`'s, ``"local"`` or ``"ray"``); returns `Results`."""
     from rageval.run.evaluate import evaluate
 
     task = load_task(task) if isinstance(task, (str, os.PathLike)) else task
     scorers = task.build_scorers()  # a bad parameter fails before any data is read or downloaded
     return evaluate(task.load_data(limit), scorers, columns=task.columns, output=output,
                     split=task.data.get("split") if "path" in task.data else None, limit=limit,
-                    batch_size=task.batch_size, progress=progress, task=task.name)
+                    batch_size=task.batch_size, progress=progress, task=task.name, backend=backend)

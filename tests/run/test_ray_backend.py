@@ -302,3 +302,17 @@ class Killer(Slow):
             open(self.flag, "w").close()
             os._exit(1)
         return values
+
+
+def test_the_command_line_runs_a_task_on_ray(tmp_path, capsys):
+    """`rageval run TASK --backend ray` connects to the running cluster and prints the local run's values."""
+    from rageval.cli import main
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows(60)))
+    task = tmp_path / "task.yaml"
+    task.write_text(f"name: t\ndata:\n  path: {data}\nscorers: [bleu, token_f1, ndcg@10]\n")
+    assert main(["run", str(task), "--no-intervals", "--format", "json"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main(["run", str(task), "--no-intervals", "--format", "json", "--backend", "ray"]) == 0
+    assert json.loads(capsys.readouterr().out) == local
