@@ -34,9 +34,13 @@ def test_equal_losses_without_eps():
     """On non-degenerate boxes each metric is 1 - torchvision's loss with eps = 0 (float64)."""
     p, g = pairs(1)
     got = pair_metrics(p, g)
-    for name, fn in (("box_iou", L.iou_loss), ("giou", L.giou_loss), ("diou", L.diou_loss), ("ciou", L.ciou_loss)):
-        np.testing.assert_allclose(got[name], 1 - fn(torch.tensor(p), torch.tensor(g), eps=0.0).numpy(),
-                                   rtol=0, atol=1e-12, err_msg=name)
+    tp, tg = torch.tensor(p), torch.tensor(g)
+    for name, fn in (("box_iou", L.iou_loss), ("giou", L.giou_loss), ("diou", L.diou_loss)):
+        np.testing.assert_allclose(got[name], 1 - fn(tp, tg, eps=0.0).numpy(), rtol=0, atol=1e-12, err_msg=name)
+    # torchvision's CIoU keeps eps = 1e-7 in its IoU and DIoU terms whatever eps is passed: 1e-7 against
+    # unions and squared diagonals of 1 to 1e4 moves the loss by < 1e-7 relative
+    np.testing.assert_allclose(got["ciou"], 1 - L.ciou_loss(tp, tg, eps=0.0).numpy(), rtol=0, atol=1e-8)
+    assert not np.array_equal(got["ciou"], 1 - L.ciou_loss(tp, tg, eps=0.0).numpy())
 
 
 def test_degenerate_boxes():
