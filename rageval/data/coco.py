@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections import defaultdict
 from typing import Any
@@ -23,6 +22,23 @@ def _bad(field: str, image: Any, problem: str) -> FieldError:
     return FieldError(field, field, None, f"image {image!r}: {problem}")
 
 
+def _int(value: Any, field: str, image: Any, what: str) -> int:
+    """An integer id (numeric strings too, as COCO files have them), else a `FieldError`."""
+    try:
+        out = int(value)
+    except (TypeError, ValueError):
+        raise _bad(field, image, f"{what} {value!r} is not an integer") from None
+    if isinstance(value, float) and value != out:
+        raise _bad(field, image, f"{what} {value!r} is not an integer")
+    return out
+
+
+def _get(entry: Any, key: str, field: str, image: Any) -> Any:
+    if not isinstance(entry, dict) or key not in entry:
+        raise _bad(field, image, f"an entry without {key!r}")
+    return entry[key]
+
+
 def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str, Any]]:
     """Rows for ``evaluate(rows, ["coco_map"])`` from a COCO ground-truth JSON (a path or the loaded
     dict) and a results list (a path, a list of ``{"image_id", "category_id", "bbox", "score"}``),
@@ -39,46 +55,52 @@ def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str
     gt, detections = _load(gt), _load(detections)
     if not isinstance(gt, dict) or "images" not in gt or "annotations" not in gt:
         raise FieldError("gt", "gt", None, "a COCO ground truth needs 'images' and 'annotations'")
-    images = sorted(int(im["id"]) for im in gt["images"])
-    sizes = {int(im["id"]): (im.get("height"), im.get("width")) for im in gt["images"]}
-    cats = {int(c["id"]) for c in gt.get("categories", [])}
+    ids = [_int(_get(im, "id", "gt", None), "gt", None, "image id") for im in gt["images"]]
+    images = sorted(set(ids))  # COCOeval evaluates each image id once
+    sizes = {i: (im.get("height"), im.get("width")) for i, im in zip(ids, gt["images"])}
+    cats = {_int(_get(c, "id", "gt_labels", None), "gt_labels", None, "category id") for c in gt.get("categories", [])}
     known = set(images)
     objects: dict[int, list] = defaultdict(list)
     for a in gt["annotations"]:
-        objects[int(a["image_id"])].append(a)
+        objects[_int(_get(a, "image_id", "gt_boxes", None), "gt_boxes", None, "image_id")].append(a)
     dets: dict[int, list] = defaultdict(list)
     if detections and isinstance(detections[0], dict) and "boxes" in detections[0]:
         if len(detections) != len(images):
             raise FieldError("detections", "detections", None,
                              f"{len(detections)} torchmetrics-style entries for {len(images)} images")
         for img, d in zip(images, detections):
-            boxes = np.asarray(d["boxes"], np.float64).reshape(-1, 4)
-            scores, labels = np.asarray(d["scores"]).reshape(-1), np.asarray(d["labels"]).reshape(-1)
+            boxes = _boxes(_get(d, "boxes", "pred_boxes", img), "pred_boxes", img)
+            scores = np.asarray(_get(d, "scores", "pred_scores", img)).reshape(-1)
+            labels = np.asarray(_get(d, "labels", "pred_labels", img)).reshape(-1)
             if not len(boxes) == len(scores) == len(labels):
                 raise _bad("pred_boxes", img, f"{len(boxes)} boxes, {len(scores)} scores, {len(labels)} labels")
             dets[img] = [{"bbox": b, "score": s, "category_id": c} for b, s, c in zip(boxes, scores, labels)]
     else:
         for d in detections or []:
-            img = int(d["image_id"])
+            img = _int(_get(d, "image_id", "pred_boxes", None), "pred_boxes", None, "image_id")
             if img not in known:
                 raise _bad("pred_boxes", img, "a detection on an image not in the ground truth")
             dets[img].append(d)
     rows = []
     for img in images:
         g, d = objects.get(img, []), dets.get(img, [])
-        gt_boxes = _boxes([a["bbox"] for a in g], "gt_boxes", img)
+        gt_boxes = _boxes([_get(a, "bbox", "gt_boxes", img) for a in g], "gt_boxes", img)
         if iou_type == "segm":  # COCO's loadRes: a segmentation result's box is its mask's
             d = [x if "bbox" in x else {**x, "bbox": _mask_box(x, img)} for x in d]
-        pred_boxes = _boxes([x["bbox"] for x in d], "pred_boxes", img)
-        scores = np.array([float(x["score"]) for x in d], np.float64)
+        pred_boxes = _boxes([_get(x, "bbox", "pred_boxes", img) for x in d], "pred_boxes", img)
+        try:
+            scores = np.array([float(_get(x, "score", "pred_scores", img)) for x in d], np.float64)
+        except (TypeError, ValueError):
+            raise _bad("pred_scores", img, "a score that is not a number") from None
         if not ((scores >= 0) & (scores <= 1)).all():  # NaN fails too
             raise _bad("pred_scores", img, "a score outside [0, 1] or NaN")
         row = {"id": img, "gt_boxes": gt_boxes,
-               "gt_labels": _labels([a["category_id"] for a in g], cats, "gt_labels", img),
+               "gt_labels": _labels([_get(a, "category_id", "gt_labels", img) for a in g], cats, "gt_labels", img),
                "gt_iscrowd": np.array([int(a.get("iscrowd", 0)) for a in g], np.int64),
                "gt_area": np.array([float(a.get("area", b[2] * b[3])) for a, b in zip(g, gt_boxes)], np.float64),
                "pred_boxes": pred_boxes, "pred_scores": scores,
-               "pred_labels": _labels([x["category_id"] for x in d], cats, "pred_labels", img)}
+               "pred_labels": _labels([_get(x, "category_id", "pred_labels", img) for x in d], cats, "pred_labels",
+                                      img)}
         if iou_type == "segm":
             h, w = sizes.get(img, (None, None))
             row["gt_masks"] = [_rle(a["segmentation"], h, w, "gt_masks", img) for a in g]
@@ -100,7 +122,7 @@ def _boxes(boxes: list, field: str, image: int) -> np.ndarray:
 
 
 def _labels(labels: list, cats: set[int], field: str, image: int) -> np.ndarray:
-    out = np.array([int(c) if not (isinstance(c, float) and math.isnan(c)) else -1 for c in labels], np.int64)
+    out = np.array([_int(c, field, image, "label") for c in labels], np.int64)
     if cats and not set(out.tolist()) <= cats:
         raise _bad(field, image, f"label {sorted(set(out.tolist()) - cats)[0]} is not among the categories")
     return out

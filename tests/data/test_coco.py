@@ -48,6 +48,16 @@ def test_torchmetrics_style_equals_results_list():
     (lambda gt, d: d[0].update(image_id=999), "pred_boxes"),
     (lambda gt, d: gt["annotations"][0].update(bbox=[0, 0, 2, -2]), "gt_boxes"),
     (lambda gt, d: gt["annotations"][0].update(category_id=0), "gt_labels"),
+    (lambda gt, d: gt["annotations"][0].update(category_id=1.5), "gt_labels"),
+    (lambda gt, d: gt["annotations"][0].pop("bbox"), "gt_boxes"),
+    (lambda gt, d: d[0].update(bbox=[0, 0, 2]), "pred_boxes"),
+    (lambda gt, d: d[0].update(bbox=[0, 0, float("inf"), 2]), "pred_boxes"),
+    (lambda gt, d: d[0].update(score="high"), "pred_scores"),
+    (lambda gt, d: d[0].update(score=None), "pred_scores"),
+    (lambda gt, d: d[0].pop("score"), "pred_scores"),
+    (lambda gt, d: d[0].update(category_id=float("nan")), "pred_labels"),
+    (lambda gt, d: d[0].update(image_id="img-x"), "pred_boxes"),
+    (lambda gt, d: gt["images"][0].update(id="first"), "gt"),
 ])
 def test_bad_input_names_image_and_field(change, field):
     gt, dets = make_coco(8, n_images=6, n_classes=3)
@@ -61,3 +71,27 @@ def test_mismatched_torchmetrics_lengths():
     tm = [{"boxes": np.zeros((2, 4)), "scores": np.ones(1) / 2, "labels": np.ones(2, int)}] * 3
     with pytest.raises(FieldError, match="pred_boxes.*image"):
         from_coco(gt, tm)
+
+
+def test_numeric_string_ids_and_repeated_images_as_cocoeval():
+    """Image ids given as numeric strings are the same images; an image listed twice is evaluated
+    once (COCOeval's imgIds are unique)."""
+    gt, dets = make_coco(10, n_images=8, n_classes=3)
+    rows = from_coco(gt, dets)
+    gt2 = {**gt, "images": gt["images"] + gt["images"][:3],
+           "annotations": [{**a, "image_id": str(a["image_id"])} for a in gt["annotations"]]}
+    rows2 = from_coco(gt2, [{**d, "image_id": str(d["image_id"])} for d in dets])
+    assert [r["id"] for r in rows2] == [r["id"] for r in rows]
+    for a, b in zip(rows, rows2):
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_bad_torchmetrics_entries():
+    gt, _ = make_coco(9, n_images=2, n_classes=2)
+    good = {"boxes": np.zeros((1, 4)), "scores": np.ones(1) / 2, "labels": np.ones(1, int)}
+    for bad, field in (({**good, "boxes": np.zeros((1, 3))}, "pred_boxes"), ({**good, "scores": [np.nan]}, "pred_scores"),
+                       ({k: v for k, v in good.items() if k != "labels"}, "pred_labels"),
+                       ({**good, "labels": [7]}, "pred_labels")):
+        with pytest.raises(FieldError, match=f"{field}.*image"):
+            from_coco(gt, [good, bad])
