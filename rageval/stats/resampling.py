@@ -26,18 +26,24 @@ SEED = 12345
 
 #: index or mask entries generated per chunk (bounds the memory of big bootstrap runs)
 CHUNK_ENTRIES = 1 << 24
+#: draws per chunk for scorers that reduce each resample from its draws (`reduce_draws`): smaller
+#: chunks (32 MiB) than the summed path needs, whose memory the allocator reuses instead of mapping
+#: it afresh (AUROC on 1M rows, busy machine: 12 ms per resample instead of 19 ms with 128 MiB)
+DRAW_CHUNK_ENTRIES = 1 << 22
 
 SumsReducer = Callable[[np.ndarray, np.ndarray], "dict[str, np.ndarray]"]
 
 
-def bootstrap_indices(n: int, n_resamples: int, seed: int | None = SEED) -> Iterator[np.ndarray]:
-    """Row indices of each bootstrap resample, in chunks of shape ``(rows, n)``.
+def bootstrap_indices(n: int, n_resamples: int, seed: int | None = SEED,
+                      chunk_entries: int | None = None) -> Iterator[np.ndarray]:
+    """Row indices of each bootstrap resample, in chunks of shape ``(rows, n)`` (about
+    ``chunk_entries`` indices each, default `CHUNK_ENTRIES`; at least one resample).
 
     The concatenated chunks equal sacrebleu's ``rng.choice(n, size=(n_resamples, n),
     replace=True)`` with ``rng = np.random.default_rng(seed)`` (chunking does not change numpy's
     stream for ``choice``)."""
     rng = np.random.default_rng(seed)
-    step = max(1, CHUNK_ENTRIES // max(n, 1))
+    step = max(1, (CHUNK_ENTRIES if chunk_entries is None else chunk_entries) // max(n, 1))
     for start in range(0, n_resamples, step):
         yield rng.choice(n, size=(min(step, n_resamples - start), n), replace=True)
 
@@ -112,7 +118,9 @@ class Replicator:
 
     def bootstrap(self, n_resamples: int, seed: int | None = SEED) -> dict[str, np.ndarray]:
         """Every key's value on each bootstrap resample of the shared axis (sacrebleu's draws)."""
-        parts = [self.on_indices(idx) for idx in bootstrap_indices(self.n, n_resamples, seed)]
+        draws = self._sums is None and getattr(self.scorer, "reduce_draws", None) is not None
+        chunk = DRAW_CHUNK_ENTRIES if draws else None
+        parts = [self.on_indices(idx) for idx in bootstrap_indices(self.n, n_resamples, seed, chunk)]
         return {k: np.concatenate([p[k] for p in parts]) for k in self.keys}
 
     def on_indices(self, idx: np.ndarray) -> dict[str, np.ndarray]:
