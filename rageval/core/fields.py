@@ -581,6 +581,7 @@ FIELDS: dict[str, Check] = {
     "pred_boxes": check_array,
     "pred_scores": check_array,
     "pred_labels": check_array,
+    "pred_area": check_array,
     "gt_masks": check_any,
     "pred_masks": check_any,
 }

@@ -85,6 +85,7 @@ def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str
     for img in images:
         g, d = objects.get(img, []), dets.get(img, [])
         gt_boxes = _boxes([_get(a, "bbox", "gt_boxes", img) for a in g], "gt_boxes", img)
+        boxed = [x.get("bbox") is not None and np.size(x["bbox"]) > 0 for x in d]
         if iou_type == "segm":  # COCO's loadRes: a segmentation result's box is its mask's
             d = [x if "bbox" in x else {**x, "bbox": _mask_box(x, img)} for x in d]
         pred_boxes = _boxes([_get(x, "bbox", "pred_boxes", img) for x in d], "pred_boxes", img)
@@ -105,8 +106,21 @@ def from_coco(gt: Any, detections: Any, iou_type: str = "bbox") -> list[dict[str
             h, w = sizes.get(img, (None, None))
             row["gt_masks"] = [_rle(a["segmentation"], h, w, "gt_masks", img) for a in g]
             row["pred_masks"] = [_rle(x["segmentation"], h, w, "pred_masks", img) for x in d]
+            row["pred_area"] = _result_areas(row["pred_boxes"], row["pred_masks"], boxed)
         rows.append(row)
     return rows
+
+
+def _result_areas(boxes: np.ndarray, masks: list, boxed: list[bool]) -> np.ndarray:
+    """The detections' ``area`` as pycocotools' ``loadRes`` sets it: the box's w x h for a result
+    given with a ``bbox`` (also when evaluated as ``segm``), else its mask's area."""
+    from pycocotools import mask as mask_utils
+
+    area = boxes[:, 2] * boxes[:, 3]
+    unboxed = [i for i, b in enumerate(boxed) if not b]
+    if unboxed:
+        area[unboxed] = np.asarray(mask_utils.area([masks[i] for i in unboxed]), np.float64).reshape(-1)
+    return area
 
 
 def _boxes(boxes: list, field: str, image: int) -> np.ndarray:

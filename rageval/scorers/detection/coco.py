@@ -38,9 +38,9 @@ def read_image(batch: Batch, i: int, box_format: str) -> dict[str, np.ndarray]:
     out = {"gt_boxes": gt, "pred_boxes": pred}
     for field, size in (("gt_labels", n), ("pred_labels", m), ("pred_scores", m)):
         out[field] = _column(batch, field, i, (size,))
-    for field in ("gt_iscrowd", "gt_ignore", "gt_area"):
+    for field, size in (("gt_iscrowd", n), ("gt_ignore", n), ("gt_area", n), ("pred_area", m)):
         if field in batch and batch[field][i] is not None:
-            out[field] = _column(batch, field, i, (n,))
+            out[field] = _column(batch, field, i, (size,))
     for field, boxes in (("gt_boxes", gt), ("pred_boxes", pred)):
         if (boxes[:, 2:] < 0).any():
             raise FieldError(field, field, i, "a box with negative width or height")
@@ -108,7 +108,10 @@ class CocoMAP(Scorer):
 
     ``iou_type="segm"``: the IoU of ``pred_masks`` and ``gt_masks`` (COCO RLE dicts or H x W arrays;
     pycocotools' mask utils, extra ``[vision]``) and the detections' mask areas, as COCOeval's
-    ``iouType="segm"``; the boxes are still read (from_coco fills them).
+    ``iouType="segm"``; the boxes are still read (from_coco fills them). Optional ``pred_area``: the
+    detections' areas for the area ranges instead of their mask areas; `rageval.data.from_coco` sets
+    it as pycocotools' ``loadRes`` does: a result that has a ``bbox`` gets its box area, even
+    evaluated as ``segm`` (a quirk kept: COCO numbers depend on it), one without gets its mask area.
 
     Parameters (``COCOeval.params``' names in brackets): ``iou_thresholds`` [iouThrs],
     ``rec_thresholds`` [recThrs], ``max_dets`` [maxDets], ``area_ranges`` [areaRng; all, small,
@@ -120,7 +123,7 @@ class CocoMAP(Scorer):
 
     name = "coco_map"
     fields = ("gt_boxes", "gt_labels", "pred_boxes", "pred_scores", "pred_labels")
-    optional_fields = ("gt_iscrowd", "gt_area", "gt_ignore", "gt_masks", "pred_masks")
+    optional_fields = ("gt_iscrowd", "gt_area", "gt_ignore", "gt_masks", "pred_masks", "pred_area")
     stats_kind = Ragged
     parts = PARTS
     bounds = (-1.0, 1.0)
@@ -156,7 +159,7 @@ class CocoMAP(Scorer):
             det_area = r["pred_boxes"][:, 2] * r["pred_boxes"][:, 3]
             if p["iou_type"] == "segm":
                 ious, det_area, mask_area = _mask_ious(batch, i, len(gt_area), len(det_area), crowd)
-                gt_area = r.get("gt_area", mask_area)
+                gt_area, det_area = r.get("gt_area", mask_area), r.get("pred_area", det_area)
             gl, pl = r["gt_labels"], r["pred_labels"]
             if not p["use_cats"]:  # COCOeval concatenates the classes' objects in class order
                 go, po = np.argsort(gl, kind="mergesort"), np.argsort(pl, kind="mergesort")

@@ -59,9 +59,18 @@ def reference(gt, dets):
     return e.stats
 
 
+@pytest.mark.parametrize("boxed", [False, True])
 @pytest.mark.parametrize("seed,kw", [(0, dict(n_classes=3, crowd=0.15)), (1, dict(n_classes=6, tie_decimals=1))])
-def test_segm_equals_pycocotools(seed, kw):
+def test_segm_equals_pycocotools(seed, kw, boxed):
+    """``boxed``: the results also carry a box (here scaled so its area differs from the mask's): as
+    pycocotools' loadRes, the area ranges then read the box's area, not the mask's (from_coco's
+    pred_area); without a box, the mask's."""
     gt, dets = segm_dataset(seed, **kw)
+    if boxed:
+        gen = np.random.default_rng(seed)
+        for d in dets:
+            x, y, w, h = mask_utils.toBbox(d["segmentation"]).tolist()
+            d["bbox"] = [x, y, w * gen.uniform(0.3, 2.0), h * gen.uniform(0.3, 2.0)]
     res = rageval.evaluate(from_coco(gt, dets, iou_type="segm"), [("coco_map", {"iou_type": "segm"})])
     got = [res.aggregate[k] for k in ["coco_map"] + [f"coco_map.{p}" for p in
                                                      ("50", "75", "small", "medium", "large", "ar1", "ar10", "ar100",
