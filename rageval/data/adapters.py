@@ -164,6 +164,8 @@ class Source:
 
 
 def _check_unique(ids: list[str], column: str, offset: int) -> None:
+    if len(set(ids)) == len(ids):  # one C-level pass; the rows are walked only to name a duplicate
+        return
     seen: set[str] = set()
     for i, x in enumerate(ids):
         if x in seen:
