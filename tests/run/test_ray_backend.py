@@ -183,16 +183,16 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
 
 def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
     data = rows(24)
-    # the MiniLM embedding judge (the default judge's model; the default judge itself is being reworked)
-    scorer = ("context_relevance", {"judge": {"kind": "embedding", "cache_dir": None}})
+    # the default judge (MiniLM embeddings + lexical evidence), uncached so the workers really judge
+    scorer = ("faithfulness", {"judge": {"kind": "default", "cache_dir": None}})
     ref = rageval.evaluate(data, [scorer], progress=False)
     res = rageval.evaluate(data, [scorer], progress=False, backend="ray", batch_size=8,
                            ray_options={"concurrency": (1, 1)})
     assert res.ids == ref.ids and res.aggregate.counts == ref.aggregate.counts
     # embeddings batched differently differ in the last bits of float32
-    np.testing.assert_allclose(res.to_pandas()["context_relevance"], ref.to_pandas()["context_relevance"],
+    np.testing.assert_allclose(res.to_pandas()["faithfulness"], ref.to_pandas()["faithfulness"],
                                rtol=1e-5, atol=1e-6)
-    assert res.manifest["usage"]["context_relevance"]["calls"] > 0  # counted on the workers
+    assert res.manifest["usage"]["faithfulness"]["calls"] > 0  # counted on the workers
 
 
 @pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
