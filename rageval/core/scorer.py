@@ -34,8 +34,12 @@ class Batch(dict):
 
     `evaluate` hands every scorer the same `Batch` object, so work several scorers share (the
     retrieval scorers judge the ranked ids against the qrels once) is done once per batch with
-    `memo`. Scorers also accept a plain dict (then nothing is shared).
+    `memo`. Scorers also accept a plain dict (then nothing is shared). ``checked``: True when every
+    column already passed its field's check (`rageval.core.fields`; `evaluate` checks the data before
+    scoring), so a scorer may take the columns as they are instead of checking them again.
     """
+
+    checked: bool = False
 
     def memo(self, key: Any, compute: Any) -> Any:
         """``compute()``, computed once per batch object and ``key``."""

@@ -115,7 +115,8 @@ def latex(board: Leaderboard) -> str:
 def _latex_cell(board: Leaderboard, s: System, column: str | None, cell: Cell | None, digits: int) -> str:
     if cell is None:
         return "--"
-    text = rf"{number(cell.value, digits)} {{\scriptsize {interval(cell, digits)}{latex_escape(coverage(cell))}}}".replace("–", "--")
+    small = f"{interval(cell, digits)}{latex_escape(coverage(cell))}"
+    text = rf"{number(cell.value, digits)} {{\scriptsize {small}}}".replace("–", "--")
     if column is not None:
         mark, rows = marks(board, s, column)
         if mark == BEATS:

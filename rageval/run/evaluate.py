@@ -117,7 +117,9 @@ def _local_parts(scorer_objs: list[Scorer], source: Source, fields: list[str], b
                 s.validate(Batch(batch))
         if len(keep) < len(batch["id"]):
             batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
-        yield score_batch(scorer_objs, Batch(batch), [offset + i for i in keep] if done else
+        checked = Batch(batch)
+        checked.checked = True  # canonical columns: every field passed its check
+        yield score_batch(scorer_objs, checked, [offset + i for i in keep] if done else
                           list(range(offset, offset + len(keep))))
 
 

@@ -203,3 +203,26 @@ def test_numeric_rows_are_scored_in_large_batches_with_the_same_results(tmp_path
 def test_a_bad_batch_size_is_refused(bad):
     with pytest.raises(rageval.ConfigError, match="batch_size must be a positive integer"):
         rageval.evaluate([{"answer": "a", "reference": "a"}], ["exact_match"], batch_size=bad)
+
+
+def test_evaluate_marks_its_batches_checked_and_scorers_given_raw_columns_still_check():
+    """evaluate checks every field before scoring and says so on the Batch (the retrieval scorers then
+    take the ids as they are); the same scorer called on a raw dict checks it and names the row."""
+    from rageval.core.scorer import Batch, MeanScorer
+
+    seen = []
+
+    class Spy(MeanScorer):
+        name = "spy"
+        fields = ("answer",)
+
+        def score_batch(self, batch):
+            seen.append(getattr(batch, "checked", False))
+            return [1.0] * len(batch["answer"])
+
+    rows = [{"answer": "a", "retrieved_ids": ["d1", "d2"], "relevant_ids": {"d2": 1}}] * 3
+    res = rageval.evaluate(rows, [Spy(), "mrr"], progress=False, batch_size=2)
+    assert seen == [True, True] and res.aggregate["mrr"] == 0.5
+    assert Batch().checked is False
+    with pytest.raises(rageval.FieldError, match="retrieved_ids.*row 1"):
+        get_scorer("mrr").stats({"retrieved_ids": [["d1"], ["d1", 7.5]], "relevant_ids": [{"d1": 1}, {"d1": 1}]})

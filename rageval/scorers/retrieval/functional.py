@@ -66,22 +66,23 @@ class Judged:
 
 
 def judge(retrieved_ids: Sequence[Sequence[str]], relevant_ids: Sequence[Mapping[str, float] | Sequence[str]],
-          duplicates: str = "error") -> Judged:
+          duplicates: str = "error", checked: bool = False) -> Judged:
     """Judge ranked lists of ids against graded qrels, one query per row.
 
     ``retrieved_ids[q]`` is query ``q``'s ranking (best first); ``relevant_ids[q]`` its qrels, a
     dict id -> grade, or a list of ids (grade 1 each). ``duplicates``: ``"error"`` (trec_eval's
     "duplicate docs" error) or ``"first"`` (keep an id's first rank). Ids are strings, or integers
     (read as their strings). Bad input raises `FieldError` naming the field and the row
-    (`rageval.core.fields`' checks).
+    (`rageval.core.fields`' checks); ``checked``: the columns already passed those checks (an
+    `evaluate` batch), so they are taken as they are.
 
     >>> judge([["a", "b", "c"]], [{"c": 2, "a": 0}]).grades[:, 0].tolist()
     [0.0, nan, 2.0]
     """
     if duplicates not in DUPLICATES:
         raise ValueError(f"duplicates must be one of {DUPLICATES}, got {duplicates!r}")
-    canonical_qrels = _canonical(relevant_ids, dict) and _numbers(relevant_ids)
-    retrieved = retrieved_ids if _canonical(retrieved_ids, list) else check_id_list(
+    canonical_qrels = checked or _canonical(relevant_ids, dict) and _numbers(relevant_ids)
+    retrieved = retrieved_ids if checked or _canonical(retrieved_ids, list) else check_id_list(
         "retrieved_ids", "retrieved_ids", retrieved_ids)
     relevant = relevant_ids if canonical_qrels else check_relevance("relevant_ids", "relevant_ids", relevant_ids)
     if len(retrieved) != len(relevant):

@@ -458,4 +458,5 @@ def judged(batch: Batch, duplicates: str = "error") -> F.Judged:
     `Batch`; judging it is the only per-id Python work, so it is memoised on the batch.
     """
     return memo(batch, ("ranking.judged", duplicates),
-                lambda: F.judge(batch["retrieved_ids"], batch["relevant_ids"], duplicates))
+                lambda: F.judge(batch["retrieved_ids"], batch["relevant_ids"], duplicates,
+                                getattr(batch, "checked", False)))
