@@ -197,7 +197,8 @@ class Accuracy(LabelScorer):
             self.bounds = (0.0, math.inf)
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
-        sums = self.sum_rows(stats).sum(axis=0, keepdims=True)
+        # the two columns of `sum_rows` summed apart (1-D pairwise sums, no n x 2 copy)
+        sums = np.array([[column.sum() for column in self.columns(stats)]], np.float64)
         return {self.key: float(self.reduce_sums(sums, np.array([float(len(stats))]))[self.key][0])}
 
     @staticmethod
@@ -208,9 +209,14 @@ class Accuracy(LabelScorer):
             return (multi[1] == multi[2]).all(axis=1)
         return stats.codes[:, 0] == stats.codes[:, 1]
 
-    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
+    def columns(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray]:
+        """The summed statistics as two columns: the weight of each right example (0 if wrong),
+        and each example's weight."""
         w = stats.values[:, 0] if stats.values.shape[1] else np.zeros(len(stats))
-        return np.column_stack([np.where(self.correct(stats), w, 0.0), w]).reshape(len(stats), 2)
+        return np.where(self.correct(stats), w, 0.0), w
+
+    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
+        return np.column_stack(self.columns(stats)).reshape(len(stats), 2)
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
         if not self.normalize:

@@ -251,13 +251,14 @@ class HammingLoss(ZeroOneLoss):
     def __init__(self) -> None:
         super().__init__()
 
-    def sum_rows(self, stats: Statistics, limit: bool = True) -> np.ndarray:
+    def columns(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray]:
+        """``w·d`` (the weight of each wrong label) and ``w·L``."""
         multi = indicators(stats)
         if multi is None:
             w = stats.values[:, 0] if stats.values.shape[1] else np.zeros(len(stats))
-            return np.column_stack([np.where(self.correct(stats), 0.0, w), w]).reshape(len(stats), 2)
+            return np.where(self.correct(stats), 0.0, w), w
         w, t, p = multi
-        return np.column_stack([w * (t != p).sum(axis=1), w * t.shape[1]])
+        return w * (t != p).sum(axis=1), w * t.shape[1]
 
     def reduce_sums(self, sums: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
         with np.errstate(invalid="ignore", divide="ignore"):
