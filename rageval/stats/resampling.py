@@ -142,6 +142,10 @@ class Replicator:
                         out[k][i] = v
         return out
 
+    def _identity(self) -> bool:
+        """True when the shared axis is the statistics' rows, in order (no failed example)."""
+        return len(self.positions) == len(self.stats) and bool((self.positions == np.arange(self.n)).all())
+
     def swapped(self, other: Replicator, mask: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Both pseudo-systems of each randomisation trial: the first takes this system's
         statistics where ``mask`` is True and ``other``'s elsewhere, the second the reverse
@@ -152,6 +156,19 @@ class Replicator:
             first = self._sums(keep @ self._matrix + swap @ other._matrix, counts)
             second = self._sums(swap @ self._matrix + keep @ other._matrix, counts)
             return first, second
+        draws = getattr(self.scorer, "reduce_draws", None)
+        if draws is not None and self._identity() and other._identity() and self.n == other.n:
+            # both systems' statistics interleaved (a0, b0, a1, b1, ...): a trial's pseudo-system is
+            # the draws 2i (this system) or 2i + 1 (the other), in example order as `select` keeps it
+            pair = getattr(self, "_pair", None)
+            if pair is None or pair[0] is not other:
+                n = self.n
+                both = self.stats.concat([self.stats, other.stats]).take(
+                    np.stack([np.arange(n), n + np.arange(n)], axis=1).reshape(-1))
+                pair = self._pair = (other, both)
+            base = 2 * np.arange(self.n)
+            mask = np.asarray(mask, bool).reshape(-1, self.n)
+            return draws(pair[1], base + ~mask), draws(pair[1], base + mask)
         first = {k: np.empty(len(mask)) for k in self.keys}
         second = {k: np.empty(len(mask)) for k in self.keys}
         for i, row in enumerate(mask):

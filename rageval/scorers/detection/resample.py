@@ -213,7 +213,8 @@ class DrawReducer:
         return self._layout
 
     def __call__(self, draws: np.ndarray) -> list[list[float]]:
-        draws = np.asarray(draws, np.int64).reshape(-1, self.n)
+        draws = np.asarray(draws, np.int64)  # (resamples, draws each): any number of draws per resample
+        draws = draws if draws.ndim == 2 else draws.reshape(-1, self.n)
         flat = (draws + (np.arange(len(draws)) * self.n)[:, None]).ravel()
         counts = np.bincount(flat, minlength=len(draws) * self.n).reshape(len(draws), self.n)
         most = counts.max(0) if len(draws) else np.ones(self.n, np.int64)
