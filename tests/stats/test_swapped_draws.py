@@ -35,6 +35,17 @@ def systems(name: str, seed: int):
         batch = lambda rs: Batch({k: [r[k] for r in rs] for k in rs[0] if k != "id"})  # noqa: E731
         return scorer, scorer.make_stats(batch(rows)), scorer.make_stats(batch(other))
     n = 60
+    if name in ("roc_auc ovr", "roc_auc ovo"):  # one vector of class scores per example
+        y = rng.integers(0, 3, n)
+        scorer = rageval.get_scorer("roc_auc", multi_class=name[-3:])
+        scores = [rng.random((n, 3)) for _ in range(2)]
+        a, b = (scorer.make_stats(Batch({"y_true": y, "y_score": v / v.sum(1, keepdims=True)})) for v in scores)
+        return scorer, a, b
+    if name == "average_precision samples":  # multilabel indicators
+        y = list(rng.integers(0, 2, (n, 4)))
+        scorer = rageval.get_scorer("average_precision", average="samples")
+        a, b = (scorer.make_stats(Batch({"y_true": y, "y_score": list(rng.random((n, 4)))})) for _ in range(2))
+        return scorer, a, b
     y = rng.integers(0, 2, n)
     scorer = rageval.get_scorer(name)
     a = scorer.make_stats(Batch({"y_true": y, "y_score": np.round(rng.random(n), 1)}))
@@ -42,7 +53,9 @@ def systems(name: str, seed: int):
     return scorer, a, b
 
 
-@pytest.mark.parametrize("name", ["roc_auc", "average_precision", "coco_map"])
+@pytest.mark.filterwarnings("ignore::UserWarning")  # samples without a positive label warn, as scikit-learn
+@pytest.mark.parametrize("name", ["roc_auc", "average_precision", "coco_map", "roc_auc ovr", "roc_auc ovo",
+                                  "average_precision samples"])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_trials_from_draws_equal_reduce_of_each_mixed_system(name, seed):
     scorer, a, b = systems(name, seed)
