@@ -43,7 +43,7 @@ Check = Callable[[str, str, Sequence[Any], int], list]
 _PLAIN_SCALARS = frozenset({str, int, float, bool})
 #: text types kept as they are: numpy.str_ is a str (same hash, equality, JSON and Arrow form), and
 #: copying two million of them into str took most of evaluate's time on numpy-typed cells
-_TEXT_TYPES = frozenset({str, np.str_})
+TEXT_TYPES = frozenset({str, np.str_})
 _NUMBERS = frozenset({int, float})
 
 
@@ -106,7 +106,7 @@ def _plain_str(value: Any, ids: bool) -> str | None:
 
 def _only_str(values: Iterable[Any]) -> bool:
     """True when every value is a ``str`` or a ``numpy.str_`` (kept as they are)."""
-    return not set(map(type, values)) - _TEXT_TYPES
+    return not set(map(type, values)) - TEXT_TYPES
 
 
 def _str_copies(items: list) -> list[str] | None:
@@ -169,7 +169,7 @@ def check_id(field: str, column: str, values: Sequence[Any], offset: int = 0) ->
 def _strs(field: str, column: str, values: Sequence[Any], offset: int, ids: bool) -> list:
     out = _column(field, column, values)
     kinds = set(map(type, out))
-    if not kinds - _TEXT_TYPES:
+    if not kinds - TEXT_TYPES:
         return list(out)
     copies = _str_copies(out)
     if copies is not None:
@@ -223,7 +223,7 @@ _LIST_OF = {False: "a list of strings", True: "a list of ids (strings or integer
 
 def _str_row(field: str, column: str, row: int, items: list, ids: bool, drop_missing: bool = False) -> list:
     """One example's list of strings, as plain ``str``."""
-    if items and type(items[0]) in _TEXT_TYPES and _only_str(items):  # e.g. an object array read from Parquet
+    if items and type(items[0]) in TEXT_TYPES and _only_str(items):  # e.g. an object array read from Parquet
         return items
     copies = _str_copies(items)
     if copies is not None:

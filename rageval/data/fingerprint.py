@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 import xxhash
 
+from rageval.core.fields import TEXT_TYPES
+
 VERSION = "v2:"
-_TEXT = frozenset({str, np.str_})
 
 
 def fingerprint(columns: Mapping[str, list]) -> str:
@@ -53,7 +54,7 @@ def _digest(hasher: Any, values: list | np.ndarray) -> None:
         return
     kinds = set(map(type, values))
     nested = bool(values) and (not kinds - {list} or not kinds - {dict})
-    if values and (nested or not kinds - _TEXT):
+    if values and (nested or not kinds - TEXT_TYPES):
         lengths = _lengths(values) if nested else None
         try:
             text = _text(values, lengths)

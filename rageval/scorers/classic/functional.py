@@ -80,16 +80,7 @@ def prf(metric: str, tp: np.ndarray, true: np.ndarray, pred: np.ndarray, beta: f
 def nanaverage(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
     """Row-wise mean (or weighted mean) of ``values`` over the ``scored`` entries that are not
     NaN; NaN where none is; all-zero weights give the plain mean (scikit-learn's ``_nanaverage``)."""
-    use = scored & ~np.isnan(values)
-    v = np.where(use, values, 0.0)
-    n = use.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        plain = np.where(n > 0, v.sum(axis=1) / np.where(n > 0, n, 1), math.nan)
-        if weights is None:
-            return plain
-        w = np.where(use, weights, 0.0)
-        total = w.sum(axis=1)
-        return np.where(total > 0, (v * w).sum(axis=1) / np.where(total > 0, total, 1), plain)
+    return average(values, scored & ~np.isnan(values), weights)
 
 
 def average(values: np.ndarray, scored: np.ndarray, weights: np.ndarray | None) -> np.ndarray:

@@ -36,7 +36,7 @@ from operator import attrgetter
 import numpy as np
 
 from rageval.core.errors import FieldError
-from rageval.core.fields import check_id_list, check_relevance
+from rageval.core.fields import TEXT_TYPES, check_id_list, check_relevance
 
 DUPLICATES = ("error", "first")
 GAINS = ("linear", "exponential")
@@ -550,16 +550,13 @@ def _rank_major(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(out.T)
 
 
-_TEXT = frozenset({str, np.str_})
-
-
 def _canonical(rows: Sequence, kind: type) -> bool:
     """True when ``rows`` is a list of ``kind`` (list or dict) holding ``str`` ids (``numpy.str_``
     included, which the field checks keep as text): the canonical form `rageval.evaluate` hands over,
     already checked, taken as it is; anything else goes through `rageval.core.fields`' checks, which
     convert it or name the bad row."""
     return (type(rows) is list and not set(map(type, rows)) - {kind}
-            and not set(map(type, chain.from_iterable(rows))) - _TEXT)
+            and not set(map(type, chain.from_iterable(rows))) - TEXT_TYPES)
 
 
 def _numbers(rows: list[dict]) -> bool:
