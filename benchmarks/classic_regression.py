@@ -7,7 +7,7 @@ rageval s; > 1: rageval faster) and the difference of the values. The reference 
 own path are timed alternately, ``--repeat`` times each, and the best time of each is kept (the
 machine is shared: the minimum is the least disturbed run); ``evaluate`` runs once.
 
-Run: python benchmarks/classic_regression.py [N] [--repeat 5]   (default 1,000,000 rows)
+Run: python benchmarks/classic_regression.py [N] [--repeat 5] [--only NAME ...]   (default 1,000,000 rows)
 """
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def best_of(repeat: int, *fns):
     return times, values
 
 
-def main(n: int, repeat: int = 5) -> None:
+def main(n: int, repeat: int = 5, only: list[str] | None = None) -> None:
     rng = np.random.default_rng(0)
     t = rng.gamma(2.0, 3.0, n) + 0.01
     p = t * rng.lognormal(0, 0.1, n)
@@ -83,6 +83,8 @@ def main(n: int, repeat: int = 5) -> None:
     print(f"{'scorer':20} {'ref s':>8} {'stats+reduce s':>15} {'ratio':>6} {'evaluate s':>11} {'ratio':>6} "
           f"{'|diff|':>9}")
     for name, ref in REFERENCES.items():
+        if only and name not in only:
+            continue
         ref = ref or ccc_ref
         weights = None if name in UNWEIGHTED else w
         scorer = rageval.get_scorer(name)
@@ -104,5 +106,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int, nargs="?", default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--only", nargs="*", help="these scorers only")
     a = ap.parse_args()
-    main(a.n, a.repeat)
+    main(a.n, a.repeat, a.only)

@@ -51,8 +51,8 @@ from rageval.scorers.classic import regression_functional as F
 _EPS_TM = 1.17e-06  # torchmetrics' clamp in symmetric_mean_absolute_percentage_error
 #: the largest weighted loss one example may have: sums over up to 2**32 examples stay finite
 _LARGEST = np.finfo(np.float64).max / 2**32
-#: rows per block of an elementwise loss (its temporaries, 512 KiB each, stay in cache)
-_BLOCK = 1 << 16
+#: rows per block of an elementwise loss or a weighted sum (its temporaries, 256 KiB each, stay in cache)
+_BLOCK = 1 << 15
 
 
 def _column(batch: Batch, field: str) -> np.ndarray:
@@ -93,19 +93,20 @@ def _columns(*blocks: np.ndarray) -> Rows:
     return Rows(out.T)
 
 
-def _weighted_sum(x: np.ndarray, w: np.ndarray) -> float:
-    """``Σ x·w``: products block by block into one small buffer, pairwise sums within a block,
-    `math.fsum` across blocks (no array of n products)."""
+def _weighted_sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """``(Σ x·w, Σ w)`` in one pass: products block by block into one small buffer, pairwise sums
+    within a block, `math.fsum` across blocks (no array of n products)."""
     buffer = np.empty(min(len(x), _BLOCK))
-    parts = []
+    products, weights = [], []
     for start in range(0, len(x), _BLOCK):
-        xb = x[start:start + _BLOCK]
-        parts.append(np.sum(np.multiply(xb, w[start:start + _BLOCK], out=buffer[:len(xb)])))
-    return math.fsum(parts)
+        xb, wb = x[start:start + _BLOCK], w[start:start + _BLOCK]
+        products.append(np.sum(np.multiply(xb, wb, out=buffer[:len(xb)])))
+        weights.append(np.sum(wb))
+    return math.fsum(products), math.fsum(weights)
 
 
 def _all_ones(w: np.ndarray) -> bool:
-    return len(w) == 0 or w.min() == 1.0 == w.max()
+    return len(w) == 0 or w[0] == 1.0 == w.min() == w.max()  # w[0] first: weighted data rarely starts at 1
 
 
 class RegressionScorer(Scorer):
@@ -245,21 +246,24 @@ class _Pointwise(RegressionScorer):
         n, d = t.shape
         columns = np.empty((d + 1, n))  # stored column by column: reduce reads contiguous columns
         loss = columns[:d].T
-        largest = 0.0
+        weights = np.broadcast_to(w, n)
+        largest = scale = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, _BLOCK):  # block by block: the formulas' temporaries stay in cache
-                block = loss[start:start + _BLOCK]
-                self.elementwise_into(t[start:start + _BLOCK], p[start:start + _BLOCK], block)
+            for start in range(0, n, _BLOCK):  # one pass block by block: everything after the loss reads cache
+                end = start + _BLOCK
+                block = loss[start:end]
+                self.elementwise_into(t[start:end], p[start:end], block)
                 largest = max(largest, block.max(), -block.min())  # NaN propagates
-            scale = 1.0 if isinstance(w, float) or not n else max(w.max(), -w.min())
+                wb = columns[d, start:end]
+                np.copyto(wb, weights[start:end])
+                scale = max(scale, wb.max(), -wb.min())
             fine = not n or largest * scale <= _LARGEST  # NaN fails too
             if not fine:
-                i = int(np.flatnonzero(~(np.abs(loss * np.reshape(w, (-1, 1))) <= _LARGEST).all(axis=1))[0])
+                i = int(np.flatnonzero(~(np.abs(loss * weights[:, None]) <= _LARGEST).all(axis=1))[0])
         if not fine:
             raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
                                                     f"{p[i].tolist()} overflows float64 or its sums (> {_LARGEST:.1e}; "
                                                     "scikit-learn returns inf)")
-        columns[d] = w
         return Rows(columns.T)
 
     @staticmethod
@@ -309,7 +313,8 @@ class _Mean(_Pointwise):
         if _all_ones(w):  # scikit-learn's unweighted mean: the same pairwise sums
             sums = [np.sum(e[:, j]) for j in range(e.shape[1])] + [float(len(e))]
         else:  # Σ w·loss block by block into one small buffer (pairwise within blocks)
-            sums = [_weighted_sum(e[:, j], w) for j in range(e.shape[1])] + [np.sum(w)]
+            pairs = [_weighted_sums(e[:, j], w) for j in range(e.shape[1])]
+            sums = [product for product, _ in pairs] + [pairs[0][1]]
         values = self.reduce_sums(np.array([sums]), np.array([float(len(e))]))
         return {k: float(v[0]) for k, v in values.items()}
 
@@ -496,6 +501,12 @@ class AdjustedR2(R2):
         return {key: 1 - (1 - v) * (n - 1) / (n - k - 1) for key, v in out.items()}
 
 
+def _check_alpha(name: str, alpha: Any) -> None:
+    """scikit-learn's parameter validation: a real ``alpha`` in [0, 1]."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 <= alpha <= 1:
+        raise ConfigError(f"{name}: alpha must be a float in the range [0.0, 1.0] (scikit-learn), got {alpha!r}")
+
+
 def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
     """scikit-learn's pinball loss per element: ``α·s·d - (1 - α)(1 - s)·d``, d = y - ŷ, s = [d ≥ 0]."""
     diff = t - p
@@ -510,6 +521,7 @@ class Pinball(_Mean):
     name = "pinball"
 
     def __init__(self, alpha: float = 0.5, **kw: Any) -> None:
+        _check_alpha(self.name, alpha)
         super().__init__(**kw, **({} if alpha == 0.5 else {"alpha": alpha}))
         self.alpha = float(alpha)
 
@@ -517,12 +529,11 @@ class Pinball(_Mean):
         return _pinball(t, p, self.alpha)
 
     def elementwise_into(self, t, p, out):
-        # the same numbers as _pinball: α·1·d - (1-α)·0·d = α·d where d >= 0, α·0·d - (1-α)·1·d = -((1-α)·d) else
+        # the same numbers as _pinball: α·1·d - (1-α)·0·d = α·d where d >= 0, α·0·d - (1-α)·1·d = -((1-α)·d)
+        # else; with 0 <= α <= 1 the larger of α·d and (α - 1)·d = -((1-α)·d) is that one (NaN propagates)
         d = np.subtract(t, p, out=out)
-        positive = d >= 0
-        above = d * self.alpha
-        np.multiply(d, -(1 - self.alpha), out=out)
-        np.copyto(out, above, where=positive)
+        above = np.multiply(d, self.alpha)
+        np.maximum(np.multiply(d, self.alpha - 1, out=out), above, out=out)
 
 
 class D2Pinball(RegressionScorer):
@@ -534,6 +545,7 @@ class D2Pinball(RegressionScorer):
     higher_is_better, bounds = True, (-math.inf, 1.0)
 
     def __init__(self, alpha: float = 0.5, **kw: Any) -> None:
+        _check_alpha(self.name, alpha)
         super().__init__(**kw, **({} if alpha == 0.5 else {"alpha": alpha}))
         self.alpha = float(alpha)
 
@@ -650,14 +662,12 @@ class Huber(_Mean):
         return np.where(a <= self.delta, 0.5 * a * a, self.delta * (a - 0.5 * self.delta))
 
     def elementwise_into(self, t, p, out):
+        # c = min(|e|, δ); (|e| - 0.5 c)·c is torch's 0.5·|e|·|e| where |e| < δ (|e| - 0.5|e| = 0.5|e| exactly)
+        # and δ(|e| - 0.5 δ) elsewhere: the same numbers, with no mask and no select
         a = np.abs(np.subtract(t, p, out=out), out=out)
-        small = a <= self.delta
-        linear = np.subtract(a, 0.5 * self.delta)
-        np.multiply(linear, self.delta, out=linear)
-        quad = np.multiply(a, 0.5)
-        np.multiply(quad, a, out=quad)
-        np.copyto(out, linear)
-        np.copyto(out, quad, where=small)
+        c = np.minimum(a, self.delta)
+        half = np.multiply(c, -0.5)
+        np.multiply(np.add(half, a, out=half), c, out=out)
 
 
 class LogCosh(_Mean):

@@ -258,6 +258,10 @@ def test_config_errors():
         rageval.get_scorer("mse", multioutput="variance_weighted")
     with pytest.raises(rageval.ConfigError):
         rageval.get_scorer("max_error", multioutput="raw_values", n_outputs=2)
+    for name in ("pinball", "d2_pinball"):  # scikit-learn's parameter validation: alpha in [0, 1]
+        for alpha in (-0.1, 1.5, float("nan"), "0.5", True):
+            with pytest.raises(rageval.ConfigError, match="alpha"):
+                rageval.get_scorer(name, alpha=alpha)
 
 
 def test_numpy_columns_and_lists_agree():
@@ -279,3 +283,33 @@ def test_multioutput_weights_array(name, fn):
     s = rageval.get_scorer(name, multioutput=mo)
     got = s.reduce(s.make_stats(batch(t, p, w)))[name]
     np.testing.assert_allclose(got, fn(t, p, sample_weight=w, multioutput=np.array(mo)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,params", [("pinball", {"alpha": 0.0}), ("pinball", {"alpha": 1.0}),
+                                         ("pinball", {"alpha": 0.37}), ("huber", {"delta": 1.0}),
+                                         ("huber", {"delta": 0.3}), ("smape", {}), ("log_cosh", {})])
+def test_in_place_losses_equal_the_reference_formula_bit_for_bit(name, params):
+    """The in-place loss of `stats` is the reference's formula to the last bit, at ties (e = 0, |e| = δ)
+    and the ends of α too: scikit-learn's pinball expression, torch's huber kernel."""
+    rng = np.random.default_rng(5)
+    t = np.concatenate([rng.normal(0, 3, 3000), [0.0, 1.0, -1.0, 0.3, 2.0, 5e-324, 1e-200]])
+    p = np.concatenate([rng.normal(0, 3, 3000), [0.0, 0.0, 0.0, 0.0, 2.0, 0.0, -1e-200]])
+    p[:500] = t[:500]  # e = 0
+    p[500:1000] = t[500:1000] - np.sign(rng.normal(size=500)) * params.get("delta", 1.0)  # |e| near δ
+    scorer = rageval.get_scorer(name, **params)
+    got = np.asarray(scorer.make_stats(Batch({"y_true": t, "y_pred": p})))[:, 0]
+    if name == "pinball":
+        diff = t - p
+        sign = (diff >= 0).astype(diff.dtype)
+        want = params["alpha"] * sign * diff - (1 - params["alpha"]) * (1 - sign) * diff
+    elif name == "huber":
+        want = torch.nn.functional.huber_loss(torch.from_numpy(p), torch.from_numpy(t), reduction="none",
+                                              delta=params["delta"]).numpy()
+    elif name == "smape":  # torchmetrics: |e| / clamp(|y| + |ŷ|, 1.17e-6) per element, the sum times 2
+        tt, tp = torch.from_numpy(t), torch.from_numpy(p)
+        want = 2 * (torch.abs(tp - tt) / torch.clamp(torch.abs(tt) + torch.abs(tp), min=1.17e-06)).numpy()
+    else:  # torchmetrics' log(cosh(ŷ - y)), in numpy; torch's cosh differs from numpy's by an ulp of cosh at most
+        want = torch.log((torch.from_numpy(p) - torch.from_numpy(t)).cosh()).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-15, atol=2.3e-16)
+        want = np.log(np.cosh(p - t))
+    np.testing.assert_array_equal(got, want)
