@@ -81,10 +81,11 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     if bar is not None and done:
         bar.update(len(done))
     try:
-        scored = (on_ray.RayScoring(source, scorer_objs, fields, batch_size, done, score_batch, ray_options)
+        scored = (on_ray.RayScoring(source, scorer_objs, fields, batch_size, done, score_batch, ray_options,
+                                    output=run.path if run else None)
                   if on_ray else _local_parts(scorer_objs, source, fields, batch_size, done))
         for part in scored:
-            if run:
+            if run and not (on_ray and scored.output):  # Ray workers write the parts of the driver's data
                 run.write(part)
             parts.append(part)
             if bar is not None:

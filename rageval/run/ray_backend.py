@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -38,6 +39,7 @@ from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
 from rageval.data.adapters import Source, load_source
 from rageval.results.store import Part
+from rageval.run.rundir import write_worker_part
 
 #: ``ray_options`` keys for ``ray.init`` (used when no Ray is running), not ``map_batches``; ``init``
 #: holds any other ``ray.init`` arguments (``{"init": {"num_cpus": 8}}``)
@@ -99,9 +101,13 @@ class RayScoring:
     judges' counters summed over all workers, by scorer key."""
 
     def __init__(self, source: Source, scorers: list[Scorer], fields: list[str], batch_size: int,
-                 done: set[str], score: Callable[..., Part], options: Mapping[str, Any] | None) -> None:
+                 done: set[str], score: Callable[..., Part], options: Mapping[str, Any] | None,
+                 output: str | None = None) -> None:
         self.source, self.scorers, self.fields, self.batch_size = source, scorers, fields, batch_size
         self.done, self.score = done, score
+        #: the run directory the workers write their parts to (they know the rows of the driver's
+        #: batches); None: the driver writes (a Ray dataset's rows are known in order on the driver only)
+        self.output = os.path.realpath(output) if output is not None and source.remote is None else None
         self.options = {k: v for k, v in (options or {}).items() if k not in INIT_KEYS}
         self.usage: dict[str, dict[str, Any]] = {}
         if source.remote is not None and done and source.column("id") is None:
@@ -122,7 +128,7 @@ class RayScoring:
         batches = self._local_batches()
         while items := list(itertools.islice(batches, window)):
             ds = ray.data.from_items(items, override_num_blocks=len(items))
-            yield from self._run(ds, _score_local_batch, {"blob": blob, "score": self.score}, 1)
+            yield from self._run(ds, _score_local_batch, {"blob": blob, "score": self.score, "output": self.output}, 1)
 
     def _run(self, ds: Any, worker: Callable[..., dict], kwargs: dict[str, Any], batch_size: int) -> Iterator[Part]:
         """Score ``ds`` with ``worker`` in tasks or in an actor pool (``concurrency``: a number, or
@@ -180,6 +186,9 @@ class RayScoring:
             keep = [i for i, x in enumerate(batch["id"]) if x not in self.done] if self.done else list(range(n))
             if not keep:
                 continue
+            if self.source.streamed:  # as a local run: cross-example checks per batch (the rest were checked whole)
+                for s in self.scorers:
+                    s.validate(Batch(batch))
             if len(keep) < n:
                 batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
             yield {"payload": cloudpickle.dumps(([offset + i for i in keep], batch))}
@@ -247,8 +256,10 @@ class _ScoringActor:
         return self.worker(batch, **self.kwargs)
 
 
-def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Part]) -> dict[str, list]:
-    """Score batches the driver checked and shipped with their row positions."""
+def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Part],
+                       output: str | None) -> dict[str, list]:
+    """Score batches the driver checked and shipped with their row positions; with ``output`` (a
+    run directory) write each part there too (`write_worker_part`)."""
     import ray.cloudpickle as cloudpickle
 
     scorers = _scorers(blob)
@@ -256,7 +267,11 @@ def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Par
     for payload in batch.column("payload").to_pylist():
         rows, canonical = cloudpickle.loads(payload)
         before = _usage(scorers)
-        part = score(scorers, Batch(canonical), rows)
+        checked = Batch(canonical)
+        checked.checked = True  # the driver checked every field, as a local run's batches
+        part = score(scorers, checked, rows)
+        if output is not None:
+            write_worker_part(output, part)
         _append(out, len(rows), part, None, _usage_delta(before, _usage(scorers)))
     return out
 

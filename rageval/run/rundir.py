@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
 from rageval.data.adapters import Source
@@ -43,6 +45,10 @@ PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "s
 
 #: suffix of a part being replaced by its rows that are kept (see `RunDir.parts`)
 RETRY = ".retry"
+
+#: name of a part a Ray worker writes: its first row, apart from the driver's numbered ``part-NNNNNN``
+#: (`next_part_index` does not read it); a task Ray retries writes the same name again, not a duplicate
+WORKER_PART = "part-r{:012d}.parquet"
 
 #: manifest keys that must match for a run directory to be resumed
 CONFIG_KEYS = ("scorers", "fingerprint", "columns", "fields")
@@ -219,6 +225,21 @@ class RunDir:
                                    f"written: fix the cause and rerun with the same output= to finish") from e
         finally:
             self.close()
+
+
+def write_worker_part(directory: str, part: Part) -> str:
+    """Write ``part`` into the run directory ``directory`` from a Ray worker, as `write_part` does
+    (a temporary name, fsync, rename: a killed worker leaves a complete part or none), named
+    `WORKER_PART` after its first row; returns its path."""
+    folder = os.path.join(directory, EXAMPLES)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, WORKER_PART.format(part.rows[0]))
+    tmp = f"{path}.tmp-{os.getpid()}"
+    pq.write_table(part.to_table(), tmp, write_page_checksum=True)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
 
 
 def unavailable_note(results: Any, scorers: list[Scorer], output: str | None, option: str = "output=") -> str | None:

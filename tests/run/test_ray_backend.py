@@ -21,7 +21,8 @@ from support.slow_scorer import Fragile, Slow
 import rageval
 from rageval.core.errors import FieldError
 from rageval.core.scorer import MeanScorer
-from rageval.results.store import EXAMPLES
+from rageval.results.store import EXAMPLES, read_part
+from rageval.run.rundir import WORKER_PART, RunDir, write_worker_part
 
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import a test module
 
@@ -64,19 +65,26 @@ def assert_same(res, ref):
     pd.testing.assert_frame_equal(res.errors, ref.errors)
 
 
+def no_driver_write(self, part):
+    raise AssertionError("the driver wrote a part that a worker should have written")
+
+
 def run_table(path):
     table = pd.read_parquet(os.path.join(path, EXAMPLES))
     return table.sort_values("_row").reset_index(drop=True)
 
 
 @pytest.mark.parametrize("batch_size,workers", [(50, None), (17, 1)])
-def test_driver_data_equals_the_local_run(batch_size, workers, tmp_path):
+def test_driver_data_equals_the_local_run(batch_size, workers, tmp_path, monkeypatch):
     data = rows()
     scorers = TEXT + RETRIEVAL + CLASSIC
     ref = rageval.evaluate(data, scorers, batch_size=batch_size, output=str(tmp_path / "local"), progress=False)
+    monkeypatch.setattr(RunDir, "write", no_driver_write)  # the workers write every part
     res = rageval.evaluate(data, scorers, batch_size=batch_size, output=str(tmp_path / "ray"), progress=False,
                            backend="ray", ray_options=workers and {"concurrency": workers})
     assert_same(res, ref)
+    names = sorted(os.listdir(tmp_path / "ray" / EXAMPLES))
+    assert names == [WORKER_PART.format(start) for start in range(0, len(data), batch_size)]
     assert res.confidence_intervals(n=200) == ref.confidence_intervals(n=200)
     # the run directories hold the same rows, statistics and scores; the manifests differ only in where it ran
     pd.testing.assert_frame_equal(run_table(tmp_path / "ray"), run_table(tmp_path / "local"))
@@ -193,6 +201,32 @@ def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
     np.testing.assert_allclose(res.to_pandas()["faithfulness"], ref.to_pandas()["faithfulness"],
                                rtol=1e-5, atol=1e-6)
     assert res.manifest["usage"]["faithfulness"]["calls"] > 0  # counted on the workers
+
+
+def test_a_retried_task_rewrites_its_part_instead_of_duplicating_it(tmp_path):
+    """A worker killed after writing its part, before Ray heard back: Ray runs the task again, which
+    writes the same name (its first row) atomically, so the example is in one part."""
+    data = [{"id": f"q{i}", "answer": "x" * i} for i in range(30)]
+    res = rageval.evaluate(data, ["exact_match", "token_f1"], columns={"reference": "answer"}, progress=False)
+    part = res.parts()[0]
+    part.rows = list(range(5, 35))
+    first = write_worker_part(str(tmp_path), part)
+    assert write_worker_part(str(tmp_path), part) == first
+    assert os.listdir(tmp_path / EXAMPLES) == [os.path.basename(first)] == [WORKER_PART.format(5)]
+    back = read_part(first, ["exact_match", "token_f1"])
+    assert back.rows == part.rows and list(back.ids) == list(part.ids)
+
+
+def test_a_killed_worker_is_retried_by_ray_without_duplicates(tmp_path):
+    log, flag, run = str(tmp_path / "calls.log"), str(tmp_path / "killed"), str(tmp_path / "run")
+    data = [{"id": f"q{i}", "answer": "x" * i} for i in range(60)]
+    res = rageval.evaluate(data, [Killer(log, flag, "q35")], output=run, batch_size=10, progress=False,
+                           backend="ray", ray_options={"max_retries": 2})
+    assert os.path.exists(flag), "the worker was not killed"
+    scored = open(log).read().split()
+    assert scored.count("q35") == 2 and scored.count("q0") == 1  # only the killed task ran twice
+    assert len(run_table(run)) == 60 and run_table(run)["id"].is_unique
+    assert_same(res, rageval.evaluate(data, [Slow(str(tmp_path / "clean.log"))], progress=False))
 
 
 @pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
