@@ -10,12 +10,12 @@ import os
 import shutil
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from rageval.core.errors import IncompatibleError, UnknownScorerError
+from rageval.core.ids import join_ids
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Scorer, signature_difference
 from rageval.core.statistics import KINDS, Rows
@@ -43,7 +43,7 @@ class Aggregate(dict):
 class ScorerResult:
     """One scorer's statistics over the examples it scored, and its errors by id."""
 
-    def __init__(self, scorer: Scorer, ids: list[str], stats: Any, errors: dict[str, str]) -> None:
+    def __init__(self, scorer: Scorer, ids: Sequence[str], stats: Any, errors: dict[str, str]) -> None:
         self.scorer, self.ids, self.stats, self.errors = scorer, ids, stats, errors
 
     def subset(self, ids: Sequence[str]) -> Any:
@@ -59,7 +59,7 @@ class Results:
         self.scorers = list(scorers)
         self.manifest = manifest
         parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
-        self.ids: list[str] = list(chain.from_iterable(p.ids for p in parts))
+        self.ids: Sequence[str] = join_ids(p.ids for p in parts)  # a lazy `RowIds` for default ids
         self._scores = {k: np.concatenate([p.scores[k] for p in parts]) if parts else np.empty(0)
                         for s in self.scorers for k in s.keys()}
         self.by_scorer: dict[str, ScorerResult] = {}
@@ -68,13 +68,13 @@ class Results:
             kind = s.stats_kind
             pieces = [p.stats.get(s.key) or kind.missing(len(p.ids)) for p in parts]
             if all(p.errors[s.key].count(None) == len(p.errors[s.key]) for p in parts):  # no error: C-speed test
-                ok, errors, ok_ids = None, {}, list(self.ids)
+                ok, errors, ok_ids = None, {}, self.ids
             else:
                 errors_col = [e for p in parts for e in p.errors[s.key]]
                 failed = np.array([e is not None for e in errors_col], dtype=bool)
                 errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
                 ok = np.flatnonzero(~failed)
-                all_ids = np.array(self.ids, dtype=object) if all_ids is None else all_ids
+                all_ids = np.array(list(self.ids), dtype=object) if all_ids is None else all_ids
                 ok_ids = all_ids[ok].tolist()
             try:
                 stats = kind.concat(pieces) if pieces else kind.missing(0)
@@ -99,7 +99,7 @@ class Results:
         keys), and ``<key>.error`` for each scorer that failed on some example."""
         import pandas as pd
 
-        frame = pd.DataFrame({"id": self.ids, **self._scores})
+        frame = pd.DataFrame({"id": list(self.ids), **self._scores})
         for key, r in self.by_scorer.items():
             if r.errors:
                 frame[f"{key}.error"] = [r.errors.get(x) for x in self.ids]
@@ -143,9 +143,12 @@ class Results:
     # --- persistence --------------------------------------------------------------------
     def parts(self) -> list[Part]:
         """The results as one `Part` (for saving)."""
-        part = Part(rows=list(range(len(self.ids))), ids=list(self.ids), scores=dict(self._scores))
+        part = Part(rows=range(len(self.ids)), ids=self.ids, scores=dict(self._scores))
         for s in self.scorers:
             r = self.by_scorer[s.key]
+            if not r.errors:
+                part.stats[s.key], part.errors[s.key] = r.stats, [None] * len(self.ids)
+                continue
             ok = np.array([x not in r.errors for x in self.ids], dtype=bool)
             # the succeeded rows, then placeholders, put back in example order
             order = np.empty(len(ok), np.int64)

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rageval.core.errors import RagevalError
+from rageval.core.ids import RowIds
 from rageval.core.statistics import KINDS, Statistics
 from rageval.stats.bootstrap import Interval, confidence_intervals
 from rageval.stats.resampling import SEED
@@ -39,14 +41,19 @@ class Part:
     failed); ``errors[key]`` a message or None per row.
     """
 
-    rows: list[int]
-    ids: list[str]
+    rows: Sequence[int]
+    ids: Sequence[str]
     stats: dict[str, Statistics] = field(default_factory=dict)
     errors: dict[str, list] = field(default_factory=dict)
     scores: dict[str, np.ndarray] = field(default_factory=dict)
 
     def to_table(self) -> pa.Table:
-        cols: dict[str, Any] = {"_row": pa.array(self.rows, pa.int64()), "id": pa.array(self.ids, pa.string())}
+        rows = self.rows
+        rows = np.arange(rows.start, rows.stop, dtype=np.int64) if isinstance(rows, range) else \
+            np.asarray(rows, np.int64)
+        ids = pc.cast(pa.array(self.ids.numbers()), pa.string()) if isinstance(self.ids, RowIds) else \
+            pa.array(self.ids, pa.string())
+        cols: dict[str, Any] = {"_row": pa.array(rows.reshape(-1)), "id": ids}
         for key, stats in self.stats.items():
             cols.update(stats.to_arrow(key))
             cols[f"error.{key}"] = pa.array(self.errors[key], pa.string())
@@ -58,7 +65,7 @@ class Part:
     def from_table(cls, table: pa.Table, keys: Iterable[str]) -> Part:
         """The part ``to_table`` wrote; ``keys`` are the scorer keys (statistics column names are
         ``<prefix>.<key>[.<column>]`` and keys may hold dots, so they are matched, not split)."""
-        part = cls(rows=table.column("_row").to_pylist(), ids=table.column("id").to_pylist())
+        part = cls(rows=table.column("_row").to_pylist(), ids=_ids(table))
         keys = sorted(keys, key=len, reverse=True)  # the longest key that matches wins
         grouped: dict[tuple[str, str], dict[str, Any]] = {}
         for name in table.column_names:
@@ -74,6 +81,18 @@ class Part:
         for (kind, key), columns in grouped.items():
             part.stats[key] = KINDS[kind].from_arrow(columns)
         return part
+
+
+def _ids(table: pa.Table) -> Sequence[str]:
+    """The id column; a `RowIds` when the ids are the default ones (consecutive row numbers)."""
+    rows, ids = table.column("_row"), table.column("id")
+    n = len(rows)
+    if n and rows[0].as_py() is not None:
+        first = rows[0].as_py()
+        if pc.all(pc.equal(rows, pa.array(np.arange(first, first + n, dtype=np.int64)))).as_py() and \
+                pc.all(pc.equal(ids, pc.cast(rows, pa.string()))).as_py():
+            return RowIds(first, first + n)
+    return ids.to_pylist()
 
 
 def write_json(path: str, obj: Any) -> None:

@@ -10,13 +10,14 @@ import functools
 import math
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import NUMERIC
+from rageval.core.ids import RowIds
 from rageval.core.registry import resolve
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Statistics
@@ -121,7 +122,7 @@ def _local_parts(scorer_objs: list[Scorer], source: Source, fields: list[str], b
         checked = Batch(batch)
         checked.checked = True  # canonical columns: every field passed its check
         yield score_batch(scorer_objs, checked, [offset + i for i in keep] if done else
-                          list(range(offset, offset + len(keep))))
+                          range(offset, offset + len(keep)))
 
 
 def first_pass(scorers: Any, *datasets: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
@@ -180,13 +181,14 @@ def _fields(scorers: list[Scorer], source: Source) -> list[str]:
     return sorted(needed)
 
 
-def score_batch(scorers: list[Scorer], batch: Batch, rows: list[int]) -> Part:
+def score_batch(scorers: list[Scorer], batch: Batch, rows: Sequence[int]) -> Part:
     """Statistics, per-example scores and errors of every scorer on one batch.
 
     A scorer that fails on the batch is run example by example, so one bad example costs only
     its own result; its error message is kept for that example.
     """
-    part = Part(rows=rows, ids=list(batch["id"]))
+    ids = batch["id"]
+    part = Part(rows=rows, ids=ids if isinstance(ids, (list, RowIds)) else list(ids))
     n = len(rows)
     for s in scorers:
         stats, errors = _isolated_stats(s, batch, rows)

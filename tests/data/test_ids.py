@@ -1,0 +1,112 @@
+"""Example ids: default ids (row numbers, kept lazy) and integer id columns give exactly what the
+same ids written as strings give, in memory, in run directories and after loading."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import rageval
+from rageval.core.ids import RowIds
+from rageval.core.scorer import MeanScorer
+from rageval.stats import compare
+
+
+def _frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"y_true": rng.integers(0, 2, n), "y_score": rng.random(n),
+                         "y_pred": rng.integers(0, 2, n)})
+
+
+SCORERS = ["roc_auc", "accuracy", ("f1", {"average": "macro"})]
+
+
+def _same(a: rageval.Results, b: rageval.Results) -> None:
+    assert list(a.ids) == list(b.ids)
+    assert dict(a.aggregate) == dict(b.aggregate)
+    pd.testing.assert_frame_equal(a.to_pandas(), b.to_pandas())
+
+
+@pytest.mark.parametrize("batch_size", [None, 7, 1000])
+def test_default_ids_are_row_numbers_and_stay_lazy(batch_size):
+    df = _frame(250)
+    lazy = rageval.evaluate(df, SCORERS, batch_size=batch_size, progress=False)
+    named = rageval.evaluate(df.assign(id=[str(i) for i in range(250)]), SCORERS, batch_size=batch_size,
+                             progress=False)
+    assert isinstance(lazy.ids, RowIds) and lazy.ids == [str(i) for i in range(250)]
+    _same(lazy, named)
+    assert lazy.confidence_intervals(n=50) == named.confidence_intervals(n=50)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint64", "uint8"])
+def test_an_integer_id_column_equals_the_same_ids_as_strings(dtype):
+    n = 200
+    df = _frame(n, 1)
+    values = (np.random.default_rng(2).permutation(n if dtype == "uint8" else 10**6)[:n]).astype(dtype)
+    if dtype == "int64":
+        values[:3] = [-5, 2**62, -(2**62)]
+    as_int = rageval.evaluate(df.assign(id=values), SCORERS, progress=False)
+    as_str = rageval.evaluate(df.assign(id=[str(v) for v in values.tolist()]), SCORERS, progress=False)
+    assert list(as_int.ids) == [str(v) for v in values.tolist()]
+    _same(as_int, as_str)
+
+
+@pytest.mark.parametrize("ids", [[5, 3, 9, 3, 5], ["5", "3", "9", "3", "5"]])
+def test_a_duplicate_id_names_the_row_of_its_second_occurrence(ids):
+    df = _frame(5).assign(id=np.array(ids) if isinstance(ids[0], int) else ids)
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 3: duplicate id '3'"):
+        rageval.evaluate(df, ["accuracy"], progress=False)
+
+
+def test_default_ids_in_a_run_directory_and_back(tmp_path):
+    df = _frame(300)
+    res = rageval.evaluate(df, SCORERS, output=tmp_path / "run", batch_size=64, progress=False)
+    table = pq.read_table(sorted((tmp_path / "run" / "examples").glob("*.parquet"))[0])
+    assert table.column("id").to_pylist()[:3] == ["0", "1", "2"] and str(table.schema.field("id").type) == "string"
+    back = rageval.load_results(tmp_path / "run")
+    assert isinstance(back.ids, RowIds)  # consecutive default ids load lazily again
+    _same(res, back)
+    saved = rageval.load_results(res.save(tmp_path / "saved"))
+    _same(res, saved)
+    again = rageval.evaluate(df, SCORERS, output=tmp_path / "run", batch_size=64, progress=False)  # resumes
+    _same(res, again)
+
+
+def test_ids_that_only_look_like_row_numbers_load_as_written(tmp_path):
+    df = _frame(4).assign(id=["0", "1", "2", "x"])
+    res = rageval.evaluate(df, ["accuracy"], progress=False)
+    back = rageval.load_results(res.save(tmp_path / "r"))
+    assert type(back.ids) is list and back.ids == ["0", "1", "2", "x"]
+
+
+class _FailsOnX(MeanScorer):
+    name = "fails_on_x"
+    fields = ("answer",)
+
+    def score_batch(self, batch):
+        if "x" in batch["answer"]:
+            raise ValueError("no x")
+        return [1.0] * len(batch["answer"])
+
+
+def test_errors_and_merge_with_default_ids():
+    rows = [{"answer": "a"}, {"answer": "x"}, {"answer": "c"}]
+    res = rageval.evaluate(rows, [_FailsOnX()], progress=False)
+    assert isinstance(res.ids, RowIds) and list(res.errors["id"]) == ["1"]
+    assert res.by_scorer["fails_on_x"].ids == ["0", "2"] and res.aggregate.counts["fails_on_x"] == (2, 3)
+    other = rageval.evaluate([{"id": "z", "answer": "q"}], [_FailsOnX()], progress=False)
+    merged = rageval.merge([res, other])
+    assert list(merged.ids) == ["0", "1", "2", "z"] and merged.aggregate.counts["fails_on_x"] == (3, 4)
+    assert list(merged.errors["id"]) == ["1"]
+    with pytest.raises(ValueError, match="share example ids"):
+        rageval.merge([res, res])
+
+
+def test_paired_comparison_aligns_default_ids():
+    df = _frame(120)
+    a = rageval.evaluate(df, ["accuracy"], progress=False)
+    b = rageval.evaluate(df.assign(y_pred=1 - df.y_pred), ["accuracy"], progress=False)
+    named = [rageval.evaluate(d.assign(id=[str(i) for i in range(120)]), ["accuracy"], progress=False)
+             for d in (df, df.assign(y_pred=1 - df.y_pred))]
+    assert compare(a, b, n=200) == compare(*named, n=200)
