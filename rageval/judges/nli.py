@@ -73,7 +73,13 @@ def load_nli_model(path: str, device: str | None = None) -> tuple[Any, Any]:
     finally:
         transformers.logging.set_verbosity(verbosity)
     delta = {k: v.float() for k, v in load_file(os.path.join(path, DELTA_FILE)).items()}
-    missing = set(delta) - set(model.state_dict())
+    state = model.state_dict()
+    for key in [k for k in delta if k.endswith(".lora_A")]:  # low-rank adapters: merged, W + B·A
+        weight = key[:-len(".lora_A")] + ".weight"
+        if weight not in state or key[:-1] + "B" not in delta:
+            raise ConfigError(f"nli judge: {path}: adapter {key} has no {weight} in the base model or no lora_B")
+        delta[weight] = state[weight].float() + delta.pop(key[:-1] + "B") @ delta.pop(key)
+    missing = set(delta) - set(state)
     if missing:
         raise ConfigError(f"nli judge: {path}: tensors {sorted(missing)[:3]} are not in the base model")
     model.load_state_dict(delta, strict=False)

@@ -96,18 +96,20 @@ def test_training_learns_and_the_directory_loads_as_an_nli_judge(base, tmp_path)
         assert g == pytest.approx(want, abs=1e-5)
 
 
-def test_same_seed_same_weights_and_another_seed_differs(base, tmp_path):
+@pytest.mark.parametrize("lora", [0, 4])
+def test_same_seed_same_weights_and_another_seed_differs(base, tmp_path, lora):
     data = rows(48, 3)
     for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        train(data, tmp_path / name, base=base, seed=seed, **FAST)
+        train(data, tmp_path / name, base=base, seed=seed, lora_rank=lora, **FAST)
     a, b, c = (delta(tmp_path / n) for n in "abc")
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     assert any(not np.array_equal(a[k], c[k]) for k in a)
 
 
-def test_resume_from_a_checkpoint_equals_an_uninterrupted_run(base, tmp_path):
+@pytest.mark.parametrize("lora", [0, 4])
+def test_resume_from_a_checkpoint_equals_an_uninterrupted_run(base, tmp_path, lora):
     data, valid = rows(56, 4), rows(24, 5)
-    kw = dict(FAST, epochs=2, eval_every=3, patience=9)
+    kw = dict(FAST, epochs=2, eval_every=3, patience=9, lora_rank=lora)
     whole = train(data, tmp_path / "whole", valid=valid, base=base, **kw)
     first = train(data, tmp_path / "cut", valid=valid, base=base, max_steps=5, **kw)
     assert not first["finished"] and first["steps"] == 5
@@ -118,6 +120,57 @@ def test_resume_from_a_checkpoint_equals_an_uninterrupted_run(base, tmp_path):
     assert all(np.array_equal(a[k], b[k]) for k in a)
     with pytest.raises(ConfigError, match=r"another run \(differs in \['lr'\]\)"):
         train(data, tmp_path / "cut", valid=valid, base=base, **dict(kw, lr=5e-4))
+
+
+def test_lora_trains_adapters_on_every_layer_and_the_judge_merges_them(base, tmp_path):
+    from transformers import BertModel
+
+    from rageval.judges.train import build_model
+
+    summary = train(rows(160, 0), tmp_path / "m", valid=rows(60, 1), base=base, epochs=5, train_layers=0,
+                    lora_rank=8, lora_alpha=16, **dict(FAST, lr=3e-3))
+    assert summary["best_validation_auroc"] > 0.9 and summary["recipe"]["lora_rank"] == 8
+    d = delta(tmp_path / "m")
+    targets = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+               "intermediate.dense", "output.dense")
+    for layer in range(2):  # adapters on all 6 linears of every layer; no full dense weight stored
+        for t in targets:
+            assert d[f"bert.encoder.layer.{layer}.{t}.lora_A"].shape[0] == 8
+    assert not any(k.endswith("dense.weight") or k.endswith("query.weight") for k in d if "encoder" in k)
+    assert "bert.embeddings.token_type_embeddings.weight" in d and "bert.embeddings.LayerNorm.weight" in d
+    assert "bert.embeddings.word_embeddings.weight" not in d
+    # merged by the loader: W + (alpha/r)·B·A, the base elsewhere
+    _, merged = load_nli_model(str(tmp_path / "m"), "cpu")
+    frozen = BertModel.from_pretrained(base).state_dict()
+    w = "encoder.layer.1.intermediate.dense.weight"
+    a, b = (torch.from_numpy(d[f"bert.encoder.layer.1.intermediate.dense.lora_{x}"]).float() for x in "AB")
+    assert torch.allclose(merged.state_dict()["bert." + w], frozen[w] + b @ a, atol=1e-6)
+    assert not torch.equal(merged.state_dict()["bert." + w], frozen[w])
+    assert torch.equal(merged.state_dict()["bert.embeddings.word_embeddings.weight"],
+                       frozen["embeddings.word_embeddings.weight"])
+    # the merged judge scores as the adapter model it was trained as (with the stored float16 tensors)
+    tokenizer, adapted, _ = build_model(base, 0, 8, 16)
+    state = {k: torch.from_numpy(v).float() / (2.0 if k.endswith("lora_B") else 1.0) for k, v in d.items()}
+    adapted.load_state_dict(state, strict=False)
+    adapted.eval()
+    judge = get_judge({"kind": "nli", "model": str(tmp_path / "m"), "cache_dir": None})
+    valid = rows(20, 2)
+    got = judge.support([r["premise"] for r in valid], [r["hypothesis"] for r in valid])
+    for r, g in zip(valid, got):
+        with torch.inference_mode():
+            want = float(torch.softmax(adapted(**tokenizer(r["premise"], r["hypothesis"], return_tensors="pt"))
+                                       .logits[0], -1)[1])
+        assert g == pytest.approx(want, abs=1e-5)
+
+
+def test_lora_with_top_layers_and_bad_rank(base, tmp_path):
+    train(rows(16, 3), tmp_path / "m", base=base, train_layers=1, lora_rank=2, **FAST)
+    d = delta(tmp_path / "m")
+    assert "bert.encoder.layer.0.attention.self.query.lora_A" in d  # adapters below the top layer
+    assert "bert.encoder.layer.1.attention.self.query.weight" in d  # the top layer whole
+    assert not any(k.startswith("bert.encoder.layer.1.") and "lora" in k for k in d)
+    with pytest.raises(ConfigError, match="lora_rank"):
+        train(rows(16, 3), tmp_path / "n", base=base, lora_rank=-1, **FAST)
 
 
 def test_early_stopping_after_patience_validations_without_improvement(base, tmp_path):
@@ -184,6 +237,8 @@ def test_the_command_line_trains_from_a_file_with_renamed_columns(base, tmp_path
                             for r in rows(24, 11)), encoding="utf-8")
     code = cli_main(["train-judge", str(path), "-o", str(tmp_path / "m"), "--base", base, "--columns",
                      "premise=ev,hypothesis=cl,label=y", "--batch-size", "8", "--max-length", "48", "--stride", "8",
-                     "--no-progress"])
+                     "--no-progress", "--lora-rank", "2", "--train-layers", "0"])
     assert code == 0 and "done after 3 steps" in capsys.readouterr().out
-    assert (tmp_path / "m" / DELTA_FILE).exists()
+    assert any(k.endswith("lora_A") for k in delta(tmp_path / "m"))
+    manifest = json.loads((tmp_path / "m" / MANIFEST_FILE).read_text())
+    assert manifest["recipe"]["lora_rank"] == 2 and manifest["recipe"]["lora_alpha"] == 4.0
