@@ -109,6 +109,13 @@ def _all_ones(w: np.ndarray) -> bool:
     return len(w) == 0 or w[0] == 1.0 == w.min() == w.max()  # w[0] first: weighted data rarely starts at 1
 
 
+def _constant_column(a: np.ndarray) -> bool:
+    """True where a column of ``a`` holds one value (the first and last rows compared first)."""
+    if len(a) > 1 and np.all(a[0] != a[-1]):
+        return False
+    return bool(np.any(a.min(axis=0) == a.max(axis=0)))
+
+
 class RegressionScorer(Scorer):
     """Base: reads ``y_true`` / ``y_pred`` / ``sample_weight`` as ``(n, d)`` arrays; statistics
     ``[y_true (d), y_pred (d), weight]`` per example, and ``reduce`` calls `value` on the subset's
@@ -180,7 +187,7 @@ class RegressionScorer(Scorer):
     def degenerate(self, t: np.ndarray, p: np.ndarray) -> bool:
         """True where the reference's value on these rows depends on their order by rounding
         (``order_sensitive`` scorers): a constant y_true column."""
-        return bool(np.any(t.min(axis=0) == t.max(axis=0)))
+        return _constant_column(t)
 
     # --- reduction --------------------------------------------------------------------------
     def value(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -473,8 +480,12 @@ class ExplainedVariance(R2):
 
     def degenerate(self, t, p):
         """A constant y_true or a constant residual (its weighted variance is rounding noise)."""
+        if super().degenerate(t, p):
+            return True
+        if len(t) > 1 and np.all(t[0] - p[0] != t[-1] - p[-1]):  # two residuals differ: none constant
+            return False
         e = t - p
-        return super().degenerate(t, p) or bool(np.any(e.min(axis=0) == e.max(axis=0)))
+        return bool(np.any(e.min(axis=0) == e.max(axis=0)))
 
 
 class AdjustedR2(R2):

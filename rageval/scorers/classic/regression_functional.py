@@ -24,6 +24,7 @@ weights ``(n,)`` or None (unit weights). Functions return one value per output (
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -68,29 +69,86 @@ def explained_variance_parts(t: np.ndarray, p: np.ndarray, w: np.ndarray | None)
     return numerator, np.average(np.square(tmp, out=tmp), axis=0, weights=w)
 
 
-def _weighted_squares(a: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """``Σ w a²`` per column in one pass (einsum's summing loop, no temporary, no BLAS)."""
-    return np.einsum("ij,ij->j", a, a) if w is None else np.einsum("ij,ij,i->j", a, a, w)
+#: rows per block of the one-pass sums (temporaries of 256 KiB that stay in cache)
+BLOCK = 1 << 15
+
+
+def _blocked_sums(columns: tuple[np.ndarray, ...], w: np.ndarray | None,
+                  terms: Any) -> list[float]:
+    """The sums over all rows of the values ``terms(blocks, w_block, buffer)`` returns for each
+    block of the 1-D ``columns``: pairwise sums within a block (``terms`` sums with ``np.sum``),
+    `math.fsum` across blocks; one pass over memory, the temporaries in cache."""
+    n = len(columns[0])
+    buffer = np.empty(min(n, BLOCK))
+    parts: list[list[float]] = []
+    for start in range(0, n, BLOCK):
+        end = min(n, start + BLOCK)
+        parts.append(terms([c[start:end] for c in columns], None if w is None else w[start:end],
+                           buffer[:end - start]))
+    return [math.fsum(column) for column in zip(*parts)] if parts else []
+
+
+def _sum_w(x: np.ndarray, w: np.ndarray | None, buffer: np.ndarray) -> float:
+    """``Σ w·x`` of a block (``Σ x`` without weights); ``x`` may be ``buffer``."""
+    return float(np.sum(x if w is None else np.multiply(x, w, out=buffer)))
+
+
+def _sum_w_squares(x: np.ndarray, w: np.ndarray | None, buffer: np.ndarray) -> float:
+    """``Σ w·x²`` of a block; overwrites ``buffer`` (``x`` may be ``buffer``)."""
+    np.square(x, out=buffer)
+    return float(np.sum(buffer if w is None else np.multiply(buffer, w, out=buffer)))
+
+
+def _r2_column(t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
+    def first(blocks, wb, buffer):  # Σ w (y - ŷ)², Σ w y, Σ w
+        tb, pb = blocks
+        return (_sum_w_squares(np.subtract(tb, pb, out=buffer), wb, buffer), _sum_w(tb, wb, buffer),
+                len(tb) if wb is None else float(np.sum(wb)))
+
+    numerator, weighted_t, total = _blocked_sums((t, p), w, first)
+    mean = weighted_t / total
+
+    def second(blocks, wb, buffer):  # Σ w (y - ȳ)²
+        return (_sum_w_squares(np.subtract(blocks[0], mean, out=buffer), wb, buffer),)
+
+    return numerator, _blocked_sums((t,), w, second)[0]
+
+
+def _explained_variance_column(t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
+    def first(blocks, wb, buffer):  # Σ w (y - ŷ), Σ w y, Σ w
+        tb, pb = blocks
+        return (_sum_w(np.subtract(tb, pb, out=buffer), wb, buffer), _sum_w(tb, wb, buffer),
+                len(tb) if wb is None else float(np.sum(wb)))
+
+    weighted_e, weighted_t, total = _blocked_sums((t, p), w, first)
+    mean_e, mean_t = weighted_e / total, weighted_t / total
+
+    def second(blocks, wb, buffer):  # Σ w (y - ŷ - ē)², Σ w (y - ȳ)²
+        tb, pb = blocks
+        np.subtract(np.subtract(tb, pb, out=buffer), mean_e, out=buffer)
+        return _sum_w_squares(buffer, wb, buffer), _sum_w_squares(np.subtract(tb, mean_t, out=buffer), wb, buffer)
+
+    numerator, denominator = _blocked_sums((t, p), w, second)
+    return numerator / total, denominator / total
+
+
+def _per_output(column_parts: Any, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    parts = [column_parts(np.ascontiguousarray(t[:, j]), np.ascontiguousarray(p[:, j]), w) for j in range(t.shape[1])]
+    return np.array([a for a, _ in parts], np.float64), np.array([b for _, b in parts], np.float64)
 
 
 def fast_r2_parts(t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """`r2_parts` with fused sums: equal to scikit-learn's to a few ulps where y_true is not
-    constant (the denominator then is far above rounding noise)."""
-    d = np.subtract(t, p)
-    numerator = _weighted_squares(d, w)
-    np.subtract(t, np.average(t, axis=0, weights=w), out=d)
-    return numerator, _weighted_squares(d, w)
+    """`r2_parts` in two passes over memory per output (block by block, pairwise sums within a
+    block, `math.fsum` across): equal to scikit-learn's to a few ulps where y_true is not constant
+    (the denominator then is far above rounding noise)."""
+    return _per_output(_r2_column, t, p, w)
 
 
 def fast_explained_variance_parts(t: np.ndarray, p: np.ndarray,
                                   w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """`explained_variance_parts` with fused sums (y_true and the residual not constant)."""
-    total = len(t) if w is None else np.sum(w)
-    d = np.subtract(t, p)
-    np.subtract(d, np.average(d, axis=0, weights=w), out=d)
-    numerator = _weighted_squares(d, w) / total
-    np.subtract(t, np.average(t, axis=0, weights=w), out=d)
-    return numerator, _weighted_squares(d, w) / total
+    """`explained_variance_parts` in two passes per output, as `fast_r2_parts` (y_true and the
+    residual not constant)."""
+    return _per_output(_explained_variance_column, t, p, w)
 
 
 def fraction_explained(numerator: np.ndarray, denominator: np.ndarray, force_finite: bool) -> np.ndarray:

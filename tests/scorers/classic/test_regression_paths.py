@@ -49,6 +49,25 @@ def test_rows_in_any_order_equal_the_reference(name, seed):
         np.testing.assert_allclose(s.reduce(stats)[name], ref(t, p, sample_weight=weights), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("name", sorted(MEAN_TYPE) + ["r2", "explained_variance"])
+def test_many_blocks_equal_the_reference(name):
+    """Inputs of several blocks (the one-pass loops work block by block; sums across blocks by
+    `math.fsum`), one and two outputs, with and without weights."""
+    n = 3 * F.BLOCK + 17
+    t, p, w = data(7, n=2 * n)
+    t2, p2 = t.reshape(n, 2), p.reshape(n, 2)
+    ref = {**MEAN_TYPE, **ROW_BASED}[name]
+    for weights in (None, w[:n]):
+        s, stats = score(name, t[:n], p[:n], weights)
+        np.testing.assert_allclose(s.reduce(stats)[name], ref(t[:n], p[:n], sample_weight=weights), rtol=1e-12)
+        if name in ("mse", "mae", "r2", "explained_variance"):
+            s = rageval.get_scorer(name, multioutput="raw_values", n_outputs=2)
+            cols = {"y_true": list(t2), "y_pred": list(p2)} | ({} if weights is None else {"sample_weight": weights})
+            got = s.reduce(s.make_stats(Batch(cols)))
+            want = ref(t2, p2, sample_weight=weights, multioutput="raw_values")
+            np.testing.assert_allclose([got[f"{name}.output0"], got[f"{name}.output1"]], want, rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["r2", "explained_variance"])
 def test_degenerate_rows_reduce_in_a_canonical_order(name):
     """A constant y_true with weights: scikit-learn's value depends on the row order by rounding;
