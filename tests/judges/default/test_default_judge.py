@@ -198,3 +198,33 @@ def test_fit_runs_on_dev_data():
     coef, intercept = fit(DefaultJudge(cache_dir=None), "agreement", limit=40)
     assert len(coef) == len(WEIGHTS["agreement"][0]) and all(math.isfinite(c) for c in (*coef, intercept))
     assert coef[2] > 0  # more of the reference found in the answer: more likely correct
+
+
+def test_features_by_name_and_the_entailment_feature(judge):
+    premise = "Marie Curie won the Nobel Prize in Physics in 1903. She won it again in 1911, in Chemistry."
+    claims = ["Marie Curie won a Nobel Prize in 1903.", "marie curie won the nobel prize in physics in 1903"]
+    five = ("coverage", "numbers", "names", "similarity", "order")
+    base = judge.support_features([premise] * 2, claims, five)
+    f = judge.support_features([premise] * 2, claims, ("entailment", *five[::-1]))
+    assert np.array_equal(f[:, 1:], base[:, ::-1])
+    want = judge.nli.support([premise], claims[:1])[0]
+    assert f[0, 0] == pytest.approx(want) and 0 < want < 1
+    assert f[1, 0] == 1.0  # found word for word: supported, no model call
+    q = ["When did Marie Curie win the Nobel Prize in Chemistry?"]
+    r = judge.relevance_features(q, [premise], ("bm25", "entailment"))
+    assert r[0, 0] == judge.relevance_features(q, [premise])[0, 0]
+    assert r[0, 1] == pytest.approx(judge.nli.relevance(q, [premise])[0])
+    with pytest.raises(ValueError, match="unknown support features"):
+        judge.support_features([premise], claims[:1], ("coverage", "novelty"))
+
+
+@pytest.mark.skipif(not (data_dir() / "evouna").exists(), reason=f"human-labelled data not found at {data_dir()}")
+def test_cross_validation_on_dev_data():
+    from rageval.metaeval.fit import cross_validate
+
+    names = WEIGHTS["agreement"][0]
+    got = cross_validate(DefaultJudge(cache_dir=None), "agreement", {"all": names, "one": names[:1]}, limit=40,
+                         seeds=(0,))
+    assert set(got) == {"all", "one"} and set(got["all"]) == {"evouna-nq", "evouna-tq"}
+    assert all(0 <= v <= 1 for d in got.values() for v in d.values())
+    assert got["all"] != got["one"]
