@@ -98,17 +98,19 @@ class DefaultJudge(Judge):
         `ordered_coverage` of the claim over them, ``entailment`` the shipped cross-encoder's
         P(premise entails claim) (`nli`; 1.0 without a model call for a claim the premise
         `contains`)."""
+        names = tuple(WEIGHTS["support"][0] if names is None else names)
         split = {p: split_sentences(p) or [p] for p in dict.fromkeys(premises)}
         sentences = [split[p] for p in premises]
-        vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
-        rows = []
-        for premise, claim, ss in zip(premises, claims, sentences):
-            rows.append([weighted_coverage(claim, premise), number_coverage(claim, premise),
-                         name_coverage(claim, premise), window_cosine(vec, claim, ss),
-                         ordered_coverage(claim, ss)])
-        base = np.asarray(rows, dtype=np.float64).reshape(len(rows), 5)
-        return self._select(base, ("coverage", "numbers", "names", "similarity", "order"), "support", names,
-                            lambda: self._entailment(premises, claims))
+        cols: dict[str, Any] = {
+            "coverage": lambda: [weighted_coverage(c, p) for p, c in zip(premises, claims)],
+            "numbers": lambda: [number_coverage(c, p) for p, c in zip(premises, claims)],
+            "names": lambda: [name_coverage(c, p) for p, c in zip(premises, claims)],
+            "order": lambda: [ordered_coverage(c, ss) for c, ss in zip(claims, sentences)],
+            "entailment": lambda: self._entailment(premises, claims)}
+        if "similarity" in names:  # the only feature that needs embeddings
+            vec = self._vectors(list(claims) + [s for ss in sentences for s in ss])
+            cols["similarity"] = lambda: [window_cosine(vec, c, ss) for c, ss in zip(claims, sentences)]
+        return _columns("support", cols, names, len(claims))
 
     def _entailment(self, premises: Sequence[str], claims: Sequence[str]) -> np.ndarray:
         out = np.ones(len(claims))
@@ -117,35 +119,21 @@ class DefaultJudge(Judge):
             out[ask] = self.nli.support([premises[i] for i in ask], [claims[i] for i in ask])
         return out
 
-    def _select(self, base: np.ndarray, have: tuple[str, ...], primitive: str, names: Sequence[str] | None,
-                entailment: Any) -> np.ndarray:
-        """The columns ``names`` (default: ``WEIGHTS[primitive]``'s) of ``base`` (columns ``have``) and
-        ``entailment()`` (computed only when named)."""
-        names = tuple(WEIGHTS[primitive][0] if names is None else names)
-        if names == have:
-            return base
-        cols = {n: base[:, i] for i, n in enumerate(have)}
-        if "entailment" in names:
-            cols["entailment"] = np.asarray(entailment(), dtype=np.float64)
-        unknown = [n for n in names if n not in cols]
-        if unknown:
-            raise ValueError(f"default judge: unknown {primitive} features {unknown}; known: {[*have, 'entailment']}")
-        return np.stack([cols[n] for n in names], axis=1).reshape(len(base), len(names))
-
     def relevance_features(self, questions: Sequence[str], passages: Sequence[str],
                            names: Sequence[str] | None = None) -> np.ndarray:
         """Feature rows for each (question, passage), the columns ``names`` (default: those of
         ``WEIGHTS["relevance"]``) out of bm25, similarity, window_similarity and entailment (the
         shipped cross-encoder's relevance: P(passage entails "This text answers the question ...")."""
-        split = {p: split_sentences(p) or [p] for p in dict.fromkeys(passages)}
-        sentences = [split[p] for p in passages]
-        vec = self._vectors(list(questions) + list(passages) + [s for ss in sentences for s in ss])
-        rows = []
-        for q, p, ss in zip(questions, passages, sentences):
-            rows.append([bm25(q, p), max(float(vec[q] @ vec[p]), 0.0), window_cosine(vec, q, ss)])
-        base = np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
-        return self._select(base, ("bm25", "similarity", "window_similarity"), "relevance", names,
-                            lambda: self.nli.relevance(list(questions), list(passages)))
+        names = tuple(WEIGHTS["relevance"][0] if names is None else names)
+        cols: dict[str, Any] = {"bm25": lambda: [bm25(q, p) for q, p in zip(questions, passages)],
+                                "entailment": lambda: self.nli.relevance(list(questions), list(passages))}
+        if {"similarity", "window_similarity"} & set(names):
+            split = {p: split_sentences(p) or [p] for p in dict.fromkeys(passages)}
+            sentences = [split[p] for p in passages]
+            vec = self._vectors(list(questions) + list(passages) + [s for ss in sentences for s in ss])
+            cols["similarity"] = lambda: [max(float(vec[q] @ vec[p]), 0.0) for q, p in zip(questions, passages)]
+            cols["window_similarity"] = lambda: [window_cosine(vec, q, ss) for q, ss in zip(questions, sentences)]
+        return _columns("relevance", cols, names, len(questions))
 
     def agreement_features(self, answers: Sequence[str], references: Sequence[str]) -> np.ndarray:
         """Feature rows (contains, compact_contains, recall, precision) for each (answer, reference):
@@ -169,6 +157,14 @@ class DefaultJudge(Judge):
 
     def _agreement(self, answers: list[str], references: list[str], questions: list[str] | None) -> list:
         return self._score("agreement", self.agreement_features(answers, references))
+
+
+def _columns(primitive: str, cols: dict[str, Any], names: Sequence[str], n: int) -> np.ndarray:
+    """The feature matrix of ``names`` (in that order), each column computed by its function in ``cols``."""
+    unknown = [name for name in names if name not in cols]
+    if unknown:
+        raise ValueError(f"default judge: unknown {primitive} features {unknown}; known: {sorted(cols)}")
+    return np.asarray([cols[name]() for name in names], dtype=np.float64).reshape(len(names), n).T.copy()
 
 
 def _digest(value: Any) -> str:
