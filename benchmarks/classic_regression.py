@@ -2,7 +2,9 @@
 (a regressor's predictions of a positive target, residuals ~10 %, sample weights).
 
 Per scorer: rageval's own ``stats`` + ``reduce`` on the bare arrays, and ``rageval.evaluate`` on a
-DataFrame, each timed against the reference on the bare arrays; prints the ratio (reference s /
+DataFrame, each timed against the reference on the bare arrays (weighted; for smape, huber and
+log_cosh, which scikit-learn lacks, the reference's formula in numpy / torch's kernel, then
+``np.average``); then, unweighted, the named torch / torchmetrics functions themselves; prints the ratio (reference s /
 rageval s; > 1: rageval faster) and the difference of the values. The reference and rageval's
 own path are timed alternately, ``--repeat`` times each, and the best time of each is kept (the
 machine is shared: the minimum is the least disturbed run); ``evaluate`` runs once.
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 import torch
+import torchmetrics.functional as tmf
 from sklearn import metrics as skm
 from timing import timed
 
@@ -56,10 +59,13 @@ REFERENCES = {
 }
 UNWEIGHTED = {"max_error", "pearson", "spearman", "kendall", "ccc"}
 
+#: the references the issue names for the losses scikit-learn lacks (torch, torchmetrics; they take no
+#: weights), against rageval's unweighted stats + reduce
+NAMED = {"huber": torch.nn.functional.huber_loss, "log_cosh": tmf.log_cosh_error,
+         "smape": tmf.symmetric_mean_absolute_percentage_error, "ccc": tmf.concordance_corrcoef}
+
 
 def ccc_ref(t, p, w):
-    import torchmetrics.functional as tmf
-
     return float(tmf.concordance_corrcoef(torch.from_numpy(p), torch.from_numpy(t)))
 
 
@@ -98,6 +104,24 @@ def main(n: int, repeat: int = 5, only: list[str] | None = None) -> None:
         diff = max(abs(got[name] - want), abs(res.aggregate[name] - want))
         print(f"{name:20} {ref_s:8.3f} {own_s:15.3f} {ref_s / own_s:6.2f} {ev_s:11.3f} {ref_s / ev_s:6.2f} "
               f"{diff:9.1e}", flush=True)
+    threads = torch.get_num_threads()
+    print(f"\nThe named torch / torchmetrics functions on the bare tensors, unweighted (best of torch's {threads} "
+          "threads and 1 thread)")
+    print(f"{'scorer':20} {'ref s':>8} {'stats+reduce s':>15} {'ratio':>6} {'|diff|':>9}")
+    tt, tp = torch.from_numpy(t), torch.from_numpy(p)
+    for name, fn in NAMED.items():
+        if only and name not in only:
+            continue
+        scorer, batch = rageval.get_scorer(name), Batch({"y_true": t, "y_pred": p})
+        times = []
+        for n_threads in (threads, 1):
+            torch.set_num_threads(n_threads)
+            (ref_s, own_s), (want, got) = best_of(repeat, lambda: float(fn(tp, tt)),
+                                                  lambda: scorer.reduce(scorer.make_stats(batch)))
+            times.append(ref_s)
+        torch.set_num_threads(threads)
+        print(f"{name:20} {min(times):8.3f} {own_s:15.3f} {min(times) / own_s:6.2f} {abs(got[name] - want):9.1e}",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ def _column(batch: Batch, field: str) -> np.ndarray:
             i = next(j for j, r in enumerate(rows) if len(r) != first)
             raise FieldError(field, field, i, f"has {len(rows[i])} outputs, row 0 has {first}")
         arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+    checked = getattr(batch, "checked", False) and isinstance(values, np.ndarray)  # fields.py found it finite
     arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1)
-    if not np.isfinite(np.sum(arr)):  # NaN and inf propagate (a sum that overflows is checked row by row)
+    if not checked and not np.isfinite(np.sum(arr)):  # NaN, inf propagate (an overflowing sum: row by row)
         bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         if len(bad):
             raise FieldError(field, field, int(bad[0]), f"not finite: {arr[bad[0]].tolist()}")
@@ -239,6 +240,8 @@ class _Pointwise(RegressionScorer):
 
     version = "2"  # statistics are the losses (version 1: the raw rows)
     root: ClassVar[bool] = False
+    #: the loss is never below 0 (NaN aside): its bound check takes the maximum only
+    nonnegative: ClassVar[bool] = True
 
     def elementwise(self, t: np.ndarray, p: np.ndarray) -> np.ndarray:
         """The reference's loss per element."""
@@ -253,20 +256,23 @@ class _Pointwise(RegressionScorer):
         n, d = t.shape
         columns = np.empty((d + 1, n))  # stored column by column: reduce reads contiguous columns
         loss = columns[:d].T
-        weights = np.broadcast_to(w, n)
-        largest = scale = 0.0
+        unweighted = isinstance(w, float)
+        if unweighted:
+            columns[d] = w  # a fill (copying a broadcast scalar block by block is several times slower)
+        largest, scale = 0.0, w if unweighted else 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, n, _BLOCK):  # one pass block by block: everything after the loss reads cache
                 end = start + _BLOCK
                 block = loss[start:end]
                 self.elementwise_into(t[start:end], p[start:end], block)
-                largest = max(largest, block.max(), -block.min())  # NaN propagates
-                wb = columns[d, start:end]
-                np.copyto(wb, weights[start:end])
-                scale = max(scale, wb.max(), -wb.min())
+                largest = max(largest, block.max(), 0.0 if self.nonnegative else -block.min())  # NaN propagates
+                if not unweighted:
+                    wb = columns[d, start:end]
+                    np.copyto(wb, w[start:end])
+                    scale = max(scale, wb.max(), -wb.min())
             fine = not n or largest * scale <= _LARGEST  # NaN fails too
             if not fine:
-                i = int(np.flatnonzero(~(np.abs(loss * weights[:, None]) <= _LARGEST).all(axis=1))[0])
+                i = int(np.flatnonzero(~(np.abs(loss * columns[d][:, None]) <= _LARGEST).all(axis=1))[0])
         if not fine:
             raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
                                                     f"{p[i].tolist()} overflows float64 or its sums (> {_LARGEST:.1e}; "
@@ -577,6 +583,7 @@ class _Tweedie(_Mean):
 
     multioutputs = None
     power: float = 0.0
+    nonnegative = False  # rounding: -inf where y / ŷ underflows (scikit-learn's too)
 
     def check(self, t, p):
         pw, msg = self.power, f"Mean Tweedie deviance error with power={self.power} can only be used on "
