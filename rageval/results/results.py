@@ -59,7 +59,7 @@ class Results:
         self.scorers = list(scorers)
         self.manifest = manifest
         parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
-        self.ids: Sequence[str] = join_ids(p.ids for p in parts)  # a lazy `RowIds` for default ids
+        self.ids: Sequence[str] = join_ids(p.ids for p in parts)  # lazy `IntIds` for default or integer ids
         self._scores = {k: np.concatenate([p.scores[k] for p in parts]) if parts else np.empty(0)
                         for s in self.scorers for k in s.keys()}
         self.by_scorer: dict[str, ScorerResult] = {}

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rageval.core.errors import RagevalError
-from rageval.core.ids import RowIds
+from rageval.core.ids import IntIds
 from rageval.core.statistics import KINDS, Statistics
 from rageval.stats.bootstrap import Interval, confidence_intervals
 from rageval.stats.resampling import SEED
@@ -51,7 +51,7 @@ class Part:
         rows = self.rows
         rows = np.arange(rows.start, rows.stop, dtype=np.int64) if isinstance(rows, range) else \
             np.asarray(rows, np.int64)
-        ids = pc.cast(pa.array(self.ids.numbers()), pa.string()) if isinstance(self.ids, RowIds) else \
+        ids = pc.cast(pa.array(self.ids.numbers), pa.string()) if isinstance(self.ids, IntIds) else \
             pa.array(self.ids, pa.string())
         cols: dict[str, Any] = {"_row": pa.array(rows.reshape(-1)), "id": ids}
         for key, stats in self.stats.items():
@@ -84,14 +84,16 @@ class Part:
 
 
 def _ids(table: pa.Table) -> Sequence[str]:
-    """The id column; a `RowIds` when the ids are the default ones (consecutive row numbers)."""
-    rows, ids = table.column("_row"), table.column("id")
-    n = len(rows)
-    if n and rows[0].as_py() is not None:
-        first = rows[0].as_py()
-        if pc.all(pc.equal(rows, pa.array(np.arange(first, first + n, dtype=np.int64)))).as_py() and \
-                pc.all(pc.equal(ids, pc.cast(rows, pa.string()))).as_py():
-            return RowIds(first, first + n)
+    """The id column; an `IntIds` when every id is an integer's decimal string (default ids, an
+    integer id column), as `evaluate` held them."""
+    ids = table.column("id")
+    for kind in (pa.int64(), pa.uint64()):
+        try:
+            numbers = pc.cast(ids, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if numbers.null_count == 0 and pc.all(pc.equal(pc.cast(numbers, pa.string()), ids)).as_py() is not False:
+            return IntIds(numbers.to_numpy())
     return ids.to_pylist()
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import NUMERIC
-from rageval.core.ids import RowIds
+from rageval.core.ids import IntIds
 from rageval.core.registry import resolve
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Statistics
@@ -188,7 +188,7 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: Sequence[int]) -> Par
     its own result; its error message is kept for that example.
     """
     ids = batch["id"]
-    part = Part(rows=rows, ids=ids if isinstance(ids, (list, RowIds)) else list(ids))
+    part = Part(rows=rows, ids=ids if isinstance(ids, (list, IntIds)) else list(ids))
     n = len(rows)
     for s in scorers:
         stats, errors = _isolated_stats(s, batch, rows)

@@ -1,4 +1,5 @@
-"""`RowIds`, the default example ids made lazily, behaves exactly like the list of strings it stands for."""
+"""`IntIds`, ids kept as integers and made into strings when read, behaves exactly like the list of
+strings it stands for."""
 from __future__ import annotations
 
 import pickle
@@ -8,17 +9,20 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from rageval.core.ids import RowIds, join_ids
+from rageval.core.ids import IntIds, join_ids, row_ids
+
+NUMBERS = st.lists(st.integers(-(2**63), 2**63 - 1), max_size=30, unique=True) | \
+    st.lists(st.integers(0, 40), max_size=30, unique=True)
 
 
 @settings(max_examples=300, deadline=None)
-@given(start=st.integers(0, 10**6), n=st.integers(0, 40), a=st.integers(-50, 50) | st.none(),
-       b=st.integers(-50, 50) | st.none(), step=st.sampled_from([None, 1, 2, 3, -1, -2]))
-def test_row_ids_are_the_list_of_row_numbers_as_strings(start, n, a, b, step):
-    ids, want = RowIds(start, start + n), [str(start + i) for i in range(n)]
-    assert len(ids) == len(want) and list(ids) == want and ids == want and want == ids and ids == tuple(want)
-    assert list(ids[a:b:step]) == want[a:b:step]
-    assert (ids[a:b] == want[a:b]) and isinstance(ids[a:b], RowIds)
+@given(numbers=NUMBERS, a=st.integers(-40, 40) | st.none(), b=st.integers(-40, 40) | st.none(),
+       step=st.sampled_from([None, 1, 2, 3, -1, -2]))
+def test_int_ids_are_the_list_of_their_numbers_as_strings(numbers, a, b, step):
+    ids, want = IntIds(np.array(numbers, np.int64)), [str(v) for v in numbers]
+    n = len(want)
+    assert len(ids) == n and list(ids) == want and ids == want and want == ids and ids == tuple(want)
+    assert list(ids[a:b:step]) == want[a:b:step] and isinstance(ids[a:b:step], IntIds)
     for i in (a, b):
         if i is not None and -n <= i < n:
             assert ids[i] == want[i]
@@ -26,34 +30,42 @@ def test_row_ids_are_the_list_of_row_numbers_as_strings(start, n, a, b, step):
             with pytest.raises(IndexError):
                 ids[i]
     assert bool(ids) == bool(want)
-    for x in {*want[:3], str(start - 1), str(start + n), "0" + str(start), f" {start}", "-0", "", "a", start, None}:
-        assert (x in ids) == (x in want)
+    probes = {*want[:3], *(str(v + 1) for v in numbers[:3]), *("0" + w for w in want[:2]), *(" " + w for w in want[:1]),
+              "-0", "", "a", "1e3", "+1", "1_0", "\u0661", str(2**64), str(-(2**63) - 1), 1, None}
+    for x in probes:
+        assert (x in ids) == (x in want), x
         assert ids.count(x) == want.count(x)
         if x in want:
             assert ids.index(x) == want.index(x)
         else:
             with pytest.raises(ValueError):
                 ids.index(x)
-    assert np.array_equal(ids.numbers(), np.arange(start, start + n))
 
 
-def test_row_ids_refuse_lookalikes_and_compare_like_lists():
-    ids = RowIds(0, 12)
-    assert "\u0661" not in ids  # ARABIC-INDIC DIGIT ONE: int() reads it as 1, the id "1" is not it
-    assert "01" not in ids and "1" in ids and "0" in ids
-    assert ids != ["0"] and ids != RowIds(1, 13) and ids == RowIds(0, 12) and RowIds(5, 5) == RowIds(9, 9) == []
-    assert ids != "0123"  # not a list: compares unequal, as a list would
+def test_uint64_ids_beyond_int64():
+    big = np.array([2**64 - 1, 0, 2**63], np.uint64)
+    ids = IntIds(big)
+    assert ids == [str(2**64 - 1), "0", str(2**63)] and str(2**63) in ids and "-1" not in ids
+    assert ids.index(str(2**64 - 1)) == 0
+
+
+def test_row_ids_and_joins():
+    assert row_ids(3, 7) == ["3", "4", "5", "6"] and row_ids(5, 5) == [] == row_ids(9, 2)
+    joined = join_ids([row_ids(0, 3), row_ids(3, 5), IntIds(np.array([-9, 12]))])
+    assert isinstance(joined, IntIds) and joined == ["0", "1", "2", "3", "4", "-9", "12"]
+    mixed = join_ids([row_ids(0, 2), ["x", "y"]])
+    assert type(mixed) is list and mixed == ["0", "1", "x", "y"]
+    signed_and_unsigned = join_ids([row_ids(0, 1), IntIds(np.array([2**64 - 1], np.uint64))])
+    assert type(signed_and_unsigned) is list and signed_and_unsigned == ["0", str(2**64 - 1)]
+    assert join_ids([]) == []
+
+
+def test_int_ids_compare_like_lists_and_refuse_non_integers():
+    ids = row_ids(0, 12)
+    assert ids != ["0"] and ids != row_ids(1, 13) and ids == row_ids(0, 12) and ids != "0123"
     assert pickle.loads(pickle.dumps(ids)) == ids
     with pytest.raises(TypeError):
         hash(ids)
-    assert RowIds(3, 1) == []  # an empty range
-
-
-def test_join_ids_stays_lazy_only_for_consecutive_row_ids():
-    assert isinstance(join_ids([RowIds(0, 3), RowIds(3, 7)]), RowIds)
-    assert join_ids([RowIds(0, 3), RowIds(3, 7)]) == [str(i) for i in range(7)]
-    gap = join_ids([RowIds(0, 3), RowIds(4, 5)])
-    assert type(gap) is list and gap == ["0", "1", "2", "4"]
-    mixed = join_ids([RowIds(0, 2), ["x", "y"]])
-    assert type(mixed) is list and mixed == ["0", "1", "x", "y"]
-    assert join_ids([]) == []
+    with pytest.raises(TypeError, match="integer array"):
+        IntIds(np.array([1.0, 2.0]))
+    assert repr(ids) == "IntIds(['0', '1', '2', ...], n=12)"

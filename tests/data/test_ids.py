@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import rageval
-from rageval.core.ids import RowIds
+from rageval.core.ids import IntIds
 from rageval.core.scorer import MeanScorer
 from rageval.stats import compare
 
@@ -34,7 +34,7 @@ def test_default_ids_are_row_numbers_and_stay_lazy(batch_size):
     lazy = rageval.evaluate(df, SCORERS, batch_size=batch_size, progress=False)
     named = rageval.evaluate(df.assign(id=[str(i) for i in range(250)]), SCORERS, batch_size=batch_size,
                              progress=False)
-    assert isinstance(lazy.ids, RowIds) and lazy.ids == [str(i) for i in range(250)]
+    assert isinstance(lazy.ids, IntIds) and lazy.ids == [str(i) for i in range(250)]
     _same(lazy, named)
     assert lazy.confidence_intervals(n=50) == named.confidence_intervals(n=50)
 
@@ -48,8 +48,19 @@ def test_an_integer_id_column_equals_the_same_ids_as_strings(dtype):
         values[:3] = [-5, 2**62, -(2**62)]
     as_int = rageval.evaluate(df.assign(id=values), SCORERS, progress=False)
     as_str = rageval.evaluate(df.assign(id=[str(v) for v in values.tolist()]), SCORERS, progress=False)
-    assert list(as_int.ids) == [str(v) for v in values.tolist()]
+    assert list(as_int.ids) == [str(v) for v in values.tolist()] and isinstance(as_int.ids, IntIds)
     _same(as_int, as_str)
+
+
+def test_integer_looking_string_ids_load_as_integers_only_when_they_round_trip(tmp_path):
+    df = _frame(4)
+    for ids, lazy in ((["10", "-3", "0", str(2**63 - 1)], True), (["10", "3", "0", str(2**64 - 1)], True),
+                      (["-1", "3", "0", str(2**64 - 1)], False), (["007", "1", "2", "3"], False),
+                      (["+1", "2", "3", "4"], False), (["1", "2", "3", "1e3"], False)):
+        res = rageval.evaluate(df.assign(id=ids), ["accuracy"], progress=False)
+        back = rageval.load_results(res.save(tmp_path / "-".join(ids)))
+        assert list(back.ids) == ids and isinstance(back.ids, IntIds) is lazy
+        _same(res, back)
 
 
 @pytest.mark.parametrize("ids", [[5, 3, 9, 3, 5], ["5", "3", "9", "3", "5"]])
@@ -65,7 +76,7 @@ def test_default_ids_in_a_run_directory_and_back(tmp_path):
     table = pq.read_table(sorted((tmp_path / "run" / "examples").glob("*.parquet"))[0])
     assert table.column("id").to_pylist()[:3] == ["0", "1", "2"] and str(table.schema.field("id").type) == "string"
     back = rageval.load_results(tmp_path / "run")
-    assert isinstance(back.ids, RowIds)  # consecutive default ids load lazily again
+    assert isinstance(back.ids, IntIds)  # consecutive default ids load lazily again
     _same(res, back)
     saved = rageval.load_results(res.save(tmp_path / "saved"))
     _same(res, saved)
@@ -93,7 +104,7 @@ class _FailsOnX(MeanScorer):
 def test_errors_and_merge_with_default_ids():
     rows = [{"answer": "a"}, {"answer": "x"}, {"answer": "c"}]
     res = rageval.evaluate(rows, [_FailsOnX()], progress=False)
-    assert isinstance(res.ids, RowIds) and list(res.errors["id"]) == ["1"]
+    assert isinstance(res.ids, IntIds) and list(res.errors["id"]) == ["1"]
     assert res.by_scorer["fails_on_x"].ids == ["0", "2"] and res.aggregate.counts["fails_on_x"] == (2, 3)
     other = rageval.evaluate([{"id": "z", "answer": "q"}], [_FailsOnX()], progress=False)
     merged = rageval.merge([res, other])
