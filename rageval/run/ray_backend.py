@@ -335,13 +335,18 @@ def _rebased(part: Part, offset: int, no_ids: bool) -> Part:
     """A Ray dataset's part with the data's row positions: ``offset`` added to each row, the ids
     generated from them when the data has none, and the rows named in field errors moved too."""
     local = part.rows
-    part.rows = [offset + r for r in local]
+    n = len(local)
+    whole = n > 0 and local[0] == 0 and local[-1] == n - 1  # every row of the batch (rows ascend)
+    part.rows = range(offset, offset + n) if whole else [offset + r for r in local]
     if no_ids:
         part.ids = [str(r) for r in part.rows]
-    for errors in part.errors.values():
-        for i, message in enumerate(errors):
-            if message is not None and offset:
-                errors[i] = _move_row(message, local[i], offset + local[i])
+    if offset:
+        for errors in part.errors.values():
+            if errors.count(None) == n:  # no error (C speed)
+                continue
+            for i, message in enumerate(errors):
+                if message is not None:
+                    errors[i] = _move_row(message, local[i], offset + local[i])
     return part
 
 
@@ -352,8 +357,13 @@ def _move_row(message: str, old: int, new: int) -> str:
 
 
 def _check_unique(part: Part, seen: set[str], column: str) -> None:
+    """Refuse an id seen in an earlier part (or twice in this one), naming its row; the rows are
+    walked only when the sets say there is a duplicate."""
+    fresh = set(part.ids)
+    if len(fresh) == len(part.ids) and seen.isdisjoint(fresh):
+        seen.update(fresh)
+        return
     for row, x in zip(part.rows, part.ids):
         if x in seen:
             raise FieldError("id", column, row, f"duplicate id {x!r}")
         seen.add(x)
-

@@ -155,6 +155,18 @@ def test_a_field_error_in_a_ray_dataset_names_the_row_of_the_data():
     assert str(remote.value) == str(local.value) and remote.value.row == 141
 
 
+@pytest.mark.parametrize("first,second", [(150, 37), (12, 10)])  # across batches; within one batch
+def test_a_duplicate_id_in_a_ray_dataset_names_its_row_as_locally(first, second):
+    data = [{"id": f"q{i}", "answer": f"a {i}", "reference": "a"} for i in range(200)]
+    data[first]["id"] = data[second]["id"]
+    with pytest.raises(FieldError) as local:
+        rageval.evaluate(data, ["exact_match"], progress=False)
+    with pytest.raises(FieldError) as remote:
+        rageval.evaluate(ray.data.from_items(data, override_num_blocks=7), ["exact_match"], batch_size=30,
+                         progress=False)
+    assert str(remote.value) == str(local.value) and remote.value.row == first
+
+
 def test_a_hugging_face_dataset_is_read_by_ray():
     data = [{k: r[k] for k in ("id", "answer", "reference", "retrieved_ids")} for r in rows(120)]
     ds = datasets.Dataset.from_list(data)
