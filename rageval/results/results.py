@@ -56,17 +56,20 @@ class Results:
     """What `rageval.evaluate` returns, and `rageval.load_results` reads back."""
 
     def __init__(self, scorers: Sequence[Scorer], parts: Iterable[Part], manifest: dict[str, Any]) -> None:
+        """``parts`` are consumed: each scorer's statistics and scores leave the parts as they are
+        joined, so a part's copy is freed before the next scorer's is made (the peak holds one
+        scorer's data twice, not every scorer's)."""
         self.scorers = list(scorers)
         self.manifest = manifest
         parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
         self.ids: Sequence[str] = join_ids(p.ids for p in parts)  # lazy `IntIds` for default or integer ids
-        self._scores = {k: np.concatenate([p.scores[k] for p in parts]) if parts else np.empty(0)
+        self._scores = {k: np.concatenate([p.scores.pop(k) for p in parts]) if parts else np.empty(0)
                         for s in self.scorers for k in s.keys()}
         self.by_scorer: dict[str, ScorerResult] = {}
         all_ids = None
         for s in self.scorers:
             kind = s.stats_kind
-            pieces = [p.stats.get(s.key) or kind.missing(len(p.ids)) for p in parts]
+            pieces = [p.stats.pop(s.key, None) or kind.missing(len(p.ids)) for p in parts]
             if all(p.errors[s.key].count(None) == len(p.errors[s.key]) for p in parts):  # no error: C-speed test
                 ok, errors, ok_ids = None, {}, self.ids
             else:
@@ -78,6 +81,7 @@ class Results:
                 ok_ids = all_ids[ok].tolist()
             try:
                 stats = kind.concat(pieces) if pieces else kind.missing(0)
+                del pieces
                 stats = stats if ok is None else stats.take(ok)
             except IncompatibleError as e:
                 raise IncompatibleError(f"scorer {s.key!r}: {e}") from None
