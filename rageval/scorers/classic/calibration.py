@@ -1,32 +1,54 @@
-"""Expected calibration error of binary probabilities: ``ece`` over ``y_true`` (0/1) and
-``y_score`` (the predicted probability of label 1).
+"""Expected calibration error: ``ece`` over ``y_true`` and ``y_score``.
+
+* **Binary:** ``y_true`` 0/1 and one probability (of label 1) per example.
+* **Multiclass** (top-label): one probability vector per example, column ``j`` for the ``j``-th
+  class in sorted order (integer labels ``0 .. C-1`` are their own column; other labels need
+  ``labels=``, see `rageval.scorers.classic.inputs`). Each example's confidence is its largest
+  probability and its outcome 1 when that column (the first of tied maxima, as ``torch.max``) is
+  its true class: torchmetrics' ``multiclass_calibration_error(norm="l1")``, which then bins the
+  (confidence, outcome) pairs exactly as the binary case. torchmetrics casts the confidences to
+  float32 there; here they stay float64, equal to torchmetrics' own ``_ce_compute`` on the
+  float64 confidences to 1e-12 (and to its float32 result to float32 precision).
 
 ``ECE = Σ_b (n_b / N) · |acc_b - conf_b|`` over the bins ``b`` holding examples, with ``acc_b``
-the share of label 1 and ``conf_b`` the mean probability in the bin (weighted by ``sample_weight``
-where given; the references take no weights).
+the share of outcomes 1 (label 1, or a correct top label) and ``conf_b`` the mean probability
+(confidence) in the bin, weighted by ``sample_weight`` where given (the references take no
+weights). Statistics per example: ``[probability, outcome, weight]``, the same in both cases.
 
 * ``strategy="uniform"`` (default): ``n_bins`` equal-width bins on [0, 1], torchmetrics'
   ``binary_calibration_error(norm="l1")`` exactly: boundaries ``torch.linspace(0, 1, n_bins + 1)``
   and ``bucketize(right=True)``, so a probability of exactly 1 has a bin of its own, as there.
   Statistics per example are its bin's one-hot count, probability and label columns: any subset
   and every bootstrap resample reduce exactly by sums.
-* ``strategy="quantile"``: equal-mass bins at the percentiles of the probabilities of the
-  examples reduced, scikit-learn's ``calibration_curve(strategy="quantile")`` binning
-  (``np.percentile`` edges, ``searchsorted`` on the inner edges); the bins depend on the whole
-  subset, so each subset is binned anew (no summed form).
+* ``strategy="quantile"``: equal-mass bins at the percentiles of the probabilities
+  (confidences) of the examples reduced, scikit-learn's ``calibration_curve(strategy="quantile")``
+  binning of the (probability, outcome) pairs (``np.percentile`` edges with linear
+  interpolation, ``searchsorted`` on the inner edges, so tied probabilities share a bin and a bin
+  may hold more or fewer than ``N / n_bins``; empty bins are dropped). The edges are the
+  percentiles of the probabilities unweighted (calibration_curve takes no weights); a
+  ``sample_weight`` weighs the bins' counts and sums only, so unlike the uniform bins an integer
+  weight is not the example repeated. The bins depend on the whole subset, so each subset is
+  binned anew (no summed form).
+
+>>> s = ECE(n_bins=2)
+>>> round(s.reduce(s.stats({"y_true": [0, 1, 1], "y_score": [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]]}))["ece"], 4)
+0.0333
 """
 from __future__ import annotations
 
 import math
 import numbers
-from typing import ClassVar
+import warnings
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
-from rageval.core.errors import ConfigError
+from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Rows, Statistics
-from rageval.scorers.classic.probabilistic import binary_inputs
+from rageval.scorers.classic import inputs
+from rageval.scorers.classic.probabilistic import binary_inputs, class_probabilities
 from rageval.scorers.classic.ranking_metrics import numeric_column
 
 
@@ -49,18 +71,32 @@ class ECE(Scorer):
     higher_is_better = False
     bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
 
-    def __init__(self, n_bins: int = 15, strategy: str = "uniform") -> None:
+    def __init__(self, n_bins: int = 15, strategy: str = "uniform", labels: Sequence[Any] | None = None) -> None:
         if isinstance(n_bins, bool) or not isinstance(n_bins, numbers.Integral) or n_bins < 1:
             raise ConfigError(f"ece: n_bins must be a positive integer, got {n_bins!r}")
         if strategy not in ("uniform", "quantile"):
             raise ConfigError(f"ece: strategy must be 'uniform' or 'quantile', got {strategy!r}")
-        super().__init__(n_bins=int(n_bins), strategy=strategy)
+        labels = inputs.check_labels_param(self.name, labels, ordered=False)
+        super().__init__(n_bins=int(n_bins), strategy=strategy, **({} if labels is None else {"labels": labels}))
         self.n_bins, self.strategy = int(n_bins), strategy
+        self.labels = None if labels is None else sorted(labels)
         self.edges = bin_edges(self.n_bins)
 
+    def validate(self, batch: Batch) -> None:
+        inputs.check_widths(batch, ("y_score",))
+
     def stats(self, batch: Batch) -> Rows:
-        y, p = binary_inputs(batch)
+        if inputs.is_matrix(batch["y_score"]):  # top-label: the largest probability, and whether it is right
+            with warnings.catch_warnings():  # rows need not sum to one here (torchmetrics does not ask)
+                warnings.simplefilter("ignore", UserWarning)
+                prob, column = class_probabilities(batch, self.labels)
+            top = np.argmax(prob, axis=1)
+            y, p = (top == column).astype(np.float64), prob[np.arange(len(prob)), top]
+        else:
+            y, p = binary_inputs(batch)
         w = np.ones(len(y)) if batch.get("sample_weight") is None else numeric_column(batch, "sample_weight")
+        if len(w) != len(y):
+            raise FieldError("sample_weight", "sample_weight", None, f"{len(w)} weights for {len(y)} examples")
         return Rows(np.column_stack([p, y, w]).reshape(len(y), 3))
 
     def sum_rows(self, stats: Statistics) -> np.ndarray | None:

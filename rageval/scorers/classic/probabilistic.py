@@ -8,7 +8,11 @@ Binary: ``y_true`` 0/1 (or bools; the hinge loss also -1/1) and one number per e
 probability of label 1, or the decision value). Multiclass: one label and one vector per example
 (probabilities, or decision values for the hinge loss), column ``j`` for the ``j``-th class in
 sorted order (`rageval.scorers.classic.inputs.class_columns`: integer labels ``0 .. C-1`` are
-their own column; other labels need ``labels=``).
+their own column; other labels need ``labels=``). Multilabel (``log_loss`` and ``brier``, as
+scikit-learn 1.9.1 takes them): ``y_true`` one 0/1 indicator vector of ``L ≥ 2`` labels per
+example and ``y_score`` one probability per label, not normalised (scikit-learn warns that the
+rows do not sum to one, and so do we); no ``labels=`` there (scikit-learn's ValueError, here a
+`FieldError`).
 
 Unlike scikit-learn, a subset holding one label, or fewer classes than score columns, is no error
 (scikit-learn asks for ``labels=`` there): each example's column is fixed by its label, so the
@@ -45,26 +49,58 @@ def binary_inputs(batch: Batch) -> tuple[np.ndarray, np.ndarray]:
     return y, prob
 
 
-def class_probabilities(batch: Batch, labels: list | None) -> tuple[np.ndarray, np.ndarray]:
-    """A multiclass batch: the probability vectors ``(n, C)`` (in [0, 1]; scikit-learn's warning
-    when a row does not sum to one within ``sqrt(eps)``, without normalising, as scikit-learn
-    1.9) and each example's class column."""
+def probability_matrix(batch: Batch) -> np.ndarray:
+    """``y_score`` as probability vectors ``(n, C)`` in [0, 1], one per ``y_true``; scikit-learn's
+    warning when a row does not sum to one within ``sqrt(eps)``, without normalising (scikit-learn
+    1.9)."""
     prob = inputs.float_matrix(batch["y_score"], "y_score")
-    n, width = prob.shape
+    n = len(prob)
     if len(batch["y_true"]) != n:
         raise FieldError("y_score", "y_score", None, f"{n} probability vectors for {len(batch['y_true'])} labels")
     bad = np.flatnonzero(((prob < 0) | (prob > 1)).any(axis=1))
     if len(bad):
         raise FieldError("y_score", "y_score", int(bad[0]), f"expected probabilities in [0, 1], got "
                                                             f"{prob[bad[0]].tolist()!r:.60}")
-    if labels is not None and len(labels) != width:
-        raise FieldError("y_score", "y_score", None, f"The number of classes in labels ({len(labels)}) is different "
-                                                     f"from that in y_prob ({width})")
     total = prob.sum(axis=1)
     if not np.all(np.abs(total - 1) <= np.sqrt(np.finfo(np.float64).eps) * np.abs(total)):
         warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.", UserWarning,
-                      stacklevel=3)
+                      stacklevel=4)
+    return prob
+
+
+def class_probabilities(batch: Batch, labels: list | None) -> tuple[np.ndarray, np.ndarray]:
+    """A multiclass batch: the probability vectors ``(n, C)`` (`probability_matrix`) and each
+    example's class column."""
+    prob = probability_matrix(batch)
+    width = prob.shape[1]
+    if labels is not None and len(labels) != width:
+        raise FieldError("y_score", "y_score", None, f"The number of classes in labels ({len(labels)}) is different "
+                                                     f"from that in y_prob ({width})")
     return prob, inputs.class_columns(batch["y_true"], labels, width)
+
+
+def multilabel_probabilities(batch: Batch, labels: list | None, one_column: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A multilabel batch (``y_true`` one 0/1 vector per example): the indicators ``(n, L)`` as
+    float64 and the probability vectors ``(n, L)``, with scikit-learn 1.9.1's rules: no
+    ``labels=`` ("The object was not fitted with multilabel input."), as many probabilities as
+    labels; ``one_column`` (log_loss): one probability ``p`` per example stands for ``[1 - p, p]``."""
+    if labels is not None:
+        raise FieldError("y_true", "y_true", None, "multilabel indicators take no labels= (scikit-learn: 'The object "
+                                                   "was not fitted with multilabel input.')")
+    truth = inputs.indicator_matrix(batch["y_true"], "y_true").astype(np.float64)
+    n, width = truth.shape
+    if inputs.is_matrix(batch["y_score"]):
+        prob = probability_matrix(batch)
+    elif one_column:
+        p = binary_inputs({"y_true": np.zeros(n), "y_score": batch["y_score"]})[1]  # its checks of y_score
+        prob = np.column_stack([1 - p, p])
+    else:
+        raise FieldError("y_true", "y_true", None, f"y should be a 1d array, got an array of shape ({n}, {width}) "
+                                                   "instead (scikit-learn, with one y_score per example)")
+    if prob.shape[1] != width:
+        raise FieldError("y_score", "y_score", None, f"y_true and y_prob contain different number of classes: "
+                                                     f"{width} vs {prob.shape[1]}")
+    return truth, prob
 
 
 def lexicographic_labels(name: str, labels: Sequence[Any] | None) -> list | None:
@@ -82,6 +118,7 @@ class VectorLoss(WeightedMeanScorer):
 
     def validate(self, batch: Batch) -> None:
         inputs.check_widths(batch, ("y_score",))
+        inputs.check_widths(batch, ("y_true",))
 
 
 class LogLoss(VectorLoss):
@@ -91,7 +128,10 @@ class LogLoss(VectorLoss):
     both probability columns), so a certain wrong prediction costs ``-log ε ≈ 36.04``.
     Multiclass (a probability vector per example): ``-Σ w·log clip(p_{y}, ε, 1 - ε) / Σ w``, the
     clipped probability of the true class (scikit-learn's ``-Σ_j xlogy(onehot_j, clip(p_j))``);
-    ``labels``: the classes of the columns (sorted)."""
+    ``labels``: the classes of the columns (sorted). Multilabel (a 0/1 vector per example):
+    ``-Σ w·Σ_j xlogy(y_j, clip(p_j, ε, 1 - ε)) / Σ w``, the same sum with the indicators in place of
+    the one-hot rows (the probabilities of the labels that are off do not count, as there); one
+    probability ``p`` per example with two labels is ``[1 - p, p]``, as there."""
 
     name = "log_loss"
     fields = ("y_true", "y_score")
@@ -105,6 +145,9 @@ class LogLoss(VectorLoss):
 
     def score_batch(self, batch: Batch) -> np.ndarray:
         eps = np.finfo(np.float64).eps
+        if inputs.is_matrix(batch["y_true"]):  # multilabel: scikit-learn's -Σ_j xlogy(y_j, clip(p_j))
+            truth, prob = multilabel_probabilities(batch, self.labels, one_column=True)
+            return -np.sum(xlogy(truth, np.clip(prob, eps, 1 - eps)), axis=1)
         if inputs.is_matrix(batch["y_score"]):
             prob, column = class_probabilities(batch, self.labels)
             return -np.log(np.clip(prob[np.arange(len(prob)), column], eps, 1 - eps))
@@ -117,12 +160,13 @@ class Brier(VectorLoss):
     Binary (``pos_label`` 1): ``Σ w·(y - p)² / Σ w``. Multiclass (a probability vector per
     example): ``Σ w·Σ_j (onehot_j - p_j)² / Σ w``, halved when ``scale_by_half`` (``"auto"``:
     with fewer than 3 columns, which makes two columns equal the binary score); ``labels``: the
-    classes of the columns (sorted)."""
+    classes of the columns (sorted). Multilabel (a 0/1 vector per example and one probability per
+    label): the same ``Σ_j (y_j - p_j)²`` with the indicators in place of the one-hot rows."""
 
     name = "brier"
     fields = ("y_true", "y_score")
     higher_is_better = False
-    bounds = (0.0, 2.0)
+    bounds = (0.0, float("inf"))  # at most 2 on probability vectors summing to one; up to L on L labels
 
     def __init__(self, labels: Sequence[Any] | None = None, scale_by_half: Any = "auto") -> None:
         if scale_by_half not in ("auto", True, False) or isinstance(scale_by_half, int) and \
@@ -135,9 +179,12 @@ class Brier(VectorLoss):
         self.scale_by_half = scale_by_half
 
     def score_batch(self, batch: Batch) -> np.ndarray:
-        if inputs.is_matrix(batch["y_score"]):
-            prob, column = class_probabilities(batch, self.labels)
-            onehot = column[:, None] == np.arange(prob.shape[1])[None, :]
+        if inputs.is_matrix(batch["y_true"]) or inputs.is_matrix(batch["y_score"]):
+            if inputs.is_matrix(batch["y_true"]):  # multilabel: the indicators in place of the one-hot rows
+                onehot, prob = multilabel_probabilities(batch, self.labels, one_column=False)
+            else:
+                prob, column = class_probabilities(batch, self.labels)
+                onehot = column[:, None] == np.arange(prob.shape[1])[None, :]
             loss = ((onehot - prob) ** 2).sum(axis=1)
             half = prob.shape[1] < 3 if self.scale_by_half == "auto" else self.scale_by_half
             return loss * 0.5 if half else loss

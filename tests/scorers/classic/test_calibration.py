@@ -79,3 +79,104 @@ def test_bad_input_and_config():
         ECE(n_bins=0)
     with pytest.raises(ConfigError):
         ECE(strategy="equal")
+
+
+# --- multiclass (top-label) -----------------------------------------------------------------------
+def mc_case(seed: int):
+    """Probability vectors of 2..6 classes (rounded on some seeds: tied maxima, confidences on bin
+    edges), labels 0..C-1 or strings with labels=, weights on some seeds."""
+    rng = np.random.default_rng(seed)
+    n, c = int(rng.integers(1, 300)), int(rng.integers(2, 7))
+    raw = rng.dirichlet(np.full(c, 0.7), n)
+    if seed % 3 == 0:
+        raw = np.round(raw, 1)
+        raw[raw.sum(axis=1) == 0] = 1.0 / c
+    y = rng.integers(0, c, n)
+    names = [f"c{i}" for i in range(c)]
+    batch = {"y_true": [names[i] for i in y] if seed % 4 == 1 else y, "y_score": raw.tolist() if seed % 2 else raw}
+    params = {"labels": list(rng.permutation(np.array(names, dtype=object)))} if seed % 4 == 1 else {}
+    return batch, y, raw, int(rng.integers(1, 20)), params
+
+
+def mc_reference(y, prob, n_bins):
+    """torchmetrics' multiclass calibration error in float64: its update (torch.max over the
+    classes, eq with the target) and its _ce_compute, without the float32 cast of the update."""
+    from torchmetrics.functional.classification.calibration_error import _ce_compute
+
+    conf, pred = torch.tensor(prob, dtype=torch.float64).max(dim=1)
+    return float(_ce_compute(conf, pred.eq(torch.tensor(y)).double(), n_bins, norm="l1"))
+
+
+def mc_check(seeds):
+    for seed in seeds:
+        batch, y, prob, nb, params = mc_case(seed)
+        s = ECE(n_bins=nb, **params)
+        stats = s.stats(batch)
+        assert s.reduce(stats)["ece"] == pytest.approx(mc_reference(y, prob, nb), rel=1e-12, abs=1e-15), seed
+        if seed % 3:  # torchmetrics itself (float32 confidences): to float32 precision off the bin edges
+            want = float(tm.multiclass_calibration_error(torch.tensor(prob), torch.tensor(y), num_classes=prob.shape[1],
+                                                         n_bins=nb, norm="l1"))
+            assert s.reduce(stats)["ece"] == pytest.approx(want, rel=1e-5, abs=1e-6), seed
+        correct = (np.argmax(prob, axis=1) == y).astype(int)
+        if len(set(correct.tolist())) == 2:  # equal-mass: calibration_curve's binning of (confidence, correct)
+            s = ECE(n_bins=nb, strategy="quantile", **params)
+            assert s.reduce(s.stats(batch))["ece"] == pytest.approx(quantile_reference(correct, prob.max(axis=1), nb),
+                                                                    rel=1e-12, abs=1e-15), seed
+
+
+def test_multiclass_equals_torchmetrics_sample():
+    mc_check(range(60))
+
+
+@pytest.mark.slow
+def test_multiclass_equals_torchmetrics_sweep():
+    mc_check(range(60, 600))
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_integer_weights_equal_repeated_rows(multiclass):
+    """Uniform bins: weights are frequency weights, weight k is the example repeated k times (the
+    references take no weights; the repeated rows are scored unweighted). Not so for quantile bins,
+    whose edges are the unweighted percentiles (see the module docstring)."""
+    strategy = "uniform"
+    if multiclass:
+        batch, *_ = mc_case(4)
+        batch = {"y_true": np.asarray(batch["y_true"]), "y_score": np.asarray(batch["y_score"])}
+    else:
+        y, p, _ = case(5)
+        batch = {"y_true": y, "y_score": p}
+    w = np.random.default_rng(1).integers(0, 4, len(batch["y_true"]))
+    w[0] = 1
+    s = ECE(n_bins=7, strategy=strategy)
+    repeated = {k: np.repeat(v, w, axis=0) for k, v in batch.items()}
+    got = s.reduce(s.stats({**batch, "sample_weight": w.astype(float)}))["ece"]
+    assert got == pytest.approx(s.reduce(s.stats(repeated))["ece"], rel=1e-12, abs=1e-15)
+
+
+def test_multiclass_ties_take_the_first_maximum_as_torch():
+    prob = [[0.4, 0.4, 0.2], [0.3, 0.3, 0.4], [0.5, 0.5, 0.0]]
+    for y in ([0, 2, 1], [1, 2, 0]):
+        s = ECE(n_bins=5)
+        assert s.reduce(s.stats({"y_true": y, "y_score": prob}))["ece"] == pytest.approx(
+            mc_reference(np.array(y), np.array(prob), 5), rel=1e-12, abs=1e-15)
+
+
+def test_multiclass_bad_input_names_field_and_row():
+    good = [[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]]
+    for y, score, field, row in [([0, 1, 1], [[0.2, 0.8], [0.6, 1.4], [0.5, 0.5]], "y_score", 1),
+                                 ([0, 1, 1], [[0.2, 0.8], [0.6, 0.4], [math.nan, 0.5]], "y_score", 2),
+                                 ([0, 1, 2], good, "y_true", 2),  # not a column of the 2 scores
+                                 ([0, "b", 1], good, "y_true", 1)]:
+        with pytest.raises(FieldError) as e:
+            ECE().stats({"y_true": y, "y_score": score})
+        assert (e.value.field, e.value.row) == (field, row)
+    with pytest.raises(FieldError) as e:  # ragged vectors: validate, before scoring
+        ECE().validate({"y_true": [0, 1, 1], "y_score": [[0.2, 0.8], [0.6, 0.3, 0.1], [0.5, 0.5]]})
+    assert (e.value.field, e.value.row) == ("y_score", 1)
+    with pytest.raises(FieldError):
+        ECE().stats({"y_true": [0, 1], "y_score": good})
+    with pytest.raises(FieldError) as e:
+        ECE(labels=["a", "b"]).stats({"y_true": ["a", "c", "b"], "y_score": good})
+    assert (e.value.field, e.value.row) == ("y_true", 1)
+    with pytest.raises(ConfigError):
+        ECE(labels=["a"])

@@ -114,14 +114,31 @@ def cases(name: str, cls: type, rng: random.Random, params: dict[str, Any],
         out.append(Case("weighted" if weights else "plain", specs(), rows))
     if name in ("roc_auc", "average_precision"):
         out += vector_cases(name, rng, specs)
-    if name in ("log_loss", "brier", "hinge_loss"):
+    if name in ("log_loss", "brier", "hinge_loss", "ece"):
         out += loss_vector_cases(name, rng, specs)
+    if name in ("log_loss", "brier"):
+        out += probability_multilabel_cases(name, rng, specs)
+    return out
+
+
+def probability_multilabel_cases(name: str, rng: random.Random, specs: Callable[..., Callable[[], list]]) -> list[Case]:
+    """Multilabel indicators of 3 labels (the last on in early rows only) with one probability per
+    label, weighted; and 2 labels (brier halves them by default)."""
+    out = []
+    for width in (3, 2):
+        rows = []
+        for i in range(150):
+            truth = [int(rng.random() < 0.5) for _ in range(width - 1)] + [int(i < 40 and rng.random() < 0.5)]
+            rows.append({"id": f"{name}-ml{width}-{i:04d}", "y_true": truth,
+                         "y_score": [rng.choice([0.0, 1.0, round(rng.random(), 2)]) for _ in range(width)],
+                         "sample_weight": rng.uniform(0.1, 3.0)})
+        out.append(Case(f"multilabel-{width}", specs(), rows))
     return out
 
 
 def loss_vector_cases(name: str, rng: random.Random, specs: Callable[..., Callable[[], list]]) -> list[Case]:
-    """Multiclass vectors for the losses: 4 class probabilities (decision values for hinge_loss),
-    labels 0..3, and strings with labels= (a class most shards lack), weighted."""
+    """Multiclass vectors for the losses and ece: 4 class probabilities (decision values for
+    hinge_loss), labels 0..3, and strings with labels= (a class most shards lack), weighted."""
     rows = []
     for i in range(150):
         raw = [rng.choice([0.0, round(rng.random(), 2)]) + 0.01 for _ in range(4)]
@@ -130,6 +147,8 @@ def loss_vector_cases(name: str, rng: random.Random, specs: Callable[..., Callab
                      "y_score": vector, "sample_weight": rng.uniform(0.1, 3.0)})
     named = [{**r, "y_true": "dcba"[r["y_true"]]} for r in rows]  # column j is the j-th of the sorted labels
     out = [Case("multiclass", specs(), rows), Case("multiclass-labels", specs({"labels": list("dcba")}), named)]
+    if name == "ece":
+        out.append(Case("multiclass-quantile", specs({"strategy": "quantile", "n_bins": 5}), rows))
     if name == "brier":
         out.append(Case("multiclass-half", specs({"scale_by_half": True}), rows))
     return out
