@@ -1,5 +1,6 @@
-"""Throughput of the RAG scorers with the lexical and the default judge: a cold run (empty judge
-cache: the MiniLM model embeds every text) and a warm one (a second run, no model call), on real
+"""Throughput of faithfulness with the lexical, the shipped nli and the default judge: a cold run
+(empty judge cache: the models read every text; the nli judge has its own cache, so the default
+judge's cold run computes its entailment feature too) and a warm one (a second run, no model call), on real
 Q² dialogue rows (../shared/data) or, without them, on synthetic rows. There is no reference
 implementation to run beside it (RAGAS needs an LLM); values are printed so runs can be compared.
 
@@ -28,7 +29,8 @@ def rows(n: int) -> dict[str, list]:
 def main(n: int = 200) -> None:
     batch = rows(n)
     with tempfile.TemporaryDirectory() as cache:
-        for label, spec in (("lexical", "lexical"), ("default cold", {"kind": "default", "cache_dir": cache}),
+        for label, spec in (("lexical", "lexical"), ("nli cold", {"kind": "nli", "cache_dir": cache + "/nli"}),
+                            ("default cold", {"kind": "default", "cache_dir": cache}),
                             ("default warm", {"kind": "default", "cache_dir": cache})):
             scorer = rageval.get_scorer("faithfulness", judge=get_judge(spec))
             start = time.perf_counter()

@@ -139,15 +139,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, default=None, help="folder of the meta-evaluation sets "
                    "(default: $RAGEVAL_METAEVAL_DATA, as for rageval meta-eval)")
     p.add_argument("--features", nargs="*", default=[], metavar="PRIMITIVE=F1,F2,...",
-                   help="the features of a primitive (default: the current weights')")
-    p.add_argument("--cv", action="store_true", help="5-fold cross-validated dev AUROC of --features against "
-                   "the current features, instead of fitting")
+                   help="the features of a primitive (default: the current weights'; with --cv, each one given "
+                   "is a candidate)")
+    p.add_argument("--cv", action="store_true", help="5-fold cross-validated dev AUROC of each --features "
+                   "candidate and of the current features, instead of fitting")
     args = p.parse_args(argv)
-    chosen = {k: tuple(v.split(",")) for k, v in (f.split("=", 1) for f in args.features)}
+    given = [(k, tuple(v.split(","))) for k, v in (f.split("=", 1) for f in args.features)]
+    chosen = dict(given)
     judge = DefaultJudge()
     if args.cv:
         for prim in args.primitives:
-            cands = {"current": WEIGHTS[prim][0], "new": chosen.get(prim, WEIGHTS[prim][0])}
+            cands = {"current": WEIGHTS[prim][0], **{f"candidate {i}": names for i, (k, names) in
+                                                     enumerate(given, 1) if k == prim}}
             for label, aucs in cross_validate(judge, prim, cands, limit=args.limit, data_dir=args.data_dir).items():
                 print(prim, label, ",".join(cands[label]), " ".join(f"{k} {v:.4f}" for k, v in aucs.items()))
         return 0
