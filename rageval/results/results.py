@@ -63,8 +63,11 @@ class Results:
         self.manifest = manifest
         parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
         self.ids: Sequence[str] = join_ids(p.ids for p in parts)  # lazy `IntIds` for default or integer ids
-        self._scores = {k: np.concatenate([p.scores.pop(k) for p in parts]) if parts else np.empty(0)
-                        for s in self.scorers for k in s.keys()}
+        keys = [k for s in self.scorers for k in s.keys()]
+        self._joined: dict[str, np.ndarray] | None = None  # per-example scores; None: made when first read
+        if all(k in p.scores for p in parts for k in keys):
+            self._joined = {k: np.concatenate([p.scores.pop(k) for p in parts]) if parts else np.empty(0)
+                            for k in keys}
         self.by_scorer: dict[str, ScorerResult] = {}
         all_ids = None
         for s in self.scorers:
@@ -87,6 +90,25 @@ class Results:
                 raise IncompatibleError(f"scorer {s.key!r}: {e}") from None
             self.by_scorer[s.key] = ScorerResult(s, ok_ids, stats, errors)
         self.aggregate = self._aggregate()
+
+    @property
+    def _scores(self) -> dict[str, np.ndarray]:
+        """Per-example scores by key (NaN where the scorer failed): as the parts brought them, or
+        computed once from the statistics (`evaluate` without a run directory leaves them to this:
+        most runs read the aggregate only, and a per-example macro-F1 costs more than the metric)."""
+        if self._joined is None:
+            n = len(self.ids)
+            joined = {}
+            for s in self.scorers:
+                r = self.by_scorer[s.key]
+                values = {k: np.full(n, math.nan) for k in s.keys()}
+                if len(r.ids):
+                    ok = np.array([x not in r.errors for x in self.ids], bool) if r.errors else slice(None)
+                    for k, v in s.example_scores(r.stats).items():
+                        values[k][ok] = v
+                joined.update(values)
+            self._joined = joined
+        return self._joined
 
     def _aggregate(self) -> Aggregate:
         values: dict[str, float] = {}

@@ -84,7 +84,7 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     try:
         scored = (on_ray.RayScoring(source, scorer_objs, fields, batch_size, done, score_batch, ray_options,
                                     output=run.path if run else None)
-                  if on_ray else _local_parts(scorer_objs, source, fields, batch_size, done))
+                  if on_ray else _local_parts(scorer_objs, source, fields, batch_size, done, scores=run is not None))
         for part in scored:
             if run and not (on_ray and scored.output):  # Ray workers write the parts of the driver's data
                 run.write(part)
@@ -108,8 +108,10 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
 
 
 def _local_parts(scorer_objs: list[Scorer], source: Source, fields: list[str], batch_size: int,
-                 done: set[str]) -> Iterator[Part]:
-    """Score the data batch by batch in this process, skipping the examples in ``done``."""
+                 done: set[str], scores: bool) -> Iterator[Part]:
+    """Score the data batch by batch in this process, skipping the examples in ``done``;
+    ``scores``: compute the per-example scores now (for the run directory's parts; else `Results`
+    computes them from the statistics when they are first read)."""
     for offset, batch in source.batches(fields, batch_size):
         keep = [i for i, x in enumerate(batch["id"]) if x not in done] if done else range(len(batch["id"]))
         if not keep:
@@ -122,7 +124,7 @@ def _local_parts(scorer_objs: list[Scorer], source: Source, fields: list[str], b
         checked = Batch(batch)
         checked.checked = True  # canonical columns: every field passed its check
         yield score_batch(scorer_objs, checked, [offset + i for i in keep] if done else
-                          range(offset, offset + len(keep)))
+                          range(offset, offset + len(keep)), scores=scores)
 
 
 def first_pass(scorers: Any, *datasets: Any, columns: Mapping[str, str] | None = None, split: str | None = None,
@@ -181,8 +183,9 @@ def _fields(scorers: list[Scorer], source: Source) -> list[str]:
     return sorted(needed)
 
 
-def score_batch(scorers: list[Scorer], batch: Batch, rows: Sequence[int]) -> Part:
-    """Statistics, per-example scores and errors of every scorer on one batch.
+def score_batch(scorers: list[Scorer], batch: Batch, rows: Sequence[int], scores: bool = True) -> Part:
+    """Statistics, per-example scores (unless ``scores`` is False) and errors of every scorer on
+    one batch.
 
     A scorer that fails on the batch is run example by example, so one bad example costs only
     its own result; its error message is kept for that example.
@@ -193,6 +196,8 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: Sequence[int]) -> Par
     for s in scorers:
         stats, errors = _isolated_stats(s, batch, rows)
         part.stats[s.key], part.errors[s.key] = stats, errors
+        if not scores:
+            continue
         ok = np.ones(n, bool) if errors.count(None) == n else np.array([e is None for e in errors], dtype=bool)
         values = {k: np.full(n, math.nan) for k in s.keys()}
         if ok.any():
