@@ -12,23 +12,14 @@ Run: flock /tmp/rageval-bench.lock python benchmarks/evaluate_order.py [--n 1000
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 import scipy.stats
 import sklearn.metrics as skm
+from timing import best  # beside this file
 
 import rageval
-
-
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def main() -> None:

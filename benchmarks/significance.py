@@ -17,13 +17,12 @@ import json
 import logging
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import sacrebleu
 from sacrebleu.significance import PairedTest
+from timing import best  # beside this file
 
 import rageval
 from rageval.core.scorer import MeanScorer
@@ -45,15 +44,6 @@ def systems(n: int) -> tuple[list[str], list[str], list[str], str]:
     sent = lambda: " ".join(rng.choice(words, size=rng.integers(3, 15)))  # noqa: E731
     refs = [sent() for _ in range(n)]
     return [sent() for _ in refs], [r if rng.random() < 0.3 else sent() for r in refs], refs, "synthetic"
-
-
-def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 class Values(MeanScorer):

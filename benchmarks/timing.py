@@ -12,6 +12,16 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - t, out
 
 
+def best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """The least wall-clock seconds of ``repeat`` calls of ``fn``, and what the last call returned."""
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
 def row(scorer: str, n: int, ours: float, ref: float, diff: float) -> dict:
     """One comparison: rageval's and the reference's seconds, their ratio and the largest difference."""
     return {"scorer": scorer, "n": n, "rageval_s": ours, "reference_s": ref, "ratio": ref / ours,
