@@ -2,7 +2,8 @@
 
 1. Every classification scorer's own ``stats`` + ``reduce`` on N rows (numpy columns: 5 integer
    classes, 80 % right, binary 0/1 with a score for the order-based ones) against the scikit-learn
-   function on the bare arrays; both are run ``--repeat`` times, alternately, and the best time of
+   function on the bare arrays (``ece`` against torchmetrics, binary and multiclass; ``log_loss`` and
+   ``brier`` also on multilabel indicators); both are run ``--repeat`` times, alternately, and the best time of
    each is kept (the machine is shared: the minimum is the least disturbed run).
 2. ``roc_auc`` and ``average_precision`` end to end through ``rageval.evaluate`` on a pandas
    DataFrame against scikit-learn on the arrays.
@@ -78,6 +79,35 @@ def own(name, params, batch, ref, args) -> None:
     line(f"{name} {params or ''}", ours_s, ref_s, ours, want)
 
 
+def calibration(n: int, t: np.ndarray, yb: np.ndarray, prob: np.ndarray, scores: np.ndarray) -> None:
+    """ece against torchmetrics (binary, and multiclass top-label on 5-class probability rows; the
+    reference casts multiclass confidences to float32, hence |diff| ~1e-7 there), and multilabel
+    log_loss / brier against scikit-learn on 5 labels."""
+    import torch
+    import torchmetrics.functional.classification as tmc
+
+    mc = scores / scores.sum(axis=1, keepdims=True)
+    tm_cases = [("ece", {"y_true": yb, "y_score": prob},
+                 lambda: float(tmc.binary_calibration_error(torch.from_numpy(prob), torch.from_numpy(yb), n_bins=15))),
+                ("ece (multiclass)", {"y_true": t, "y_score": mc},
+                 lambda: float(tmc.multiclass_calibration_error(torch.from_numpy(mc), torch.from_numpy(t),
+                                                                num_classes=5, n_bins=15)))]
+    for label, batch, ref in tm_cases:
+        s = rageval.get_scorer("ece")
+        (ours_s, ref_s), (ours, want) = best_of(lambda s=s, b=batch: s.reduce(s.stats(b))["ece"], ref)
+        line(f"{label} vs torchmetrics", ours_s, ref_s, ours, want)
+    truth = (np.random.default_rng(2).random((n, 5)) < 0.3).astype(np.int64)
+    labels_prob = np.clip(truth * 0.5 + np.random.default_rng(3).random((n, 5)) * 0.6, 0, 1)
+    for name, ref in (("log_loss", skm.log_loss), ("brier", skm.brier_score_loss)):
+        s = rageval.get_scorer(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (ours_s, ref_s), (ours, want) = best_of(
+                lambda s=s: s.reduce(s.stats({"y_true": truth, "y_score": labels_prob}))[s.key],
+                lambda ref=ref: ref(truth, labels_prob))
+        line(f"{name} (multilabel, 5 labels)", ours_s, ref_s, ours, want)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -108,6 +138,7 @@ def main() -> None:
         own(name, params, {"y_true": yb, "y_score": prob}, ref, (yb, prob))
     onehot = np.random.default_rng(1).random((n, 5)) + np.eye(5)[t] * 0.3
     own("top_k_accuracy", {"k": 2}, {"y_true": t, "y_score": onehot}, skm.top_k_accuracy_score, (t, onehot))
+    calibration(n, t, yb, prob, onehot)
 
     import pandas as pd
 

@@ -125,9 +125,12 @@ class ECE(Scorer):
         v = np.asarray(stats, np.float64).reshape(len(stats), 3)
         if not len(v):
             return {self.key: math.nan}
-        if self.strategy == "uniform":
-            sums = self.sum_rows(stats).sum(axis=0, keepdims=True)
-            return {self.key: float(self.reduce_sums(sums, np.array([float(len(v))]))[self.key][0])}
+        if self.strategy == "uniform":  # per-bin sums in row order, as torchmetrics' scatter_add_
+            k = self.n_bins + 1
+            b = np.searchsorted(self.edges, v[:, 0], side="right") - 1
+            w = v[:, 2]
+            sums = np.concatenate([np.bincount(b, weights=x, minlength=k) for x in (w, w * v[:, 0], w * v[:, 1])])
+            return {self.key: float(self.reduce_sums(sums[None, :], np.array([float(len(v))]))[self.key][0])}
         p, y, w = v[:, 0], v[:, 1], v[:, 2]
         edges = np.percentile(p, np.linspace(0, 1, self.n_bins + 1) * 100)
         ids = np.searchsorted(edges[1:-1], p)

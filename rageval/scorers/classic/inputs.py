@@ -84,9 +84,10 @@ def float_matrix(values: Any, field: str) -> np.ndarray:
             except (TypeError, ValueError):
                 raise FieldError(field, field, row, f"expected numbers, got {v!r:.60}") from None
         raise FieldError(field, field, None, "expected one vector of numbers per example")
-    bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
-    if len(bad):
-        raise FieldError(field, field, int(bad[0]), f"expected finite numbers, got {out[bad[0]].tolist()!r:.60}")
+    if not np.isfinite(out.sum()):  # NaN and inf propagate; a sum that overflows is checked row by row
+        bad = np.flatnonzero(~np.isfinite(out).all(axis=1))
+        if len(bad):
+            raise FieldError(field, field, int(bad[0]), f"expected finite numbers, got {out[bad[0]].tolist()!r:.60}")
     return out
 
 

@@ -57,10 +57,9 @@ def probability_matrix(batch: Batch) -> np.ndarray:
     n = len(prob)
     if len(batch["y_true"]) != n:
         raise FieldError("y_score", "y_score", None, f"{n} probability vectors for {len(batch['y_true'])} labels")
-    bad = np.flatnonzero(((prob < 0) | (prob > 1)).any(axis=1))
-    if len(bad):
-        raise FieldError("y_score", "y_score", int(bad[0]), f"expected probabilities in [0, 1], got "
-                                                            f"{prob[bad[0]].tolist()!r:.60}")
+    if prob.size and (prob.min() < 0 or prob.max() > 1):  # whole-array reductions first; the row only then
+        bad = int(np.flatnonzero(((prob < 0) | (prob > 1)).any(axis=1))[0])
+        raise FieldError("y_score", "y_score", bad, f"expected probabilities in [0, 1], got {prob[bad].tolist()!r:.60}")
     total = prob.sum(axis=1)
     if not np.all(np.abs(total - 1) <= np.sqrt(np.finfo(np.float64).eps) * np.abs(total)):
         warnings.warn("The y_prob values do not sum to one. Make sure to pass probabilities.", UserWarning,
