@@ -3,10 +3,13 @@ driver's peak memory when data is streamed.
 
 ``speed [N]`` (default 1,000,000 rows): text metrics (exact_match, token_f1, bleu) on a Parquet
 file of N generated answer/reference pairs, scored (1) locally, (2) on Ray with one worker and (3)
-with two (``ray.data.read_parquet(path).repartition(BLOCKS)``: the workers read, check and score; the
-driver receives statistics). A no-op scorer run locally and on one Ray worker gives the Ray path's per-row
+with two (``ray.data.read_parquet(path)`` in blocks of `BLOCK_BYTES`: the workers read, check and
+score; the driver receives statistics), and (4) the path itself with ``backend="ray"`` and two workers
+(the driver loads, checks and ships it). A no-op scorer run locally and on one Ray worker gives the Ray path's per-row
 overhead. Every Ray run's aggregate is checked equal to the local one. Ray is started once
-(``num_cpus=2``) before timing.
+(``num_cpus=2``) and both paths are warmed up (imports, worker processes) before timing. Each row
+also gives the driver's CPU seconds, the CPU seconds of every other process (Ray's workers, and any
+other load on the machine) and the idle core-seconds, so a busy machine shows.
 
 ``rss [N ...]`` (default 100,000 and 1,000,000): each case in a fresh process, its peak resident
 memory (``ru_maxrss`` of the driver; Ray workers are other processes): the Parquet file streamed
@@ -32,8 +35,6 @@ from rageval.core.scorer import MeanScorer
 
 TEXT = ["exact_match", "token_f1", "bleu"]
 CLASSIC = ["accuracy", ("f1", {"average": "macro"}), "mse"]
-#: blocks the Ray dataset is split into (Ray 2.60 reads this file as one block: one worker only)
-BLOCKS = 20
 FOLDER = os.path.join(tempfile.gettempdir(), "rageval-scale")
 
 
@@ -71,11 +72,44 @@ def data_file(n: int) -> str:
     return path
 
 
+#: Ray Data's target block size for the Ray runs: Ray 2.60 reads this one file as one block of ~100 MiB
+#: (one read task, then one worker) by default; 8 MiB blocks stream from the read to both workers
+BLOCK_BYTES = 8 << 20
+
+
 def remote(path: str):
-    """The file as a Ray dataset of `BLOCKS` blocks, read by the workers (the split is timed too)."""
+    """The file as a Ray dataset read by the workers, in blocks of at most `BLOCK_BYTES`."""
     import ray.data
 
-    return ray.data.read_parquet(path).repartition(BLOCKS)
+    ray.data.DataContext.get_current().target_max_block_size = BLOCK_BYTES
+    return ray.data.read_parquet(path)
+
+
+def _ray_cpu() -> float:
+    """CPU seconds so far of Ray's processes on this machine (workers, raylet, GCS, helpers)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.process_iter(["cmdline", "cpu_times"]):
+        cmd, times = " ".join(proc.info["cmdline"] or []), proc.info["cpu_times"]
+        if times is not None and ("ray::" in cmd or "/site-packages/ray/" in cmd):
+            total += times.user + times.system
+    return total
+
+
+def measured(fn) -> tuple[dict, object]:
+    """Wall seconds of ``fn()``, with the CPU seconds of this process (the driver, every thread), of
+    Ray's processes (workers and daemons; those that ended during the call are missed), of everything
+    else on the machine, and the machine's idle core-seconds: a busy machine shows."""
+    import psutil
+
+    c0, p0, r0 = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_SELF), _ray_cpu()
+    seconds, out = timed(fn)
+    c1, p1, r1 = psutil.cpu_times(), resource.getrusage(resource.RUSAGE_SELF), _ray_cpu()
+    driver = (p1.ru_utime - p0.ru_utime) + (p1.ru_stime - p0.ru_stime)
+    busy = sum(getattr(c1, k) - getattr(c0, k) for k in ("user", "system", "nice", "irq", "softirq"))
+    return {"seconds": seconds, "driver_cpu_s": driver, "ray_cpu_s": r1 - r0, "other_cpu_s": busy - driver - (r1 - r0),
+            "idle_core_s": (c1.idle - c0.idle) + (c1.iowait - c0.iowait)}, out
 
 
 def speed(n: int) -> list[dict]:
@@ -85,26 +119,29 @@ def speed(n: int) -> list[dict]:
     path = data_file(n)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
+    small = data_file(1000)  # warm both paths first: imports, Ray's worker processes
+    rageval.evaluate(small, TEXT + [Noop()], progress=False)
+    for workers in (1, 2):
+        rageval.evaluate(remote(small), TEXT + [Noop()], progress=False, ray_options={"concurrency": workers})
     rows = []
     for label, scorers in (("text", TEXT), ("noop", [Noop()])):
-        local_s, local = timed(lambda: rageval.evaluate(path, scorers, progress=False, batch_size=10_000))
-        rows.append({"case": f"{label} local", "n": n, "seconds": local_s, "us_per_row": 1e6 * local_s / n})
-        for workers in (1, 2) if label == "text" else (1,):
-            s, res = timed(lambda: rageval.evaluate(remote(path), scorers,
-                                                    progress=False, batch_size=10_000,
-                                                    ray_options={"concurrency": workers}))
-            assert res.aggregate == local.aggregate, (res.aggregate, local.aggregate)
-            rows.append({"case": f"{label} ray x{workers}", "n": n, "seconds": s, "us_per_row": 1e6 * s / n,
-                         "speedup_vs_local": local_s / s})
+        local, res_local = measured(lambda: rageval.evaluate(path, scorers, progress=False, batch_size=10_000))
+        rows.append({"case": f"{label} local", "n": n, **local, "us_per_row": 1e6 * local["seconds"] / n})
+        runs = [(f"{label} ray x{w}", w, lambda: remote(path)) for w in ((1, 2) if label == "text" else (1,))]
+        if label == "text":  # the two-line switch: the same path, backend="ray" (the driver loads and ships it)
+            runs.append(("text ray x2, path on the driver", 2, lambda: path))
+        for case, workers, data in runs:
+            run, res = measured(lambda: rageval.evaluate(data(), scorers, progress=False, batch_size=10_000,
+                                                         backend="ray", ray_options={"concurrency": workers}))
+            assert res.aggregate == res_local.aggregate, (res.aggregate, res_local.aggregate)
+            rows.append({"case": case, "n": n, **run, "us_per_row": 1e6 * run["seconds"] / n,
+                         "speedup_vs_local": local["seconds"] / run["seconds"]})
     ray.shutdown()
-    noop_local = next(r for r in rows if r["case"] == "noop local")
-    noop_ray = next(r for r in rows if r["case"] == "noop ray x1")
+    by = {r["case"]: r for r in rows}
     rows.append({"case": "ray overhead per row (noop ray x1 - noop local)", "n": n,
-                 "us_per_row": noop_ray["us_per_row"] - noop_local["us_per_row"]})
-    one = next(r for r in rows if r["case"] == "text ray x1")
-    two = next(r for r in rows if r["case"] == "text ray x2")
+                 "us_per_row": by["noop ray x1"]["us_per_row"] - by["noop local"]["us_per_row"]})
     rows.append({"case": "parallel efficiency (x1 seconds / (2 * x2 seconds))", "n": n,
-                 "efficiency": one["seconds"] / (2 * two["seconds"])})
+                 "efficiency": by["text ray x1"]["seconds"] / (2 * by["text ray x2"]["seconds"])})
     return rows
 
 
