@@ -18,12 +18,18 @@ CPU scorers run as plain tasks; scorers that load a model (judges, ``model``/``m
 parameters) or any call with ``num_gpus`` run in an actor pool (``concurrency=(min, max)``) whose
 actors load the model once. Each input batch comes back as one record: its statistics, scores and
 errors as an Arrow IPC buffer (the columns of a run directory's part), its size, a field error
-that stops the run, and the judges' usage. The driver writes each part to the run directory as it
-arrives (it alone knows the positions of a Ray dataset's examples, and it holds the directory's
-lock), so a rerun after a killed worker or driver resumes from the parts written.
+that stops the run, and the judges' usage.
+
+With ``output=``, the workers write the parts of the driver's data into the run directory
+themselves (atomically, named after their first row: `rageval.run.rundir.write_worker_part`; the
+driver writes a part whose file it does not see, e.g. from a node without the shared filesystem).
+A Ray dataset's parts are written by the driver as they arrive: only it knows their rows (it
+numbers the examples in order). Either way a rerun after a killed worker or driver resumes from the
+parts written, and a task Ray retries rewrites its part rather than duplicating it.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -38,8 +44,8 @@ from rageval.core.errors import ConfigError, FieldError
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
 from rageval.data.adapters import Source, load_source
-from rageval.results.store import Part
-from rageval.run.rundir import write_worker_part
+from rageval.results.store import EXAMPLES, Part
+from rageval.run.rundir import WORKER_PART, write_worker_part
 
 #: ``ray_options`` keys for ``ray.init`` (used when no Ray is running), not ``map_batches``; ``init``
 #: holds any other ``ray.init`` arguments (``{"init": {"num_cpus": 8}}``)
@@ -172,6 +178,8 @@ class RayScoring:
                 part = _rebased(part, offset, no_ids)
                 if not no_ids:
                     _check_unique(part, seen, self.source.columns.get("id", "id"))
+            elif self.output is not None and part.ids:
+                ensure_written(self.output, part)
             offset += n
             if part.ids:
                 yield part
@@ -271,7 +279,8 @@ def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Par
         checked.checked = True  # the driver checked every field, as a local run's batches
         part = score(scorers, checked, rows)
         if output is not None:
-            write_worker_part(output, part)
+            with contextlib.suppress(OSError):  # not writable from this node: the driver writes it (ensure_written)
+                write_worker_part(output, part)
         _append(out, len(rows), part, None, _usage_delta(before, _usage(scorers)))
     return out
 
@@ -354,6 +363,15 @@ def _move_row(message: str, old: int, new: int) -> str:
     """``message`` (naming the example's row as ``at row <old>``, see `rageval.core.errors.FieldError`;
     `rageval.merge` shifts rows the same way) naming row ``new`` instead."""
     return message.replace(f" at row {old}:", f" at row {new}:", 1)
+
+
+def ensure_written(output: str, part: Part) -> bool:
+    """Write ``part`` from the driver if its worker's file is not in the run directory as the driver
+    sees it (a worker on a node without the driver's filesystem wrote to its own disk); True if so."""
+    if os.path.exists(os.path.join(output, EXAMPLES, WORKER_PART.format(part.rows[0]))):
+        return False
+    write_worker_part(output, part)
+    return True
 
 
 def _check_unique(part: Part, seen: set[str], column: str) -> None:

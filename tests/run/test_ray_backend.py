@@ -22,6 +22,7 @@ import rageval
 from rageval.core.errors import FieldError
 from rageval.core.scorer import MeanScorer
 from rageval.results.store import EXAMPLES, read_part
+from rageval.run.ray_backend import ensure_written
 from rageval.run.rundir import WORKER_PART, RunDir, write_worker_part
 
 ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import a test module
@@ -227,6 +228,19 @@ def test_a_retried_task_rewrites_its_part_instead_of_duplicating_it(tmp_path):
     assert os.listdir(tmp_path / EXAMPLES) == [os.path.basename(first)] == [WORKER_PART.format(5)]
     back = read_part(first, ["exact_match", "token_f1"])
     assert back.rows == part.rows and list(back.ids) == list(part.ids)
+
+
+def test_the_driver_writes_a_part_whose_worker_file_it_does_not_see(tmp_path):
+    """A worker on a node without the driver's filesystem writes to its own disk: the driver, which
+    has the statistics, writes the part into its run directory under the same name."""
+    data = [{"id": f"q{i}", "answer": "x" * i, "reference": "xx"} for i in range(12)]
+    part = rageval.evaluate(data, ["exact_match"], progress=False).parts()[0]
+    part.rows = list(range(40, 52))
+    assert ensure_written(str(tmp_path), part)  # not there: written
+    path = tmp_path / EXAMPLES / WORKER_PART.format(40)
+    stamp = os.stat(path).st_mtime_ns
+    assert not ensure_written(str(tmp_path), part) and os.stat(path).st_mtime_ns == stamp  # there: left alone
+    assert read_part(str(path), ["exact_match"]).rows == part.rows
 
 
 def test_a_killed_worker_is_retried_by_ray_without_duplicates(tmp_path):
