@@ -30,6 +30,7 @@ parts written, and a task Ray retries rewrites its part rather than duplicating 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -110,7 +111,9 @@ class RayScoring:
                  done: set[str], score: Callable[..., Part], options: Mapping[str, Any] | None,
                  output: str | None = None) -> None:
         self.source, self.scorers, self.fields, self.batch_size = source, scorers, fields, batch_size
-        self.done, self.score = done, score
+        # per-example scores are computed now only for a run directory's parts (else `Results` computes
+        # them from the statistics when first read, as after a local run)
+        self.done, self.score = done, functools.partial(score, scores=output is not None)
         #: the run directory the workers write their parts to (they know the rows of the driver's
         #: batches); None: the driver writes (a Ray dataset's rows are known in order on the driver only)
         self.output = os.path.realpath(output) if output is not None and source.remote is None else None
