@@ -42,6 +42,7 @@ import numpy as np
 import pyarrow as pa
 
 from rageval.core.errors import ConfigError, FieldError
+from rageval.core.ids import IntIds
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
 from rageval.data.adapters import Source, load_source
@@ -350,8 +351,8 @@ def _rebased(part: Part, offset: int, no_ids: bool) -> Part:
     n = len(local)
     whole = n > 0 and local[0] == 0 and local[-1] == n - 1  # every row of the batch (rows ascend)
     part.rows = range(offset, offset + n) if whole else [offset + r for r in local]
-    if no_ids:
-        part.ids = [str(r) for r in part.rows]
+    if no_ids:  # the row numbers, kept as integers (`IntIds`) as a local run keeps default ids
+        part.ids = IntIds(np.asarray(part.rows, np.int64))
     if offset:
         for errors in part.errors.values():
             if errors.count(None) == n:  # no error (C speed)

@@ -132,6 +132,7 @@ def test_a_ray_dataset_without_ids_gets_the_local_ids_and_rows_in_errors():
     res = rageval.evaluate(ray.data.from_items(data, override_num_blocks=11), scorers, batch_size=16, progress=False)
     assert_same(res, ref)
     assert ref.ids[:3] == ["0", "1", "2"]
+    assert type(res.ids) is type(ref.ids)  # default ids kept as integers on both paths
     assert set(ref.errors["id"]) == {"3", "170"}
     assert "at row 170:" in ref.to_pandas().set_index("id").loc["170", "row_error.error"]
 
