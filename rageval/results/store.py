@@ -114,9 +114,16 @@ def read_json(path: str) -> Any:
 
 def write_part(directory: str, index: int, part: Part) -> str:
     """Write one part atomically; returns its path."""
+    return write_part_as(directory, f"part-{index:06d}.parquet", part)
+
+
+def write_part_as(directory: str, name: str, part: Part) -> str:
+    """Write ``part`` as ``examples/<name>`` of the results directory ``directory`` atomically (a
+    temporary name, fsync, rename: a process killed at any moment leaves the whole part or none);
+    returns its path."""
     folder = os.path.join(directory, EXAMPLES)
     os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"part-{index:06d}.parquet")
+    path = os.path.join(folder, name)
     tmp = f"{path}.tmp-{os.getpid()}"
     pq.write_table(part.to_table(), tmp, write_page_checksum=True)  # a flipped byte is detected on read
     with open(tmp, "rb") as fh:
