@@ -65,9 +65,12 @@ def check_widths(batch: Any, fields: Sequence[str]) -> None:
 
 
 def float_matrix(values: Any, field: str) -> np.ndarray:
-    """One vector of finite numbers per example, all of one length, as an ``(n, C)`` float64 array."""
+    """One vector of finite numbers per example, all of one length, as an ``(n, C)`` float64 array
+    (text is no number: ``"1"`` is refused, as scikit-learn refuses string indicators)."""
     try:
-        out = np.asarray(values, dtype=np.float64)
+        raw = np.asarray(values)
+        text = raw.dtype.kind in "US" or (raw.dtype.kind == "O" and any(isinstance(x, str) for x in raw.ravel()))
+        out = None if text else raw.astype(np.float64, copy=False)
     except (TypeError, ValueError):
         out = None
     if out is None or out.ndim != 2:
@@ -80,6 +83,8 @@ def float_matrix(values: Any, field: str) -> np.ndarray:
                                                     f"got {len(v)}")
             width = len(v)
             try:
+                if any(isinstance(x, (str, bytes)) for x in v):
+                    raise TypeError
                 np.asarray(v, dtype=np.float64)
             except (TypeError, ValueError):
                 raise FieldError(field, field, row, f"expected numbers, got {v!r:.60}") from None

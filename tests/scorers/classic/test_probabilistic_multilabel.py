@@ -98,6 +98,16 @@ def test_sklearn_refusals_are_field_errors(cls):
     with pytest.raises(FieldError) as e:  # not an indicator: scikit-learn's "Multioutput target data ..."
         cls().stats({"y_true": [[1, 0, 1], [0, 2, 1]], "y_score": [[0.5] * 3] * 2})
     assert (e.value.field, e.value.row) == ("y_true", 1)
+    for text in ([["1", "0", "1"], ["0", "1", "1"]], np.array([["1", "0", "1"], ["0", "1", "1"]]),
+                 [[1, 0, 1], [0, "1", 1]]):  # no string indicators (scikit-learn: "Multioutput target data ...")
+        with pytest.raises(ValueError):
+            cls().stats({"y_true": text, "y_score": [[0.5] * 3] * 2})
+    with pytest.raises(FieldError) as e:
+        cls().stats({"y_true": [[1, 0, 1], [0, "1", 1]], "y_score": [[0.5] * 3] * 2})
+    assert (e.value.field, e.value.row) == ("y_true", 1)
+    with pytest.raises(FieldError) as e:
+        cls().stats({"y_true": truth, "y_score": [[0.5] * 3, [0.5, "0.5", 0.5]]})
+    assert (e.value.field, e.value.row) == ("y_score", 1)
     with pytest.raises(FieldError) as e:
         cls().stats({"y_true": truth, "y_score": [[0.5] * 3, [0.5, 1.5, 0.5]]})
     assert (e.value.field, e.value.row) == ("y_score", 1)
