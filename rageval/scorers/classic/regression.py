@@ -95,13 +95,14 @@ def _columns(*blocks: np.ndarray) -> Rows:
 
 
 def _weighted_sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """``(Σ x·w, Σ w)`` in one pass: a BLAS dot product and a pairwise sum per block of 32k rows
-    (in cache), `math.fsum` across blocks. A dot product's partial sums run over at most a block
-    (relative error below ~1e-13 for non-negative terms), and no array of n products is made."""
+    """``(Σ x·w, Σ w)`` in one pass: per block of 32k rows (in cache) the products into one small
+    buffer and pairwise sums, `math.fsum` across blocks; no array of n products. Not a BLAS dot:
+    its threads, woken per call, stall against torch's on a busy machine (0.005 -> 0.24 s at 1M rows)."""
+    buffer = np.empty(min(len(x), _BLOCK))
     products, weights = [], []
     for start in range(0, len(x), _BLOCK):
-        wb = w[start:start + _BLOCK]
-        products.append(float(np.dot(x[start:start + _BLOCK], wb)))
+        xb, wb = x[start:start + _BLOCK], w[start:start + _BLOCK]
+        products.append(float(np.sum(np.multiply(xb, wb, out=buffer[:len(xb)]))))
         weights.append(float(np.sum(wb)))
     return math.fsum(products), math.fsum(weights)
 
