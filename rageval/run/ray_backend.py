@@ -23,9 +23,11 @@ that stops the run, and the judges' usage.
 With ``output=``, the workers write the parts of the driver's data into the run directory
 themselves (atomically, named after their first row: `rageval.run.rundir.write_worker_part`; the
 driver writes a part whose file it does not see, e.g. from a node without the shared filesystem).
-A Ray dataset's parts are written by the driver as they arrive: only it knows their rows (it
-numbers the examples in order). Either way a rerun after a killed worker or driver resumes from the
-parts written, and a task Ray retries rewrites its part rather than duplicating it.
+A Ray dataset's rows are known to the driver only (it numbers the examples in order as batches
+come back), so it hands each batch's statistics buffer and offset to a Ray task that writes the part
+(`_Writes`): the driver neither encodes nor writes Parquet. Either way a rerun after a killed worker
+or driver resumes from the parts written, and a task Ray retries rewrites its part rather than
+duplicating it.
 """
 from __future__ import annotations
 
@@ -115,9 +117,8 @@ class RayScoring:
         # per-example scores are computed now only for a run directory's parts (else `Results` computes
         # them from the statistics when first read, as after a local run)
         self.done, self.score = done, functools.partial(score, scores=output is not None)
-        #: the run directory the workers write their parts to (they know the rows of the driver's
-        #: batches); None: the driver writes (a Ray dataset's rows are known in order on the driver only)
-        self.output = os.path.realpath(output) if output is not None and source.remote is None else None
+        #: the run directory the workers write the parts to (evaluate then writes none); None: no output=
+        self.output = os.path.realpath(output) if output is not None else None
         self.options = {k: v for k, v in (options or {}).items() if k not in INIT_KEYS}
         self.usage: dict[str, dict[str, Any]] = {}
         if source.remote is not None and done and source.column("id") is None:
@@ -168,25 +169,32 @@ class RayScoring:
         keys = [s.key for s in self.scorers]
         offset, seen = 0, set()
         no_ids = remote and self.source.column("id") is None
-        for record in out.iter_rows():
-            n = int(record["n"])
-            if record["abort"] is not None:
-                field, column, row, problem = json.loads(record["abort"])
-                raise FieldError(field, column, None if row is None else offset + row, problem)
-            for key, counters in json.loads(record["usage"]).items():
-                total = self.usage.setdefault(key, {})
-                for name, value in counters.items():
-                    total[name] = value if total.get(name) is None else total[name] + (value or 0)
-            part = Part.from_table(pa.ipc.open_stream(record["part"]).read_all(), keys)
-            if remote:
-                part = _rebased(part, offset, no_ids)
-                if not no_ids:
-                    _check_unique(part, seen, self.source.columns.get("id", "id"))
-            elif self.output is not None and part.ids:
-                ensure_written(self.output, part)
-            offset += n
-            if part.ids:
-                yield part
+        writes = _Writes(self.output, keys, no_ids) if remote and self.output is not None else None
+        try:
+            for record in out.iter_rows():
+                n = int(record["n"])
+                if record["abort"] is not None:
+                    field, column, row, problem = json.loads(record["abort"])
+                    raise FieldError(field, column, None if row is None else offset + row, problem)
+                for key, counters in json.loads(record["usage"]).items():
+                    total = self.usage.setdefault(key, {})
+                    for name, value in counters.items():
+                        total[name] = value if total.get(name) is None else total[name] + (value or 0)
+                part = Part.from_table(pa.ipc.open_stream(record["part"]).read_all(), keys)
+                if remote:
+                    part = _rebased(part, offset, no_ids)
+                    if not no_ids:
+                        _check_unique(part, seen, self.source.columns.get("id", "id"))
+                    if writes is not None and part.ids:
+                        writes.submit(record["part"], offset, part)
+                elif self.output is not None and part.ids:
+                    ensure_written(self.output, part)
+                offset += n
+                if part.ids:
+                    yield part
+        finally:
+            if writes is not None:
+                writes.settle(wait=True)  # every part is on disk before the run finishes (or stops)
 
     def _local_batches(self) -> Iterator[dict[str, Any]]:
         """The driver's data as records of (row positions, canonical batch), pickled: Arrow would
@@ -367,6 +375,46 @@ def _move_row(message: str, old: int, new: int) -> str:
     """``message`` (naming the example's row as ``at row <old>``, see `rageval.core.errors.FieldError`;
     `rageval.merge` shifts rows the same way) naming row ``new`` instead."""
     return message.replace(f" at row {old}:", f" at row {new}:", 1)
+
+
+class _Writes:
+    """The parts of a Ray dataset, written by Ray tasks: the driver, which numbers the examples in
+    order, sends each batch's statistics buffer with its offset to a task (no CPU reserved) that
+    moves the rows (`_rebased`) and writes the part (`write_worker_part`), so the driver neither
+    encodes nor fsyncs Parquet. A task that failed, or whose file the driver does not see, has
+    its part written by the driver."""
+
+    def __init__(self, output: str, keys: list[str], no_ids: bool) -> None:
+        import ray
+
+        self.output, self.keys, self.no_ids = output, keys, no_ids
+        self.task = ray.remote(num_cpus=0)(_write_remote_part)
+        self.pending: dict[Any, Part] = {}
+
+    def submit(self, buffer: bytes, offset: int, part: Part) -> None:
+        self.pending[self.task.remote(buffer, offset, self.no_ids, self.keys, self.output)] = part
+        self.settle(wait=False)
+
+    def settle(self, wait: bool) -> None:
+        """Check the writes done (all of them with ``wait``)."""
+        import ray
+
+        if not self.pending:
+            return
+        done, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=None if wait else 0)
+        for ref in done:
+            part = self.pending.pop(ref)
+            try:
+                ray.get(ref)
+            except Exception:  # noqa: BLE001 - the driver writes it instead (a real I/O error raises there)
+                pass
+            ensure_written(self.output, part)
+
+
+def _write_remote_part(buffer: bytes, offset: int, no_ids: bool, keys: list[str], output: str) -> str:
+    """Ray task: the part in ``buffer`` (a batch's Arrow IPC record, rows from 0) at ``offset``, written."""
+    part = Part.from_table(pa.ipc.open_stream(buffer).read_all(), keys)
+    return write_worker_part(output, _rebased(part, offset, no_ids))
 
 
 def ensure_written(output: str, part: Part) -> bool:

@@ -21,7 +21,7 @@ from support.slow_scorer import Fragile, Slow
 import rageval
 from rageval.core.errors import FieldError
 from rageval.core.scorer import MeanScorer
-from rageval.results.store import EXAMPLES, read_part
+from rageval.results.store import EXAMPLES, part_files, read_part
 from rageval.run.ray_backend import ensure_written
 from rageval.run.rundir import WORKER_PART, RunDir, write_worker_part
 
@@ -71,7 +71,8 @@ def no_driver_write(self, part):
 
 
 def run_table(path):
-    table = pd.read_parquet(os.path.join(path, EXAMPLES))
+    """The rows of a run directory's parts (not of a part being written: a worker may still be at it)."""
+    table = pd.concat([pd.read_parquet(f) for f in part_files(str(path))])
     return table.sort_values("_row").reset_index(drop=True)
 
 
@@ -107,6 +108,26 @@ def test_a_ray_dataset_equals_the_local_run(blocks, batch_size):
                            progress=False)
     assert_same(res, ref)
     assert res.manifest["backend"]["name"] == "ray"
+
+
+@pytest.mark.parametrize("ids", [True, False])
+def test_a_ray_datasets_parts_are_written_by_ray_tasks_as_a_local_run_writes_them(ids, tmp_path, monkeypatch):
+    """The driver numbers the rows and hands each part to a task that writes it: the run directory
+    holds the local run's rows, ids, statistics, scores and errors (rows moved), the driver writes nothing."""
+    data = [{"answer": "boom" if i in (3, 170) else f"answer {i}", "reference": f"answer {i % 9}"} for i in range(200)]
+    if ids:
+        data = [{"id": f"ex-{i}", **r} for i, r in enumerate(data)]
+    scorers = [Fragile(), RowError(), "token_f1", "bleu"]
+    ref = rageval.evaluate(data, scorers, batch_size=16, output=str(tmp_path / "local"), progress=False)
+    monkeypatch.setattr(RunDir, "write", no_driver_write)
+    res = rageval.evaluate(ray.data.from_items(data, override_num_blocks=11), scorers, batch_size=16,
+                           output=str(tmp_path / "ray"), progress=False)
+    assert_same(res, ref)
+    pd.testing.assert_frame_equal(run_table(tmp_path / "ray"), run_table(tmp_path / "local"))
+    assert "at row 170:" in " ".join(run_table(tmp_path / "ray")["error.row_error"].dropna())
+    for name in os.listdir(tmp_path / "ray" / EXAMPLES):  # each named after its first row in the data
+        assert name == WORKER_PART.format(min(read_part(str(tmp_path / "ray" / EXAMPLES / name), []).rows))
+    assert_same(rageval.load_results(str(tmp_path / "ray")), rageval.load_results(str(tmp_path / "local")))
 
 
 @pytest.mark.slow
@@ -278,31 +299,33 @@ def test_a_killed_worker_is_resumed_without_rescoring(kind, tmp_path):
     assert_same(res, rageval.evaluate(rows_, [Slow(str(tmp_path / "clean.log"))], progress=False))
 
 
-def test_a_killed_driver_is_resumed_without_rescoring(tmp_path):
+@pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
+def test_a_killed_driver_is_resumed_without_rescoring(kind, tmp_path):
     """A driver in another process, on this module's cluster, is killed with SIGKILL midway; the same
-    call here resumes from the parts it wrote."""
+    call here resumes from the parts its workers (driver-held data) or write tasks (a Ray dataset) wrote."""
     log, run = str(tmp_path / "calls.log"), str(tmp_path / "run")
-    data = [{"id": f"q{i}", "answer": "x" * i} for i in range(200)]
+    rows_ = [{"id": f"q{i}", "answer": "x" * i} for i in range(200)]
+    make = "{!r}" if kind == "driver" else "ray.data.from_items({!r}, override_num_blocks=40)"
     env = {"env_vars": {"PYTHONPATH": str(TESTS)}}
-    code = (f"import ray, rageval; from support.slow_scorer import Slow; "
+    code = (f"import ray, ray.data, rageval; from support.slow_scorer import Slow; "
             f"ray.init(address={ray.get_runtime_context().gcs_address!r}, runtime_env={env!r}, log_to_driver=False); "
-            f"rageval.evaluate({data!r}, [Slow({log!r}, delay=0.1)], output={run!r}, batch_size=5, progress=False, "
-            f"backend='ray')")
+            f"rageval.evaluate({make.format(rows_)}, [Slow({log!r}, delay=0.1)], output={run!r}, batch_size=5, "
+            f"progress=False, backend='ray')")
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(TESTS)})
-    folder = os.path.join(run, EXAMPLES)
     deadline = time.time() + 90
-    while (not os.path.isdir(folder) or len(os.listdir(folder)) < 3) and time.time() < deadline:
+    while len(part_files(run)) < 3 and time.time() < deadline:
         time.sleep(0.05)
     proc.kill()
     proc.wait()
     finished = set(run_table(run)["id"])
     assert 15 <= len(finished) < 200, "the driver should have been killed midway"
     first = open(log).read().split()
+    data = rows_ if kind == "driver" else ray.data.from_items(rows_, override_num_blocks=40)
     res = rageval.evaluate(data, [Slow(log, delay=0.1)], output=run, batch_size=5, progress=False, backend="ray")
     rescored = open(log).read().split()[len(first):]
     assert not finished & set(rescored), "finished examples were scored again"
     assert len(run_table(run)) == 200 and run_table(run)["id"].is_unique
-    assert_same(res, rageval.evaluate(data, [Slow(str(tmp_path / "clean.log"))], progress=False))
+    assert_same(res, rageval.evaluate(rows_, [Slow(str(tmp_path / "clean.log"))], progress=False))
 
 
 def test_resuming_a_ray_dataset_without_ids_is_refused(tmp_path):
