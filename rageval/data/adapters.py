@@ -26,7 +26,7 @@ import xxhash
 from rageval.core.convert import is_missing
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str, numeric_array
-from rageval.core.ids import IntIds, row_ids
+from rageval.core.ids import IntIds, TextIds, row_ids
 from rageval.core.registry import Registry
 from rageval.data.fingerprint import fingerprint, legacy_fingerprint
 
@@ -146,14 +146,11 @@ class Source:
             return
         rows = iter(self.stream())
         offset = 0
-        seen: set[str] = set()
+        seen = SeenIds(self.columns.get("id", "id"))
         while chunk := list(itertools.islice(rows, batch_size)):
             raw = {k: [r.get(k) for r in chunk] for k in chunk[0]}
             batch = self.canonical(fields, raw, offset)
-            dup = seen.intersection(batch["id"])
-            if dup:
-                raise FieldError("id", self.columns.get("id", "id"), offset, f"duplicate id {sorted(dup)[0]!r}")
-            seen.update(batch["id"])
+            batch["id"] = seen.add(batch["id"], offset)
             yield offset, batch
             offset += len(chunk)
 
@@ -165,6 +162,40 @@ class Source:
             return "stream:" + xxhash.xxh3_128_hexdigest(self.origin.encode())[:16]
         columns = self.canonical(fields)
         return legacy_fingerprint(columns) if legacy else fingerprint(columns)
+
+
+class SeenIds:
+    """The ids of a stream so far, to refuse an id that an earlier batch had, in 8 bytes an id: the
+    ids' hashes in sorted runs (merged when one is no longer than the next: each hash is merged
+    about log2(rows / batch) times), and the ids themselves compact (`TextIds`, `IntIds`), read
+    only to tell a duplicate from a hash collision. A set of a stream's strings held 50-100 bytes
+    an id for the whole run."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        self.runs: list[np.ndarray] = []
+        self.ids: list[Sequence[str]] = []
+
+    def add(self, ids: Sequence[str], offset: int) -> Sequence[str]:
+        """``ids`` (one batch, unique among themselves, starting at row ``offset``) kept compact;
+        `FieldError` at the first row whose id an earlier batch had."""
+        compact = ids if isinstance(ids, (IntIds, TextIds)) else TextIds(ids)
+        # an integer id is its own hash (uint64 ids viewed as int64: the same bits)
+        hashes = compact.numbers.view(np.int64) if isinstance(compact, IntIds) else \
+            np.fromiter(map(hash, ids), np.int64, count=len(ids))
+        hit = np.zeros(len(hashes), bool)
+        for run in self.runs:
+            pos = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
+            hit |= run[pos] == hashes
+        for i in np.flatnonzero(hit).tolist():
+            if any(compact[i] in earlier for earlier in self.ids):
+                raise FieldError("id", self.column, offset + i, f"duplicate id {compact[i]!r}")
+        run = np.sort(hashes)
+        while self.runs and len(self.runs[-1]) <= len(run):
+            run = np.sort(np.concatenate([self.runs.pop(), run]), kind="stable")  # two sorted runs: a merge
+        self.runs.append(run)
+        self.ids.append(compact)
+        return compact
 
 
 def _int_ids(values: np.ndarray, column: str, offset: int) -> IntIds:

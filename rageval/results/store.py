@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from rageval.core.errors import RagevalError
-from rageval.core.ids import IntIds
+from rageval.core.ids import IntIds, TextIds
 from rageval.core.statistics import KINDS, Statistics
 from rageval.stats.bootstrap import Interval, confidence_intervals
 from rageval.stats.resampling import SEED
@@ -52,7 +52,7 @@ class Part:
         rows = np.arange(rows.start, rows.stop, dtype=np.int64) if isinstance(rows, range) else \
             np.asarray(rows, np.int64)
         ids = pc.cast(pa.array(self.ids.numbers), pa.string()) if isinstance(self.ids, IntIds) else \
-            pa.array(self.ids, pa.string())
+            self.ids.to_arrow() if isinstance(self.ids, TextIds) else pa.array(self.ids, pa.string())
         cols: dict[str, Any] = {"_row": pa.array(rows.reshape(-1)), "id": ids}
         for key, stats in self.stats.items():
             cols.update(stats.to_arrow(key))
@@ -84,8 +84,8 @@ class Part:
 
 
 def _ids(table: pa.Table) -> Sequence[str]:
-    """The id column; an `IntIds` when every id is an integer's decimal string (default ids, an
-    integer id column), as `evaluate` held them."""
+    """The id column: an `IntIds` when every id is an integer's decimal string (default ids, an
+    integer id column), as `evaluate` held them; else `TextIds` over the column as read."""
     ids = table.column("id")
     for kind in (pa.int64(), pa.uint64()):
         try:
@@ -94,7 +94,7 @@ def _ids(table: pa.Table) -> Sequence[str]:
             continue
         if numbers.null_count == 0 and pc.all(pc.equal(pc.cast(numbers, pa.string()), ids)).as_py() is not False:
             return IntIds(numbers.to_numpy())
-    return ids.to_pylist()
+    return TextIds(ids)
 
 
 def write_json(path: str, obj: Any) -> None:

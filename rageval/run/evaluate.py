@@ -17,7 +17,7 @@ import numpy as np
 
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import NUMERIC
-from rageval.core.ids import IntIds
+from rageval.core.ids import IntIds, TextIds
 from rageval.core.registry import resolve
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Statistics
@@ -120,7 +120,8 @@ def _local_parts(scorer_objs: list[Scorer], source: Source, fields: list[str], b
             for s in scorer_objs:
                 s.validate(Batch(batch))
         if len(keep) < len(batch["id"]):
-            batch = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in batch.items()}
+            batch = {k: v[keep] if isinstance(v, np.ndarray) else v.take(keep) if isinstance(v, (IntIds, TextIds))
+                     else [v[i] for i in keep] for k, v in batch.items()}
         checked = Batch(batch)
         checked.checked = True  # canonical columns: every field passed its check
         yield score_batch(scorer_objs, checked, [offset + i for i in keep] if done else
@@ -191,7 +192,7 @@ def score_batch(scorers: list[Scorer], batch: Batch, rows: Sequence[int], scores
     its own result; its error message is kept for that example.
     """
     ids = batch["id"]
-    part = Part(rows=rows, ids=ids if isinstance(ids, (list, IntIds)) else list(ids))
+    part = Part(rows=rows, ids=ids if isinstance(ids, (list, IntIds, TextIds)) else list(ids))
     n = len(rows)
     for s in scorers:
         stats, errors = _isolated_stats(s, batch, rows)

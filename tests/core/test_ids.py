@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from rageval.core.ids import IntIds, join_ids, row_ids
+from rageval.core.ids import IntIds, TextIds, join_ids, row_ids
 
 NUMBERS = st.lists(st.integers(-(2**63), 2**63 - 1), max_size=30, unique=True) | \
     st.lists(st.integers(0, 40), max_size=30, unique=True)
@@ -69,3 +69,39 @@ def test_int_ids_compare_like_lists_and_refuse_non_integers():
     with pytest.raises(TypeError, match="integer array"):
         IntIds(np.array([1.0, 2.0]))
     assert repr(ids) == "IntIds(['0', '1', '2', ...], n=12)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=6), max_size=25, unique=True),
+       cut=st.integers(0, 25), a=st.integers(-30, 30) | st.none(), b=st.integers(-30, 30) | st.none(),
+       step=st.sampled_from([None, 1, 2, -1]))
+def test_text_ids_are_the_list_of_their_strings(texts, cut, a, b, step):
+    chunked = join_ids([TextIds(texts[:cut]), TextIds(texts[cut:])])
+    for ids in (TextIds(texts), chunked):
+        assert isinstance(ids, TextIds) and len(ids) == len(texts) and list(ids) == texts and ids == texts
+        assert list(ids[a:b:step]) == texts[a:b:step]
+        for i in (a, b):
+            if i is not None and -len(texts) <= i < len(texts):
+                assert ids[i] == texts[i]
+            elif i is not None:
+                with pytest.raises(IndexError):
+                    ids[i]
+        for x in {*texts[:3], "never an id", "", 3, None}:
+            assert (x in ids) == (x in texts) and ids.count(x) == texts.count(x)
+            if x in texts:
+                assert ids.index(x) == texts.index(x)
+        if texts:
+            index = list(range(len(texts)))[::-2]
+            assert list(ids.take(index)) == [texts[i] for i in index]
+    assert TextIds(texts) == chunked and pickle.loads(pickle.dumps(chunked)) == texts
+
+
+def test_text_ids_refuse_nulls_and_mixed_joins_become_lists():
+    import pyarrow as pa
+
+    with pytest.raises(TypeError, match="without nulls"):
+        TextIds(pa.array(["a", None]))
+    mixed = join_ids([TextIds(["a"]), row_ids(0, 2)])
+    assert type(mixed) is list and mixed == ["a", "0", "1"]
+    assert "\ud800" not in TextIds(["a"])  # a lone surrogate is no id (UTF-8 cannot hold it)
+    assert repr(TextIds(["a", "b"])) == "TextIds(['a', 'b'], n=2)"

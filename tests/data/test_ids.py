@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import rageval
-from rageval.core.ids import IntIds
+from rageval.core.ids import IntIds, TextIds
 from rageval.core.scorer import MeanScorer
 from rageval.stats import compare
 
@@ -59,7 +59,7 @@ def test_integer_looking_string_ids_load_as_integers_only_when_they_round_trip(t
                       (["+1", "2", "3", "4"], False), (["1", "2", "3", "1e3"], False)):
         res = rageval.evaluate(df.assign(id=ids), ["accuracy"], progress=False)
         back = rageval.load_results(res.save(tmp_path / "-".join(ids)))
-        assert list(back.ids) == ids and isinstance(back.ids, IntIds) is lazy
+        assert list(back.ids) == ids and isinstance(back.ids, IntIds if lazy else TextIds)
         _same(res, back)
 
 
@@ -88,7 +88,7 @@ def test_ids_that_only_look_like_row_numbers_load_as_written(tmp_path):
     df = _frame(4).assign(id=["0", "1", "2", "x"])
     res = rageval.evaluate(df, ["accuracy"], progress=False)
     back = rageval.load_results(res.save(tmp_path / "r"))
-    assert type(back.ids) is list and back.ids == ["0", "1", "2", "x"]
+    assert isinstance(back.ids, TextIds) and back.ids == ["0", "1", "2", "x"]
 
 
 class _FailsOnX(MeanScorer):
@@ -121,3 +121,50 @@ def test_paired_comparison_aligns_default_ids():
     named = [rageval.evaluate(d.assign(id=[str(i) for i in range(120)]), ["accuracy"], progress=False)
              for d in (df, df.assign(y_pred=1 - df.y_pred))]
     assert compare(a, b, n=200) == compare(*named, n=200)
+
+
+def _stream(rows):
+    """An IterableDataset-like stream: a generator function's rows, never a table."""
+    import datasets
+
+    return datasets.IterableDataset.from_generator(lambda: iter(rows))
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 1000])
+def test_a_stream_keeps_its_ids_compact_and_equal_to_the_table_run(batch_size, tmp_path):
+    rows = [{"id": f"q{i}\u00e9", "y_true": i % 2, "y_pred": (i // 3) % 2} for i in range(23)]
+    streamed = rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
+    table = rageval.evaluate(rows, ["accuracy"], batch_size=batch_size, progress=False)
+    assert isinstance(streamed.ids, TextIds) and type(table.ids) is list
+    _same(streamed, table)
+    out = rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, output=tmp_path / "run",
+                           progress=False)
+    _same(out, rageval.load_results(tmp_path / "run"))
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 5, 1000])
+def test_a_duplicate_id_across_a_streams_batches_names_its_row(batch_size):
+    rows = [{"id": x, "y_true": 1, "y_pred": 1} for x in ["a", "b", "c", "d", "e", "f", "c", "g", "a"]]
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 6: duplicate id 'c'"):
+        rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
+
+
+def test_seen_ids_tell_a_hash_collision_from_a_duplicate():
+    """Ids whose hashes are equal but which differ are no duplicates; the same id later is refused
+    with its row."""
+    from rageval.data.adapters import SeenIds
+
+    class Same(str):
+        def __hash__(self):
+            return 7
+
+    seen = SeenIds("key")
+    first = seen.add([Same("x"), Same("y")], 0)
+    assert first == ["x", "y"] and isinstance(first, TextIds)
+    assert seen.add([Same("z")], 2) == ["z"]  # hash 7 seen before: checked, not a duplicate
+    for k in range(3, 40):
+        seen.add([f"n{k}"], k)
+    with pytest.raises(rageval.FieldError, match=r"'key'.* at row 41: duplicate id 'y'"):
+        seen.add([Same("w"), Same("y")], 40)
+    assert sum(len(r) for r in seen.runs) == 40 and all(np.all(np.diff(r) >= 0) for r in seen.runs)
+    assert len(seen.runs) <= 7  # sorted runs merge: about log2(batches) of them
