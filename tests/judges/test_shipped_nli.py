@@ -19,7 +19,8 @@ CLAIMS = ["France has Paris as its capital.", "The Rhine flows through Paris.", 
 
 
 def by_hand(premises: list[str], claims: list[str]) -> list[float]:
-    """Base MiniLM + the delta's float16 tensors, one unpadded pair at a time, softmax[ENTAILMENT]."""
+    """Base MiniLM + the delta's float16 tensors (each adapter pair merged: W + B·A, B stored with
+    its scale), one unpadded pair at a time, softmax[ENTAILMENT]."""
     import transformers
     from safetensors.torch import load_file
 
@@ -27,8 +28,12 @@ def by_hand(premises: list[str], claims: list[str]) -> list[float]:
     config = transformers.AutoConfig.from_pretrained(SHIPPED_MODEL)
     model = transformers.AutoModelForSequenceClassification.from_pretrained(base, config=config).eval()
     state = model.state_dict()
-    for k, v in load_file(str(Path(SHIPPED_MODEL, DELTA_FILE))).items():
-        state[k].copy_(v.float())
+    delta = load_file(str(Path(SHIPPED_MODEL, DELTA_FILE)))
+    for k, v in delta.items():
+        if k.endswith(".lora_A"):
+            state[k.removesuffix(".lora_A") + ".weight"] += delta[k[:-1] + "B"].float() @ v.float()
+        elif not k.endswith(".lora_B"):
+            state[k].copy_(v.float())
     tokenizer = transformers.AutoTokenizer.from_pretrained(SHIPPED_MODEL)
     out = []
     for p, c in zip(premises, claims):
@@ -49,7 +54,8 @@ def test_the_shipped_model_is_small_and_names_its_base():
 
 def test_nli_with_no_model_is_the_shipped_judge_and_matches_a_forward_pass_by_hand():
     judge = get_judge({"kind": "nli", "cache_dir": None})
-    assert judge.path == SHIPPED_MODEL and judge.entailment_index == 1 and judge.max_length == 256
+    manifest = json.loads(Path(SHIPPED_MODEL, MANIFEST_FILE).read_text())
+    assert judge.path == SHIPPED_MODEL and judge.entailment_index == 1 and judge.max_length == manifest["max_length"]
     got = judge.support(PREMISES, CLAIMS)
     assert got == pytest.approx(by_hand(PREMISES, CLAIMS), abs=1e-5)
     assert got[0] > got[1]  # entailed above contradicted
