@@ -176,6 +176,9 @@ def build_model(base: str, train_layers: int, lora_rank: int = 0, lora_alpha: fl
         raise ConfigError(f"train-judge: train_layers must be 0..{layers} for this base, not {train_layers}")
     if not isinstance(lora_rank, int) or lora_rank < 0:
         raise ConfigError(f"train-judge: lora_rank must be an int >= 0, not {lora_rank!r}")
+    if lora_alpha is not None and not (isinstance(lora_alpha, (int, float)) and math.isfinite(lora_alpha)
+                                       and lora_alpha > 0):
+        raise ConfigError(f"train-judge: lora_alpha must be a number > 0, not {lora_alpha!r}")
     if lora_rank:
         for name, module in list(model.named_modules()):
             m = LORA_TARGETS.search(name)

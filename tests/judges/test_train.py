@@ -171,6 +171,17 @@ def test_lora_with_top_layers_and_bad_rank(base, tmp_path):
     assert not any(k.startswith("bert.encoder.layer.1.") and "lora" in k for k in d)
     with pytest.raises(ConfigError, match="lora_rank"):
         train(rows(16, 3), tmp_path / "n", base=base, lora_rank=-1, **FAST)
+    for alpha in (0, -1.0, float("nan"), "8"):
+        with pytest.raises(ConfigError, match="lora_alpha"):
+            train(rows(16, 3), tmp_path / "n", base=base, lora_rank=2, lora_alpha=alpha, **FAST)
+    # a delta whose adapter lost its B half is refused at load, never half-merged
+    from safetensors.numpy import save_file
+
+    broken = {k: v for k, v in d.items() if not k.endswith("layer.0.attention.self.query.lora_B")}
+    save_file(broken, str(tmp_path / "m" / DELTA_FILE))
+    load_nli_model.cache_clear()
+    with pytest.raises(ConfigError, match="no lora_B"):
+        load_nli_model(str(tmp_path / "m"), "cpu")
 
 
 def test_early_stopping_after_patience_validations_without_improvement(base, tmp_path):
