@@ -87,6 +87,9 @@ def _ids(table: pa.Table) -> Sequence[str]:
     """The id column: an `IntIds` when every id is an integer's decimal string (default ids, an
     integer id column), as `evaluate` held them; else `TextIds` over the column as read."""
     ids = table.column("id")
+    first = ids[0].as_py() if len(ids) else ""
+    if not first.lstrip("-").isdigit() or not first.isascii():  # one look spares two casts that fail
+        return TextIds(ids)
     for kind in (pa.int64(), pa.uint64()):
         try:
             numbers = pc.cast(ids, kind)
