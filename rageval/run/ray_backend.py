@@ -165,7 +165,9 @@ class RayScoring:
             if concurrency is not None:
                 options.setdefault("compute", ray.data.TaskPoolStrategy(size=concurrency))
             out = ds.map_batches(worker, fn_kwargs=kwargs, batch_size=batch_size, batch_format="pyarrow", **options)
-        out.context.execution_options.preserve_order = True  # the driver numbers a Ray dataset's rows in order
+        # the driver numbers a Ray dataset's rows in order; the driver's own batches carry their rows
+        # (Results sorts the parts), so they come back as they finish
+        out.context.execution_options.preserve_order = remote
         keys = [s.key for s in self.scorers]
         offset, seen = 0, set()
         no_ids = remote and self.source.column("id") is None
