@@ -180,3 +180,15 @@ def test_multiclass_bad_input_names_field_and_row():
     assert (e.value.field, e.value.row) == ("y_true", 1)
     with pytest.raises(ConfigError):
         ECE(labels=["a"])
+
+
+@pytest.mark.parametrize("n_bins", [1, 2, 3, 7, 10, 13, 15, 33, 100, 1000])
+def test_bins_equal_torchmetrics_bucketize(n_bins):
+    """The arithmetic binning is torch.bucketize(right=True) - 1 on the float64 edges, on the edges,
+    their float neighbours, rounded and random probabilities, 0 and 1."""
+    s = ECE(n_bins=n_bins)
+    rng = np.random.default_rng(n_bins)
+    p = np.clip(np.concatenate([rng.random(5000), s.edges, np.nextafter(s.edges, -1), np.nextafter(s.edges, 2),
+                                np.round(rng.random(1000), 1), np.round(rng.random(1000), 3), [0.0, 1.0]]), 0, 1)
+    want = torch.bucketize(torch.from_numpy(p), torch.from_numpy(s.edges), right=True) - 1
+    np.testing.assert_array_equal(s.bins(p), want.numpy())
