@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.ids import IntIds
@@ -189,7 +190,7 @@ class RayScoring:
                     total = self.usage.setdefault(key, {})
                     for name, value in counters.items():
                         total[name] = value if total.get(name) is None else total[name] + (value or 0)
-                part = Part.from_table(pa.ipc.open_stream(record["part"]).read_all(), keys)
+                part = Part.from_table(_unpinned(pa.ipc.open_stream(record["part"]).read_all()), keys)
                 if remote:
                     part = _rebased(part, offset, no_ids)
                     if not no_ids:
@@ -328,6 +329,15 @@ def _score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], colu
     part = score(scorers, Batch(canonical), keep) if keep else Part(rows=[], ids=[])
     _append(out, n, part, None, _usage_delta(before, _usage(scorers)))
     return out
+
+
+def _unpinned(table: pa.Table) -> pa.Table:
+    """``table`` (read zero-copy from a record's bytes) with its id column copied: a part keeps its
+    ids as Arrow strings, which would otherwise keep the record's whole buffer (statistics, errors,
+    ~125 bytes per example) alive for the run."""
+    i = table.column_names.index("id")
+    ids = table.column(i)
+    return table.set_column(i, "id", pc.take(ids, pa.array(np.arange(len(ids), dtype=np.int64))))
 
 
 def _column(column: pa.ChunkedArray) -> Any:
