@@ -227,7 +227,10 @@ class SummedScorer(Scorer):
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
         rows = self.sum_rows(stats)
-        rows = rows.reshape(len(rows), -1) if len(rows) else rows.reshape(0, max(1, len(self.keys())))
+        if len(rows):
+            rows = rows.reshape(len(rows), -1)
+        elif rows.ndim != 2 or not rows.shape[1]:  # no rows and no width: the keys' (a sum per key)
+            rows = rows.reshape(0, max(1, len(self.keys())))
         values = self.reduce_sums(rows.sum(axis=0, keepdims=True), np.array([float(len(rows))]))
         return {k: float(values[k][0]) for k in self.keys()}
 

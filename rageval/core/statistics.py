@@ -153,7 +153,10 @@ class Rows(Statistics):
         return Rows(values.reshape(len(values), -1) if len(values) else values.reshape(0, 0))
 
     def invalid(self) -> dict[int, str]:
-        bad = np.flatnonzero(~np.isfinite(self.values).all(axis=1)) if self.values.size else []
+        with np.errstate(over="ignore"):
+            if not self.values.size or np.isfinite(np.sum(self.values)):  # NaN and inf propagate: one pass
+                return {}
+        bad = np.flatnonzero(~np.isfinite(self.values).all(axis=1))  # an overflowing sum: row by row
         return {int(i): f"a non-finite statistic {self.values[i].tolist()}" for i in bad}
 
     def summable(self) -> np.ndarray:

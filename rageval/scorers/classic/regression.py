@@ -71,9 +71,9 @@ def _column(batch: Batch, field: str) -> np.ndarray:
             first = len(rows[0])
             i = next(j for j, r in enumerate(rows) if len(r) != first)
             raise FieldError(field, field, i, f"has {len(rows[i])} outputs, row 0 has {first}")
-        arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
+        arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1 if rows else 1)
     checked = getattr(batch, "checked", False) and isinstance(values, np.ndarray)  # fields.py found it finite
-    arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1)
+    arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1 if len(arr) else 1)  # no rows: one output
     if not checked and not np.isfinite(np.sum(arr)):  # NaN, inf propagate (an overflowing sum: row by row)
         bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         if len(bad):
@@ -85,7 +85,7 @@ def _columns(*blocks: np.ndarray) -> Rows:
     """``Rows`` of the ``(n, d_i)`` / ``(n,)`` blocks side by side, stored column by column
     (Fortran order), so that reduce reads each column as one contiguous array."""
     n = len(blocks[0])
-    cols = [b.reshape(n, -1) for b in blocks]
+    cols = [b.reshape(n, -1) if n else b.reshape(0, b.shape[1] if b.ndim == 2 else 1) for b in blocks]
     out = np.empty((sum(c.shape[1] for c in cols), n))
     j = 0
     for c in cols:
