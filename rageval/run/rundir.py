@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from rageval.core.errors import ConfigError
 from rageval.core.scorer import Scorer
 from rageval.data.adapters import Source
@@ -38,6 +36,7 @@ from rageval.results.store import (
     read_part,
     write_json,
     write_part,
+    write_part_as,
 )
 
 PACKAGES = ("rageval", "numpy", "pandas", "pyarrow", "torch", "transformers", "sentence-transformers", "datasets",
@@ -231,15 +230,7 @@ def write_worker_part(directory: str, part: Part) -> str:
     """Write ``part`` into the run directory ``directory`` from a Ray worker, as `write_part` does
     (a temporary name, fsync, rename: a killed worker leaves a complete part or none), named
     `WORKER_PART` after its first row; returns its path."""
-    folder = os.path.join(directory, EXAMPLES)
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, WORKER_PART.format(part.rows[0]))
-    tmp = f"{path}.tmp-{os.getpid()}"
-    pq.write_table(part.to_table(), tmp, write_page_checksum=True)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+    return write_part_as(directory, WORKER_PART.format(part.rows[0]), part)
 
 
 def unavailable_note(results: Any, scorers: list[Scorer], output: str | None, option: str = "output=") -> str | None:
