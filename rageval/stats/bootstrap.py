@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rageval.stats.resampling import SEED, Replicator
+from rageval.stats.resampling import SEED, Replicator, bootstrap_many
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ def confidence_intervals(results: Any, n: int = 1000, seed: int | None = SEED, a
         raise ValueError(f"n (bootstrap resamples) must be positive, got {n!r}")
     wanted = None if keys is None else set(keys)
     out: dict[str, Interval] = {}
+    todo = []
     for _key, r in results.by_scorer.items():
         scorer_keys = [k for k in r.scorer.keys() if wanted is None or k in wanted]
         if not scorer_keys:
@@ -85,8 +86,11 @@ def confidence_intervals(results: Any, n: int = 1000, seed: int | None = SEED, a
             for k in scorer_keys:
                 out[k] = Interval(math.nan, math.nan, math.nan, math.nan, alpha, n, 0)
             continue
-        replicates = Replicator(r.scorer, r.stats).bootstrap(n, seed)
+        todo.append((r, scorer_keys))
+    replicated = bootstrap_many([Replicator(r.scorer, r.stats) for r, _ in todo], n, seed)  # draws made once
+    for (r, scorer_keys), replicates in zip(todo, replicated):
         for k in scorer_keys:
             low, high, mean = percentile_bounds(replicates[k], alpha)
             out[k] = Interval(float(results.aggregate[k]), low, high, mean, alpha, n, len(r.ids))
-    return out
+    order = [k for r in results.by_scorer.values() for k in r.scorer.keys() if k in out]
+    return {k: out[k] for k in order}

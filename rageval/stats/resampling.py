@@ -123,6 +123,16 @@ class Replicator:
         parts = [self.on_indices(idx) for idx in bootstrap_indices(self.n, n_resamples, seed, chunk)]
         return {k: np.concatenate([p[k] for p in parts]) for k in self.keys}
 
+    @property
+    def summed(self) -> bool:
+        """True when every resample reduces from column sums (one matrix product per chunk)."""
+        return self._sums is not None
+
+    def on_counts(self, counts: np.ndarray) -> dict[str, np.ndarray]:
+        """Every key's value for each row of ``counts`` (how often each example of the shared axis
+        occurs in each resample); only for a `summed` replicator."""
+        return self._sums(counts @ self._matrix, counts @ self._ok)
+
     def on_indices(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """Every key's value on each row of ``idx`` (indices into the shared axis)."""
         draws = getattr(self.scorer, "reduce_draws", None)  # order-based scorers: all resamples from their draws
@@ -130,8 +140,7 @@ class Replicator:
             same = len(self.positions) == len(self.stats) and (self.positions == np.arange(self.n)).all()
             return draws(self.stats, idx if same else self.positions[idx])
         if self._sums is not None:
-            counts = _counts(idx, self.n)
-            return self._sums(counts @ self._matrix, counts @ self._ok)
+            return self.on_counts(_counts(idx, self.n))
         out = {k: np.full(len(idx), math.nan) for k in self.keys}
         for i, row in enumerate(idx):
             rows = self.positions[row]
@@ -178,3 +187,26 @@ class Replicator:
                     if k in out:
                         out[k][i] = v
         return first, second
+
+
+def bootstrap_many(replicators: list[Replicator], n_resamples: int, seed: int | None = SEED) -> list[dict]:
+    """``[r.bootstrap(n_resamples, seed) for r in replicators]``, with the draws and their counts
+    made once for every `summed` replicator on a shared axis of one length (the same draws each
+    would make: one seed, one chunking). Three text metrics on 100k examples drew 3 x 10^8 indices
+    for the 1,000-resample intervals of a run directory; now 10^8."""
+    out: list[dict | None] = [None] * len(replicators)
+    groups: dict[int, list[int]] = {}
+    for i, r in enumerate(replicators):
+        if r.summed:
+            groups.setdefault(r.n, []).append(i)
+        else:
+            out[i] = r.bootstrap(n_resamples, seed)
+    for n, members in groups.items():
+        parts: dict[int, list[dict]] = {i: [] for i in members}
+        for idx in bootstrap_indices(n, n_resamples, seed):
+            counts = _counts(idx, n)
+            for i in members:
+                parts[i].append(replicators[i].on_counts(counts))
+        for i in members:
+            out[i] = {k: np.concatenate([p[k] for p in parts[i]]) for k in replicators[i].keys}
+    return out

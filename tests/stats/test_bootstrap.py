@@ -310,3 +310,38 @@ def test_variable_stats_with_sum_hooks_equal_generic(seed):
     slow = Replicator(Judged(), stats).bootstrap(200, seed)
     for k in ("judged", "judged.flagged"):
         np.testing.assert_allclose(fast[k], slow[k], rtol=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [None, 3000])
+def test_shared_draws_equal_each_scorers_own_bootstrap(monkeypatch, chunk):
+    """confidence_intervals draws the resamples once for every summed scorer on the same axis;
+    each scorer's replicates equal its own bootstrap exactly, also across several chunks, beside
+    scorers on other axes (one failed example) and order-based ones (their own draws)."""
+    from rageval.stats.resampling import bootstrap_many
+
+    if chunk:
+        monkeypatch.setattr(resampling, "CHUNK_ENTRIES", chunk)
+
+    class FailsOnThird(MeanScorer):
+        name = "fails_on_third"
+        fields = ("answer",)
+
+        def score_batch(self, batch):
+            if "third" in batch["answer"]:
+                raise ValueError("no")
+            return [len(a) % 3 for a in batch["answer"]]
+
+    rng = np.random.default_rng(5)
+    words = np.array(VOCAB)
+    rows = [{"answer": "third" if i == 2 else " ".join(rng.choice(words, rng.integers(1, 9))),
+             "reference": " ".join(rng.choice(words, rng.integers(1, 9))),
+             "y_true": i % 2, "y_score": float(rng.random())} for i in range(150)]
+    res = rageval.evaluate(rows, ["bleu", "token_f1", "exact_match", "roc_auc", FailsOnThird()], progress=False)
+    reps = [Replicator(r.scorer, r.stats) for r in res.by_scorer.values()]
+    assert sum(r.summed for r in reps) == 4 and len({r.n for r in reps}) == 2
+    shared = bootstrap_many(reps, 200, seed=7)
+    for r, got in zip(reps, shared):
+        want = r.bootstrap(200, seed=7)
+        assert set(got) == set(want) and all(np.array_equal(got[k], want[k], equal_nan=True) for k in want)
+    intervals = res.confidence_intervals(n=200, seed=7)
+    assert list(intervals) == [k for s in res.scorers for k in s.keys()]
