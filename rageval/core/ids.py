@@ -152,7 +152,8 @@ class TextIds(Sequence):
 
     def __eq__(self, other: Any) -> bool:
         if isinstance(other, TextIds):
-            return len(self) == len(other) and self.to_arrow().equals(other.to_arrow())
+            a, b = self.to_arrow(), other.to_arrow()
+            return len(a) == len(b) and (a.equals(b) if a.type == b.type else list(self) == list(other))
         if isinstance(other, (list, tuple)):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other))
         return NotImplemented

@@ -105,3 +105,4 @@ def test_text_ids_refuse_nulls_and_mixed_joins_become_lists():
     assert type(mixed) is list and mixed == ["a", "0", "1"]
     assert "\ud800" not in TextIds(["a"])  # a lone surrogate is no id (UTF-8 cannot hold it)
     assert repr(TextIds(["a", "b"])) == "TextIds(['a', 'b'], n=2)"
+    assert TextIds(pa.array(["a", "b"], pa.large_string())) == TextIds(["a", "b"]) != TextIds(["a", "c"])
