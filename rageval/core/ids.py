@@ -19,7 +19,47 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-class IntIds(Sequence):
+class LazyIds(Sequence):
+    """A sequence of id strings kept in a compact form; subclasses say where an id occurs
+    (`_where`) and how two of their kind compare (`_same`); lookups and list equality follow."""
+
+    __slots__ = ()
+
+    def _where(self, x: Any) -> np.ndarray:
+        """The positions holding the id ``x`` (none for anything that is not one of these ids)."""
+        raise NotImplementedError
+
+    def _same(self, other: Any) -> bool:
+        return list(self) == list(other)
+
+    def __contains__(self, x: Any) -> bool:
+        return bool(len(self._where(x)))
+
+    def index(self, x: Any, start: int = 0, stop: int | None = None) -> int:
+        stop = len(self) if stop is None else stop
+        for i in self._where(x).tolist():
+            if start <= i < stop:
+                return i
+        raise ValueError(f"{x!r} is not in the ids")
+
+    def count(self, x: Any) -> int:
+        return len(self._where(x))
+
+    def __eq__(self, other: Any) -> bool:
+        if isinstance(other, type(self)):
+            return len(self) == len(other) and self._same(other)
+        if isinstance(other, (list, tuple)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    __hash__ = None  # compares like the list it stands for, so unhashable like a list
+
+    def __repr__(self) -> str:
+        head = ", ".join(map(repr, self[:3]))
+        return f"{type(self).__name__}([{head}{', ...' if len(self) > 3 else ''}], n={len(self)})"
+
+
+class IntIds(LazyIds):
     """The ids ``str(n)`` for each integer ``n`` of ``numbers``: equal to (and usable as) that list
     of strings. Distinct integers have distinct strings; the caller checks uniqueness."""
 
@@ -54,44 +94,20 @@ class IntIds(Sequence):
 
     def _where(self, x: Any) -> np.ndarray:
         v = self._number(x)
-        if v is None or (self.numbers.dtype.kind == "u" and v < 0) or not -2**63 <= v < 2**64:
-            return np.empty(0, np.int64)
-        if self.numbers.dtype.kind == "i" and v >= 2**63:
+        low, high = (0, 2**64) if self.numbers.dtype.kind == "u" else (-2**63, 2**63)
+        if v is None or not low <= v < high:
             return np.empty(0, np.int64)
         return np.flatnonzero(self.numbers == v)
 
-    def __contains__(self, x: Any) -> bool:
-        return bool(len(self._where(x)))
-
-    def index(self, x: Any, start: int = 0, stop: int | None = None) -> int:
-        stop = len(self) if stop is None else stop
-        for i in self._where(x).tolist():
-            if start <= i < stop:
-                return i
-        raise ValueError(f"{x!r} is not in the ids")
-
-    def count(self, x: Any) -> int:
-        return len(self._where(x))
+    def _same(self, other: IntIds) -> bool:
+        return bool(np.all(self.numbers == other.numbers))
 
     def take(self, index: Any) -> IntIds:
         """The ids at the positions ``index``."""
         return IntIds(self.numbers[np.asarray(index, np.int64)])
 
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, IntIds):
-            return len(self) == len(other) and bool(np.all(self.numbers == other.numbers))
-        if isinstance(other, (list, tuple)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
 
-    __hash__ = None  # compares like the list it stands for, so unhashable like a list
-
-    def __repr__(self) -> str:
-        head = ", ".join(map(repr, self[:3]))
-        return f"IntIds([{head}{', ...' if len(self) > 3 else ''}], n={len(self)})"
-
-
-class TextIds(Sequence):
+class TextIds(LazyIds):
     """Ids held as an Arrow string array (or chunked array): equal to (and usable as) the list of
     its strings; iteration makes one chunk of Python strings at a time."""
 
@@ -123,7 +139,7 @@ class TextIds(Sequence):
         for chunk in self._chunks():
             yield from chunk.to_pylist()
 
-    def _matches(self, x: Any) -> np.ndarray:
+    def _where(self, x: Any) -> np.ndarray:
         if not isinstance(x, str) or not len(self):
             return np.empty(0, np.int64)
         try:
@@ -133,36 +149,13 @@ class TextIds(Sequence):
         hit = hit.combine_chunks() if isinstance(hit, pa.ChunkedArray) else hit
         return np.flatnonzero(hit.to_numpy(zero_copy_only=False))
 
-    def __contains__(self, x: Any) -> bool:
-        return bool(len(self._matches(x)))
-
-    def index(self, x: Any, start: int = 0, stop: int | None = None) -> int:
-        stop = len(self) if stop is None else stop
-        for i in self._matches(x).tolist():
-            if start <= i < stop:
-                return i
-        raise ValueError(f"{x!r} is not in the ids")
-
-    def count(self, x: Any) -> int:
-        return len(self._matches(x))
-
     def take(self, index: Any) -> TextIds:
         """The ids at the positions ``index``."""
         return TextIds(self.array.take(pa.array(np.asarray(index, np.int64))))
 
-    def __eq__(self, other: Any) -> bool:
-        if isinstance(other, TextIds):
-            a, b = self.to_arrow(), other.to_arrow()
-            return len(a) == len(b) and (a.equals(b) if a.type == b.type else list(self) == list(other))
-        if isinstance(other, (list, tuple)):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-        return NotImplemented
-
-    __hash__ = None  # compares like the list it stands for, so unhashable like a list
-
-    def __repr__(self) -> str:
-        head = ", ".join(map(repr, self[:3]))
-        return f"TextIds([{head}{', ...' if len(self) > 3 else ''}], n={len(self)})"
+    def _same(self, other: TextIds) -> bool:
+        a, b = self.to_arrow(), other.to_arrow()
+        return a.equals(b) if a.type == b.type else super()._same(other)  # Arrow: unequal across types
 
     def to_arrow(self) -> pa.Array:
         """The ids as one Arrow string array."""
