@@ -166,16 +166,25 @@ class LabelScorer(Scorer):
 
     def example_scores(self, stats: Statistics) -> dict[str, np.ndarray]:
         """The metric of each example alone (vectorised through the summed form)."""
+        if not len(stats):
+            return {k: np.empty(0) for k in self.keys()}
         rows = self.sum_rows(stats)
         if rows is None:
             return super().example_scores(stats)
         return self.reduce_sums(rows, np.ones(len(stats)))
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
+        if not len(stats):
+            return self.no_examples()
         self.check_present(stats)
         values = self.reduce_sums(self.sum_rows(stats, limit=False).sum(axis=0, keepdims=True),
                                   np.array([float(len(stats))]))
         return {k: float(values[k][0]) for k in self.keys()}
+
+    def no_examples(self) -> dict[str, float]:
+        """The value of zero examples: NaN for every key (nothing to count; as the regression
+        scorers, and as `Results` reports a scorer with no scored example)."""
+        return {k: math.nan for k in self.keys()}
 
     def check_present(self, stats: Coded) -> None:
         """Checks scikit-learn makes on the whole data (not on each resample)."""
@@ -349,6 +358,8 @@ class PrecisionRecallF(LabelScorer):
                                 ok.astype(np.float64), *counts])
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
+        if not len(stats):
+            return self.no_examples()
         self.check_present(stats)
         if indicators(stats) is not None:
             rows = self.sum_rows(stats, limit=False)

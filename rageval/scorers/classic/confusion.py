@@ -43,6 +43,8 @@ class ConfusionScorer(LabelScorer):
         return out
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
+        if not len(stats):
+            return self.no_examples()
         self.check_present(stats)
         k = len(stats.vocab)
         t, p, w = stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0]

@@ -53,6 +53,8 @@ class TopKAccuracy(WeightedMeanScorer):
             s = np.asarray(scores, dtype=np.float64)
         except (TypeError, ValueError):
             s = None
+        if s is not None and not s.size and not len(truth):  # zero examples
+            return np.empty(0)
         if s is None or s.ndim != 2:
             row = next((i for i, v in enumerate(scores) if np.ndim(v) != 1), 0)
             raise FieldError("y_score", "y_score", row, "expected one vector of class scores per example, "
