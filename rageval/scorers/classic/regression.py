@@ -46,6 +46,7 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Rows, Statistics
+from rageval.scorers.classic import parallel
 from rageval.scorers.classic import regression_functional as F
 
 _EPS_TM = 1.17e-06  # torchmetrics' clamp in symmetric_mean_absolute_percentage_error
@@ -55,8 +56,9 @@ _LARGEST = np.finfo(np.float64).max / 2**32
 _BLOCK = 1 << 15
 
 
-def _column(batch: Batch, field: str) -> np.ndarray:
-    """``batch[field]`` as an ``(n, d)`` float64 array; `FieldError` naming field and row otherwise."""
+def _column(batch: Batch, field: str, finite: bool = True) -> np.ndarray:
+    """``batch[field]`` as an ``(n, d)`` float64 array; `FieldError` naming field and row otherwise
+    (``finite=False``: non-finite values are let through, for a caller that finds them later)."""
     values = batch[field]
     arr = np.asarray(values) if isinstance(values, np.ndarray) else None
     if arr is None or arr.dtype.kind not in "biuf":
@@ -74,11 +76,17 @@ def _column(batch: Batch, field: str) -> np.ndarray:
         arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1 if rows else 1)
     checked = getattr(batch, "checked", False) and isinstance(values, np.ndarray)  # fields.py found it finite
     arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1 if len(arr) else 1)  # no rows: one output
-    if not checked and not np.isfinite(np.sum(arr)):  # NaN, inf propagate (an overflowing sum: row by row)
+    if finite and not checked:
+        _check_finite(arr, field)
+    return arr
+
+
+def _check_finite(arr: np.ndarray, field: str) -> None:
+    """`FieldError` at the first row of ``arr`` with a NaN or an infinity."""
+    if not np.isfinite(np.sum(arr)):  # NaN, inf propagate (an overflowing sum: row by row)
         bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
         if len(bad):
             raise FieldError(field, field, int(bad[0]), f"not finite: {arr[bad[0]].tolist()}")
-    return arr
 
 
 def _columns(*blocks: np.ndarray) -> Rows:
@@ -97,7 +105,8 @@ def _columns(*blocks: np.ndarray) -> Rows:
 def _weighted_sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """``(Σ x·w, Σ w)`` in one pass: per block of 32k rows (in cache) the products into one small
     buffer and pairwise sums, `math.fsum` across blocks; no array of n products. Not a BLAS dot:
-    its threads, woken per call, stall against torch's on a busy machine (0.005 -> 0.24 s at 1M rows)."""
+    its threads, woken per call, stall against torch's on a busy machine (0.005 -> 0.24 s at 1M rows);
+    not ``einsum``: its sum depends on the memory layout (a strided column sums otherwise)."""
     buffer = np.empty(min(len(x), _BLOCK))
     products, weights = [], []
     for start in range(0, len(x), _BLOCK):
@@ -108,7 +117,8 @@ def _weighted_sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
 
 
 def _all_ones(w: np.ndarray) -> bool:
-    return len(w) == 0 or w[0] == 1.0 == w.min() == w.max()  # w[0] first: weighted data rarely starts at 1
+    # w[0] first: weighted data rarely starts at 1; then one compare and count (min and max: two passes)
+    return len(w) == 0 or (w[0] == 1.0 and not np.count_nonzero(w != 1.0))
 
 
 def _constant_column(a: np.ndarray) -> bool:
@@ -159,24 +169,41 @@ class RegressionScorer(Scorer):
     def check(self, t: np.ndarray, p: np.ndarray) -> None:
         """Domain checks of the reference (negative targets...): `FieldError` naming field and row."""
 
-    def arrays(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
+    def arrays(self, batch: Batch, finite: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
         """``(y_true, y_pred, weight)`` of a batch, checked: ``(n, d)``, ``(n, d)``, ``(n,)`` (1.0
-        without ``sample_weight``)."""
-        t, p = _column(batch, "y_true"), _column(batch, "y_pred")
-        if len(t) != len(p):
-            raise FieldError("y_pred", "y_pred", None, f"{len(p)} predictions for {len(t)} targets")
-        if t.shape[1] != p.shape[1]:
-            raise FieldError("y_pred", "y_pred", 0, f"has {p.shape[1]} outputs, y_true has {t.shape[1]}")
-        if self.multioutputs is None and t.shape[1] > 1:
-            raise FieldError("y_true", "y_true", 0, f"{t.shape[1]} outputs: multioutput not supported in {self.name} "
-                                                    "(scikit-learn)")
-        self.check(t, p)
+        without ``sample_weight``). ``finite=False``: NaN and infinities are let through (the
+        caller finds them in the losses, which they make non-finite, and calls `check_finite`);
+        any other error is raised as with ``finite=True`` (a non-finite value first)."""
+        t = _column(batch, "y_true", finite)
+        p = None
+        try:
+            p = _column(batch, "y_pred", finite)
+            if len(t) != len(p):
+                raise FieldError("y_pred", "y_pred", None, f"{len(p)} predictions for {len(t)} targets")
+            if t.shape[1] != p.shape[1]:
+                raise FieldError("y_pred", "y_pred", 0, f"has {p.shape[1]} outputs, y_true has {t.shape[1]}")
+            if self.multioutputs is None and t.shape[1] > 1:
+                raise FieldError("y_true", "y_true", 0, f"{t.shape[1]} outputs: multioutput not supported in "
+                                                        f"{self.name} (scikit-learn)")
+            self.check(t, p)
+        except FieldError:
+            if not finite:  # the error a checked read would have raised first
+                self.check_finite(batch, t, p)
+            raise
         w = batch.get("sample_weight")
         return t, p, (1.0 if w is None else np.asarray(w, np.float64).reshape(len(t)))
 
     def stats(self, batch: Batch) -> Rows:
         t, p, w = self.arrays(batch)
         return _columns(t, p, np.broadcast_to(w, len(t)))
+
+    @staticmethod
+    def check_finite(batch: Batch, t: np.ndarray, p: np.ndarray | None) -> None:
+        """What `arrays` skipped with ``finite=False``: `FieldError` at the first non-finite value
+        of y_true, then of y_pred (none where `evaluate` checked the batch)."""
+        for field, arr in (("y_true", t), ("y_pred", p)):
+            if arr is not None and not (getattr(batch, "checked", False) and isinstance(batch[field], np.ndarray)):
+                _check_finite(arr, field)
 
     def unpack(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         rows = np.asarray(stats, np.float64)
@@ -254,34 +281,78 @@ class _Pointwise(RegressionScorer):
         out[...] = self.elementwise(t, p)
         return None
 
+    #: the numpy block loop runs on threads (`parallel.run_chunks`): only for kernels whose ufunc loop
+    #: dominates (scipy's xlogy); cheap SIMD kernels run slower on threads (measured)
+    threaded: ClassVar[bool] = False
+
+    def torch_into(self, t: np.ndarray, p: np.ndarray, out: np.ndarray) -> bool:
+        """Write the loss of 1-D ``t``, ``p`` into ``out`` on torch's threads, bit-identical to
+        `elementwise_into` (exact operations only; `parallel.torch_ready` was checked); False: no
+        such kernel (numpy does it)."""
+        return False
+
     def stats(self, batch: Batch) -> Rows:
-        t, p, w = self.arrays(batch)
+        # y_true and y_pred are not checked finite apart: a NaN or infinity makes its loss non-finite
+        t, p, w = self.arrays(batch, finite=False)
         n, d = t.shape
         columns = np.empty((d + 1, n))  # stored column by column: reduce reads contiguous columns
-        loss = columns[:d].T
-        unweighted = isinstance(w, float)
-        if unweighted:
-            columns[d] = w  # a fill (copying a broadcast scalar block by block is several times slower)
-        largest, scale = 0.0, w if unweighted else 0.0
         with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, _BLOCK):  # one pass block by block: everything after the loss reads cache
-                end = start + _BLOCK
-                block = loss[start:end]
-                top = self.elementwise_into(t[start:end], p[start:end], block)
-                top = block.max() if top is None else top
-                largest = max(largest, top, 0.0 if self.nonnegative else -block.min())  # NaN propagates
-                if not unweighted:
-                    wb = columns[d, start:end]
-                    np.copyto(wb, w[start:end])
-                    scale = max(scale, wb.max(), -wb.min())
+            if d == 1 and parallel.torch_ready(n) and parallel.viewable(t, p, w) and \
+                    self.torch_into(t[:, 0], p[:, 0], columns[0]):
+                bounds = self.torch_bounds(columns, w)
+            else:
+                def fill(lo: int, hi: int) -> np.ndarray:
+                    return self.fill(t, p, w, columns, lo, hi)
+
+                parts = parallel.run_chunks(fill, n, _BLOCK) if self.threaded else [fill(0, n)]
+                bounds = np.max(parts, axis=0)  # NaN propagates
+            largest, scale = bounds
             fine = not n or largest * scale <= _LARGEST  # NaN fails too
-            if not fine:
-                i = int(np.flatnonzero(~(np.abs(loss * columns[d][:, None]) <= _LARGEST).all(axis=1))[0])
         if not fine:
+            self.check_finite(batch, t, p)  # a NaN or infinity in y_true or y_pred: that error
+            with np.errstate(over="ignore", invalid="ignore"):
+                i = int(np.flatnonzero(~(np.abs(columns[:d].T * columns[d][:, None]) <= _LARGEST).all(axis=1))[0])
             raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
                                                     f"{p[i].tolist()} overflows float64 or its sums (> {_LARGEST:.1e}; "
                                                     "scikit-learn returns inf)")
         return Rows(columns.T)
+
+    def fill(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | float, columns: np.ndarray, lo: int,
+             hi: int) -> np.ndarray:
+        """Rows ``lo:hi`` of ``columns`` (``[loss (d), weight]`` stored column by column), block by
+        block so that everything after the loss reads cache; returns ``[largest |loss|, largest
+        |weight|]`` of those rows (NaN if any is NaN)."""
+        d = t.shape[1]
+        loss = columns[:d].T
+        unweighted = isinstance(w, float)
+        if unweighted:
+            columns[d, lo:hi] = w  # a fill (copying a broadcast scalar block by block is several times slower)
+        tops, scales = [0.0], [w if unweighted else 0.0]
+        with np.errstate(over="ignore", invalid="ignore"):  # per thread: errstate is not inherited
+            for start in range(lo, hi, _BLOCK):
+                end = min(hi, start + _BLOCK)
+                block = loss[start:end]
+                top = self.elementwise_into(t[start:end], p[start:end], block)
+                tops.append(block.max() if top is None else top)
+                if not self.nonnegative:
+                    tops.append(-block.min())
+                if not unweighted:
+                    wb = columns[d, start:end]
+                    np.copyto(wb, w[start:end])
+                    scales += [wb.max(), -wb.min()]
+        return np.array([np.max(tops), np.max(scales)])
+
+    def torch_bounds(self, columns: np.ndarray, w: np.ndarray | float) -> np.ndarray:
+        """The weight column written and ``[largest |loss|, largest |weight|]`` (as `fill`), on
+        torch's threads, after `torch_into` wrote the loss (non-negative) into ``columns[0]``."""
+        out = parallel.torch_view(columns)
+        largest = float(out[0].max())  # NaN propagates
+        if isinstance(w, float):
+            out[1].fill_(w)
+            return np.array([largest, w])
+        out[1].copy_(parallel.torch_view(w))
+        low, high = out[1].aminmax()
+        return np.array([largest, np.max([float(high), -float(low)])])
 
     @staticmethod
     def losses(stats: Statistics) -> tuple[np.ndarray, np.ndarray]:
@@ -589,6 +660,10 @@ class _Tweedie(_Mean):
     power: float = 0.0
     nonnegative = False  # rounding: -inf where y / ŷ underflows (scikit-learn's too)
 
+    @property
+    def threaded(self) -> bool:  # scipy's xlogy and np.power: a scalar libm call per element
+        return self.power not in (0.0, 2.0)
+
     def check(self, t, p):
         pw, msg = self.power, f"Mean Tweedie deviance error with power={self.power} can only be used on "
         if pw < 0:
@@ -691,6 +766,12 @@ class Huber(_Mean):
         half = np.multiply(c, -0.5)
         np.multiply(np.add(half, a, out=half), c, out=out)
 
+    def torch_into(self, t, p, out):
+        # torch's own kernel (reduction="none"): the same numbers as elementwise_into (tested bit for bit)
+        parallel.torch_module().ops.aten.huber_loss.out(parallel.torch_view(p), parallel.torch_view(t), 0, self.delta,
+                                                        out=parallel.torch_view(out))
+        return True
+
 
 class LogCosh(_Mean):
     """Mean log-cosh error ``Σ w log(cosh(ŷ - y)) / Σ w``, torchmetrics' ``LogCoshError`` formula;
@@ -730,6 +811,13 @@ class SMAPE(_Mean):
         scale = np.abs(t)
         np.add(scale, np.abs(p), out=scale)
         np.divide(out, np.maximum(scale, _EPS_TM, out=scale), out=out)
+
+    def torch_into(self, t, p, out):
+        tt, tp, o = parallel.torch_view(t), parallel.torch_view(p), parallel.torch_view(out)
+        parallel.torch_module().sub(tp, tt, out=o).abs_().mul_(2)
+        scale = tt.abs().add_(tp.abs()).clamp_min_(_EPS_TM)  # the same operations as elementwise_into
+        o.div_(scale)
+        return True
 
 
 class _Correlation(RegressionScorer):

@@ -1,0 +1,91 @@
+"""The multi-core paths of the elementwise regression losses (`rageval.scorers.classic.parallel`)
+write the same statistics, bit for bit, as numpy on one thread, and find bad input as it does:
+torch's kernels on zero-copy views (huber, smape; torch imported) and numpy blocks on threads
+(the Tweedie deviances with a scalar libm kernel), on data above the size where they start."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import rageval
+from rageval.core.errors import FieldError
+from rageval.core.scorer import Batch
+from rageval.scorers.classic import parallel
+
+N = parallel.MIN_ELEMENTS + 12_345  # above the threshold, not a multiple of a block
+CASES = [("huber", {}), ("huber", {"delta": 0.37}), ("smape", {}), ("poisson_deviance", {}),
+         ("tweedie_deviance", {"power": 1.5}), ("tweedie_deviance", {"power": -0.5}), ("log_cosh", {}), ("mse", {})]
+
+
+def data(name: str, weighted: bool) -> dict:
+    rng = np.random.default_rng(7)
+    t = rng.gamma(2.0, 3.0, N) + 0.01
+    p = t * rng.lognormal(0, 0.4, N)
+    if name in ("huber", "smape", "log_cosh", "mse"):  # signs, exact zeros, residuals around delta
+        t, p = t * rng.choice([-1.0, 1.0], N), p * rng.choice([-1.0, 1.0], N)
+        t[:100], p[50:150] = 0.0, 0.0
+        p[200:300] = t[200:300] + rng.uniform(-1, 1, 100)
+    batch = {"y_true": t, "y_pred": p}
+    if weighted:
+        batch["sample_weight"] = rng.uniform(0.0, 3.0, N)
+    return batch
+
+
+def one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_ELEMENTS", 1 << 62)
+
+
+def test_the_paths_are_taken():
+    assert parallel.torch_ready(N) == (torch.get_num_threads() > 1)
+    assert not parallel.torch_ready(parallel.MIN_ELEMENTS - 1)
+    assert parallel.viewable(np.arange(3.0)) and not parallel.viewable(np.arange(3.0)[::-1])
+    assert parallel.run_chunks(lambda lo, hi: (lo, hi), 10, 4) == [(0, 10)]
+    chunks = parallel.run_chunks(lambda lo, hi: (lo, hi), N, 1 << 15)
+    assert chunks[0][0] == 0 and chunks[-1][1] == N and all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
+    assert len(chunks) == min(parallel.cores(), -(-N // (1 << 15)))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name,params", CASES)
+def test_same_statistics_bit_for_bit(name, params, weighted, monkeypatch):
+    batch = data(name, weighted)
+    s = rageval.get_scorer(name, **params)
+    fast = np.asarray(s.make_stats(Batch(batch)))
+    one_thread(monkeypatch)
+    slow = np.asarray(s.make_stats(Batch(batch)))
+    np.testing.assert_array_equal(fast, slow)
+    assert s.reduce(s.make_stats(Batch(batch))) == s.reduce(rageval.core.statistics.Rows(fast))
+
+
+def test_torch_huber_and_smape_equal_their_numpy_form():
+    batch = data("huber", False)
+    t, p = batch["y_true"], batch["y_pred"]
+    for name, params in (("huber", {"delta": 0.37}), ("smape", {})):
+        s = rageval.get_scorer(name, **params)
+        out = np.empty(N)
+        assert s.torch_into(t, p, out)
+        np.testing.assert_array_equal(out, s.elementwise(t, p))
+
+
+@pytest.mark.parametrize("name", ["huber", "smape", "poisson_deviance"])
+def test_bad_input_found_in_the_losses_names_its_field_and_row(name, monkeypatch):
+    def error(batch):
+        with pytest.raises(FieldError) as e:
+            rageval.get_scorer(name).make_stats(Batch(batch))
+        return e.value.field, e.value.row, str(e.value)
+
+    cases = []
+    for field, row, value in (("y_pred", N - 3, np.nan), ("y_true", 5, np.inf), ("y_pred", 77_777, -np.inf)):
+        batch = data(name, True)
+        batch[field] = batch[field].copy()
+        batch[field][row] = value
+        cases.append((batch, field, row))
+    both = data(name, False)  # y_true's error comes first, as when each column is checked on reading
+    both["y_true"], both["y_pred"] = both["y_true"].copy(), both["y_pred"].copy()
+    both["y_true"][90_000], both["y_pred"][3] = np.nan, np.nan
+    cases.append((both, "y_true", 90_000))
+    got = [error(batch) for batch, _, _ in cases]
+    assert [g[:2] for g in got] == [(field, row) for _, field, row in cases]
+    one_thread(monkeypatch)
+    assert [error(batch) for batch, _, _ in cases] == got
