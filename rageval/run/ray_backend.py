@@ -123,6 +123,13 @@ class RayScoring:
         #: the run directory the workers write the parts to (evaluate then writes none); None: no output=
         self.output = os.path.realpath(output) if output is not None else None
         self.options = {k: v for k, v in (options or {}).items() if k not in INIT_KEYS}
+        #: reruns allowed per task whose worker died (`_Attempts`); None: Ray Data's own (unlimited)
+        self.max_retries = self.options.pop("max_retries", None)
+        if self.max_retries is not None and (isinstance(self.max_retries, bool) or not isinstance(
+                self.max_retries, (int, np.integer)) or self.max_retries < -1):
+            raise ConfigError(f"ray_options max_retries must be an integer >= 0 (or -1: unlimited), "
+                              f"not {self.max_retries!r}")
+        self._attempts: Any = None
         self.usage: dict[str, dict[str, Any]] = {}
         if source.remote is not None and done and source.column("id") is None:
             raise ConfigError("resuming a Ray dataset's run needs an id column (columns={'id': ...}): its examples "
@@ -135,7 +142,8 @@ class RayScoring:
         if self.source.remote is not None:
             kwargs = {"blob": blob, "fields": self.fields, "columns": self.source.columns,
                       "done": frozenset(self.done), "score": self.score}
-            yield from self._run(self.source.remote, _score_remote_batch, kwargs, self.batch_size)
+            yield from self._run(self._needed_columns(self.source.remote), _score_remote_batch, kwargs,
+                                 self.batch_size)
             return
         # the driver's batches, all at once; streamed data (an IterableDataset) a window at a time
         cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -149,6 +157,14 @@ class RayScoring:
             kwargs = {"blob": blob, "score": self.score, "output": self.output}
             yield from self._run(ds, _score_local_batch, kwargs, per_task)
 
+    def _needed_columns(self, ds: Any) -> Any:
+        """``ds`` with only the columns the scorers read (and the ids): Ray Data pushes the projection
+        into a Parquet read, so the other columns are neither read, stored nor converted."""
+        names = list(ds.schema().names)
+        wanted = {self.source.column(f, names) for f in {*self.fields, "id", "reference", "references"}}
+        keep = [n for n in names if n in wanted]
+        return ds.select_columns(keep) if len(keep) < len(names) else ds
+
     def _run(self, ds: Any, worker: Callable[..., dict], kwargs: dict[str, Any], batch_size: int) -> Iterator[Part]:
         """Score ``ds`` with ``worker`` in tasks or in an actor pool (``concurrency``: a number, or
         ``(min, max)`` actors; Ray 2.51+'s ``compute`` strategies), yielding its parts in order."""
@@ -157,6 +173,10 @@ class RayScoring:
 
         remote = worker is _score_remote_batch
         options = dict(self.options)
+        if self.max_retries is not None and self.max_retries >= 0:
+            if self._attempts is None:
+                self._attempts = ray.remote(num_cpus=0)(_Attempts).remote()
+            kwargs = {**kwargs, "attempts": (self._attempts, int(self.max_retries))}
         actors = options.pop("actors", None)
         if actors is None:
             actors = bool(options.get("num_gpus")) or isinstance(options.get("concurrency"), tuple) or any(
@@ -287,11 +307,12 @@ class _ScoringActor:
 
 
 def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Part],
-                       output: str | None) -> dict[str, list]:
+                       output: str | None, attempts: tuple | None = None) -> dict[str, list]:
     """Score batches the driver checked and shipped with their row positions; with ``output`` (a
     run directory) write each part there too (`write_worker_part`)."""
     import ray.cloudpickle as cloudpickle
 
+    _count_attempt(attempts)
     scorers = _scorers(blob)
     out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
     for payload in batch.column("payload").to_pylist():
@@ -308,9 +329,10 @@ def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Par
 
 
 def _score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], columns: dict[str, str],
-                        done: frozenset, score: Callable[..., Part]) -> dict[str, list]:
+                        done: frozenset, score: Callable[..., Part], attempts: tuple | None = None) -> dict[str, list]:
     """Check and score one batch of a Ray dataset. Rows are positions in the batch; the driver
     adds the batch's offset. A field error is returned (the driver raises it with the data's row)."""
+    _count_attempt(attempts)
     scorers = _scorers(blob)
     n = batch.num_rows
     out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
@@ -325,10 +347,49 @@ def _score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], colu
     keep = [i for i, x in enumerate(canonical["id"]) if x not in done] if done else list(range(n))
     if len(keep) < n:
         canonical = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in canonical.items()}
+    checked = Batch(canonical)
+    checked.checked = True  # every field passed its check just above, as a local run's batches
     before = _usage(scorers)
-    part = score(scorers, Batch(canonical), keep) if keep else Part(rows=[], ids=[])
+    part = score(scorers, checked, keep) if keep else Part(rows=[], ids=[])
     _append(out, n, part, None, _usage_delta(before, _usage(scorers)))
     return out
+
+
+class _Attempts:
+    """Ray actor (no CPU, owned by the driver): how many times each task has started. Ray 2.60 has
+    no named ``map_batches`` parameter for ``max_retries`` (``ray_remote_args`` is deprecated, removed
+    in 2.64) and Ray Data reruns a task whose worker died without limit, so ``ray_options``'s
+    ``max_retries`` is kept here: a task started more than ``max_retries + 1`` times stops the run."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, int] = {}
+
+    def start(self, task: str) -> int:
+        self.started[task] = self.started.get(task, 0) + 1
+        return self.started[task]
+
+
+#: tasks this worker process has counted (a task scores several batches; a rerun is a new process)
+_COUNTED: set[str] = set()
+
+
+def _count_attempt(attempts: tuple | None) -> None:
+    """Count this task's start with the driver's `_Attempts` (a rerun keeps its Ray task id) and stop
+    it, as a scorer error that Ray does not retry, once it has started more than ``max_retries + 1`` times."""
+    if attempts is None:
+        return
+    import ray
+
+    counter, max_retries = attempts
+    task = ray.get_runtime_context().get_task_id()
+    if task in _COUNTED:
+        return
+    _COUNTED.add(task)
+    started = ray.get(counter.start.remote(task))
+    if started > max_retries + 1:
+        raise RuntimeError(f"a Ray task's worker died {started - 1} time(s) (its process was killed or its node "
+                           f"lost) and ray_options allows max_retries={max_retries}: the run stops here; run the "
+                           "same call again with output= to resume from the parts written")
 
 
 def _unpinned(table: pa.Table) -> pa.Table:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 
 import datasets
 import numpy as np
@@ -268,13 +269,35 @@ def test_the_driver_writes_a_part_whose_worker_file_it_does_not_see(tmp_path):
 def test_a_killed_worker_is_retried_by_ray_without_duplicates(tmp_path):
     log, flag, run = str(tmp_path / "calls.log"), str(tmp_path / "killed"), str(tmp_path / "run")
     data = [{"id": f"q{i}", "answer": "x" * i} for i in range(60)]
-    res = rageval.evaluate(data, [Killer(log, flag, "q35")], output=run, batch_size=10, progress=False,
-                           backend="ray", ray_options={"max_retries": 2})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = rageval.evaluate(data, [Killer(log, flag, "q35")], output=run, batch_size=10, progress=False,
+                               backend="ray", ray_options={"max_retries": 2})
+    assert not [w for w in caught if issubclass(w.category, DeprecationWarning)], [str(w.message) for w in caught]
     assert os.path.exists(flag), "the worker was not killed"
     scored = open(log).read().split()
     assert scored.count("q35") == 2 and scored.count("q0") == 1  # only the killed task ran twice
     assert len(run_table(run)) == 60 and run_table(run)["id"].is_unique
     assert_same(res, rageval.evaluate(data, [Slow(str(tmp_path / "clean.log"))], progress=False))
+
+
+@pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
+def test_max_retries_bounds_the_reruns_of_a_task_whose_worker_dies(kind, tmp_path):
+    """Ray Data reruns a task whose worker died without limit; ``max_retries`` (counted by rageval: Ray
+    2.60 deprecates passing it to map_batches) stops the run after that many reruns, without a
+    deprecation warning."""
+    log, run = str(tmp_path / "calls.log"), str(tmp_path / "run")
+    rows_ = [{"id": f"q{i}", "answer": "x" * i} for i in range(40)]
+    data = rows_ if kind == "driver" else ray.data.from_items(rows_, override_num_blocks=4)
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(Exception, match="max_retries=1"):  # noqa: B017
+        warnings.simplefilter("always")
+        rageval.evaluate(data, [Killer(log, None, "q25")], output=run, batch_size=10, progress=False,
+                         backend="ray", ray_options={"max_retries": 1})
+    assert not [w for w in caught if issubclass(w.category, DeprecationWarning)], [str(w.message) for w in caught]
+    assert open(log).read().split().count("q25") == 2  # the first run and one rerun, then the run stopped
+    with pytest.raises(rageval.ConfigError, match="max_retries must be"):
+        rageval.evaluate(rows_, ["exact_match"], columns={"reference": "answer"}, progress=False, backend="ray",
+                         ray_options={"max_retries": "2"})
 
 
 @pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
@@ -372,7 +395,8 @@ class RowError(MeanScorer):
 
 
 class Killer(Slow):
-    """`Slow` that kills its worker process (once: a flag file) on the batch holding ``victim``."""
+    """`Slow` that kills its worker process on the batch holding ``victim``: once (a flag file), or
+    every time (``flag`` None)."""
 
     name = "slow"
 
@@ -382,8 +406,9 @@ class Killer(Slow):
 
     def score_batch(self, batch):
         values = super().score_batch(batch)
-        if self.victim in batch["id"] and not os.path.exists(self.flag):
-            open(self.flag, "w").close()
+        if self.victim in batch["id"] and (self.flag is None or not os.path.exists(self.flag)):
+            if self.flag is not None:
+                open(self.flag, "w").close()
             os._exit(1)
         return values
 
