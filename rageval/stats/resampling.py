@@ -83,6 +83,19 @@ def _owner(cls: type, name: str) -> type | None:
     return next((k for k in cls.__mro__ if name in k.__dict__), None)
 
 
+def _sparse_on_axis(rows: object, positions: np.ndarray, ok: np.ndarray) -> object:
+    """Sparse summed rows (``sum_rows`` may return a scipy sparse matrix where its rows are mostly
+    zeros) on the shared axis, zero rows where the scorer failed, as a CSR array: ``counts @`` it
+    is the same sums as with the dense rows, in a fraction of the memory."""
+    import scipy.sparse
+
+    matrix = scipy.sparse.csr_array(rows)
+    if matrix.shape[0] == len(positions) and (positions == np.arange(len(positions))).all():
+        return matrix  # the statistics' rows are the shared axis
+    matrix = matrix[np.where(ok, positions, 0)]
+    return matrix if ok.all() else scipy.sparse.diags_array(ok.astype(np.float64)) @ matrix
+
+
 def _counts(idx: np.ndarray, n: int) -> np.ndarray:
     """(rows, n) matrix: how many times each example occurs in each resample."""
     rows = idx.shape[0]
@@ -109,11 +122,14 @@ class Replicator:
         if rows is None:
             self._sums = None
         else:
-            matrix = np.asarray(rows, np.float64).reshape(len(stats), -1)
-            # statistics on the shared axis, zero rows where the scorer failed
-            self._matrix = np.zeros((self.n, matrix.shape[1]))
             ok = self.positions >= 0
-            self._matrix[ok] = matrix[self.positions[ok]]
+            if hasattr(rows, "tocsr"):  # a scipy sparse matrix (mostly-zero rows: ece's one-hot bins)
+                self._matrix = _sparse_on_axis(rows, self.positions, ok)
+            else:
+                matrix = np.asarray(rows, np.float64).reshape(len(stats), -1)
+                # statistics on the shared axis, zero rows where the scorer failed
+                self._matrix = np.zeros((self.n, matrix.shape[1]))
+                self._matrix[ok] = matrix[self.positions[ok]]
             self._ok = ok.astype(np.float64)
 
     def bootstrap(self, n_resamples: int, seed: int | None = SEED) -> dict[str, np.ndarray]:
