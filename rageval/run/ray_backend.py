@@ -174,8 +174,11 @@ class RayScoring:
         remote = worker is _score_remote_batch
         options = dict(self.options)
         if self.max_retries is not None and self.max_retries >= 0:
-            if self._attempts is None:
-                self._attempts = ray.remote(num_cpus=0)(_Attempts).remote()
+            if self._attempts is None:  # on the driver's node, which outlives any worker's
+                from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+                here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
+                self._attempts = ray.remote(num_cpus=0, scheduling_strategy=here)(_Attempts).remote()
             kwargs = {**kwargs, "attempts": (self._attempts, int(self.max_retries))}
         actors = options.pop("actors", None)
         if actors is None:

@@ -37,7 +37,7 @@ CLASSIC = ["accuracy", ("f1", {"average": "macro"}), "mse"]
 def cluster():
     """One local cluster for the module (a pytest-xdist worker starts its own: each is a new head)."""
     path = os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,  # never a running cluster
              runtime_env={"env_vars": {"PYTHONPATH": path, "RAGEVAL_CACHE": os.environ.get("RAGEVAL_CACHE", "")}})
     ctx = ray.data.DataContext.get_current()
     progress, ctx.enable_progress_bars = ctx.enable_progress_bars, False
