@@ -52,6 +52,32 @@ from rageval.scorers.classic.probabilistic import binary_inputs, class_probabili
 from rageval.scorers.classic.ranking_metrics import numeric_column
 
 
+def fast_inputs(batch: Batch, labels: list | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(probability, outcome)`` of every example without the checked path's temporaries, where
+    ``y_true`` and ``y_score`` are numpy arrays of valid values (integer or bool labels; float
+    probabilities in [0, 1]); None otherwise, or at the first doubt, and the checked path then
+    raises its error (the class-column check of multiclass labels raises here, as it would there
+    after the probabilities passed)."""
+    y, score = batch["y_true"], batch["y_score"]
+    if not (isinstance(y, np.ndarray) and isinstance(score, np.ndarray)) or y.ndim != 1 or not len(y) or \
+            score.dtype.kind != "f" or score.ndim not in (1, 2) or len(score) != len(y):
+        return None
+    if not (score.min() >= 0 and score.max() <= 1):  # NaN fails too
+        return None
+    score = score.astype(np.float64, copy=False)
+    if score.ndim == 1:
+        return (score, y) if y.dtype.kind in "biu" and y.min() >= 0 and y.max() <= 1 else None
+    if not score.shape[1] or (labels is not None and len(labels) != score.shape[1]):
+        return None
+    column = inputs.class_columns(y, labels, score.shape[1])
+    top = np.argmax(score, axis=1)  # the first of tied maxima, as torch.max
+    return np.take_along_axis(score, top[:, None], axis=1)[:, 0], top == column
+
+
+def _all_ones(w: np.ndarray) -> bool:
+    return w[0] == 1.0 and not np.count_nonzero(w != 1.0)
+
+
 def bin_edges(n_bins: int) -> np.ndarray:
     """``torch.linspace(0, 1, n_bins + 1)`` in float64 (torchmetrics' boundaries, bit for bit;
     ``np.linspace`` differs in the last bit of some edges), or ``np.linspace`` without torch."""
@@ -84,28 +110,43 @@ class ECE(Scorer):
 
     def bins(self, p: np.ndarray) -> np.ndarray:
         """Each probability's bin, ``searchsorted(edges, p, side="right") - 1`` (torchmetrics'
-        ``bucketize(right=True) - 1``): the guess ``floor(p · n_bins)`` moved by one where the
-        float64 edges say otherwise (a table lookup and two comparisons instead of a binary search)."""
-        guess = np.minimum((p * self.n_bins).astype(np.int64), self.n_bins)
-        above = np.append(self.edges, np.inf)[1:]  # above[i] = edges[i + 1]
-        return guess - (p < self.edges[guess]) + (p >= above[guess])
+        ``bucketize(right=True) - 1``): ``floor(p · n_bins)``, and the binary search only for the
+        few probabilities with ``p · n_bins`` within 1e-6 of an integer, where the float64 edges
+        (a few ulps from ``j / n_bins``) may say otherwise (1M rows: 2 ms instead of 12 ms for a
+        lookup of every probability's edges)."""
+        x = p * self.n_bins
+        out = x.astype(np.int64)
+        np.minimum(out, self.n_bins, out=out)
+        np.subtract(x, out, out=x)  # the distance above the guessed edge (p <= 1: at most 1 ulp below 0)
+        np.subtract(x, 0.5, out=x)
+        near = np.flatnonzero(np.abs(x, out=x) > 0.5 - 1e-6)
+        if self.n_bins > 1_000_000:  # the rounding of p · n_bins nears 1e-6: search every probability
+            near = np.arange(len(p))
+        out[near] = np.searchsorted(self.edges, p[near], side="right") - 1
+        return out
 
     def validate(self, batch: Batch) -> None:
         inputs.check_widths(batch, ("y_score",))
 
     def stats(self, batch: Batch) -> Rows:
-        if inputs.is_matrix(batch["y_score"]):  # top-label: the largest probability, and whether it is right
+        fast = fast_inputs(batch, self.labels)
+        if fast is not None:
+            p, y = fast
+        elif inputs.is_matrix(batch["y_score"]):  # top-label: the largest probability, and whether it is right
             with warnings.catch_warnings():  # rows need not sum to one here (torchmetrics does not ask)
                 warnings.simplefilter("ignore", UserWarning)
                 prob, column = class_probabilities(batch, self.labels)
             top = np.argmax(prob, axis=1)
-            y, p = (top == column).astype(np.float64), prob[np.arange(len(prob)), top]
+            y, p = top == column, prob[np.arange(len(prob)), top]
         else:
             y, p = binary_inputs(batch)
-        w = np.ones(len(y)) if batch.get("sample_weight") is None else numeric_column(batch, "sample_weight")
-        if len(w) != len(y):
+        weights = batch.get("sample_weight")
+        w = 1.0 if weights is None else numeric_column(batch, "sample_weight")
+        if weights is not None and len(w) != len(y):
             raise FieldError("sample_weight", "sample_weight", None, f"{len(w)} weights for {len(y)} examples")
-        return Rows(np.column_stack([p, y, w]).reshape(len(y), 3))
+        columns = np.empty((3, len(y)))  # stored column by column: written and read contiguously
+        columns[0], columns[1], columns[2] = p, y, w
+        return Rows(columns.T)
 
     def sum_rows(self, stats: Statistics) -> Any:
         """Per example, in its bin's columns of the ``3 (n_bins + 1)`` (count, confidence,
@@ -138,9 +179,21 @@ class ECE(Scorer):
             return {self.key: math.nan}
         if self.strategy == "uniform":  # per-bin sums in row order, as torchmetrics' scatter_add_
             k = self.n_bins + 1
-            b = self.bins(v[:, 0])
-            w = v[:, 2]
-            sums = np.concatenate([np.bincount(b, weights=x, minlength=k) for x in (w, w * v[:, 0], w * v[:, 1])])
+            p, y, w = v[:, 0], v[:, 1], v[:, 2]
+            b = self.bins(p)
+            # one bincount over (bin, outcome) gives each bin's count and its count of outcomes 1
+            # (outcomes are 0 or 1): integers without weights, exact; weighted, the weight of each
+            # bin is summed per outcome first (a different rounding from one sum, ~1 ulp)
+            pairs = np.add(b, b, out=b)
+            pairs += y == 1
+            if _all_ones(w):
+                by_outcome = np.bincount(pairs, minlength=2 * k).astype(np.float64)
+                conf = np.bincount(pairs >> 1, weights=p, minlength=k)
+            else:
+                by_outcome = np.bincount(pairs, weights=w, minlength=2 * k)
+                conf = np.bincount(pairs >> 1, weights=w * p, minlength=k)
+            by_outcome = by_outcome.reshape(k, 2)
+            sums = np.concatenate([by_outcome.sum(axis=1), conf, by_outcome[:, 1]])
             return {self.key: float(self.reduce_sums(sums[None, :], np.array([float(len(v))]))[self.key][0])}
         p, y, w = v[:, 0], v[:, 1], v[:, 2]
         edges = np.percentile(p, np.linspace(0, 1, self.n_bins + 1) * 100)

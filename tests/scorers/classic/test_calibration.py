@@ -220,7 +220,7 @@ def test_multiclass_bad_input_names_field_and_row():
         ECE(labels=["a"])
 
 
-@pytest.mark.parametrize("n_bins", [1, 2, 3, 7, 10, 13, 15, 33, 100, 1000])
+@pytest.mark.parametrize("n_bins", [1, 2, 3, 7, 10, 13, 15, 33, 100, 1000, 99_991, 2_000_003])
 def test_bins_equal_torchmetrics_bucketize(n_bins):
     """The arithmetic binning is torch.bucketize(right=True) - 1 on the float64 edges, on the edges,
     their float neighbours, rounded and random probabilities, 0 and 1."""
@@ -230,3 +230,32 @@ def test_bins_equal_torchmetrics_bucketize(n_bins):
                                 np.round(rng.random(1000), 1), np.round(rng.random(1000), 3), [0.0, 1.0]]), 0, 1)
     want = torch.bucketize(torch.from_numpy(p), torch.from_numpy(s.edges), right=True) - 1
     np.testing.assert_array_equal(s.bins(p), want.numpy())
+
+
+def test_numpy_columns_take_the_fast_path_with_the_same_statistics():
+    """numpy columns of valid values skip the checked path's temporaries (`fast_inputs`): the same
+    statistics, bit for bit, as the checked path on the same values as lists; invalid arrays go
+    the checked path and raise its error (field and row)."""
+    from rageval.scorers.classic.calibration import fast_inputs
+
+    for seed in range(40):
+        batch, y, raw, nb, params = mc_case(seed)
+        arrays = {"y_true": np.asarray(batch["y_true"]), "y_score": raw}
+        binary = {"y_true": (y % 2).astype(bool if seed % 5 == 0 else np.int64), "y_score": raw[:, 0]}
+        for b in (arrays, binary):
+            s = ECE(n_bins=nb, **(params if b is arrays else {}))
+            assert fast_inputs(b, s.labels) is not None
+            lists = {k: v.tolist() for k, v in b.items()}
+            assert fast_inputs(lists, s.labels) is None
+            fast, slow = s.stats(b), s.stats(lists)
+            np.testing.assert_array_equal(np.asarray(fast), np.asarray(slow))
+            assert s.reduce(fast) == s.reduce(slow)
+    good = np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]])
+    for y, score, field, row in [(np.array([0, 1, 1]), np.array([0.1, 1.2, 0.5]), "y_score", 1),
+                                 (np.array([0, 2, 1]), np.array([0.1, 0.2, 0.5]), "y_true", 1),
+                                 (np.array([0, 1, 1]), np.array([0.1, np.nan, 0.5]), "y_score", 1),
+                                 (np.array([0, 1, 1]), np.where(good == 0.4, np.inf, good), "y_score", 1),
+                                 (np.array([0, 1, 2]), good, "y_true", 2)]:
+        with pytest.raises(FieldError) as e:
+            ECE().stats({"y_true": y, "y_score": score})
+        assert (e.value.field, e.value.row) == (field, row)
