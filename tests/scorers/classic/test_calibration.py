@@ -250,6 +250,12 @@ def test_numpy_columns_take_the_fast_path_with_the_same_statistics():
             fast, slow = s.stats(b), s.stats(lists)
             np.testing.assert_array_equal(np.asarray(fast), np.asarray(slow))
             assert s.reduce(fast) == s.reduce(slow)
+    rng = np.random.default_rng(3)  # above the size where torch.max (torch imported) takes the top label
+    raw = np.round(rng.dirichlet(np.ones(5), 40_000), 1)  # tied maxima
+    y = rng.integers(0, 5, 40_000)
+    s = ECE()
+    np.testing.assert_array_equal(np.asarray(s.stats({"y_true": y, "y_score": raw})),
+                                  np.asarray(s.stats({"y_true": y.tolist(), "y_score": raw.tolist()})))
     good = np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]])
     for y, score, field, row in [(np.array([0, 1, 1]), np.array([0.1, 1.2, 0.5]), "y_score", 1),
                                  (np.array([0, 2, 1]), np.array([0.1, 0.2, 0.5]), "y_true", 1),
