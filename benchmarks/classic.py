@@ -15,13 +15,17 @@
    on N rows and compares the intervals.
 
 Run: python benchmarks/classic.py [--n 1000000] [--ref-resamples 20] [--check 20000] [--repeat 3]
-Runs benchmarks/classic_regression.py afterwards (``--no-regression``: not).
+Runs benchmarks/classic_regression.py afterwards (``--no-regression``: not), then prints every scorer's
+stats + reduce ratio in one summary table.
+
+Threads: scikit-learn runs on one thread; torch (torchmetrics) on all cores, and so does rageval where torch
+is imported (ece's top label by torch.max). The torchmetrics references are timed as users run them (torch's
+default threads) and with ``torch.set_num_threads(1)`` on both sides; the goal counts the first.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import runpy
 import sys
 import warnings
 
@@ -55,8 +59,29 @@ def data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return t, p, yb, score
 
 
-def line(label: str, ours: float, ref: float, a: float, b: float) -> None:
+#: every stats + reduce comparison of the run, for the summary table
+SUMMARY: list[dict] = []
+
+
+def line(label: str, ours: float, ref: float, a: float, b: float, reference: str | None = "scikit-learn",
+         **one_thread: float) -> None:
+    """One printed comparison; kept for the summary unless ``reference`` is None."""
     print(f"{label:<34} {ours:>10.4f} {ref:>10.4f} {ref / ours:>8.2f} {abs(a - b):>10.2g}", flush=True)
+    if reference is not None:
+        SUMMARY.append({"scorer": label, "reference": reference, "ref_s": ref, "ours_s": ours, **one_thread})
+
+
+def summary(rows: list[dict]) -> None:
+    """Every scorer's stats + reduce against its reference, in one table (same-run times)."""
+    print("\nSummary: own stats + reduce at N rows; ratio = reference s / rageval s (>= 1: goal met); "
+          "1t: both sides with torch.set_num_threads(1)")
+    print(f"{'scorer':<40} {'reference':<38} {'ref s':>8} {'ours s':>8} {'ratio':>6} {'ratio 1t':>8}")
+    for r in rows:
+        one = f"{r['ref_1t'] / r['ours_1t']:8.2f}" if "ref_1t" in r else f"{'':8}"
+        print(f"{r['scorer']:<40} {r['reference']:<38} {r['ref_s']:8.4f} {r['ours_s']:8.4f} "
+              f"{r['ref_s'] / r['ours_s']:6.2f} {one}")
+    below = [r["scorer"] for r in rows if r["ref_s"] < r["ours_s"]]
+    print(f"below 1x: {', '.join(below) if below else 'none'}")
 
 
 REPEAT = 3
@@ -77,7 +102,7 @@ def own(name, params, batch, ref, args) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         (ours_s, ref_s), (ours, want) = best_of(lambda: s.reduce(s.stats(batch))[s.key], lambda: ref(*args, **params))
-    line(f"{name} {params or ''}", ours_s, ref_s, ours, want)
+    line(f"{name} {params or ''}".strip(), ours_s, ref_s, ours, want)
 
 
 def calibration(n: int, t: np.ndarray, yb: np.ndarray, prob: np.ndarray, scores: np.ndarray) -> None:
@@ -93,10 +118,17 @@ def calibration(n: int, t: np.ndarray, yb: np.ndarray, prob: np.ndarray, scores:
                 ("ece (multiclass)", {"y_true": t, "y_score": mc},
                  lambda: float(tmc.multiclass_calibration_error(torch.from_numpy(mc), torch.from_numpy(t),
                                                                 num_classes=5, n_bins=15)))]
+    threads = torch.get_num_threads()
     for label, batch, ref in tm_cases:
         s = rageval.get_scorer("ece")
-        (ours_s, ref_s), (ours, want) = best_of(lambda s=s, b=batch: s.reduce(s.stats(b))["ece"], ref)
-        line(f"{label} vs torchmetrics", ours_s, ref_s, ours, want)
+        times = []
+        for n_threads in (threads, 1):
+            torch.set_num_threads(n_threads)
+            (ours_s, ref_s), (ours, want) = best_of(lambda s=s, b=batch: s.reduce(s.stats(b))["ece"], ref)
+            times.append((ours_s, ref_s))
+        torch.set_num_threads(threads)
+        (ours_s, ref_s), (ours1, ref1) = times
+        line(f"{label} vs torchmetrics", ours_s, ref_s, ours, want, "torchmetrics", ref_1t=ref1, ours_1t=ours1)
     truth = (np.random.default_rng(2).random((n, 5)) < 0.3).astype(np.int64)
     labels_prob = np.clip(truth * 0.5 + np.random.default_rng(3).random((n, 5)) * 0.6, 0, 1)
     for name, ref in (("log_loss", skm.log_loss), ("brier", skm.brier_score_loss)):
@@ -132,6 +164,8 @@ def main() -> None:
         (ours_s, ref_s), _ = best_of(lambda s=s: s.reduce(s.stats({"y_true": t, "y_pred": p}))[s.key],
                                      lambda: skm.multilabel_confusion_matrix(t, p))
         print(f"{name + ' (vs sklearn mcm only)':<34} {ours_s:>10.4f} {ref_s:>10.4f} {ref_s / ours_s:>8.2f}")
+        SUMMARY.append({"scorer": f"{name} macro", "reference": "sklearn multilabel_confusion_matrix",
+                        "ref_s": ref_s, "ours_s": ours_s})
     for name, params, ref in SCORE:
         own(name, params, {"y_true": yb, "y_score": score}, ref, (yb, score))
     prob = np.clip(score / 1.4, 0, 1)
@@ -151,7 +185,7 @@ def main() -> None:
             rageval.evaluate(df.iloc[:1000], [name], progress=False)  # imports and first calls out of the timing
             (ours_s, ref_s), (res, want) = best_of(
                 lambda name=name, df=df: rageval.evaluate(df, [name], progress=False), lambda ref=ref: ref(yb, score))
-            line(f"{name} ({kind})", ours_s, ref_s, res.aggregate[name], want)
+            line(f"{name} ({kind})", ours_s, ref_s, res.aggregate[name], want, None)
 
     print(f"\nbootstrap of roc_auc, {a.resamples} resamples (sacrebleu's draws, seed 12345)")
     scorer = rageval.get_scorer("roc_auc")
@@ -186,11 +220,13 @@ def main() -> None:
               f"intervals {percentile_bounds(ours_reps)[:2]} vs {percentile_bounds(ref_reps)[:2]}; "
               f"max |diff| over resamples {np.max(np.abs(ours_reps - ref_reps)):.2g}")
 
-    other = os.path.join(os.path.dirname(os.path.abspath(__file__)), "classic_regression.py")
-    if os.path.exists(other) and not a.no_regression:
+    if not a.no_regression:
         print("\n--- classic_regression.py ---", flush=True)
-        sys.argv = [other]
-        runpy.run_path(other, run_name="__main__")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import classic_regression
+
+        SUMMARY.extend(classic_regression.main(n, max(REPEAT, 3)))
+    summary(SUMMARY)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,12 @@ rageval s; > 1: rageval faster) and the difference of the values. The reference 
 own path are timed alternately, ``--repeat`` times each, and the best time of each is kept (the
 machine is shared: the minimum is the least disturbed run); ``evaluate`` runs up to 3 times.
 
+Threads: numpy (scikit-learn, scipy) runs on one thread; torch runs on all cores, and so does rageval where
+torch is already imported (huber, smape: torch's kernels on zero-copy views) and for the Tweedie deviances
+(numpy blocks on threads). The named torch functions are timed as users run them (torch's default threads,
+rageval as it runs then) and with ``torch.set_num_threads(1)`` on both sides; the goal counts the first.
+`main` returns one row per comparison (``scorer, reference, ref_s, ours_s``) for classic.py's summary.
+
 Run: python benchmarks/classic_regression.py [N] [--repeat 5] [--only NAME ...]   (default 1,000,000 rows)
 """
 from __future__ import annotations
@@ -57,6 +63,9 @@ REFERENCES = {
     "kendall": lambda t, p, w: scipy.stats.kendalltau(t, p).statistic,
     "ccc": None,  # torchmetrics' formula; timed against its functional form
 }
+REFERENCE_NAMES = {"smape": "numpy formula + np.average", "log_cosh": "numpy formula + np.average",
+                   "huber": "torch huber_loss + np.average", "ccc": "torchmetrics", "pearson": "scipy",
+                   "spearman": "scipy", "kendall": "scipy"}
 UNWEIGHTED = {"max_error", "pearson", "spearman", "kendall", "ccc"}
 
 #: the references the issue names for the losses scikit-learn lacks (torch, torchmetrics; they take no
@@ -79,12 +88,13 @@ def best_of(repeat: int, *fns):
     return times, values
 
 
-def main(n: int, repeat: int = 5, only: list[str] | None = None) -> None:
+def main(n: int, repeat: int = 5, only: list[str] | None = None) -> list[dict]:
     rng = np.random.default_rng(0)
     t = rng.gamma(2.0, 3.0, n) + 0.01
     p = t * rng.lognormal(0, 0.1, n)
     w = rng.uniform(0.1, 3.0, n)
     frame = pd.DataFrame({"y_true": t, "y_pred": p, "sample_weight": w})
+    rows = []
     print(f"{n:,} rows; ratio = reference s / rageval s (> 1: rageval faster)")
     print(f"{'scorer':20} {'ref s':>8} {'stats+reduce s':>15} {'ratio':>6} {'evaluate s':>11} {'ratio':>6} "
           f"{'|diff|':>9}")
@@ -103,12 +113,15 @@ def main(n: int, repeat: int = 5, only: list[str] | None = None) -> None:
             (ev_s,), (res,) = best_of(min(repeat, 3), lambda: rageval.evaluate(data, [name], progress=False,
                                                                                 batch_size=n))
         diff = max(abs(got[name] - want), abs(res.aggregate[name] - want))
-        print(f"{name:20} {ref_s:8.3f} {own_s:15.3f} {ref_s / own_s:6.2f} {ev_s:11.3f} {ref_s / ev_s:6.2f} "
+        rows.append({"scorer": name + ("" if weights is None else " (weighted)"),
+                     "reference": REFERENCE_NAMES.get(name, "scikit-learn"), "ref_s": ref_s, "ours_s": own_s})
+        print(f"{name:20} {ref_s:8.4f} {own_s:15.4f} {ref_s / own_s:6.2f} {ev_s:11.4f} {ref_s / ev_s:6.2f} "
               f"{diff:9.1e}", flush=True)
     threads = torch.get_num_threads()
-    print(f"\nThe named torch / torchmetrics functions on the bare tensors, unweighted (best of torch's {threads} "
-          "threads and 1 thread)")
-    print(f"{'scorer':20} {'ref s':>8} {'stats+reduce s':>15} {'ratio':>6} {'|diff|':>9}")
+    print(f"\nThe named torch / torchmetrics functions on the bare tensors, unweighted: both sides with torch's "
+          f"{threads} threads (as users run them), then both with torch.set_num_threads(1)")
+    print(f"{'scorer':20} {'ref s':>8} {'stats+reduce s':>15} {'ratio':>6} {'ref s 1t':>9} {'ours s 1t':>10} "
+          f"{'ratio 1t':>8} {'|diff|':>9}")
     tt, tp = torch.from_numpy(t), torch.from_numpy(p)
     for name, fn in NAMED.items():
         if only and name not in only:
@@ -119,10 +132,14 @@ def main(n: int, repeat: int = 5, only: list[str] | None = None) -> None:
             torch.set_num_threads(n_threads)
             (ref_s, own_s), (want, got) = best_of(repeat, lambda: float(fn(tp, tt)),
                                                   lambda: scorer.reduce(scorer.make_stats(batch)))
-            times.append(ref_s)
+            times.append((ref_s, own_s))
         torch.set_num_threads(threads)
-        print(f"{name:20} {min(times):8.3f} {own_s:15.3f} {min(times) / own_s:6.2f} {abs(got[name] - want):9.1e}",
-              flush=True)
+        (ref_s, own_s), (ref1, own1) = times
+        print(f"{name:20} {ref_s:8.4f} {own_s:15.4f} {ref_s / own_s:6.2f} {ref1:9.4f} {own1:10.4f} {ref1 / own1:8.2f} "
+              f"{abs(got[name] - want):9.1e}", flush=True)
+        rows.append({"scorer": name, "reference": f"{fn.__module__.split('.')[0]}.{fn.__name__}", "ref_s": ref_s,
+                     "ours_s": own_s, "ref_1t": ref1, "ours_1t": own1})
+    return rows
 
 
 if __name__ == "__main__":
