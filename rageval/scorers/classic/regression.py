@@ -1,8 +1,11 @@
 """Regression metrics over `y_true` / `y_pred` (optional `sample_weight`), identical to scikit-learn.
 
 One example is one sample: a number, or an array of ``d`` numbers (one multi-output sample; every
-example of a run holds the same ``d``). The numpy core is
-`rageval.scorers.classic.regression_functional`; no reference is called at run time.
+example of a run holds the same ``d``). The numpy core is `rageval.scorers.classic.regression_losses`
+(reading the columns, the losses per element, the loss statistics and their weighted sums) and
+`rageval.scorers.classic.regression_functional` (explained-deviance fractions, weighted
+percentiles, correlations); the classes here are the scorer contract over them. No reference is
+called at run time.
 
 Statistics, by kind of metric:
 
@@ -46,86 +49,8 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Rows, Statistics
-from rageval.scorers.classic import parallel
 from rageval.scorers.classic import regression_functional as F
-
-_EPS_TM = 1.17e-06  # torchmetrics' clamp in symmetric_mean_absolute_percentage_error
-#: the largest weighted loss one example may have: sums over up to 2**32 examples stay finite
-_LARGEST = np.finfo(np.float64).max / 2**32
-#: rows per block of an elementwise loss or a weighted sum (its temporaries, 256 KiB each, stay in cache)
-_BLOCK = 1 << 15
-
-
-def _column(batch: Batch, field: str, finite: bool = True) -> np.ndarray:
-    """``batch[field]`` as an ``(n, d)`` float64 array; `FieldError` naming field and row otherwise
-    (``finite=False``: non-finite values are let through, for a caller that finds them later)."""
-    values = batch[field]
-    arr = np.asarray(values) if isinstance(values, np.ndarray) else None
-    if arr is None or arr.dtype.kind not in "biuf":
-        rows = []
-        for i, v in enumerate(values):
-            a = np.asarray(v.tolist() if hasattr(v, "tolist") and not isinstance(v, np.ndarray) else v)
-            if a.dtype.kind not in "biuf" or a.ndim > 1 or a.size == 0:
-                raise FieldError(field, field, i, f"expected a number or a 1-d array of numbers, got {v!r:.60}")
-            rows.append(a.astype(np.float64).ravel())
-        widths = {len(r) for r in rows}
-        if len(widths) > 1:
-            first = len(rows[0])
-            i = next(j for j, r in enumerate(rows) if len(r) != first)
-            raise FieldError(field, field, i, f"has {len(rows[i])} outputs, row 0 has {first}")
-        arr = np.array(rows, dtype=np.float64).reshape(len(rows), -1 if rows else 1)
-    checked = getattr(batch, "checked", False) and isinstance(values, np.ndarray)  # fields.py found it finite
-    arr = arr.astype(np.float64, copy=False).reshape(len(arr), -1 if len(arr) else 1)  # no rows: one output
-    if finite and not checked:
-        _check_finite(arr, field)
-    return arr
-
-
-def _check_finite(arr: np.ndarray, field: str) -> None:
-    """`FieldError` at the first row of ``arr`` with a NaN or an infinity."""
-    if not np.isfinite(np.sum(arr)):  # NaN, inf propagate (an overflowing sum: row by row)
-        bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
-        if len(bad):
-            raise FieldError(field, field, int(bad[0]), f"not finite: {arr[bad[0]].tolist()}")
-
-
-def _columns(*blocks: np.ndarray) -> Rows:
-    """``Rows`` of the ``(n, d_i)`` / ``(n,)`` blocks side by side, stored column by column
-    (Fortran order), so that reduce reads each column as one contiguous array."""
-    n = len(blocks[0])
-    cols = [b.reshape(n, -1) if n else b.reshape(0, b.shape[1] if b.ndim == 2 else 1) for b in blocks]
-    out = np.empty((sum(c.shape[1] for c in cols), n))
-    j = 0
-    for c in cols:
-        out[j:j + c.shape[1]] = c.T
-        j += c.shape[1]
-    return Rows(out.T)
-
-
-def _weighted_sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    """``(Σ x·w, Σ w)`` in one pass: per block of 32k rows (in cache) the products into one small
-    buffer and pairwise sums, `math.fsum` across blocks; no array of n products. Not a BLAS dot:
-    its threads, woken per call, stall against torch's on a busy machine (0.005 -> 0.24 s at 1M rows);
-    not ``einsum``: its sum depends on the memory layout (a strided column sums otherwise)."""
-    buffer = np.empty(min(len(x), _BLOCK))
-    products, weights = [], []
-    for start in range(0, len(x), _BLOCK):
-        xb, wb = x[start:start + _BLOCK], w[start:start + _BLOCK]
-        products.append(float(np.sum(np.multiply(xb, wb, out=buffer[:len(xb)]))))
-        weights.append(float(np.sum(wb)))
-    return math.fsum(products), math.fsum(weights)
-
-
-def _all_ones(w: np.ndarray) -> bool:
-    # w[0] first: weighted data rarely starts at 1; then one compare and count (min and max: two passes)
-    return len(w) == 0 or (w[0] == 1.0 and not np.count_nonzero(w != 1.0))
-
-
-def _constant_column(a: np.ndarray) -> bool:
-    """True where a column of ``a`` holds one value (the first and last rows compared first)."""
-    if len(a) > 1 and np.all(a[0] != a[-1]):
-        return False
-    return bool(np.any(a.min(axis=0) == a.max(axis=0)))
+from rageval.scorers.classic import regression_losses as L
 
 
 class RegressionScorer(Scorer):
@@ -174,10 +99,10 @@ class RegressionScorer(Scorer):
         without ``sample_weight``). ``finite=False``: NaN and infinities are let through (the
         caller finds them in the losses, which they make non-finite, and calls `check_finite`);
         any other error is raised as with ``finite=True`` (a non-finite value first)."""
-        t = _column(batch, "y_true", finite)
+        t = L.read_column(batch, "y_true", finite)
         p = None
         try:
-            p = _column(batch, "y_pred", finite)
+            p = L.read_column(batch, "y_pred", finite)
             if len(t) != len(p):
                 raise FieldError("y_pred", "y_pred", None, f"{len(p)} predictions for {len(t)} targets")
             if t.shape[1] != p.shape[1]:
@@ -195,7 +120,7 @@ class RegressionScorer(Scorer):
 
     def stats(self, batch: Batch) -> Rows:
         t, p, w = self.arrays(batch)
-        return _columns(t, p, np.broadcast_to(w, len(t)))
+        return L.column_rows(t, p, np.broadcast_to(w, len(t)))
 
     @staticmethod
     def check_finite(batch: Batch, t: np.ndarray, p: np.ndarray | None) -> None:
@@ -203,7 +128,7 @@ class RegressionScorer(Scorer):
         of y_true, then of y_pred (none where `evaluate` checked the batch)."""
         for field, arr in (("y_true", t), ("y_pred", p)):
             if arr is not None and not (getattr(batch, "checked", False) and isinstance(batch[field], np.ndarray)):
-                _check_finite(arr, field)
+                L.check_finite(arr, field)
 
     def unpack(self, stats: Statistics) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         rows = np.asarray(stats, np.float64)
@@ -211,12 +136,12 @@ class RegressionScorer(Scorer):
         if self.order_sensitive and len(rows) > 1 and self.degenerate(rows[:, :d], rows[:, d:2 * d]):
             rows = rows[np.lexsort(rows.T[::-1])]  # the canonical order
         w = rows[:, -1]
-        return rows[:, :d], rows[:, d:2 * d], (None if _all_ones(w) else w)
+        return rows[:, :d], rows[:, d:2 * d], (None if L.all_ones(w) else w)
 
     def degenerate(self, t: np.ndarray, p: np.ndarray) -> bool:
         """True where the reference's value on these rows depends on their order by rounding
         (``order_sensitive`` scorers): a constant y_true column."""
-        return _constant_column(t)
+        return L.constant_column(t)
 
     # --- reduction --------------------------------------------------------------------------
     def value(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -294,65 +219,19 @@ class _Pointwise(RegressionScorer):
     def stats(self, batch: Batch) -> Rows:
         # y_true and y_pred are not checked finite apart: a NaN or infinity makes its loss non-finite
         t, p, w = self.arrays(batch, finite=False)
-        n, d = t.shape
-        columns = np.empty((d + 1, n))  # stored column by column: reduce reads contiguous columns
         with np.errstate(over="ignore", invalid="ignore"):
-            if d == 1 and parallel.torch_ready(n) and parallel.viewable(t, p, w) and \
-                    self.torch_into(t[:, 0], p[:, 0], columns[0]):
-                bounds = self.torch_bounds(columns, w)
-            else:
-                def fill(lo: int, hi: int) -> np.ndarray:
-                    return self.fill(t, p, w, columns, lo, hi)
-
-                parts = parallel.run_chunks(fill, n, _BLOCK) if self.threaded else [fill(0, n)]
-                bounds = np.max(parts, axis=0)  # NaN propagates
-            largest, scale = bounds
-            fine = not n or largest * scale <= _LARGEST  # NaN fails too
+            columns, largest, scale = L.loss_rows(self.elementwise_into, t, p, w, self.nonnegative, self.threaded,
+                                                  self.torch_into)
+            fine = not len(t) or largest * scale <= L.LARGEST  # NaN fails too
         if not fine:
             self.check_finite(batch, t, p)  # a NaN or infinity in y_true or y_pred: that error
+            d = t.shape[1]
             with np.errstate(over="ignore", invalid="ignore"):
-                i = int(np.flatnonzero(~(np.abs(columns[:d].T * columns[d][:, None]) <= _LARGEST).all(axis=1))[0])
+                i = int(np.flatnonzero(~(np.abs(columns[:d].T * columns[d][:, None]) <= L.LARGEST).all(axis=1))[0])
             raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
-                                                    f"{p[i].tolist()} overflows float64 or its sums (> {_LARGEST:.1e}; "
-                                                    "scikit-learn returns inf)")
+                                                    f"{p[i].tolist()} overflows float64 or its sums "
+                                                    f"(> {L.LARGEST:.1e}; scikit-learn returns inf)")
         return Rows(columns.T)
-
-    def fill(self, t: np.ndarray, p: np.ndarray, w: np.ndarray | float, columns: np.ndarray, lo: int,
-             hi: int) -> np.ndarray:
-        """Rows ``lo:hi`` of ``columns`` (``[loss (d), weight]`` stored column by column), block by
-        block so that everything after the loss reads cache; returns ``[largest |loss|, largest
-        |weight|]`` of those rows (NaN if any is NaN)."""
-        d = t.shape[1]
-        loss = columns[:d].T
-        unweighted = isinstance(w, float)
-        if unweighted:
-            columns[d, lo:hi] = w  # a fill (copying a broadcast scalar block by block is several times slower)
-        tops, scales = [0.0], [w if unweighted else 0.0]
-        with np.errstate(over="ignore", invalid="ignore"):  # per thread: errstate is not inherited
-            for start in range(lo, hi, _BLOCK):
-                end = min(hi, start + _BLOCK)
-                block = loss[start:end]
-                top = self.elementwise_into(t[start:end], p[start:end], block)
-                tops.append(block.max() if top is None else top)
-                if not self.nonnegative:
-                    tops.append(-block.min())
-                if not unweighted:
-                    wb = columns[d, start:end]
-                    np.copyto(wb, w[start:end])
-                    scales += [wb.max(), -wb.min()]
-        return np.array([np.max(tops), np.max(scales)])
-
-    def torch_bounds(self, columns: np.ndarray, w: np.ndarray | float) -> np.ndarray:
-        """The weight column written and ``[largest |loss|, largest |weight|]`` (as `fill`), on
-        torch's threads, after `torch_into` wrote the loss (non-negative) into ``columns[0]``."""
-        out = parallel.torch_view(columns)
-        largest = float(out[0].max())  # NaN propagates
-        if isinstance(w, float):
-            out[1].fill_(w)
-            return np.array([largest, w])
-        out[1].copy_(parallel.torch_view(w))
-        low, high = out[1].aminmax()
-        return np.array([largest, np.max([float(high), -float(low)])])
 
     @staticmethod
     def losses(stats: Statistics) -> tuple[np.ndarray, np.ndarray]:
@@ -398,10 +277,10 @@ class _Mean(_Pointwise):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
             return {k: math.nan for k in self.keys()}
         e, w = self.losses(stats)
-        if _all_ones(w):  # scikit-learn's unweighted mean: the same pairwise sums
+        if L.all_ones(w):  # scikit-learn's unweighted mean: the same pairwise sums
             sums = [np.sum(e[:, j]) for j in range(e.shape[1])] + [float(len(e))]
         else:  # Σ w·loss and Σ w block by block
-            pairs = [_weighted_sums(e[:, j], w) for j in range(e.shape[1])]
+            pairs = [L.weighted_sums(e[:, j], w) for j in range(e.shape[1])]
             sums = [product for product, _ in pairs] + [pairs[0][1]]
         values = self.reduce_sums(np.array([sums]), np.array([float(len(e))]))
         return {k: float(v[0]) for k, v in values.items()}
@@ -415,8 +294,7 @@ class MSE(_Mean):
     def elementwise(self, t, p):
         return (t - p) ** 2
 
-    def elementwise_into(self, t, p, out):
-        np.square(np.subtract(t, p, out=out), out=out)
+    elementwise_into = staticmethod(L.squared_into)
 
 
 class RMSE(MSE):
@@ -434,8 +312,7 @@ class MAE(_Mean):
     def elementwise(self, t, p):
         return np.abs(p - t)
 
-    def elementwise_into(self, t, p, out):
-        np.abs(np.subtract(p, t, out=out), out=out)
+    elementwise_into = staticmethod(L.absolute_into)
 
 
 class MAPE(_Mean):
@@ -447,9 +324,7 @@ class MAPE(_Mean):
     def elementwise(self, t, p):
         return np.abs(p - t) / np.maximum(np.abs(t), np.finfo(np.float64).eps)
 
-    def elementwise_into(self, t, p, out):
-        np.abs(np.subtract(p, t, out=out), out=out)
-        np.divide(out, np.maximum(np.abs(t), np.finfo(np.float64).eps), out=out)
+    elementwise_into = staticmethod(L.percentage_into)
 
 
 class MSLE(_Mean):
@@ -470,8 +345,7 @@ class MSLE(_Mean):
     def elementwise(self, t, p):
         return (np.log1p(t) - np.log1p(p)) ** 2
 
-    def elementwise_into(self, t, p, out):
-        np.square(np.subtract(np.log1p(t, out=out), np.log1p(p), out=out), out=out)
+    elementwise_into = staticmethod(L.squared_log_into)
 
 
 class RMSLE(MSLE):
@@ -488,13 +362,13 @@ class MedianAE(_Pointwise):
     are the exact residuals, the median of a subset one partition (``np.median``) or one sort."""
 
     name = "median_ae"
-    elementwise, elementwise_into = MAE.elementwise, MAE.elementwise_into
+    elementwise, elementwise_into = MAE.elementwise, staticmethod(L.absolute_into)
 
     def reduce(self, stats):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
             return {k: math.nan for k in self.keys()}
         e, w = self.losses(stats)
-        if _all_ones(w):
+        if L.all_ones(w):
             return self.result(np.median(e, axis=0))
         return self.result(F.weighted_percentile(e, w, 50, average=True))
 
@@ -505,7 +379,7 @@ class MaxError(_Pointwise):
     name = "max_error"
     optional_fields = ()
     multioutputs = None
-    elementwise, elementwise_into = MAE.elementwise, MAE.elementwise_into
+    elementwise, elementwise_into = MAE.elementwise, staticmethod(L.absolute_into)
 
     def reduce(self, stats):
         if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
@@ -542,7 +416,7 @@ class R2(RegressionScorer):
             num, den = self.parts_of(*self.unpack(stats))
         else:
             w = rows[:, -1]
-            t, p, w = rows[:, :d], rows[:, d:2 * d], (None if _all_ones(w) else w)
+            t, p, w = rows[:, :d], rows[:, d:2 * d], (None if L.all_ones(w) else w)
             if d == 1:
                 t, p = np.ascontiguousarray(t), np.ascontiguousarray(p)
             num, den = self.fast_parts_of(t, p, w)
@@ -599,13 +473,6 @@ def _check_alpha(name: str, alpha: Any) -> None:
         raise ConfigError(f"{name}: alpha must be a float in the range [0.0, 1.0] (scikit-learn), got {alpha!r}")
 
 
-def _pinball(t: np.ndarray, p: np.ndarray, alpha: float) -> np.ndarray:
-    """scikit-learn's pinball loss per element: ``α·s·d - (1 - α)(1 - s)·d``, d = y - ŷ, s = [d ≥ 0]."""
-    diff = t - p
-    sign = (diff >= 0).astype(diff.dtype)
-    return alpha * sign * diff - (1 - alpha) * (1 - sign) * diff
-
-
 class Pinball(_Mean):
     """Mean pinball loss ``Σ w [α max(y - ŷ, 0) + (1 - α) max(ŷ - y, 0)] / Σ w``;
     `sklearn.metrics.mean_pinball_loss` (``alpha`` default 0.5)."""
@@ -618,14 +485,10 @@ class Pinball(_Mean):
         self.alpha = float(alpha)
 
     def elementwise(self, t, p):
-        return _pinball(t, p, self.alpha)
+        return L.pinball(t, p, self.alpha)
 
     def elementwise_into(self, t, p, out):
-        # the same numbers as _pinball: α·1·d - (1-α)·0·d = α·d where d >= 0, α·0·d - (1-α)·1·d = -((1-α)·d)
-        # else; with 0 <= α <= 1 the larger of α·d and (α - 1)·d = -((1-α)·d) is that one (NaN propagates)
-        d = np.subtract(t, p, out=out)
-        above = np.multiply(d, self.alpha)
-        np.maximum(np.multiply(d, self.alpha - 1, out=out), above, out=out)
+        L.pinball_into(t, p, self.alpha, out)
 
 
 class D2Pinball(RegressionScorer):
@@ -646,10 +509,10 @@ class D2Pinball(RegressionScorer):
             _undefined("D^2 score")
             return np.full(t.shape[1], math.nan)
         t, p = np.ascontiguousarray(t), np.ascontiguousarray(p)
-        numerator = np.average(_pinball(t, p, self.alpha), axis=0, weights=w)
+        numerator = np.average(L.pinball(t, p, self.alpha), axis=0, weights=w)
         weights = np.ones(len(t)) if w is None else w
         quantile = F.weighted_percentile(t, weights, self.alpha * 100, average=True)
-        denominator = np.average(_pinball(t, np.tile(quantile, (len(t), 1)), self.alpha), axis=0, weights=weights)
+        denominator = np.average(L.pinball(t, np.tile(quantile, (len(t), 1)), self.alpha), axis=0, weights=weights)
         return F.fraction_explained(numerator, denominator, True)
 
 
@@ -682,36 +545,10 @@ class _Tweedie(_Mean):
                 raise FieldError(field, field, int(rows[0]), text)
 
     def elementwise(self, t, p):
-        """scikit-learn's ``_mean_tweedie_deviance`` per element."""
-        pw = self.power
-        if pw == 0:
-            return (t - p) ** 2
-        if pw == 1:
-            from scipy.special import xlogy
-
-            return 2 * (xlogy(t, t / p) - t + p)
-        if pw == 2:
-            return 2 * (np.log(p / t) + t / p - 1)
-        y = np.where(t > 0, t, 0.0) if pw < 0 else t
-        return 2 * (np.power(y, 2 - pw) / ((1 - pw) * (2 - pw)) - t * np.power(p, 1 - pw) / (1 - pw)
-                    + np.power(p, 2 - pw) / (2 - pw))
+        return L.tweedie(t, p, self.power)
 
     def elementwise_into(self, t, p, out):
-        """`elementwise` in place for powers 0, 1 and 2 (the same operations in the same order)."""
-        pw = self.power
-        if pw == 0:
-            np.square(np.subtract(t, p, out=out), out=out)
-        elif pw == 1:
-            from scipy.special import xlogy
-
-            xlogy(t, np.divide(t, p, out=out), out=out)
-            np.multiply(np.add(np.subtract(out, t, out=out), p, out=out), 2, out=out)
-        elif pw == 2:
-            np.log(np.divide(p, t, out=out), out=out)
-            ratio = np.divide(t, p)
-            np.multiply(np.subtract(np.add(out, ratio, out=out), 1, out=out), 2, out=out)
-        else:
-            out[...] = self.elementwise(t, p)
+        L.tweedie_into(t, p, self.power, out)
 
 
 class TweedieDeviance(_Tweedie):
@@ -755,22 +592,13 @@ class Huber(_Mean):
         self.delta = float(delta)
 
     def elementwise(self, t, p):
-        a = np.abs(t - p)
-        return np.where(a <= self.delta, 0.5 * a * a, self.delta * (a - 0.5 * self.delta))
+        return L.huber(t, p, self.delta)
 
     def elementwise_into(self, t, p, out):
-        # c = min(|e|, δ); (|e| - 0.5 c)·c is torch's 0.5·|e|·|e| where |e| < δ (|e| - 0.5|e| = 0.5|e| exactly)
-        # and δ(|e| - 0.5 δ) elsewhere: the same numbers, with no mask and no select
-        a = np.abs(np.subtract(t, p, out=out), out=out)
-        c = np.minimum(a, self.delta)
-        half = np.multiply(c, -0.5)
-        np.multiply(np.add(half, a, out=half), c, out=out)
+        L.huber_into(t, p, self.delta, out)
 
     def torch_into(self, t, p, out):
-        # torch's own kernel (reduction="none"): the same numbers as elementwise_into (tested bit for bit)
-        parallel.torch_module().ops.aten.huber_loss.out(parallel.torch_view(p), parallel.torch_view(t), 0, self.delta,
-                                                        out=parallel.torch_view(out))
-        return True
+        return L.huber_torch(t, p, self.delta, out)
 
 
 class LogCosh(_Mean):
@@ -785,16 +613,7 @@ class LogCosh(_Mean):
         self.elementwise_into(t, p, out)
         return out
 
-    def elementwise_into(self, t, p, out):
-        with np.errstate(over="ignore"):
-            np.log(np.cosh(np.subtract(p, t, out=out), out=out), out=out)
-        top = out.max()
-        if not top < np.inf:  # cosh overflowed: those elements from the stable form
-            a = np.abs(p - t)
-            huge = ~(out < np.inf)
-            out[huge] = (a + np.log1p(np.exp(-2 * a)) - math.log(2))[huge]
-            top = out.max()
-        return top
+    elementwise_into = staticmethod(L.log_cosh_into)
 
 
 class SMAPE(_Mean):
@@ -804,20 +623,9 @@ class SMAPE(_Mean):
     name, bounds = "smape", (0.0, 2.0)
 
     def elementwise(self, t, p):
-        return 2 * np.abs(p - t) / np.maximum(np.abs(t) + np.abs(p), _EPS_TM)
+        return L.smape(t, p)
 
-    def elementwise_into(self, t, p, out):
-        np.multiply(np.abs(np.subtract(p, t, out=out), out=out), 2, out=out)
-        scale = np.abs(t)
-        np.add(scale, np.abs(p), out=scale)
-        np.divide(out, np.maximum(scale, _EPS_TM, out=scale), out=out)
-
-    def torch_into(self, t, p, out):
-        tt, tp, o = parallel.torch_view(t), parallel.torch_view(p), parallel.torch_view(out)
-        parallel.torch_module().sub(tp, tt, out=o).abs_().mul_(2)
-        scale = tt.abs().add_(tp.abs()).clamp_min_(_EPS_TM)  # the same operations as elementwise_into
-        o.div_(scale)
-        return True
+    elementwise_into, torch_into = staticmethod(L.smape_into), staticmethod(L.smape_torch)
 
 
 class _Correlation(RegressionScorer):
