@@ -7,8 +7,10 @@ to the single-threaded numpy form (so a statistic never depends on the machine o
   threads. rageval uses them on zero-copy views of its numpy arrays (``torch.from_numpy``), for
   exact IEEE operations only (subtract, abs, min, multiply, add, divide: correctly rounded, the
   same bits in torch and numpy; torch's ``log`` / ``cosh`` differ from numpy's by an ulp, so
-  never those), and **only when torch is already imported**: importing it costs about a second
-  (0.5-1 s measured), more than it saves on any data that fits in memory (~2 ms per 1M rows).
+  never those), **only when torch is already imported** (importing it costs about a second,
+  0.5-1 s measured, more than it saves on any data that fits in memory: ~2 ms per 1M rows), and
+  only on a machine with a core to spare (`quiet`: on an oversubscribed one torch's threads run
+  several times slower than one numpy thread).
 * `run_chunks`: a function over contiguous row ranges on a few Python threads. numpy releases the
   GIL inside a ufunc loop, so this pays for kernels whose loop dominates (scipy's ``xlogy``: a
   scalar ``log`` per element, 1.7x faster on 2 cores), not for cheap SIMD ones, whose per-call
@@ -38,8 +40,23 @@ def cores() -> int:
 
 
 def torch_ready(elements: int) -> bool:
-    """True when torch is imported already and ``elements`` is large enough for its threads."""
-    return elements >= MIN_ELEMENTS and "torch" in sys.modules and sys.modules["torch"].get_num_threads() > 1
+    """True when torch is imported already, ``elements`` is large enough for its threads, and the
+    machine has cores to spare (`quiet`)."""
+    return elements >= MIN_ELEMENTS and "torch" in sys.modules and sys.modules["torch"].get_num_threads() > 1 \
+        and quiet()
+
+
+def quiet() -> bool:
+    """True when the 1-minute load average leaves a core free (below the cores less one half).
+    torch's OpenMP threads wait for each other at the end of every kernel; on an oversubscribed
+    machine that costs more than the threads save: 1M-row huber statistics took 55 ms (median)
+    on torch's 2 threads against 16 ms on one numpy thread at load 6.5 on 2 cores, and smape's six
+    kernels 309 ms against 19 ms (quiet: 0.9 and 2.9 ms against 3.8 and 4.8 ms). The values are
+    the same bits either way, so only the time depends on this."""
+    try:
+        return os.getloadavg()[0] < cores() - 0.5
+    except OSError:  # pragma: no cover - no load average on this platform
+        return True
 
 
 def torch_view(array: Any) -> Any:

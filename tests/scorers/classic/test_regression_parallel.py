@@ -32,12 +32,20 @@ def data(name: str, weighted: bool) -> dict:
     return batch
 
 
+@pytest.fixture(autouse=True)
+def quiet_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The torch path is taken whatever the load of the test machine (it is chosen by load only)."""
+    monkeypatch.setattr(parallel, "quiet", lambda: True)
+
+
 def one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_ELEMENTS", 1 << 62)
 
 
-def test_the_paths_are_taken():
+def test_the_paths_are_taken(monkeypatch):
     assert parallel.torch_ready(N) == (torch.get_num_threads() > 1)
+    monkeypatch.setattr(parallel, "quiet", lambda: False)
+    assert not parallel.torch_ready(N)
     assert not parallel.torch_ready(parallel.MIN_ELEMENTS - 1)
     assert parallel.viewable(np.arange(3.0)) and not parallel.viewable(np.arange(3.0)[::-1])
     assert parallel.run_chunks(lambda lo, hi: (lo, hi), 10, 4) == [(0, 10)]
