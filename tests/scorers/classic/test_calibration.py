@@ -220,7 +220,8 @@ def test_multiclass_bad_input_names_field_and_row():
         ECE(labels=["a"])
 
 
-@pytest.mark.parametrize("n_bins", [1, 2, 3, 7, 10, 13, 15, 33, 100, 1000, 99_991, 2_000_003])
+@pytest.mark.parametrize("n_bins", [1, 2, 3, 7, 10, 13, 15, 33, 100, 1000, 99_991,
+                                    pytest.param(2_000_003, marks=pytest.mark.slow)])  # the search for every p
 def test_bins_equal_torchmetrics_bucketize(n_bins):
     """The arithmetic binning is torch.bucketize(right=True) - 1 on the float64 edges, on the edges,
     their float neighbours, rounded and random probabilities, 0 and 1."""
