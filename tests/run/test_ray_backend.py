@@ -147,6 +147,22 @@ def test_sweep_of_sizes_blocks_and_batches(seed):
     assert_same(rageval.evaluate(ds, TEXT + CLASSIC, batch_size=batch_size, progress=False), ref)
 
 
+@pytest.mark.parametrize("columns,kept", [(None, ["id", "answer", "reference"]),
+                                          ({"answer": "pred", "id": "key"}, ["key", "pred", "reference"])])
+def test_a_ray_dataset_is_narrowed_to_the_columns_the_scorers_read(columns, kept):
+    """Ray pushes the projection into a Parquet read: unused columns are neither read nor shipped."""
+    from rageval.core.registry import resolve
+    from rageval.run.evaluate import _fields, score_batch
+    from rageval.run.ray_backend import RayScoring, load
+
+    row = {"id": "q0", "key": "k0", "answer": "a", "pred": "b", "reference": "a", "y_true": 1, "extra": [1, 2]}
+    ds = ray.data.from_items([row] * 4)
+    source = load(ds, columns, split=None, limit=None, encoding="utf-8")
+    scorers = resolve(["exact_match", "bleu"])
+    scoring = RayScoring(source, scorers, _fields(scorers, source), 2, set(), score_batch, None)
+    assert scoring._needed_columns(ds).schema().names == kept
+
+
 def test_a_ray_dataset_without_ids_gets_the_local_ids_and_rows_in_errors():
     data = [{"answer": "boom" if i in (3, 170) else f"answer {i}", "reference": f"answer {i % 9}"} for i in range(200)]
     scorers = [Fragile(), RowError(), "token_f1"]
