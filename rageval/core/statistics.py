@@ -431,17 +431,29 @@ class Coded(Statistics):
 
         code_cols = _columns_in_order(columns, "c")
         value_cols = _columns_in_order(columns, "v")
-        labels: list[list] = []
+        # each chunk's dictionary decoded once; the vocabulary is the labels some row uses
+        chunks: list[list[tuple[list, np.ndarray, np.ndarray]]] = []  # per column: (labels, codes, used)
         for col in code_cols:
-            col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-            if not pa.types.is_dictionary(col.type):
-                col = col.dictionary_encode()
-            labels.append([None if v is None else json.loads(v) for v in col.to_pylist()])
-        n = len(labels[0]) if labels else (len(value_cols[0]) if value_cols else 0)
-        vocab = sorted({x for c in labels for x in c if x is not None})
+            pieces = []
+            for chunk in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]):
+                if not pa.types.is_dictionary(chunk.type):
+                    chunk = chunk.dictionary_encode()
+                codes = np.asarray(chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+                used = np.unique(codes[codes >= 0])
+                dictionary = chunk.dictionary
+                pieces.append(([json.loads(dictionary[int(i)].as_py()) for i in used], codes, used))
+            chunks.append(pieces)
+        vocab = sorted({x for pieces in chunks for labels, _, _ in pieces for x in labels})
         where = {x: i for i, x in enumerate(vocab)}
-        codes = np.array([[where[x] if x is not None else -1 for x in c] for c in labels],
-                         np.int64).T.reshape(n, len(labels))
+        n = sum(len(c) for _, c, _ in chunks[0]) if chunks else (len(value_cols[0]) if value_cols else 0)
+        codes = np.empty((n, len(chunks)), np.int64)
+        for j, pieces in enumerate(chunks):
+            at = 0
+            for labels, c, used in pieces:
+                recode = np.full(int(used.max()) + 2 if len(used) else 1, -1, np.int64)  # last entry: -1 -> -1
+                recode[used] = [where[x] for x in labels]
+                codes[at:at + len(c), j] = recode[c]
+                at += len(c)
         values = np.stack([np.asarray(c.to_numpy(), np.float64) for c in value_cols], axis=1) if value_cols else None
         return Coded(codes, vocab, values)
 

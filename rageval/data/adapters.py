@@ -36,13 +36,16 @@ class Source:
     """Canonical data for one evaluation.
 
     Materialised data keeps its raw columns in ``table``; streamed data yields raw rows from
-    ``stream``; ``remote`` is a ``ray.data.Dataset`` that workers read (the driver reads only its
-    schema; ``stream`` pulls its rows, for a first pass). ``columns`` maps canonical field -> user column.
+    ``stream``, or (``chunks``, where the format stores columns) raw columns of up to ``batch_size``
+    rows from ``chunks(column_names, batch_size)``; ``remote`` is a ``ray.data.Dataset`` that
+    workers read (the driver reads only its schema; ``stream`` pulls its rows, for a first pass).
+    ``columns`` maps canonical field -> user column.
     """
 
     columns: dict[str, str]
     table: dict[str, list] | None = None
     stream: Callable[[], Iterator[Mapping[str, Any]]] | None = None
+    chunks: Callable[[list[str], int], Iterator[Mapping[str, Sequence[Any]]]] | None = None
     origin: str = ""
     remote: Any = None
     _checked: dict[tuple[str, ...], dict[str, list]] = dc_field(default_factory=dict, repr=False)
@@ -144,15 +147,23 @@ class Source:
             for start in range(0, n, batch_size):
                 yield start, {k: v[start:start + batch_size] for k, v in data.items()}
             return
-        rows = iter(self.stream())
         offset = 0
         seen = SeenIds(self.columns.get("id", "id"))
-        while chunk := list(itertools.islice(rows, batch_size)):
-            raw = {k: [r.get(k) for r in chunk] for k in chunk[0]}
+        for raw in self._raw_batches(fields, batch_size):
             batch = self.canonical(fields, raw, offset)
             batch["id"] = seen.add(batch["id"], offset)
             yield offset, batch
-            offset += len(chunk)
+            offset += len(batch["id"])
+
+    def _raw_batches(self, fields: list[str], batch_size: int) -> Iterator[Mapping[str, Sequence[Any]]]:
+        if self.chunks is not None:  # only the columns the fields take, read as columns
+            refs = {"reference", "references"}
+            wanted = {*fields, "id"} | (refs if refs & {*fields} else set())
+            yield from self.chunks(sorted({self.columns.get(f, f) for f in wanted}), batch_size)
+            return
+        rows = iter(self.stream())
+        while chunk := list(itertools.islice(rows, batch_size)):
+            yield {k: [r.get(k) for r in chunk] for k in chunk[0]}
 
     def fingerprint(self, fields: Iterable[str], legacy: bool = False) -> str:
         """A hash of the canonical data for ``fields`` (streamed data: of its origin), the same
@@ -431,7 +442,9 @@ def read_parquet(path: str, columns: dict[str, str], *, split: str | None = None
     batch by record batch: memory holds one batch of rows, and the run directory's fingerprint is
     that of a stream, its path)."""
     if os.path.getsize(path) > STREAM_PARQUET_BYTES:
-        return Source(columns, stream=lambda: _parquet_rows(path, limit))
+        return Source(columns, stream=lambda: _parquet_rows(path, limit),
+                      chunks=lambda names, size: _parquet_chunks(path, limit, names, size),
+                      origin=f"parquet:{os.path.abspath(path)}:{limit}")
     import pandas as pd
 
     return load_source(pd.read_parquet(path), columns, limit=limit)
@@ -442,6 +455,29 @@ def _parquet_rows(path: str, limit: int | None) -> Iterator[dict[str, Any]]:
 
     rows = (row for batch in pq.ParquetFile(path).iter_batches(batch_size=4096) for row in batch.to_pylist())
     return itertools.islice(rows, limit) if limit is not None else rows
+
+
+def _parquet_chunks(path: str, limit: int | None, names: list[str], batch_size: int) -> Iterator[dict[str, Any]]:
+    """The columns ``names`` (those the file has) in record batches of up to ``batch_size`` rows:
+    a number column without nulls as one numpy array, any other as its Python values (as a
+    DataFrame column is read, `_pandas_column`): no Python object per row, and no other column read."""
+    import pyarrow.parquet as pq
+
+    file = pq.ParquetFile(path)
+    names = [n for n in names if n in file.schema_arrow.names]
+    left = limit
+    for batch in file.iter_batches(batch_size=batch_size, columns=names):
+        if left is not None:
+            batch, left = batch.slice(0, left), left - min(left, batch.num_rows)
+        if batch.num_rows:
+            yield {n: _arrow_column(batch.column(n)) for n in names}
+        if left == 0:
+            return
+
+
+def _arrow_column(column: Any) -> list | np.ndarray:
+    array = numeric_array(column)
+    return array if array is not None else column.to_pylist()
 
 
 def _json_cell(value: str, field: str, column: str, row: int) -> Any:

@@ -17,8 +17,9 @@ import numpy as np
 from rageval.core.errors import IncompatibleError, UnknownScorerError
 from rageval.core.ids import join_ids
 from rageval.core.registry import get_scorer
-from rageval.core.scorer import Scorer, signature_difference
+from rageval.core.scorer import Scorer, SummedScorer, signature_difference
 from rageval.core.statistics import KINDS, Rows
+from rageval.results.spill import Spill
 from rageval.results.store import MANIFEST, Part, read_json, read_parts, write_intervals, write_json, write_part
 
 
@@ -55,41 +56,64 @@ class ScorerResult:
 class Results:
     """What `rageval.evaluate` returns, and `rageval.load_results` reads back."""
 
-    def __init__(self, scorers: Sequence[Scorer], parts: Iterable[Part], manifest: dict[str, Any]) -> None:
+    def __init__(self, scorers: Sequence[Scorer], parts: Iterable[Part], manifest: dict[str, Any],
+                 spill: Spill | None = None) -> None:
         """``parts`` are consumed: each scorer's statistics and scores leave the parts as they are
         joined, so a part's copy is freed before the next scorer's is made (the peak holds one
-        scorer's data twice, not every scorer's)."""
+        scorer's data twice, not every scorer's). ``spill``: the parts are on disk instead (a
+        streamed run, see `rageval.results.spill`); they are read when first needed."""
         self.scorers = list(scorers)
         self.manifest = manifest
-        parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
-        self.ids: Sequence[str] = join_ids(p.ids for p in parts)  # lazy `IntIds` for default or integer ids
-        keys = [k for s in self.scorers for k in s.keys()]
         self._joined: dict[str, np.ndarray] | None = None  # per-example scores; None: made when first read
+        self._spill = spill
+        self._id_array: np.ndarray | None = None
+        if spill is not None:
+            spill.flush()
+            spill.keep_with(self)
+            self._ids: Sequence[str] | None = None
+            self._n = spill.n
+            self.by_scorer: Mapping[str, ScorerResult] = _SpilledScorers(self)
+            self.aggregate = self._aggregate()
+            return
+        parts = sorted(parts, key=lambda p: p.rows[0] if p.rows else -1)
+        self._ids = join_ids(p.ids for p in parts)  # lazy `IntIds` for default or integer ids
+        self._n = len(self._ids)
+        keys = [k for s in self.scorers for k in s.keys()]
         if all(k in p.scores for p in parts for k in keys):
             self._joined = {k: np.concatenate([p.scores.pop(k) for p in parts]) if parts else np.empty(0)
                             for k in keys}
-        self.by_scorer: dict[str, ScorerResult] = {}
-        all_ids = None
+        self.by_scorer = {}
         for s in self.scorers:
             kind = s.stats_kind
             pieces = [p.stats.pop(s.key, None) or kind.missing(len(p.ids)) for p in parts]
-            if all(p.errors[s.key].count(None) == len(p.errors[s.key]) for p in parts):  # no error: C-speed test
-                ok, errors, ok_ids = None, {}, self.ids
-            else:
-                errors_col = [e for p in parts for e in p.errors[s.key]]
-                failed = np.array([e is not None for e in errors_col], dtype=bool)
-                errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
-                ok = np.flatnonzero(~failed)
-                all_ids = np.array(list(self.ids), dtype=object) if all_ids is None else all_ids
-                ok_ids = all_ids[ok].tolist()
+            no_error = all(p.errors[s.key].count(None) == len(p.errors[s.key]) for p in parts)  # C-speed test
             try:
                 stats = kind.concat(pieces) if pieces else kind.missing(0)
-                del pieces
-                stats = stats if ok is None else stats.take(ok)
             except IncompatibleError as e:
                 raise IncompatibleError(f"scorer {s.key!r}: {e}") from None
-            self.by_scorer[s.key] = ScorerResult(s, ok_ids, stats, errors)
+            del pieces
+            self.by_scorer[s.key] = self._result(s, stats, None if no_error else
+                                                 [e for p in parts for e in p.errors[s.key]])
         self.aggregate = self._aggregate()
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """The example ids, in data order (lazy `IntIds` / `TextIds` where they allow)."""
+        if self._ids is None:
+            self._ids = self._spill.ids()
+        return self._ids
+
+    def _result(self, s: Scorer, stats: Any, errors_col: list | None) -> ScorerResult:
+        """A scorer's result from its statistics of every example (placeholders where it failed)
+        and its error per example (None: it failed on none)."""
+        if errors_col is None:
+            return ScorerResult(s, self.ids, stats, {})
+        failed = np.array([e is not None for e in errors_col], dtype=bool)
+        errors = {self.ids[i]: errors_col[i] for i in np.flatnonzero(failed)}
+        ok = np.flatnonzero(~failed)
+        if self._id_array is None:
+            self._id_array = np.array(list(self.ids), dtype=object)
+        return ScorerResult(s, self._id_array[ok].tolist(), stats.take(ok), errors)
 
     @property
     def _scores(self) -> dict[str, np.ndarray]:
@@ -114,9 +138,22 @@ class Results:
         values: dict[str, float] = {}
         counts: dict[str, tuple[int, int]] = {}
         for s in self.scorers:
-            r = self.by_scorer[s.key]
-            counts[s.key] = (len(r.ids), len(self.ids))
-            values.update(s.reduce(r.stats) if len(r.ids) else dict.fromkeys(s.keys(), float("nan")))
+            if self._spill is None:
+                r = self.by_scorer[s.key]
+                ok, stats = len(r.ids), r.stats
+            else:  # read back one scorer at a time and not kept: no id, and by column where it reduces so
+                errors = self._spill.errors(s.key)
+                mask = None if errors is None else np.array([e is None for e in errors], dtype=bool)
+                ok = self._n if mask is None else int(mask.sum())
+                if isinstance(s, SummedScorer) and s.reduces_by_column():
+                    counts[s.key] = (ok, self._n)
+                    values.update(s.reduce_totals(self._spill.column_sums(s, mask), ok) if ok
+                                  else dict.fromkeys(s.keys(), float("nan")))
+                    continue
+                stats = self._spill.stats(s)
+                stats = stats if mask is None else stats.take(np.flatnonzero(mask))
+            counts[s.key] = (ok, self._n)
+            values.update(s.reduce(stats) if ok else dict.fromkeys(s.keys(), float("nan")))
         return Aggregate(values, counts)
 
     # --- views --------------------------------------------------------------------------
@@ -156,10 +193,10 @@ class Results:
         return self.by_scorer[key].scorer
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self._n
 
     def __repr__(self) -> str:
-        lines = [f"<Results: {len(self.ids)} examples"]
+        lines = [f"<Results: {self._n} examples"]
         for s in self.scorers:
             ok, n = self.aggregate.counts[s.key]
             cover = "" if ok == n else f"  ({ok}/{n} examples; {n - ok} errors)"
@@ -194,6 +231,29 @@ class Results:
             write_part(path, i, part)
         write_summary(path, self)
         return path
+
+
+class _SpilledScorers(Mapping):
+    """`Results.by_scorer` of a spilled run: each scorer's `ScorerResult` read back when first asked for."""
+
+    def __init__(self, results: Results) -> None:
+        self._results = results
+        self._loaded: dict[str, ScorerResult] = {}
+
+    def __getitem__(self, key: str) -> ScorerResult:
+        if key not in self._loaded:
+            r = self._results
+            s = next((s for s in r.scorers if s.key == key), None)
+            if s is None:
+                raise KeyError(key)
+            self._loaded[key] = r._result(s, r._spill.stats(s), r._spill.errors(key))
+        return self._loaded[key]
+
+    def __iter__(self):
+        return iter([s.key for s in self._results.scorers])
+
+    def __len__(self) -> int:
+        return len(self._results.scorers)
 
 
 def write_summary(path: str, results: Results) -> None:

@@ -66,7 +66,7 @@ class Part:
         """The part ``to_table`` wrote; ``keys`` are the scorer keys (statistics column names are
         ``<prefix>.<key>[.<column>]`` and keys may hold dots, so they are matched, not split)."""
         part = cls(rows=table.column("_row").to_pylist(), ids=_ids(table))
-        keys = sorted(keys, key=len, reverse=True)  # the longest key that matches wins
+        keys = list(keys)
         grouped: dict[tuple[str, str], dict[str, Any]] = {}
         for name in table.column_names:
             kind, _, rest = name.partition(".")
@@ -74,13 +74,21 @@ class Part:
                 part.errors[rest] = table.column(name).to_pylist()
             elif kind == "score":
                 part.scores[rest] = table.column(name).to_numpy().astype(np.float64)
-            elif kind in KINDS:
-                key = next((k for k in keys if rest == k or rest.startswith(k + ".")), None)
-                if key is not None:
-                    grouped.setdefault((kind, key), {})[rest[len(key) + 1:]] = table.column(name)
+            elif (found := owner(name, keys)) is not None:
+                grouped.setdefault(found, {})[rest[len(found[1]) + 1:]] = table.column(name)
         for (kind, key), columns in grouped.items():
             part.stats[key] = KINDS[kind].from_arrow(columns)
         return part
+
+
+def owner(name: str, keys: Iterable[str]) -> tuple[str, str] | None:
+    """``(kind prefix, scorer key)`` of a statistics column ``<prefix>.<key>[.<column>]``; None
+    for other columns. Keys may hold dots, so they are matched, not split: the longest wins."""
+    kind, _, rest = name.partition(".")
+    if kind not in KINDS:
+        return None
+    key = max((k for k in keys if rest == k or rest.startswith(k + ".")), key=len, default=None)
+    return None if key is None else (kind, key)
 
 
 def _ids(table: pa.Table) -> Sequence[str]:

@@ -23,6 +23,7 @@ from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Statistics
 from rageval.data.adapters import Source, load_source
 from rageval.results.results import Results
+from rageval.results.spill import Spill
 from rageval.results.store import Part
 from rageval.run.rundir import RunDir, build_manifest, unavailable_note
 
@@ -76,6 +77,8 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
     run = RunDir.open(output, manifest, lambda: source.fingerprint(fields, legacy=True)) if output else None
     parts: list[Part] = list(run.parts()) if run else []  # what a killed run already finished
     done = {x for p in parts for x in p.ids}
+    # a stream held nowhere else keeps its per-example data on disk: the driver's memory stays flat
+    spill = Spill([s.key for s in scorer_objs]) if run is None and (source.streamed or on_ray) else None
 
     total = None if source.streamed else len(source)
     bar = _progress(progress, total, batch_size)
@@ -88,16 +91,21 @@ def evaluate(data: Any, scorers: Any, columns: Mapping[str, str] | None = None, 
         for part in scored:
             if run and not (on_ray and scored.output):  # Ray workers write the parts of the driver's data
                 run.write(part)
-            parts.append(part)
+            if spill is not None:
+                spill.add(part)
+            else:
+                parts.append(part)
             if bar is not None:
                 bar.update(len(part.ids))
     except BaseException:
         if run:
             run.close()  # what was written is kept: the same call resumes
+        if spill is not None:
+            spill.remove()
         raise
     if bar is not None:
         bar.close()
-    results = Results(scorer_objs, parts, manifest)
+    results = Results(scorer_objs, parts, manifest, spill=spill)
     _record_usage(results, scorer_objs, scored.usage if on_ray else None)
     if run:
         run.finish(results)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rageval.core.scorer import Batch, SummedScorer
+from rageval.core.scorer import Batch, SummedScorer, column_sums
 from rageval.scorers.text.inputs import hypotheses_and_references
 
 #: the sacrebleu release whose numbers these scorers reproduce (tests compare against it)
@@ -58,6 +58,7 @@ class SacrebleuScorer(SummedScorer):
 
     fields = ("answer", "references")
     width: int
+    by_column = True  # `reduce` sums the stored columns (`column_sums`) of a fixed width
 
     @abstractmethod
     def segment_stats(self, hyp: str, refs: list[str]) -> list[float]:
@@ -92,8 +93,7 @@ class SacrebleuScorer(SummedScorer):
 
     def reduce(self, stats: np.ndarray) -> dict[str, float]:
         stats = np.asarray(stats, dtype=np.float64).reshape(-1, self.width)
-        values = self.reduce_sums(stats.sum(axis=0, keepdims=True), np.array([len(stats)]))
-        return {k: float(v[0]) for k, v in values.items()}
+        return self.reduce_totals(column_sums(stats), len(stats))
 
     def example_scores(self, stats: np.ndarray) -> dict[str, np.ndarray]:
         """sacrebleu's ``sentence_score`` for each example."""

@@ -1,0 +1,171 @@
+"""A streamed run's per-example data on disk, so the process that drives it holds constant memory.
+
+`evaluate` hands every `Part` of a streamed source (an ``IterableDataset``, a Parquet file read
+in pieces, a Ray dataset) without ``output=`` to a `Spill`: parts are gathered up to `SPILL_ROWS`
+examples, joined and written as one Parquet file (the layout of a results directory, see
+`rageval.results.store`) in a temporary folder, and dropped. `Results` reads it back lazily:
+
+- the aggregate of a scorer whose `reduce` sums its stored columns (`SummedScorer.reduces_by_column`:
+  means, BLEU, chrF...) is summed one column at a time with `column_sums`, so it is the same bits as
+  the in-memory reduce and holds one column of one scorer at the peak (8 bytes per example);
+- any other scorer's statistics, the ids and the per-example scores are read when first asked for.
+
+The folder is removed with the `Results` that reads it (or at interpreter exit).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rageval.core.ids import join_ids
+from rageval.core.scorer import Scorer, column_sums
+from rageval.core.statistics import Statistics
+from rageval.results.store import Part, owner
+
+#: examples gathered before a spill file is written: bounds both the memory a spill holds (and
+#: the allocator keeps what a write's temporaries took) and the number of files read back
+SPILL_ROWS = 16_384
+
+
+class Spill:
+    """Parts written to a temporary results folder as they come; see the module docstring."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self.path = tempfile.mkdtemp(prefix="rageval-spill-")
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.path, True)
+        self.keys = list(keys)
+        self.files: list[str] = []
+        self.n = 0
+        self._pending: list[Part] = []
+        self._pending_rows = 0
+        self._order: np.ndarray | None = None
+        self._ordered = False
+        self.rows_per_file = SPILL_ROWS
+
+    def add(self, part: Part) -> None:
+        self._pending.append(part)
+        self._pending_rows += len(part.ids)
+        self.n += len(part.ids)
+        if self._pending_rows >= self.rows_per_file:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        parts = sorted(self._pending, key=lambda p: p.rows[0] if len(p.rows) else -1)
+        path = os.path.join(self.path, f"part-{len(self.files):06d}.parquet")
+        pq.write_table(join(parts).to_table(), path)  # scratch data: no fsync, no rename
+        self.files.append(path)
+        self._pending, self._pending_rows = [], 0
+
+    def remove(self) -> None:
+        """Delete the folder now (a run that failed)."""
+        self._cleanup()
+
+    def keep_with(self, owner_obj: Any) -> None:
+        """Remove the folder when ``owner_obj`` (the `Results` reading it) is collected."""
+        self._cleanup.detach()
+        self._cleanup = weakref.finalize(owner_obj, shutil.rmtree, self.path, True)
+
+    # --- reading back ---------------------------------------------------------------------
+    def _column(self, name: str, missing: Any = None) -> pa.ChunkedArray:
+        """Column ``name`` of every file, in file order (``missing``: the Arrow value of a file
+        without it: a batch a scorer failed on whole holds no statistics columns)."""
+        chunks = []
+        for path in self.files:
+            f = pq.ParquetFile(path)
+            if name in f.schema_arrow.names:
+                chunks.extend(f.read(columns=[name]).column(name).chunks)
+            else:
+                chunks.append(pa.nulls(f.metadata.num_rows, pa.float64()) if missing is None else missing(f))
+        return pa.chunked_array(chunks) if chunks else pa.chunked_array([], pa.float64())
+
+    def order(self) -> np.ndarray | None:
+        """The permutation putting the examples of the files (in file order) in data order; None
+        when they already are (parts came in order, as from any local source)."""
+        if not self._ordered:
+            rows = self._column("_row").to_numpy()
+            if len(rows) > 1 and not (np.diff(rows) > 0).all():
+                self._order = np.argsort(rows, kind="stable")
+            self._ordered = True
+        return self._order
+
+    def _in_order(self, values: np.ndarray) -> np.ndarray:
+        order = self.order()
+        return values if order is None else values[order]
+
+    def ids(self) -> Sequence[str]:
+        from rageval.results.store import _ids
+
+        pieces = [_ids(pq.read_table(path, columns=["id"])) for path in self.files]
+        ids = join_ids(pieces)
+        order = self.order()
+        if order is None:
+            return ids
+        return ids.take(order) if hasattr(ids, "take") else [ids[i] for i in order]
+
+    def errors(self, key: str) -> list | None:
+        """Scorer ``key``'s error per example in data order, or None when it failed on none."""
+        column = self._column(f"error.{key}")
+        if column.null_count == len(column):
+            return None
+        errors = column.to_pylist()
+        order = self.order()
+        return errors if order is None else [errors[i] for i in order]
+
+    def stats(self, scorer: Scorer) -> Statistics:
+        """Scorer's statistics of every example in data order (placeholders where it failed)."""
+        kind = scorer.stats_kind
+        pieces = []
+        for path in self.files:
+            f = pq.ParquetFile(path)
+            names = [n for n in f.schema_arrow.names if owner(n, self.keys) == (kind.prefix, scorer.key)]
+            table = f.read(columns=names)
+            cut = len(kind.prefix) + len(scorer.key) + 2
+            pieces.append(kind.from_arrow({n[cut:]: table.column(n) for n in names}) if names
+                          else kind.missing(f.metadata.num_rows))
+        stats = kind.concat(pieces) if pieces else kind.missing(0)
+        order = self.order()
+        return stats if order is None else stats.take(order)
+
+    def column_sums(self, scorer: Scorer, ok: np.ndarray | None) -> np.ndarray:
+        """`column_sums` of the scorer's stored rows of the examples ``ok`` (a mask in data order;
+        None: all), one column at a time."""
+        width = max((_width(path, scorer.key) for path in self.files), default=0)
+        sums = []
+        for j in range(width):
+            column = self._column(f"stats.{scorer.key}.{j}").to_numpy(zero_copy_only=False)
+            column = self._in_order(np.asarray(column, np.float64))
+            sums.append(column_sums((column if ok is None else column[ok]).reshape(-1, 1))[0])
+        return np.array(sums, np.float64)
+
+
+def _width(path: str, key: str) -> int:
+    names = pq.ParquetFile(path).schema_arrow.names
+    return sum(1 for n in names if n.startswith(f"stats.{key}.") and n[len(key) + 7:].isdigit())
+
+
+def join(parts: Iterable[Part]) -> Part:
+    """Consecutive parts as one (statistics concatenated by kind, ids joined)."""
+    parts = list(parts)
+    if len(parts) == 1:
+        return parts[0]
+    joined = Part(rows=np.concatenate([np.asarray(p.rows, np.int64).reshape(-1) for p in parts]),
+                  ids=join_ids(p.ids for p in parts))
+    for key in parts[0].stats:
+        joined.stats[key] = type(parts[0].stats[key]).concat([p.stats[key] for p in parts])
+        joined.errors[key] = [e for p in parts for e in p.errors[key]]
+    if all(p.scores for p in parts):
+        joined.scores = {k: np.concatenate([p.scores[k] for p in parts]) for k in parts[0].scores}
+    return joined
+
+
+__all__ = ["SPILL_ROWS", "Spill", "join"]
