@@ -239,6 +239,7 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
     res = rageval.evaluate(source, scorers, batch_size=9, progress=False, backend="ray")
     assert_same(res, ref)
     assert res.manifest["fingerprint"].startswith("stream:")
+    assert ray.data.DataContext.get_current().use_datasource_v2  # Ray's default, back after the V1 read
 
 
 def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
