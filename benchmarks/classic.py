@@ -18,9 +18,9 @@ Run: python benchmarks/classic.py [--n 1000000] [--ref-resamples 20] [--check 20
 Runs benchmarks/classic_regression.py afterwards (``--no-regression``: not), then prints every scorer's
 stats + reduce ratio in one summary table.
 
-Threads: scikit-learn runs on one thread; torch (torchmetrics) on all cores, and so does rageval where torch
-is imported (ece's top label by torch.max). The torchmetrics references are timed as users run them (torch's
-default threads) and with ``torch.set_num_threads(1)`` on both sides; the goal counts the first.
+Threads: scikit-learn and rageval run on one thread here; torch (torchmetrics) on all cores. The torchmetrics
+references are timed as users run them (torch's default threads) and with ``torch.set_num_threads(1)``; the
+goal counts the first.
 """
 from __future__ import annotations
 

@@ -9,10 +9,10 @@ rageval s; > 1: rageval faster) and the difference of the values. The reference 
 own path are timed alternately, ``--repeat`` times each, and the best time of each is kept (the
 machine is shared: the minimum is the least disturbed run); ``evaluate`` runs up to 3 times.
 
-Threads: numpy (scikit-learn, scipy) runs on one thread; torch runs on all cores, and so does rageval where
-torch is already imported (huber, smape: torch's kernels on zero-copy views) and for the Tweedie deviances
-(numpy blocks on threads). The named torch functions are timed as users run them (torch's default threads,
-rageval as it runs then) and with ``torch.set_num_threads(1)`` on both sides; the goal counts the first.
+Threads: numpy (scikit-learn, scipy) runs on one thread, and so does rageval but for the Tweedie deviances
+(numpy blocks on Python threads, rageval/scorers/classic/parallel.py: why not torch's threads); torch runs on
+all cores. The named torch functions are timed as users run them (torch's default threads) and with
+``torch.set_num_threads(1)``; the goal counts the first.
 `main` returns one row per comparison (``scorer, reference, ref_s, ours_s``) for classic.py's summary.
 
 Run: python benchmarks/classic_regression.py [N] [--repeat 5] [--only NAME ...]   (default 1,000,000 rows)

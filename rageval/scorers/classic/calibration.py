@@ -47,7 +47,7 @@ import numpy as np
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.scorer import Batch, Scorer
 from rageval.core.statistics import Rows, Statistics
-from rageval.scorers.classic import inputs, parallel
+from rageval.scorers.classic import inputs
 from rageval.scorers.classic.probabilistic import binary_inputs, class_probabilities
 from rageval.scorers.classic.ranking_metrics import numeric_column
 
@@ -70,9 +70,6 @@ def fast_inputs(batch: Batch, labels: list | None) -> tuple[np.ndarray, np.ndarr
     if not score.shape[1] or (labels is not None and len(labels) != score.shape[1]):
         return None
     column = inputs.class_columns(y, labels, score.shape[1])
-    if parallel.torch_ready(score.size) and parallel.viewable(score):  # torch.max on its threads: the same
-        best, top = (x.numpy() for x in parallel.torch_view(score).max(dim=1))  # values and (first) indices
-        return best, top == column
     top = np.argmax(score, axis=1)  # the first of tied maxima, as torch.max
     return np.take_along_axis(score, top[:, None], axis=1)[:, 0], top == column
 

@@ -210,18 +210,11 @@ class _Pointwise(RegressionScorer):
     #: dominates (scipy's xlogy); cheap SIMD kernels run slower on threads (measured)
     threaded: ClassVar[bool] = False
 
-    def torch_into(self, t: np.ndarray, p: np.ndarray, out: np.ndarray) -> bool:
-        """Write the loss of 1-D ``t``, ``p`` into ``out`` on torch's threads, bit-identical to
-        `elementwise_into` (exact operations only; `parallel.torch_ready` was checked); False: no
-        such kernel (numpy does it)."""
-        return False
-
     def stats(self, batch: Batch) -> Rows:
         # y_true and y_pred are not checked finite apart: a NaN or infinity makes its loss non-finite
         t, p, w = self.arrays(batch, finite=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            columns, largest, scale = L.loss_rows(self.elementwise_into, t, p, w, self.nonnegative, self.threaded,
-                                                  self.torch_into)
+            columns, largest, scale = L.loss_rows(self.elementwise_into, t, p, w, self.nonnegative, self.threaded)
             fine = not len(t) or largest * scale <= L.LARGEST  # NaN fails too
         if not fine:
             self.check_finite(batch, t, p)  # a NaN or infinity in y_true or y_pred: that error
@@ -597,9 +590,6 @@ class Huber(_Mean):
     def elementwise_into(self, t, p, out):
         L.huber_into(t, p, self.delta, out)
 
-    def torch_into(self, t, p, out):
-        return L.huber_torch(t, p, self.delta, out)
-
 
 class LogCosh(_Mean):
     """Mean log-cosh error ``Σ w log(cosh(ŷ - y)) / Σ w``, torchmetrics' ``LogCoshError`` formula;
@@ -625,7 +615,7 @@ class SMAPE(_Mean):
     def elementwise(self, t, p):
         return L.smape(t, p)
 
-    elementwise_into, torch_into = staticmethod(L.smape_into), staticmethod(L.smape_torch)
+    elementwise_into = staticmethod(L.smape_into)
 
 
 class _Correlation(RegressionScorer):

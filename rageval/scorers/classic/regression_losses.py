@@ -109,28 +109,21 @@ def constant_column(a: np.ndarray) -> bool:
 
 # --- the statistics [loss (d), weight] -------------------------------------------------------------------
 def loss_rows(into: Callable[[np.ndarray, np.ndarray, np.ndarray], Any], t: np.ndarray, p: np.ndarray,
-              w: np.ndarray | float, nonnegative: bool = True, threaded: bool = False,
-              torch_into: Callable[[np.ndarray, np.ndarray, np.ndarray], bool] | None = None
+              w: np.ndarray | float, nonnegative: bool = True, threaded: bool = False
               ) -> tuple[np.ndarray, float, float]:
     """The ``[loss (d), weight]`` statistics of ``(n, d)`` ``t``, ``p`` and weights ``w`` (a float:
     every weight), stored column by column (``(d + 1, n)``; reduce reads contiguous columns), with the
     largest ``|loss|`` and ``|weight|`` (NaN where any is NaN), for the overflow check.
 
     ``into(t, p, out)`` writes the loss of rows in place (`fill_rows`, block by block; on threads
-    when ``threaded``: kernels whose ufunc loop dominates, scipy's xlogy); ``torch_into`` (1-D,
-    bit-identical to ``into``, exact operations only; False: it has no such kernel) writes it on
-    torch's threads where torch is imported and the data is large (`parallel.torch_ready`), for
-    single-output data."""
+    when ``threaded``: kernels whose ufunc loop dominates, scipy's xlogy; see `parallel`)."""
     n, d = t.shape
     columns = np.empty((d + 1, n))
-    if torch_into is not None and d == 1 and parallel.torch_ready(n) and parallel.viewable(t, p, w) and \
-            torch_into(t[:, 0], p[:, 0], columns[0]):
-        largest, scale = torch_bounds(columns, w)
-    else:
-        def fill(lo: int, hi: int) -> np.ndarray:
-            return fill_rows(into, t, p, w, columns, lo, hi, nonnegative)
 
-        largest, scale = np.max(parallel.run_chunks(fill, n, BLOCK) if threaded else [fill(0, n)], axis=0)
+    def fill(lo: int, hi: int) -> np.ndarray:
+        return fill_rows(into, t, p, w, columns, lo, hi, nonnegative)
+
+    largest, scale = np.max(parallel.run_chunks(fill, n, BLOCK) if threaded else [fill(0, n)], axis=0)
     return columns, float(largest), float(scale)
 
 
@@ -157,19 +150,6 @@ def fill_rows(into: Callable[[np.ndarray, np.ndarray, np.ndarray], Any], t: np.n
                 np.copyto(wb, w[start:end])
                 scales += [wb.max(), -wb.min()]
     return np.array([np.max(tops), np.max(scales)])
-
-
-def torch_bounds(columns: np.ndarray, w: np.ndarray | float) -> np.ndarray:
-    """The weight column written and ``[largest |loss|, largest |weight|]`` (as `fill_rows`), on
-    torch's threads, after a torch kernel wrote the loss (non-negative) into ``columns[0]``."""
-    out = parallel.torch_view(columns)
-    largest = float(out[0].max())  # NaN propagates
-    if isinstance(w, float):
-        out[1].fill_(w)
-        return np.array([largest, w])
-    out[1].copy_(parallel.torch_view(w))
-    low, high = out[1].aminmax()
-    return np.array([largest, np.max([float(high), -float(low)])])
 
 
 # --- the losses per element -----------------------------------------------------------------------------
@@ -256,13 +236,6 @@ def huber_into(t: np.ndarray, p: np.ndarray, delta: float, out: np.ndarray) -> N
     np.multiply(np.add(half, a, out=half), c, out=out)
 
 
-def huber_torch(t: np.ndarray, p: np.ndarray, delta: float, out: np.ndarray) -> bool:
-    """`huber_into` of 1-D arrays by torch's own kernel on its threads (the same numbers, tested)."""
-    parallel.torch_module().ops.aten.huber_loss.out(parallel.torch_view(p), parallel.torch_view(t), 0, delta,
-                                                    out=parallel.torch_view(out))
-    return True
-
-
 def log_cosh_into(t: np.ndarray, p: np.ndarray, out: np.ndarray) -> float:
     """torchmetrics' ``log(cosh(ŷ - y))``; where ``cosh`` overflows (``|ŷ - y| > ~710``) the stable
     form ``|e| + log1p(exp(-2|e|)) - log 2`` of the same function. Returns ``out.max()``."""
@@ -288,11 +261,3 @@ def smape_into(t: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     scale = np.abs(t)
     np.add(scale, np.abs(p), out=scale)
     np.divide(out, np.maximum(scale, EPS_TM, out=scale), out=out)
-
-
-def smape_torch(t: np.ndarray, p: np.ndarray, out: np.ndarray) -> bool:
-    """`smape_into` of 1-D arrays on torch's threads: the same operations (exact), the same numbers."""
-    tt, tp, o = parallel.torch_view(t), parallel.torch_view(p), parallel.torch_view(out)
-    parallel.torch_module().sub(tp, tt, out=o).abs_().mul_(2)
-    o.div_(tt.abs().add_(tp.abs()).clamp_min_(EPS_TM))
-    return True

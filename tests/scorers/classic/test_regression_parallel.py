@@ -1,12 +1,12 @@
-"""The multi-core paths of the elementwise regression losses (`rageval.scorers.classic.parallel`)
-write the same statistics, bit for bit, as numpy on one thread, and find bad input as it does:
-torch's kernels on zero-copy views (huber, smape; torch imported) and numpy blocks on threads
-(the Tweedie deviances with a scalar libm kernel), on data above the size where they start."""
+"""The multi-core path of the elementwise regression losses (`rageval.scorers.classic.parallel`:
+numpy blocks on threads, for the Tweedie deviances with a scalar libm kernel) writes the same
+statistics, bit for bit, as one thread, and every loss finds bad input in its losses (no separate
+finiteness pass) as the checked read would: same field, same row, same message, on data above the
+size where the threads start."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import rageval
 from rageval.core.errors import FieldError
@@ -14,8 +14,9 @@ from rageval.core.scorer import Batch
 from rageval.scorers.classic import parallel
 
 N = parallel.MIN_ELEMENTS + 12_345  # above the threshold, not a multiple of a block
-CASES = [("huber", {}), ("huber", {"delta": 0.37}), ("smape", {}), ("poisson_deviance", {}),
-         ("tweedie_deviance", {"power": 1.5}), ("tweedie_deviance", {"power": -0.5}), ("log_cosh", {}), ("mse", {})]
+#: the threaded losses (every other loss runs on one thread: nothing to compare)
+CASES = [("poisson_deviance", {}), ("tweedie_deviance", {"power": 1.5}), ("tweedie_deviance", {"power": -0.5}),
+         ("tweedie_deviance", {"power": 3.0})]
 
 
 def data(name: str, weighted: bool) -> dict:
@@ -32,22 +33,11 @@ def data(name: str, weighted: bool) -> dict:
     return batch
 
 
-@pytest.fixture(autouse=True)
-def quiet_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The torch path is taken whatever the load of the test machine (it is chosen by load only)."""
-    monkeypatch.setattr(parallel, "quiet", lambda: True)
-
-
 def one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_ELEMENTS", 1 << 62)
 
 
-def test_the_paths_are_taken(monkeypatch):
-    assert parallel.torch_ready(N) == (torch.get_num_threads() > 1)
-    monkeypatch.setattr(parallel, "quiet", lambda: False)
-    assert not parallel.torch_ready(N)
-    assert not parallel.torch_ready(parallel.MIN_ELEMENTS - 1)
-    assert parallel.viewable(np.arange(3.0)) and not parallel.viewable(np.arange(3.0)[::-1])
+def test_the_chunks_cover_the_rows_in_order():
     assert parallel.run_chunks(lambda lo, hi: (lo, hi), 10, 4) == [(0, 10)]
     chunks = parallel.run_chunks(lambda lo, hi: (lo, hi), N, 1 << 15)
     assert chunks[0][0] == 0 and chunks[-1][1] == N and all(a[1] == b[0] for a, b in zip(chunks, chunks[1:]))
@@ -59,21 +49,12 @@ def test_the_paths_are_taken(monkeypatch):
 def test_same_statistics_bit_for_bit(name, params, weighted, monkeypatch):
     batch = data(name, weighted)
     s = rageval.get_scorer(name, **params)
+    assert s.threaded
     fast = np.asarray(s.make_stats(Batch(batch)))
     one_thread(monkeypatch)
     slow = np.asarray(s.make_stats(Batch(batch)))
     np.testing.assert_array_equal(fast, slow)
     assert s.reduce(s.make_stats(Batch(batch))) == s.reduce(rageval.core.statistics.Rows(fast))
-
-
-def test_torch_huber_and_smape_equal_their_numpy_form():
-    batch = data("huber", False)
-    t, p = batch["y_true"], batch["y_pred"]
-    for name, params in (("huber", {"delta": 0.37}), ("smape", {})):
-        s = rageval.get_scorer(name, **params)
-        out = np.empty(N)
-        assert s.torch_into(t, p, out)
-        np.testing.assert_array_equal(out, s.elementwise(t, p))
 
 
 @pytest.mark.parametrize("name", ["huber", "smape", "poisson_deviance"])
