@@ -148,12 +148,22 @@ class Source:
                 yield start, {k: v[start:start + batch_size] for k, v in data.items()}
             return
         offset = 0
-        seen = SeenIds(self.columns.get("id", "id"))
+        seen = SeenIds(self.columns.get("id", "id"), earlier=self._ids_before)
         for raw in self._raw_batches(fields, batch_size):
             batch = self.canonical(fields, raw, offset)
             batch["id"] = seen.add(batch["id"], offset)
             yield offset, batch
             offset += len(batch["id"])
+
+    def _ids_before(self, stop: int) -> Iterator[str]:
+        """The ids of the rows before row ``stop``, read again from the stream."""
+        offset = 0
+        for raw in self._raw_batches([], 4096):
+            n = min(len(next(iter(raw.values()))) if raw else 0, stop - offset)
+            yield from self._field("id", {c: v[:n] for c, v in raw.items()}, n, offset)
+            offset += n
+            if offset >= stop:
+                return
 
     def _raw_batches(self, fields: list[str], batch_size: int) -> Iterator[Mapping[str, Sequence[Any]]]:
         if self.chunks is not None:  # only the columns the fields take, read as columns
@@ -178,12 +188,15 @@ class Source:
 class SeenIds:
     """The ids of a stream so far, to refuse an id that an earlier batch had, in 8 bytes an id: the
     ids' hashes in sorted runs (merged when one is no longer than the next: each hash is merged
-    about log2(rows / batch) times), and the ids themselves compact (`TextIds`, `IntIds`), read
-    only to tell a duplicate from a hash collision. A set of a stream's strings held 50-100 bytes
-    an id for the whole run."""
+    about log2(rows / batch) times). A hash seen before is told from a real duplicate by the ids
+    themselves: read again from the source by ``earlier(offset)`` (the ids of the rows before
+    ``offset``: a stream can be read again, and a hit is rare: a duplicate, which ends the run, or
+    a 64-bit collision), or, without ``earlier``, kept compact (`TextIds`, `IntIds`). A set of a
+    stream's strings held 50-100 bytes an id for the whole run."""
 
-    def __init__(self, column: str) -> None:
+    def __init__(self, column: str, earlier: Callable[[int], Iterable[str]] | None = None) -> None:
         self.column = column
+        self.earlier = earlier
         self.runs: list[np.ndarray] = []
         self.ids: list[Sequence[str]] = []
 
@@ -198,14 +211,23 @@ class SeenIds:
         for run in self.runs:
             pos = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
             hit |= run[pos] == hashes
-        for i in np.flatnonzero(hit).tolist():
-            if any(compact[i] in earlier for earlier in self.ids):
-                raise FieldError("id", self.column, offset + i, f"duplicate id {compact[i]!r}")
+        hits = np.flatnonzero(hit).tolist()
+        if hits:
+            wanted = {compact[i] for i in hits}
+            if self.earlier is None:
+                found = {x for x in wanted if any(x in earlier for earlier in self.ids)}
+            else:
+                found = {x for x in self.earlier(offset) if x in wanted}
+            for i in hits:
+                if compact[i] in found:
+                    raise FieldError("id", self.column, offset + i, f"duplicate id {compact[i]!r}")
         run = np.sort(hashes)
         while self.runs and len(self.runs[-1]) <= len(run):
-            run = np.sort(np.concatenate([self.runs.pop(), run]), kind="stable")  # two sorted runs: a merge
+            run = np.concatenate([self.runs.pop(), run])  # two sorted runs: a merge (in place)
+            run.sort(kind="stable")
         self.runs.append(run)
-        self.ids.append(compact)
+        if self.earlier is None:
+            self.ids.append(compact)
         return compact
 
 

@@ -124,15 +124,22 @@ class Spill:
     def stats(self, scorer: Scorer) -> Statistics:
         """Scorer's statistics of every example in data order (placeholders where it failed)."""
         kind = scorer.stats_kind
-        pieces = []
-        for path in self.files:
-            f = pq.ParquetFile(path)
-            names = [n for n in f.schema_arrow.names if owner(n, self.keys) == (kind.prefix, scorer.key)]
-            table = f.read(columns=names)
-            cut = len(kind.prefix) + len(scorer.key) + 2
-            pieces.append(kind.from_arrow({n[cut:]: table.column(n) for n in names}) if names
-                          else kind.missing(f.metadata.num_rows))
-        stats = kind.concat(pieces) if pieces else kind.missing(0)
+        if not self.files:
+            return kind.missing(0)
+        cut = len(kind.prefix) + len(scorer.key) + 2
+        files = [pq.ParquetFile(path) for path in self.files]
+        names = [[n for n in f.schema_arrow.names if owner(n, self.keys) == (kind.prefix, scorer.key)] for f in files]
+        if names and all(n == names[0] for n in names):  # one layout: the kind reads the columns as chunks, once
+            tables = [f.read(columns=names[0]) for f in files]
+            columns = {n[cut:]: pa.chunked_array([c for t in tables for c in t.column(n).chunks],
+                                                 tables[0].schema.field(n).type) for n in names[0]}
+            del tables
+            stats = kind.from_arrow(columns) if columns else kind.missing(self.n)
+            del columns
+            pa.default_memory_pool().release_unused()  # the columns read: back to the system, not kept by the pool
+        else:  # some file holds a batch the scorer failed on whole (no statistics columns)
+            stats = kind.concat([kind.from_arrow({n[cut:]: f.read(columns=ns).column(n) for n in ns}) if ns
+                                 else kind.missing(f.metadata.num_rows) for f, ns in zip(files, names)])
         order = self.order()
         return stats if order is None else stats.take(order)
 

@@ -168,3 +168,31 @@ def test_seen_ids_tell_a_hash_collision_from_a_duplicate():
         seen.add([Same("w"), Same("y")], 40)
     assert sum(len(r) for r in seen.runs) == 40 and all(np.all(np.diff(r) >= 0) for r in seen.runs)
     assert len(seen.runs) <= 7  # sorted runs merge: about log2(batches) of them
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 7])
+def test_a_stream_tells_a_hash_collision_from_a_duplicate_by_reading_its_ids_again(monkeypatch, batch_size):
+    """A stream keeps only its ids' hashes: a hash seen before sends it back to the source for the
+    earlier ids (every id here hashes alike), which tell a collision from a duplicate."""
+    import rageval.data.adapters as adapters
+
+    reads = []
+    real = adapters.Source._ids_before
+
+    def counted(self, stop):
+        reads.append(stop)
+        return real(self, stop)
+
+    monkeypatch.setattr(adapters.Source, "_ids_before", counted)
+    monkeypatch.setattr(adapters, "hash", lambda x: 7, raising=False)  # the module's `hash`: every id collides
+    rows = [{"id": x, "y_true": 1, "y_pred": i % 2} for i, x in enumerate("abcdefgh")]
+    res = rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
+    assert list(res.ids) == list("abcdefgh") and reads  # collisions checked, none a duplicate
+    seen = adapters.SeenIds("id", earlier=lambda stop: iter("abcdefgh"[:stop]))
+    seen.add(list("abcdefgh"), 0)
+    assert seen.ids == []  # not kept: read again when needed
+    with pytest.raises(rageval.FieldError, match=r"at row 10: duplicate id 'c'"):
+        seen.add(list("xyc"), 8)
+    rows[6]["id"] = "b"
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 6: duplicate id 'b'"):
+        rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
