@@ -297,6 +297,8 @@ def cases_for(name: str, request: pytest.FixtureRequest) -> list[Case]:
 def cut_points(rng: random.Random, n: int, k: int, single_at: int | None = None) -> list[int]:
     """k - 1 cut points splitting range(n) into k contiguous non-empty shards, one of which holds a
     single example (row ``single_at`` when given and k > 2: the empty-ish shard is then an error row)."""
+    if not 2 <= k <= n:  # the loop below would never end
+        raise ValueError(f"cannot cut {n} rows into {k} non-empty shards")
     at = rng.randrange(n) if single_at is None else single_at
     if k == 2 and 0 < at < n - 1:  # two shards: the single example is the first or the last row
         at = rng.choice([0, n - 1])
@@ -320,9 +322,10 @@ def scattered(rng: random.Random, rows: list, k: int) -> list[list]:
     return [[rows[i] for i in shard] for shard in contiguous(rng, order, k)]
 
 
-def draw_k(rng: random.Random) -> int:
-    """The number of shards: the extremes 2 and 16 often, anything between otherwise."""
-    return rng.choice([2, 16, rng.randint(3, 15), rng.randint(3, 15)])
+def draw_k(rng: random.Random, n: int) -> int:
+    """The number of shards for ``n`` rows: the extremes 2 and 16 often, anything between otherwise;
+    at most ``n`` (a case of few large examples, as the images of MS-SSIM, cannot make 16 shards)."""
+    return min(rng.choice([2, 16, rng.randint(3, 15), rng.randint(3, 15)]), n)
 
 
 # --- comparison ------------------------------------------------------------------------------------
@@ -498,7 +501,7 @@ def test_merged_shards_equal_one_shot(name, request, tmp_path):
 
         # contiguous shards (the one-example shard is an error row where the data has one): merged
         # in the data's order, so the intervals resample the same rows
-        k = draw_k(rng)
+        k = draw_k(rng, len(case.rows))
         shards = contiguous(rng, case.rows, k, single_at=error_row)
         parts = score_shards(case, shards, tmp_path, "contiguous")
         merged = rageval.merge(parts)
@@ -510,7 +513,7 @@ def test_merged_shards_equal_one_shot(name, request, tmp_path):
 
         # random shards: the merged results hold the rows shard after shard, so the intervals are
         # compared with a one-shot run over the rows in that order
-        k = draw_k(rng)
+        k = draw_k(rng, len(case.rows))
         shards = scattered(rng, case.rows, k)
         parts = score_shards(case, shards, tmp_path, "random")
         merged = rageval.merge(parts)
