@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rageval.core.errors import ConfigError, FieldError
-from rageval.core.scorer import Batch, Scorer
+from rageval.core.scorer import Batch, Scorer, column_sums
 from rageval.core.statistics import Coded, Statistics
 from rageval.scorers.classic import functional as F
 from rageval.scorers.classic import inputs
@@ -140,6 +140,8 @@ class LabelScorer(Scorer):
     bounds: ClassVar[tuple[float, float]] = (0.0, 1.0)
     #: whether the scorer takes multilabel indicators (as scikit-learn's function does)
     multilabel: ClassVar[bool] = True
+    #: single-label `reduce` reads the weighted counts of each (y_true, y_pred) pair and which labels occur
+    summed_codes = True
 
     def validate(self, batch: Batch) -> None:
         if inputs.is_matrix(batch["y_true"]) or inputs.is_matrix(batch["y_pred"]):
@@ -177,7 +179,7 @@ class LabelScorer(Scorer):
         if not len(stats):
             return self.no_examples()
         self.check_present(stats)
-        values = self.reduce_sums(self.sum_rows(stats, limit=False).sum(axis=0, keepdims=True),
+        values = self.reduce_sums(column_sums(self.sum_rows(stats, limit=False))[None, :],
                                   np.array([float(len(stats))]))
         return {k: float(values[k][0]) for k in self.keys()}
 
@@ -315,10 +317,11 @@ class PrecisionRecallF(LabelScorer):
                               "classification (average='samples')")
 
     # --- the counts ------------------------------------------------------------------------
-    def _columns(self, stats: Coded) -> np.ndarray:
+    def _columns(self, stats: Coded, multi: tuple | None = None) -> np.ndarray:
         """The vocabulary code of each label scored (-1: not in the data): ``pos_label``, the
-        given ``labels``, or every label of the vocabulary (each subset scores those present)."""
-        multi = indicators(stats)
+        given ``labels``, or every label of the vocabulary (each subset scores those present).
+        ``multi``: `indicators` of ``stats`` where the caller has them."""
+        multi = indicators(stats) if multi is None else multi
         if multi is not None:
             return np.arange(multi[1].shape[1]) if self.labels is None else np.array(self.labels, np.int64)
         where = {x: i for i, x in enumerate(stats.vocab)}
@@ -361,11 +364,15 @@ class PrecisionRecallF(LabelScorer):
         if not len(stats):
             return self.no_examples()
         self.check_present(stats)
-        if indicators(stats) is not None:
+        multi = indicators(stats)
+        if multi is not None and self.average == "samples":
             rows = self.sum_rows(stats, limit=False)
-            sums = rows.sum(axis=0, keepdims=True)
-            if self.zero_division == "warn" and self.average == "samples" and len(rows):
+            sums = column_sums(rows)[None, :]  # narrow rows: per column, 2x faster than sum(axis=0)
+            if self.zero_division == "warn" and len(rows):
                 self.warn_if_ill_defined(rows[:, 4:])
+        elif multi is not None:
+            columns = self._columns(stats, multi)
+            sums = F.multilabel_sums(multi[0], multi[1][:, columns], multi[2][:, columns])
         else:
             sums = F.label_sums(stats.codes[:, 0], stats.codes[:, 1], stats.values[:, 0], self._columns(stats),
                                 len(stats.vocab))

@@ -98,6 +98,27 @@ def test_subsets_and_resamples_reduce_to_sklearn_on_them():
             assert ours(name, t, p, w, params, take=idx) == pytest.approx(want, rel=1e-12, abs=1e-13)
 
 
+def test_reduce_counts_equal_the_summed_rows():
+    """reduce counts each label's cells directly (`functional.multilabel_sums`); resampling sums
+    the per-example rows: the same counts (exactly without weights, to 1e-12 with)."""
+    from rageval.core.scorer import column_sums
+    from rageval.scorers.classic import functional as F
+    from rageval.scorers.classic.classification import indicators
+
+    for seed in range(12):
+        t, p, w = case(seed)
+        for labels in (None, list(range(t.shape[1]))[::-1][:max(1, t.shape[1] - 1)]):
+            s = rageval.get_scorer("f1", average="macro", **({} if labels is None else {"labels": labels}))
+            stats = s.stats({"y_true": t, "y_pred": p} | ({} if w is None else {"sample_weight": w}))
+            multi = indicators(stats)
+            columns = s._columns(stats, multi)
+            direct = F.multilabel_sums(multi[0], multi[1][:, columns], multi[2][:, columns])[0]
+            summed = column_sums(s.sum_rows(stats, limit=False))
+            if w is None:
+                np.testing.assert_array_equal(direct, summed)
+            np.testing.assert_allclose(direct, summed, rtol=1e-12, atol=1e-13, err_msg=f"seed {seed}")
+
+
 def test_evaluate_merge_and_parts():
     t, p, w = case(7)
     rows = [{"id": str(i), "y_true": a.tolist(), "y_pred": b.tolist(), "sample_weight": float(c)}
