@@ -83,6 +83,11 @@ class Scorer(ABC):
     takes_judge: ClassVar[bool] = False
     #: True when `rageval.losses` holds a differentiable form of the scorer
     differentiable: ClassVar[bool] = False
+    #: `Coded` statistics whose `reduce` depends only on which code rows occur and on each distinct
+    #: code row's summed value columns (label scorers: the weighted confusion counts): a `Results`
+    #: spilled to disk reduces one row per distinct code row (`Coded.summed`), file by file, where
+    #: those sums are exact whatever their order (integer values: the default unit weights)
+    summed_codes: ClassVar[bool] = False
 
     def __init__(self, **params: Any) -> None:
         self.params: dict[str, Any] = dict(params)
@@ -103,6 +108,13 @@ class Scorer(ABC):
 
         Returns ``{self.key: value}`` plus ``{f"{self.key}.{part}": value}`` for each part.
         """
+
+    def reduce_columns(self, column: Callable[[int], np.ndarray], width: int, count: int) -> dict[str, float] | None:
+        """`reduce` of ``count`` (> 0) examples' `Rows` statistics read one column at a time
+        (``column(j)``: column ``j`` as float64; ``width`` columns), the same bits as `reduce` on the
+        whole: a `Results` spilled to disk holds a column or two of them. None (the default): the
+        scorer reduces its whole statistics."""
+        return None
 
     def validate(self, batch: Batch) -> None:
         """Checks across examples that per-example failure isolation would miss (labels that mix
@@ -235,6 +247,11 @@ class SummedScorer(Scorer):
 
     def sum_rows(self, stats: Statistics) -> np.ndarray:
         return np.asarray(stats, dtype=np.float64)
+
+    def reduce_columns(self, column: Callable[[int], np.ndarray], width: int, count: int) -> dict[str, float] | None:
+        if not self.reduces_by_column():
+            return None
+        return self.reduce_totals(np.array([column(j).sum() for j in range(width)], np.float64), count)
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
         rows = self.sum_rows(stats)

@@ -406,6 +406,25 @@ class Coded(Statistics):
         bad = np.flatnonzero(~np.isfinite(self.values).all(axis=1)) if self.values.size else []
         return {int(i): f"a non-finite statistic {self.values[i].tolist()}" for i in bad}
 
+    def summed(self) -> Coded:
+        """One row per distinct code row (in sorted order), its value columns summed, on the same
+        vocabulary: what a scorer with `Scorer.summed_codes` reduces to the same value, where the
+        sums are exact (`exact_sums`)."""
+        if not len(self):
+            return self
+        rows, inverse = np.unique(self.codes, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        values = [np.bincount(inverse, weights=self.values[:, j], minlength=len(rows))
+                  for j in range(self.values.shape[1])]
+        return Coded(rows, self.vocab, np.stack(values, axis=1) if values else None)
+
+    def exact_sums(self) -> bool:
+        """Whether any order of summing each value column is exact: integer values whose absolute
+        sum stays below 2**53 (unit weights, counts)."""
+        v = self.values
+        with np.errstate(invalid="ignore", over="ignore"):
+            return bool(np.all(v == np.rint(v)) and np.all(np.abs(v).sum(axis=0) < 2.0 ** 53))
+
     def aligned(self, other: Statistics) -> tuple[Coded, Coded]:
         both = Coded.concat([self, other])
         n = len(self)

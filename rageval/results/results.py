@@ -17,7 +17,7 @@ import numpy as np
 from rageval.core.errors import IncompatibleError, UnknownScorerError
 from rageval.core.ids import join_ids
 from rageval.core.registry import get_scorer
-from rageval.core.scorer import Scorer, SummedScorer, signature_difference
+from rageval.core.scorer import Scorer, signature_difference
 from rageval.core.statistics import KINDS, Rows
 from rageval.results.spill import Spill
 from rageval.results.store import MANIFEST, Part, read_json, read_parts, write_intervals, write_json, write_part
@@ -141,20 +141,30 @@ class Results:
             if self._spill is None:
                 r = self.by_scorer[s.key]
                 ok, stats = len(r.ids), r.stats
-            else:  # read back one scorer at a time and not kept: no id, and by column where it reduces so
+            else:  # read back one scorer at a time and not kept: no id; by column or summed where it reduces so
                 errors = self._spill.errors(s.key)
                 mask = None if errors is None else np.array([e is None for e in errors], dtype=bool)
                 ok = self._n if mask is None else int(mask.sum())
-                if isinstance(s, SummedScorer) and s.reduces_by_column():
-                    counts[s.key] = (ok, self._n)
-                    values.update(s.reduce_totals(self._spill.column_sums(s, mask), ok) if ok
-                                  else dict.fromkeys(s.keys(), float("nan")))
+                counts[s.key] = (ok, self._n)
+                value = None if not ok else self._reduce_spilled(s, mask, ok)
+                if value is not None:
+                    values.update(value)
                     continue
                 stats = self._spill.stats(s)
                 stats = stats if mask is None else stats.take(np.flatnonzero(mask))
             counts[s.key] = (ok, self._n)
             values.update(s.reduce(stats) if ok else dict.fromkeys(s.keys(), float("nan")))
         return Aggregate(values, counts)
+
+    def _reduce_spilled(self, s: Scorer, mask: np.ndarray | None, ok: int) -> dict[str, float] | None:
+        """The aggregate of a spilled scorer without reading its statistics whole (None: it cannot):
+        column by column (`Scorer.reduce_columns`), or its label pairs summed (`Scorer.summed_codes`)."""
+        if s.stats_kind is Rows:
+            return s.reduce_columns(lambda j: self._spill.column(s, j, mask), self._spill.width(s), ok)
+        if s.summed_codes:
+            summed = self._spill.summed(s, mask)
+            return None if summed is None else s.reduce(summed)
+        return None
 
     # --- views --------------------------------------------------------------------------
     def to_pandas(self):

@@ -5,9 +5,11 @@ in pieces, a Ray dataset) without ``output=`` to a `Spill`: parts are gathered u
 examples, joined and written as one Parquet file (the layout of a results directory, see
 `rageval.results.store`) in a temporary folder, and dropped. `Results` reads it back lazily:
 
-- the aggregate of a scorer whose `reduce` sums its stored columns (`SummedScorer.reduces_by_column`:
-  means, BLEU, chrF...) is summed one column at a time with `column_sums`, so it is the same bits as
-  the in-memory reduce and holds one column of one scorer at the peak (8 bytes per example);
+- the aggregate of a scorer that reduces its `Rows` statistics column by column
+  (`Scorer.reduce_columns`: means, BLEU, chrF, the regression losses...) reads one or two columns
+  of one scorer at a time (8 bytes per example each), the same bits as the in-memory reduce;
+- a label scorer (`Scorer.summed_codes`) reduces each file's rows summed by distinct label pair
+  (`Coded.summed`), which holds a few rows, where those sums are exact (integer weights);
 - any other scorer's statistics, the ids and the per-example scores are read when first asked for.
 
 The folder is removed with the `Results` that reads it (or at interpreter exit).
@@ -26,8 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rageval.core.ids import join_ids
-from rageval.core.scorer import Scorer, column_sums
-from rageval.core.statistics import Statistics
+from rageval.core.scorer import Scorer
+from rageval.core.statistics import Coded, Statistics
 from rageval.results.store import Part, owner
 
 #: examples gathered before a spill file is written: bounds both the memory a spill holds (and
@@ -92,9 +94,15 @@ class Spill:
         """The permutation putting the examples of the files (in file order) in data order; None
         when they already are (parts came in order, as from any local source)."""
         if not self._ordered:
-            rows = self._column("_row").to_numpy()
-            if len(rows) > 1 and not (np.diff(rows) > 0).all():
-                self._order = np.argsort(rows, kind="stable")
+            last, ordered = -1, True
+            for chunk in self._column("_row").chunks:  # checked chunk by chunk: no full-length temporaries
+                rows = chunk.to_numpy()
+                if len(rows) and (rows[0] <= last or not (rows[1:] > rows[:-1]).all()):
+                    ordered = False
+                    break
+                last = rows[-1] if len(rows) else last
+            if not ordered:
+                self._order = np.argsort(self._column("_row").to_numpy(), kind="stable")
             self._ordered = True
         return self._order
 
@@ -143,17 +151,50 @@ class Spill:
         order = self.order()
         return stats if order is None else stats.take(order)
 
-    def column_sums(self, scorer: Scorer, ok: np.ndarray | None) -> np.ndarray:
-        """`column_sums` of the scorer's stored rows of the examples ``ok`` (a mask in data order;
-        None: all), one column at a time."""
-        width = max((_width(path, scorer.key) for path in self.files), default=0)
-        sums = []
-        for j in range(width):
-            column = self._column(f"stats.{scorer.key}.{j}").to_numpy(zero_copy_only=False)
-            column = self._in_order(np.asarray(column, np.float64))
-            sums.append(column_sums((column if ok is None else column[ok]).reshape(-1, 1))[0])
-        return np.array(sums, np.float64)
+    def width(self, scorer: Scorer) -> int:
+        """How many `Rows` statistics columns the scorer stored (the widest file's)."""
+        return max((_width(path, scorer.key) for path in self.files), default=0)
 
+    def column(self, scorer: Scorer, j: int, ok: np.ndarray | None) -> np.ndarray:
+        """Column ``j`` of the scorer's stored `Rows` statistics, float64 in data order, of the
+        examples ``ok`` (a mask in data order; None: all)."""
+        column = self._column(f"stats.{scorer.key}.{j}").to_numpy(zero_copy_only=False)
+        column = self._in_order(np.asarray(column, np.float64))
+        return column if ok is None else column[ok]
+
+    def summed(self, scorer: Scorer, ok: np.ndarray | None) -> Coded | None:
+        """The `Coded` statistics of the examples ``ok`` (a mask in data order; None: all) with one
+        row per distinct code row and their values summed (`Coded.summed`), read file by file, for a
+        scorer with `Scorer.summed_codes`; None where a sum could round (non-integer values, or
+        absolute sums from 2**53) or the statistics hold no codes (multilabel indicators)."""
+        if ok is not None and self.order() is not None:
+            in_files = np.empty_like(ok)
+            in_files[self.order()] = ok
+            ok = in_files
+        cut = len(Coded.prefix) + len(scorer.key) + 2
+        parts, at, magnitude = [], 0, 0.0
+        for path in self.files:
+            f = pq.ParquetFile(path)
+            n = f.metadata.num_rows
+            names = [x for x in f.schema_arrow.names if owner(x, self.keys) == (Coded.prefix, scorer.key)]
+            keep = slice(None) if ok is None else np.flatnonzero(ok[at:at + n])
+            at += n
+            if not names:  # a batch the scorer failed on whole: every row an error
+                continue
+            table = f.read(columns=names)
+            stats = Coded.from_arrow({x[cut:]: table.column(x) for x in names})
+            stats = stats if ok is None else stats.take(keep)
+            if not len(stats):
+                continue
+            if not stats.codes.shape[1] or not stats.exact_sums():
+                return None
+            magnitude += float(np.abs(stats.values).sum(axis=0).max(initial=0.0))
+            parts.append(stats.summed())
+            if len(parts) >= 64:
+                parts = [Coded.concat(parts).summed()]
+        if magnitude >= 2.0 ** 53:
+            return None
+        return Coded.concat(parts).summed() if parts else None
 
 def _width(path: str, key: str) -> int:
     names = pq.ParquetFile(path).schema_arrow.names

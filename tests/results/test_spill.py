@@ -152,3 +152,99 @@ def test_a_failed_run_leaves_no_spill_behind(streamed, tmp_path):
     gc.collect()
     after = {n for n in os.listdir(os.environ.get("TMPDIR", "/tmp")) if n.startswith("rageval-spill-")}
     assert after <= before
+
+
+LABEL = ["accuracy", ("f1", {"average": "macro"}), ("recall", {"average": "micro"}),
+         ("precision", {"average": None, "labels": ["cat", "dog"]}), ("jaccard", {"average": "weighted"}),
+         ("specificity", {"average": "macro"}), "mcc", ("cohen_kappa", {"weights": "linear"}), "balanced_accuracy",
+         "confusion_matrix", ("zero_one_loss", {"normalize": False}), "hamming_loss"]
+
+
+@pytest.mark.parametrize("weights", ["none", "integer", "fractional"])
+def test_label_scorers_and_mean_losses_reduce_without_reading_their_statistics_whole(streamed, tmp_path, monkeypatch,
+                                                                                     weights):
+    """A spilled label scorer sums each file's rows by (y_true, y_pred) pair where the weights are
+    integers (the sums are then exact in any order), a mean loss reads its columns one at a time:
+    neither reads its statistics whole, and the aggregate is the in-memory one, bit for bit. With
+    fractional weights the label scorers read them whole (the same bits again)."""
+    rng = np.random.default_rng(7)
+    n = 500
+    labels = np.array(["cat", "dog", "bird", "東京"])
+    data = pd.DataFrame({"id": [f"r{i}" for i in range(n)], "y_true": rng.choice(labels, n).astype(object),
+                         "y_pred": rng.choice(labels[:3], n).astype(object)})
+    data.loc[[11, 12, 400], "y_true"] = "boom"  # `Picky` fails on these examples alone
+    if weights != "none":
+        data["sample_weight"] = rng.integers(0, 4, n).astype(float) if weights == "integer" else rng.uniform(0, 3, n)
+    path = tmp_path / "labels.parquet"
+    data.to_parquet(path)
+    regression = pd.DataFrame({"id": data["id"], "y_true": rng.normal(size=n), "y_pred": rng.normal(size=n),
+                               **({"sample_weight": data["sample_weight"]} if weights != "none" else {})})
+    regression.to_parquet(tmp_path / "regression.parquet")
+    read_whole = []
+    whole = spill_module.Spill.stats
+    monkeypatch.setattr(spill_module.Spill, "stats", lambda self, s: read_whole.append(s.key) or whole(self, s))
+
+    scorers = [*LABEL, Picky()]
+    want = rageval.evaluate(data, scorers, progress=False, batch_size=40)
+    got = rageval.evaluate(str(path), scorers, progress=False, batch_size=40)
+    assert len(got._spill.files) > 5 and got.aggregate.counts["picky"] == (n - 3, n)
+    same_bits(got, want)
+    same_bits(out_of_order(data, scorers), want)  # parts reach the spill out of order, as from Ray
+    names = [s if isinstance(s, str) else s[0] if isinstance(s, tuple) else s.key for s in scorers]
+    assert read_whole == ([] if weights != "fractional" else names * 2)
+
+    read_whole.clear()
+    losses = ["mse", "mae", "rmse", ("huber", {"delta": 0.5}), "log_cosh"]
+    want = rageval.evaluate(regression, losses, progress=False, batch_size=40)
+    got = rageval.evaluate(str(tmp_path / "regression.parquet"), losses, progress=False, batch_size=40)
+    same_bits(got, want)
+    assert read_whole == []
+    same_everywhere(got, want)  # the other views read the statistics when asked
+
+
+class Picky(rageval.get_scorer("accuracy").__class__):
+    """Accuracy that fails on the examples whose y_true is "boom" (an error row, its label pair unseen)."""
+
+    name = "picky"
+
+    def stats(self, batch):
+        if "boom" in list(batch["y_true"]):
+            raise ValueError("boom")
+        return super().stats(batch)
+
+
+def out_of_order(data: pd.DataFrame, scorers: list) -> rageval.Results:
+    """``data`` scored in batches of 23 whose parts reach a `Spill` shuffled, 50 examples a file."""
+    from rageval.core.registry import resolve
+    from rageval.core.scorer import Batch
+    from rageval.data.adapters import load_source
+    from rageval.results.results import Results
+    from rageval.run.evaluate import _fields, _local_parts
+
+    scorers = resolve(scorers)
+    source = load_source(data)
+    fields = _fields(scorers, source)
+    for s in scorers:
+        s.validate(Batch(source.canonical(fields)))
+    parts = list(_local_parts(scorers, source, fields, 23, set(), scores=False))
+    np.random.default_rng(3).shuffle(parts)
+    spill = spill_module.Spill([s.key for s in scorers])
+    spill.rows_per_file = 50
+    for p in parts:
+        spill.add(p)
+    return Results(scorers, [], {"scorers": []}, spill=spill)
+
+
+def test_summed_codes_keep_the_label_pairs_and_their_weights():
+    from rageval.core.statistics import Coded
+
+    stats = Coded.encode([["a", "b", "a", "a", "c"], ["b", "b", "b", "a", "c"]], values=[[1.0], [2.0], [3.0], [0.0], [4.0]])
+    summed = stats.summed()
+    assert summed.vocab == stats.vocab
+    assert [tuple(summed.vocab[c] for c in row) for row in summed.codes] == [("a", "a"), ("a", "b"), ("b", "b"),
+                                                                              ("c", "c")]
+    assert summed.values[:, 0].tolist() == [0.0, 4.0, 2.0, 4.0]  # a label pair of weight 0 stays: it occurs
+    assert stats.exact_sums() and not Coded.encode([["a"], ["a"]], values=[[0.5]]).exact_sums()
+    assert not Coded.encode([["a"]] * 2, values=[[2.0 ** 53]]).exact_sums()
+    assert not Coded.encode([["a"]] * 2, values=[[math.nan]]).exact_sums()
+    assert len(Coded.encode([[], []], values=np.empty((0, 1))).summed()) == 0

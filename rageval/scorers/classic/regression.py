@@ -267,15 +267,22 @@ class _Mean(_Pointwise):
         return out
 
     def reduce(self, stats: Statistics) -> dict[str, float]:
-        if len(stats) == 0 or np.asarray(stats).shape[1] < 2:
+        rows = np.asarray(stats, np.float64)
+        if len(rows) == 0:
             return {k: math.nan for k in self.keys()}
-        e, w = self.losses(stats)
+        return self.reduce_columns(lambda j: rows[:, j], rows.shape[1], len(rows))
+
+    def reduce_columns(self, column, width: int, count: int) -> dict[str, float]:
+        """From the columns ``[loss (d), weight]`` one at a time (a spilled run reads them so)."""
+        if width < 2:
+            return {k: math.nan for k in self.keys()}
+        w = column(width - 1)
         if L.all_ones(w):  # scikit-learn's unweighted mean: the same pairwise sums
-            sums = [np.sum(e[:, j]) for j in range(e.shape[1])] + [float(len(e))]
+            sums = [np.sum(column(j)) for j in range(width - 1)] + [float(count)]
         else:  # Σ w·loss and Σ w block by block
-            pairs = [L.weighted_sums(e[:, j], w) for j in range(e.shape[1])]
+            pairs = [L.weighted_sums(column(j), w) for j in range(width - 1)]
             sums = [product for product, _ in pairs] + [pairs[0][1]]
-        values = self.reduce_sums(np.array([sums]), np.array([float(len(e))]))
+        values = self.reduce_sums(np.array([sums]), np.array([float(count)]))
         return {k: float(v[0]) for k, v in values.items()}
 
 
