@@ -2,9 +2,10 @@
 
 1. Every classification scorer's own ``stats`` + ``reduce`` on N rows (numpy columns: 5 integer
    classes, 80 % right, binary 0/1 with a score for the order-based ones) against the scikit-learn
-   function on the bare arrays (``ece`` against torchmetrics, binary and multiclass; ``log_loss`` and
-   ``brier`` also on multilabel indicators); both are run ``--repeat`` times, alternately, and the best time of
-   each is kept (the machine is shared: the minimum is the least disturbed run).
+   function on the bare arrays (``ece`` against torchmetrics, binary and multiclass; ``log_loss``,
+   ``brier``, ``f1`` and ``precision`` (macro) also on multilabel indicators); both are run ``--repeat``
+   times, alternately, and the best time of each is kept (the machine is shared: the minimum is the
+   least disturbed run).
 2. ``roc_auc`` and ``average_precision`` end to end through ``rageval.evaluate`` on a pandas
    DataFrame (without an id column, and with 1M string ids) against scikit-learn on the arrays,
    best of ``--repeat`` alternate runs.
@@ -82,9 +83,14 @@ def summary(rows: list[dict]) -> None:
               f"{r['ref_s'] / r['ours_s']:6.2f} {one}")
     below = [r["scorer"] for r in rows if r["ref_s"] < r["ours_s"]]
     print(f"below 1x: {', '.join(below) if below else 'none'}")
+    end = tuple(round(x, 2) for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min) at the start: {LOAD[0]}, at the end: {end} on {os.cpu_count()} cores "
+          "(others' processes slow both sides; torch's threads most)")
 
 
 REPEAT = 3
+#: the load average when the run started (the machine is shared: the figures depend on it)
+LOAD = [tuple(round(x, 2) for x in os.getloadavg())]
 
 
 def best_of(*fns):
@@ -139,6 +145,15 @@ def calibration(n: int, t: np.ndarray, yb: np.ndarray, prob: np.ndarray, scores:
                 lambda s=s: s.reduce(s.stats({"y_true": truth, "y_score": labels_prob}))[s.key],
                 lambda ref=ref: ref(truth, labels_prob))
         line(f"{name} (multilabel, 5 labels)", ours_s, ref_s, ours, want)
+    predicted = (labels_prob > 0.5).astype(np.int64)
+    for name, ref in (("f1", skm.f1_score), ("precision", skm.precision_score)):
+        s = rageval.get_scorer(name, average="macro")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (ours_s, ref_s), (ours, want) = best_of(
+                lambda s=s: s.reduce(s.stats({"y_true": truth, "y_pred": predicted}))[s.key],
+                lambda ref=ref: ref(truth, predicted, average="macro"))
+        line(f"{name} macro (multilabel, 5 labels)", ours_s, ref_s, ours, want)
 
 
 def main() -> None:
