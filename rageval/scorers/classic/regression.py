@@ -216,14 +216,16 @@ class _Pointwise(RegressionScorer):
         with np.errstate(over="ignore", invalid="ignore"):
             columns, largest, scale = L.loss_rows(self.elementwise_into, t, p, w, self.nonnegative, self.threaded)
             fine = not len(t) or largest * scale <= L.LARGEST  # NaN fails too
-        if not fine:
+        if not fine:  # the largest loss times the largest weight: each row's own product decides
             self.check_finite(batch, t, p)  # a NaN or infinity in y_true or y_pred: that error
             d = t.shape[1]
             with np.errstate(over="ignore", invalid="ignore"):
-                i = int(np.flatnonzero(~(np.abs(columns[:d].T * columns[d][:, None]) <= L.LARGEST).all(axis=1))[0])
-            raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
-                                                    f"{p[i].tolist()} overflows float64 or its sums "
-                                                    f"(> {L.LARGEST:.1e}; scikit-learn returns inf)")
+                bad = np.flatnonzero(~(np.abs(columns[:d].T * columns[d][:, None]) <= L.LARGEST).all(axis=1))
+            if len(bad):  # none: a large loss has a small weight (1e280 x 1e-100 beside a weight of 1e100)
+                i = int(bad[0])
+                raise FieldError("y_pred", "y_pred", i, f"the {self.name} loss of y_true={t[i].tolist()}, y_pred="
+                                                        f"{p[i].tolist()} overflows float64 or its sums "
+                                                        f"(> {L.LARGEST:.1e}; scikit-learn returns inf)")
         return Rows(columns.T)
 
     @staticmethod

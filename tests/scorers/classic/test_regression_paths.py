@@ -135,6 +135,19 @@ def test_a_weighted_loss_too_large_to_sum_is_an_error():
     assert s.reduce(s.stats(Batch({"y_true": [0.0, 0.0], "y_pred": [1.0, 1e200]})))["mae"] == 5e199
 
 
+@pytest.mark.parametrize("name", ["mse", "mae", "huber", "log_cosh", "median_ae"])
+def test_a_large_loss_with_a_small_weight_beside_a_large_weight_is_scored(name):
+    """The fast bound (largest loss x largest weight) fails, but no row's weighted loss is too
+    large: scored as scikit-learn / the reference does, not refused (it used to crash)."""
+    t, p, w = np.array([0.0, 0.0, 1.0]), np.array([1e140, 1.0, 3.0]), np.array([1e-100, 1e100, 2.0])
+    s = rageval.get_scorer(name)
+    got = s.reduce(s.stats(Batch({"y_true": t, "y_pred": p, "sample_weight": w})))[name]
+    losses = np.asarray(s.stats(Batch({"y_true": t, "y_pred": p})))[:, 0]  # unweighted: each row's loss
+    sklearn = {"mse": skm.mean_squared_error, "mae": skm.mean_absolute_error, "median_ae": skm.median_absolute_error}
+    want = sklearn[name](t, p, sample_weight=w) if name in sklearn else np.average(losses, weights=w)
+    assert np.isfinite(want) and got == pytest.approx(want, rel=1e-12)
+
+
 @pytest.mark.parametrize("name,params", [("mse", {}), ("mae", {}), ("mape", {}), ("msle", {}), ("pinball", {}),
                                          ("pinball", {"alpha": 0.9}), ("huber", {"delta": 0.7}), ("log_cosh", {}),
                                          ("smape", {}), ("median_ae", {}), ("max_error", {}),
