@@ -67,6 +67,8 @@ class Spill:
         pq.write_table(join(parts).to_table(), path)  # scratch data: no fsync, no rename
         self.files.append(path)
         self._pending, self._pending_rows = [], 0
+        del parts
+        give_back_freed_memory()
 
     def remove(self) -> None:
         """Delete the folder now (a run that failed)."""
@@ -158,8 +160,14 @@ class Spill:
     def column(self, scorer: Scorer, j: int, ok: np.ndarray | None) -> np.ndarray:
         """Column ``j`` of the scorer's stored `Rows` statistics, float64 in data order, of the
         examples ``ok`` (a mask in data order; None: all)."""
-        column = self._column(f"stats.{scorer.key}.{j}").to_numpy(zero_copy_only=False)
-        column = self._in_order(np.asarray(column, np.float64))
+        name, column, at = f"stats.{scorer.key}.{j}", np.empty(self.n), 0
+        for path in self.files:  # file by file into one array: no second copy of the column
+            f = pq.ParquetFile(path)
+            n = f.metadata.num_rows
+            held = name in f.schema_arrow.names
+            column[at:at + n] = f.read(columns=[name]).column(name).to_numpy() if held else np.nan
+            at += n
+        column = self._in_order(column)
         return column if ok is None else column[ok]
 
     def summed(self, scorer: Scorer, ok: np.ndarray | None) -> Coded | None:
@@ -195,6 +203,28 @@ class Spill:
         if magnitude >= 2.0 ** 53:
             return None
         return Coded.concat(parts).summed() if parts else None
+
+def give_back_freed_memory() -> None:
+    """Return what was freed since the last file to the system: Arrow's pool, and glibc's heap
+    (`malloc_trim`), which otherwise keeps what each file's temporaries took, so that the process
+    grew with the rows (classic scorers, 1M rows: 224 MiB peak against 179 at 100k; with this, 208).
+    About a millisecond a file; a no-op without glibc."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+def _malloc_trim() -> Any:
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl, Windows)
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
+
 
 def _width(path: str, key: str) -> int:
     names = pq.ParquetFile(path).schema_arrow.names
