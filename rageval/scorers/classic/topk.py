@@ -59,7 +59,9 @@ class TopKAccuracy(WeightedMeanScorer):
             row = next((i for i, v in enumerate(scores) if np.ndim(v) != 1), 0)
             raise FieldError("y_score", "y_score", row, "expected one vector of class scores per example, "
                                                         "all of one length")
-        bad = np.flatnonzero(~np.isfinite(s).all(axis=1))
+        with np.errstate(over="ignore", invalid="ignore"):
+            suspect = not np.isfinite(np.sum(s))  # NaN and inf propagate: one pass; the rows only then
+        bad = np.flatnonzero(~np.isfinite(s).all(axis=1)) if suspect else ()
         if len(bad):
             raise FieldError("y_score", "y_score", int(bad[0]), "expected finite scores")
         n, c = s.shape

@@ -46,6 +46,13 @@ def test_bad_input():
     with pytest.raises(FieldError) as e:
         TopKAccuracy().stats({"y_true": [0, 1], "y_score": [[0.1, 0.9, 0.0], [0.2, math.nan, 0.1]]})
     assert e.value.row == 1
+    for bad in (-math.inf, math.inf):  # an infinity, also beside finite scores whose sum overflows
+        with pytest.raises(FieldError) as e:
+            TopKAccuracy().stats({"y_true": [0, 1], "y_score": [[1e308, 1e308, 0.0], [0.2, bad, 0.1]]})
+        assert e.value.row == 1
+    huge = np.array([[1e308, 1e308, -1e308], [0.3, 0.2, 0.1]])  # finite, their sum is not: scored
+    assert TopKAccuracy(k=1).reduce(TopKAccuracy(k=1).stats({"y_true": [1, 0], "y_score": huge}))[
+        "top_k_accuracy"] == skm.top_k_accuracy_score([1, 0], huge, k=1, labels=[0, 1, 2])
     with pytest.raises(FieldError) as e:
         TopKAccuracy().stats({"y_true": [0, 5], "y_score": [[0.1, 0.9, 0.0], [0.2, 0.3, 0.1]]})
     assert e.value.field == "y_true" and e.value.row == 1
