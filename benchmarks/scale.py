@@ -168,8 +168,38 @@ def speed(n: int) -> list[dict]:
     return rows
 
 
+class PeakMemory:
+    """The peaks of this process's private (``RssAnon``) and shared (``RssShmem``: Ray's object
+    store mapped by the driver) resident memory, sampled every 10 ms from ``/proc/self/status``
+    (Linux; ``ru_maxrss`` holds only their sum's peak)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peaks = {"RssAnon": 0, "RssShmem": 0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            with open("/proc/self/status") as fh:
+                for line in fh:
+                    key = line.split(":")[0]
+                    if key in self.peaks:
+                        self.peaks[key] = max(self.peaks[key], int(line.split()[1]))
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def rss_case(n: int, case: str) -> dict:
-    """One case, run in this process: its peak RSS in MiB."""
+    """One case, run in this process: its peak RSS in MiB, and the peaks of its private and
+    shared (object-store) parts."""
     import rageval.data.adapters as adapters
 
     path = data_file(n)
@@ -185,10 +215,12 @@ def rss_case(n: int, case: str) -> dict:
         data = remote(path)
     else:
         data = path
-    seconds, res = timed(lambda: rageval.evaluate(data, scorers, progress=False, batch_size=10_000))
+    with PeakMemory() as memory:
+        seconds, res = timed(lambda: rageval.evaluate(data, scorers, progress=False, batch_size=10_000))
     assert len(res) == n
     return {"case": case, "n": n, "seconds": seconds,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_private_mib": memory.peaks["RssAnon"] / 1024, "peak_shared_mib": memory.peaks["RssShmem"] / 1024}
 
 
 def rss(sizes: list[int]) -> list[dict]:

@@ -200,9 +200,10 @@ class SeenIds:
         self.runs: list[np.ndarray] = []
         self.ids: list[Sequence[str]] = []
 
-    def add(self, ids: Sequence[str], offset: int) -> Sequence[str]:
-        """``ids`` (one batch, unique among themselves, starting at row ``offset``) kept compact;
-        `FieldError` at the first row whose id an earlier batch had."""
+    def add(self, ids: Sequence[str], offset: int, rows: Sequence[int] | None = None) -> Sequence[str]:
+        """``ids`` (one batch, unique among themselves, starting at row ``offset``; ``rows``: each
+        one's row where they are not ``offset``, ``offset + 1``...) kept compact; `FieldError` at the
+        first row whose id an earlier batch had."""
         compact = ids if isinstance(ids, (IntIds, TextIds)) else TextIds(ids)
         # an integer id is its own hash (uint64 ids viewed as int64: the same bits)
         hashes = compact.numbers.view(np.int64) if isinstance(compact, IntIds) else \
@@ -220,7 +221,8 @@ class SeenIds:
                 found = {x for x in self.earlier(offset) if x in wanted}
             for i in hits:
                 if compact[i] in found:
-                    raise FieldError("id", self.column, offset + i, f"duplicate id {compact[i]!r}")
+                    raise FieldError("id", self.column, offset + i if rows is None else rows[i],
+                                     f"duplicate id {compact[i]!r}")
         run = np.sort(hashes)
         while self.runs and len(self.runs[-1]) <= len(run):
             run = np.concatenate([self.runs.pop(), run])  # two sorted runs: a merge (in place)

@@ -48,7 +48,7 @@ from rageval.core.errors import ConfigError, FieldError
 from rageval.core.ids import IntIds
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
-from rageval.data.adapters import Source, load_source
+from rageval.data.adapters import SeenIds, Source, load_source
 from rageval.results.store import EXAMPLES, Part
 from rageval.run.rundir import WORKER_PART, write_worker_part
 
@@ -217,8 +217,9 @@ class RayScoring:
         # (Results sorts the parts), so they come back as they finish
         out.context.execution_options.preserve_order = remote
         keys = [s.key for s in self.scorers]
-        offset, seen = 0, set()
+        offset = 0
         no_ids = remote and self.source.column("id") is None
+        seen = SeenIds(self.source.columns.get("id", "id"), earlier=functools.partial(self._ids_before, ds))
         writes = _Writes(self.output, keys, no_ids) if remote and self.output is not None else None
         try:
             for record in out.iter_rows():
@@ -234,7 +235,7 @@ class RayScoring:
                 if remote:
                     part = _rebased(part, offset, no_ids)
                     if not no_ids:
-                        _check_unique(part, seen, self.source.columns.get("id", "id"))
+                        part.ids = _check_unique(part, seen)
                     if writes is not None and part.ids:
                         writes.submit(record["part"], offset, part)
                 elif self.output is not None and part.ids:
@@ -245,6 +246,15 @@ class RayScoring:
         finally:
             if writes is not None:
                 writes.settle(wait=True)  # every part is on disk before the run finishes (or stops)
+
+    def _ids_before(self, ds: Any, stop: int) -> Iterator[str]:
+        """The ids of a Ray dataset's rows before row ``stop``, read again (`SeenIds`: only where an
+        id's hash was seen before: a duplicate, or a 64-bit collision)."""
+        column = self.source.column("id", list(ds.schema().names))
+        ids = ds.select_columns([column]).limit(stop)
+        ids.context.execution_options.preserve_order = True
+        for batch in ids.iter_batches(batch_format="pyarrow", batch_size=65_536):
+            yield from (str(x) for x in batch.column(column).to_pylist())
 
     def _local_batches(self) -> Iterator[dict[str, Any]]:
         """The driver's data as records of (row positions, canonical batch), pickled: Arrow would
@@ -526,14 +536,17 @@ def ensure_written(output: str, part: Part) -> bool:
     return True
 
 
-def _check_unique(part: Part, seen: set[str], column: str) -> None:
-    """Refuse an id seen in an earlier part (or twice in this one), naming its row; the rows are
-    walked only when the sets say there is a duplicate."""
-    fresh = set(part.ids)
-    if len(fresh) == len(part.ids) and seen.isdisjoint(fresh):
-        seen.update(fresh)
-        return
-    for row, x in zip(part.rows, part.ids):
-        if x in seen:
-            raise FieldError("id", column, row, f"duplicate id {x!r}")
-        seen.add(x)
+def _check_unique(part: Part, seen: SeenIds) -> Any:
+    """``part.ids`` kept compact, refused where an id repeats in the part or an earlier part had it,
+    naming its row (`SeenIds`: 8 bytes an id for the run, where a set of the strings took 80)."""
+    rows = list(part.rows)
+    if not rows:  # a batch of finished examples only
+        return part.ids
+    if len(set(part.ids)) != len(part.ids):  # twice in this part: the rows before its second one first
+        first: set[str] = set()
+        for i, x in enumerate(part.ids):
+            if x in first:
+                seen.add(part.ids[:i], rows[0], rows[:i])  # an earlier part's id before it: that row
+                raise FieldError("id", seen.column, rows[i], f"duplicate id {x!r}")
+            first.add(x)
+    return seen.add(part.ids, rows[0], rows)
