@@ -4,9 +4,9 @@ driver's peak memory when data is streamed.
 ``speed [N]`` (default 1,000,000 rows): text metrics (exact_match, token_f1, bleu) on a Parquet
 file of N generated answer/reference pairs, scored (1) locally, (2) on Ray with one worker and (3)
 with two (``ray.data.read_parquet(path)`` in blocks of `BLOCK_BYTES`: the workers read, check and
-score; the driver receives statistics), and the path itself with ``backend="ray"`` and two workers,
-(4) as a file too large to load (the workers read it, with Ray's V1 reader: `too_large`) and (5)
-loaded by the driver, which checks and ships it. A no-op scorer run locally and on one Ray worker
+score; the driver receives statistics), and with ``backend="ray"`` and two workers (4) the path
+itself (the workers read it, with Ray's V1 reader: `rageval.run.ray_backend.read_parquet`) and (5)
+the same rows as a DataFrame the driver reads, checks and ships. A no-op scorer run locally and on one Ray worker
 gives the Ray path's per-row overhead. Every Ray run's aggregate is checked equal to the local one.
 Ray is started once (``num_cpus=2``) and every path is warmed up on 100k rows (imports, worker
 processes, each process's first Parquet read) before timing. Each row also gives the driver's CPU
@@ -88,16 +88,6 @@ def remote(path: str):
     return ray.data.read_parquet(path)
 
 
-def too_large(path: str) -> str:
-    """``path``, which `rageval.data.adapters` then counts as too large to load (until `speed` resets
-    ``STREAM_PARQUET_BYTES``): with ``backend="ray"`` the workers read it (`ray_backend.read_parquet`:
-    Ray's V1 reader, 6 blocks per CPU)."""
-    import rageval.data.adapters as adapters
-
-    adapters.STREAM_PARQUET_BYTES = 0
-    return path
-
-
 def _ray_cpu() -> float:
     """CPU seconds so far of Ray's processes on this machine (workers, raylet, GCS, helpers)."""
     import psutil
@@ -126,39 +116,35 @@ def measured(fn) -> tuple[dict, object]:
 
 
 def speed(n: int) -> list[dict]:
+    import pandas as pd
     import ray
     import ray.data
-
-    import rageval.data.adapters as adapters
 
     path = data_file(n)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
-    stream_bytes = adapters.STREAM_PARQUET_BYTES
     # warm every path first, each on the same 100k rows: imports, Ray's worker processes, and the first
     # Parquet read of each process (1-3 CPU-seconds once per process: a long-lived cluster has paid it)
     small = data_file(100_000)
     rageval.evaluate(small, TEXT + [Noop()], progress=False)
     for workers in (1, 2):
         rageval.evaluate(remote(small), TEXT + [Noop()], progress=False, ray_options={"concurrency": workers})
-    for data in (small, too_large(small)):
+    for data in (small, pd.read_parquet(small)):
         rageval.evaluate(data, TEXT + [Noop()], progress=False, backend="ray", ray_options={"concurrency": 2})
-        adapters.STREAM_PARQUET_BYTES = stream_bytes
     rows = []
     for label, scorers in (("text", TEXT), ("noop", [Noop()])):
         local, res_local = measured(lambda: rageval.evaluate(path, scorers, progress=False, batch_size=10_000))
         rows.append({"case": f"{label} local", "n": n, **local, "us_per_row": 1e6 * local["seconds"] / n})
         runs = [(f"{label} ray x{w}", w, lambda: remote(path)) for w in ((1, 2) if label == "text" else (1,))]
-        if label == "text":  # the two-line switch: the same path, backend="ray" (the driver loads and ships it)
-            runs.append(("text ray x2, path read by the workers (V1 reader)", 2, lambda: too_large(path)))
-            runs.append(("text ray x2, path on the driver", 2, lambda: path))
+        if label == "text":  # the two-line switch: the same path, backend="ray" (the workers read it)
+            runs.append(("text ray x2, the path (read by the workers, V1 reader)", 2, lambda: path))
+            runs.append(("text ray x2, a DataFrame the driver reads and ships", 2, lambda: pd.read_parquet(path)))
         for case, workers, data in runs:
             run, res = measured(lambda: rageval.evaluate(data(), scorers, progress=False, batch_size=10_000,
                                                          backend="ray", ray_options={"concurrency": workers}))
             assert res.aggregate == res_local.aggregate, (res.aggregate, res_local.aggregate)
             rows.append({"case": case, "n": n, **run, "us_per_row": 1e6 * run["seconds"] / n,
                          "speedup_vs_local": local["seconds"] / run["seconds"]})
-            adapters.STREAM_PARQUET_BYTES = stream_bytes
     ray.shutdown()
     by = {r["case"]: r for r in rows}
     rows.append({"case": "ray overhead per row (noop ray x1 - noop local)", "n": n,

