@@ -201,29 +201,24 @@ class SeenIds:
         self.ids: list[Sequence[str]] = []
 
     def add(self, ids: Sequence[str], offset: int, rows: Sequence[int] | None = None) -> Sequence[str]:
-        """``ids`` (one batch, unique among themselves, starting at row ``offset``; ``rows``: each
-        one's row where they are not ``offset``, ``offset + 1``...) kept compact; `FieldError` at the
-        first row whose id an earlier batch had."""
+        """``ids`` (one batch starting at row ``offset``; ``rows``: each one's row where they are not
+        ``offset``, ``offset + 1``...) kept compact; `FieldError` at the first row whose id an earlier
+        batch, or an earlier row of this one, had."""
         compact = ids if isinstance(ids, (IntIds, TextIds)) else TextIds(ids)
         # an integer id is its own hash (uint64 ids viewed as int64: the same bits)
         hashes = compact.numbers.view(np.int64) if isinstance(compact, IntIds) else \
             np.fromiter(map(hash, ids), np.int64, count=len(ids))
+        order = np.argsort(hashes, kind="stable")
+        ranked = hashes[order]
         hit = np.zeros(len(hashes), bool)
-        for run in self.runs:
-            pos = np.minimum(np.searchsorted(run, hashes), len(run) - 1)
-            hit |= run[pos] == hashes
+        hit[order[1:][ranked[1:] == ranked[:-1]]] = True  # a hash an earlier row of the batch has
+        for run in self.runs:  # sorted needles: each search starts where the last one ended
+            pos = np.minimum(np.searchsorted(run, ranked), len(run) - 1)
+            hit[order[run[pos] == ranked]] = True
         hits = np.flatnonzero(hit).tolist()
         if hits:
-            wanted = {compact[i] for i in hits}
-            if self.earlier is None:
-                found = {x for x in wanted if any(x in earlier for earlier in self.ids)}
-            else:
-                found = {x for x in self.earlier(offset) if x in wanted}
-            for i in hits:
-                if compact[i] in found:
-                    raise FieldError("id", self.column, offset + i if rows is None else rows[i],
-                                     f"duplicate id {compact[i]!r}")
-        run = np.sort(hashes)
+            self._refuse_duplicates(compact, hashes, hits, offset, rows)
+        run = ranked
         while self.runs and len(self.runs[-1]) <= len(run):
             run = np.concatenate([self.runs.pop(), run])  # two sorted runs: a merge (in place)
             run.sort(kind="stable")
@@ -231,6 +226,19 @@ class SeenIds:
         if self.earlier is None:
             self.ids.append(compact)
         return compact
+
+    def _refuse_duplicates(self, ids: Sequence[str], hashes: np.ndarray, hits: list[int], offset: int,
+                           rows: Sequence[int] | None) -> None:
+        """`FieldError` at the first of the rows ``hits`` (whose hash was seen before) whose id was."""
+        wanted = {ids[i] for i in hits}
+        if self.earlier is None:
+            found = {x for x in wanted if any(x in earlier for earlier in self.ids)}
+        else:
+            found = {x for x in self.earlier(offset) if x in wanted}
+        for i in hits:
+            x = ids[i]
+            if x in found or any(ids[j] == x for j in np.flatnonzero(hashes[:i] == hashes[i])):
+                raise FieldError("id", self.column, offset + i if rows is None else rows[i], f"duplicate id {x!r}")
 
 
 def _int_ids(values: np.ndarray, column: str, offset: int) -> IntIds:

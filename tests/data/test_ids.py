@@ -196,3 +196,23 @@ def test_a_stream_tells_a_hash_collision_from_a_duplicate_by_reading_its_ids_aga
     rows[6]["id"] = "b"
     with pytest.raises(rageval.FieldError, match=r"'id'.* at row 6: duplicate id 'b'"):
         rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
+
+
+def test_seen_ids_refuse_an_id_twice_in_one_batch_at_its_first_repeat():
+    """A batch (a Ray part) may repeat an id itself: the first row that repeats an earlier row's id,
+    in this batch or an earlier one, is named (its ``rows`` where they are not consecutive)."""
+    from rageval.data.adapters import SeenIds
+
+    class Same(str):
+        def __hash__(self):
+            return 7
+
+    seen = SeenIds("id")
+    seen.add(["a", "b"], 0)
+    with pytest.raises(rageval.FieldError, match=r"at row 4: duplicate id 'c'"):
+        seen.add(["c", "d", "c", "a"], 2)  # 'c' again (row 4) before 'a' again (row 5)
+    with pytest.raises(rageval.FieldError, match=r"at row 12: duplicate id 'a'"):
+        seen.add(["e", "a", "e"], 10, rows=[10, 12, 15])  # 'a' of an earlier batch comes first
+    with pytest.raises(rageval.FieldError, match=r"at row 22: duplicate id 'y'"):
+        SeenIds("id").add([Same("x"), Same("y"), Same("y")], 20)  # equal hashes: the strings decide
+    assert SeenIds("id").add([Same("x"), Same("y"), Same("z")], 0) == ["x", "y", "z"]

@@ -123,6 +123,16 @@ def lose_a_node(cluster, data, log, flag, run, **options):
     finally:
         thread.join(timeout=150)
         assert removed, "no node was removed"
+        wait_until_dead(removed[0])
+
+
+def wait_until_dead(node_id: str, timeout: float = 90) -> None:
+    """Wait until Ray's control store counts the removed node dead: until then (health checks, up to
+    ~15 s on a busy machine) a rerun's tasks or actors may still be placed on it, and die with it."""
+    deadline = time.time() + timeout
+    while any(n["NodeID"] == node_id and n["Alive"] for n in ray.nodes()):
+        assert time.time() < deadline, f"node {node_id} still counted alive after {timeout} s"
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize("kind", ["driver", pytest.param("ray_dataset", marks=pytest.mark.slow)])
