@@ -138,6 +138,7 @@ class Results:
         values: dict[str, float] = {}
         counts: dict[str, tuple[int, int]] = {}
         for s in self.scorers:
+            value = None
             if self._spill is None:
                 r = self.by_scorer[s.key]
                 ok, stats = len(r.ids), r.stats
@@ -145,15 +146,14 @@ class Results:
                 errors = self._spill.errors(s.key)
                 mask = None if errors is None else np.array([e is None for e in errors], dtype=bool)
                 ok = self._n if mask is None else int(mask.sum())
-                counts[s.key] = (ok, self._n)
-                value = None if not ok else self._reduce_spilled(s, mask, ok)
-                if value is not None:
-                    values.update(value)
-                    continue
-                stats = self._spill.stats(s)
-                stats = stats if mask is None else stats.take(np.flatnonzero(mask))
+                value = self._reduce_spilled(s, mask, ok) if ok else None
+                if ok and value is None:
+                    stats = self._spill.stats(s)
+                    stats = stats if mask is None else stats.take(np.flatnonzero(mask))
             counts[s.key] = (ok, self._n)
-            values.update(s.reduce(stats) if ok else dict.fromkeys(s.keys(), float("nan")))
+            if not ok:
+                value = dict.fromkeys(s.keys(), float("nan"))
+            values.update(s.reduce(stats) if value is None else value)
         return Aggregate(values, counts)
 
     def _reduce_spilled(self, s: Scorer, mask: np.ndarray | None, ok: int) -> dict[str, float] | None:

@@ -143,7 +143,7 @@ class Spill:
             return kind.missing(0)
         cut = len(kind.prefix) + len(scorer.key) + 2
         files = [pq.ParquetFile(path) for path in self.files]
-        names = [[n for n in f.schema_arrow.names if owner(n, self.keys) == (kind.prefix, scorer.key)] for f in files]
+        names = [self._names(f, scorer) for f in files]
         if names and all(n == names[0] for n in names):  # one layout: the kind reads the columns as chunks, once
             tables = [f.read(columns=names[0]) for f in files]
             columns = {n[cut:]: pa.chunked_array([c for t in tables for c in t.column(n).chunks],
@@ -153,10 +153,22 @@ class Spill:
             del columns
             pa.default_memory_pool().release_unused()  # the columns read: back to the system, not kept by the pool
         else:  # some file holds a batch the scorer failed on whole (no statistics columns)
-            stats = kind.concat([kind.from_arrow({n[cut:]: f.read(columns=ns).column(n) for n in ns}) if ns
-                                 else kind.missing(f.metadata.num_rows) for f, ns in zip(files, names)])
+            stats = kind.concat([self._file_stats(f, scorer, ns) for f, ns in zip(files, names)])
         order = self.order()
         return stats if order is None else stats.take(order)
+
+    def _names(self, f: pq.ParquetFile, scorer: Scorer) -> list[str]:
+        """The statistics columns of ``scorer`` in file ``f`` (none: it failed on the file's batch whole)."""
+        return [n for n in f.schema_arrow.names if owner(n, self.keys) == (scorer.stats_kind.prefix, scorer.key)]
+
+    def _file_stats(self, f: pq.ParquetFile, scorer: Scorer, names: list[str]) -> Statistics:
+        """The statistics of file ``f``'s examples (placeholders where ``names`` is empty), read once."""
+        kind = scorer.stats_kind
+        if not names:
+            return kind.missing(f.metadata.num_rows)
+        cut = len(kind.prefix) + len(scorer.key) + 2
+        table = f.read(columns=names)
+        return kind.from_arrow({n[cut:]: table.column(n) for n in names})
 
     def width(self, scorer: Scorer) -> int:
         """How many `Rows` statistics columns the scorer stored (the widest file's)."""
@@ -184,18 +196,16 @@ class Spill:
             in_files = np.empty_like(ok)
             in_files[self.order()] = ok
             ok = in_files
-        cut = len(Coded.prefix) + len(scorer.key) + 2
         parts, at, magnitude = [], 0, 0.0
         for path in self.files:
             f = pq.ParquetFile(path)
             n = f.metadata.num_rows
-            names = [x for x in f.schema_arrow.names if owner(x, self.keys) == (Coded.prefix, scorer.key)]
+            names = self._names(f, scorer)
             keep = slice(None) if ok is None else np.flatnonzero(ok[at:at + n])
             at += n
             if not names:  # a batch the scorer failed on whole: every row an error
                 continue
-            table = f.read(columns=names)
-            stats = Coded.from_arrow({x[cut:]: table.column(x) for x in names})
+            stats = self._file_stats(f, scorer, names)
             stats = stats if ok is None else stats.take(keep)
             if not len(stats):
                 continue

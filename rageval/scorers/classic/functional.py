@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from rageval.scorers.classic.regression_losses import all_ones
+
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined on the examples given (scikit-learn's ``UndefinedMetricWarning``):
@@ -68,7 +70,7 @@ def multilabel_sums(weight: np.ndarray, true: np.ndarray, pred: np.ndarray) -> n
     ``pred = fp + tp``; ``occurs`` is the number of examples (every label of a multilabel example
     is scored); true negatives are summed, not subtracted."""
     n, k = true.shape
-    unit = n == 0 or (weight[0] == 1.0 and not np.count_nonzero(weight != 1.0))
+    unit = all_ones(weight)
     cells = np.empty((k, 4))
     for j in range(k):
         code = np.add(true[:, j].view(np.uint8) << 1, pred[:, j].view(np.uint8), dtype=np.intp)
