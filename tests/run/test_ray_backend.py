@@ -111,6 +111,27 @@ def test_a_ray_dataset_equals_the_local_run(blocks, batch_size):
     assert res.manifest["backend"]["name"] == "ray"
 
 
+def test_a_records_part_is_shipped_compressed_and_reads_back_whole():
+    """The worker's record holds its part zstd-compressed (the driver maps fewer object-store pages):
+    the table read back is the part's, and its bytes a fraction of the uncompressed stream's."""
+    import pyarrow as pa
+
+    from rageval.core.registry import resolve
+    from rageval.data.adapters import load_source
+    from rageval.run.evaluate import _local_parts
+    from rageval.run.ray_backend import _append
+
+    data = [{k: r[k] for k in ("id", "answer", "reference")} for r in rows(2000, seed=5)]
+    part = next(_local_parts(resolve(TEXT), load_source(data), ["answer", "reference"], 2000, set(), scores=False))
+    out = {"n": [], "part": [], "abort": [], "usage": []}
+    _append(out, 2000, part, None, {})
+    assert pa.ipc.open_stream(out["part"][0]).read_all().equals(part.to_table())
+    plain = pa.BufferOutputStream()
+    with pa.ipc.new_stream(plain, part.to_table().schema) as writer:
+        writer.write_table(part.to_table())
+    assert len(out["part"][0]) < 0.5 * plain.getvalue().size
+
+
 @pytest.mark.parametrize("ids", [True, False])
 def test_a_ray_datasets_parts_are_written_by_ray_tasks_as_a_local_run_writes_them(ids, tmp_path, monkeypatch):
     """The driver numbers the rows and hands each part to a task that writes it: the run directory
