@@ -89,6 +89,23 @@ def test_streamed_parquet_equals_loaded_data(streamed, tmp_path, scorers):
     same_bits(merged, rageval.merge([want, rageval.evaluate(other, scorers, progress=False)]))
 
 
+def test_a_streamed_parquet_files_columns_come_from_its_schema(streamed, tmp_path, monkeypatch):
+    """No row is read to learn the columns (reading a first row kept whole row groups: 72 MiB at 1M
+    rows), and a file with the columns but no rows has them: nothing to score, not a missing column."""
+    data = frame(90)
+    data.to_parquet(tmp_path / "data.parquet")
+    data.head(0).to_parquet(tmp_path / "empty.parquet")
+
+    def no_rows(*args, **kwargs):
+        raise AssertionError("a row was read to learn the columns")
+
+    monkeypatch.setattr(adapters, "_parquet_rows", no_rows)
+    same_everywhere(rageval.evaluate(str(tmp_path / "data.parquet"), TEXT, progress=False, batch_size=20),
+                    rageval.evaluate(data, TEXT, progress=False, batch_size=20))
+    empty = rageval.evaluate(str(tmp_path / "empty.parquet"), TEXT, progress=False)
+    assert len(empty) == 0 and math.isnan(empty.aggregate["bleu"])
+
+
 def test_streamed_iterable_dataset_equals_dataset(streamed):
     datasets = pytest.importorskip("datasets")
     data = frame(120).drop(columns=["unused"])
