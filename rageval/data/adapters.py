@@ -259,7 +259,13 @@ def _int_ids(values: np.ndarray, column: str, offset: int) -> IntIds:
 
 
 def _check_unique(ids: list[str], column: str, offset: int) -> None:
-    if len(set(ids)) == len(ids):  # one C-level pass; the rows are walked only to name a duplicate
+    """`FieldError` at the first row whose id an earlier row has. The ids' hashes sorted and compared
+    with their neighbours (1M new strings: 66 ms, where a set of them took 144 ms, most of it in
+    scattered writes to its table); only equal hashes (a duplicate, or a 64-bit collision) walk the
+    rows to name the row."""
+    hashes = np.fromiter(map(hash, ids), np.int64, count=len(ids))
+    hashes.sort()
+    if not np.count_nonzero(hashes[1:] == hashes[:-1]):
         return
     seen: set[str] = set()
     for i, x in enumerate(ids):
@@ -373,7 +379,10 @@ def _pandas_column(series: Any) -> list | np.ndarray:
     if array is not None:
         return array
     if getattr(series.dtype, "storage", None) == "pyarrow":
-        return series.array.__arrow_array__().to_pylist()
+        arrow = series.array.__arrow_array__()
+        if getattr(arrow, "num_chunks", 0) == 1:  # a ChunkedArray's to_pylist adds up chunk lists: 1M strings
+            arrow = arrow.chunk(0)  # from one chunk, 59 -> 49 ms
+        return arrow.to_pylist()
     return series.tolist()
 
 

@@ -216,3 +216,36 @@ def test_seen_ids_refuse_an_id_twice_in_one_batch_at_its_first_repeat():
     with pytest.raises(rageval.FieldError, match=r"at row 22: duplicate id 'y'"):
         SeenIds("id").add([Same("x"), Same("y"), Same("y")], 20)  # equal hashes: the strings decide
     assert SeenIds("id").add([Same("x"), Same("y"), Same("z")], 0) == ["x", "y", "z"]
+
+
+def test_a_table_of_string_ids_is_checked_by_hash_and_a_collision_is_no_duplicate(monkeypatch):
+    """A table's string ids are checked unique by their sorted hashes: equal hashes alone (every id
+    colliding) are no duplicate; a real one is named at its second row, also deep in a large column."""
+    from rageval.data import adapters
+
+    n = 5000
+    ids = [f"doc-{i:05d}-é" for i in range(n)]  # an Arrow-backed pandas string column, non-ASCII
+    res = rageval.evaluate(_frame(n).assign(id=ids), ["accuracy"], progress=False)
+    assert list(res.ids) == ids
+    for first, second in ((17, 4321), (0, n - 1), (n - 2, n - 1)):
+        dup = list(ids)
+        dup[second] = dup[first]
+        with pytest.raises(rageval.FieldError, match=rf"'id'.* at row {second}: duplicate id '{dup[first]}'"):
+            rageval.evaluate(_frame(n).assign(id=dup), ["accuracy"], progress=False)
+    monkeypatch.setattr(adapters, "hash", lambda x: 7, raising=False)  # the module's `hash`: every id collides
+    assert list(rageval.evaluate(_frame(50).assign(id=ids[:50]), ["accuracy"], progress=False).ids) == ids[:50]
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 9: duplicate id 'doc-00002-é'"):
+        rageval.evaluate(_frame(50).assign(id=ids[:9] + ids[2:43]), ["accuracy"], progress=False)
+
+
+def test_an_arrow_backed_string_column_of_one_or_more_chunks_is_read_whole():
+    import pyarrow as pa
+
+    from rageval.data.adapters import _pandas_column
+
+    texts = ["a", None, "ß", "q\u00e9", ""]
+    for chunks in ([texts], [texts[:2], texts[2:]], [texts[:1], [], texts[1:]]):
+        series = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, pa.large_string())))
+        assert getattr(series.dtype, "storage", None) == "pyarrow"
+        assert _pandas_column(series) == texts
+    assert _pandas_column(pd.Series(texts[2:], dtype="str")) == texts[2:]
