@@ -89,13 +89,15 @@ def weighted_sums(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     """``(Σ x·w, Σ w)`` in one pass: per block of 32k rows (in cache) the products into one small
     buffer and pairwise sums, `math.fsum` across blocks; no array of n products. Not a BLAS dot:
     its threads, woken per call, stall against torch's on a busy machine (0.005 -> 0.24 s at 1M rows);
-    not ``einsum``: its sum depends on the memory layout (a strided column sums otherwise)."""
+    not ``einsum``: its sum depends on the memory layout (a strided column sums otherwise).
+    ``np.add.reduce`` is ``np.sum`` (the same pairwise sums) without its Python wrapper: 1M rows 1.1 -> 1.0 ms."""
     buffer = np.empty(min(len(x), BLOCK))
     products, weights = [], []
+    add = np.add.reduce
     for start in range(0, len(x), BLOCK):
         xb, wb = x[start:start + BLOCK], w[start:start + BLOCK]
-        products.append(float(np.sum(np.multiply(xb, wb, out=buffer[:len(xb)]))))
-        weights.append(float(np.sum(wb)))
+        products.append(float(add(np.multiply(xb, wb, out=buffer[:len(xb)]))))
+        weights.append(float(add(wb)))
     return math.fsum(products), math.fsum(weights)
 
 
