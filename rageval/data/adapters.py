@@ -50,6 +50,8 @@ class Source:
     origin: str = ""
     remote: Any = None
     names: Callable[[], list[str]] | None = None
+    #: the Parquet file that ``remote`` reads, where the workers may read it by row groups instead
+    parquet_file: str | None = None
     _checked: dict[tuple[str, ...], dict[str, list]] = dc_field(default_factory=dict, repr=False)
 
     # --- shape --------------------------------------------------------------------------

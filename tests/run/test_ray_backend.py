@@ -206,26 +206,58 @@ def test_a_failing_example_is_reported_with_its_id_as_locally():
         assert res.aggregate.counts["fragile"] == (249, 250)
 
 
-def test_a_field_error_in_a_ray_dataset_names_the_row_of_the_data():
-    data = [{"id": f"q{i}", "answer": 7 if i == 141 else f"a {i}", "reference": "a"} for i in range(200)]
+def remote_data(kind, data, tmp_path, blocks):
+    """``data`` as a Ray dataset of ``blocks`` blocks, or as a Parquet file of ``blocks`` row groups
+    that the workers read and score by row groups (`_score_row_groups`)."""
+    if kind == "ray_dataset":
+        return ray.data.from_items(data, override_num_blocks=blocks)
+    path = str(tmp_path / "data.parquet")
+    pd.DataFrame(data).to_parquet(path, row_group_size=-(-len(data) // blocks))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups"])
+def test_a_field_error_in_a_ray_dataset_names_the_row_of_the_data(kind, tmp_path):
+    bad = 7 if kind == "ray_dataset" else None  # (a Parquet column holds one type)
+    data = [{"id": f"q{i}", "answer": bad if i == 141 else f"a {i}", "reference": "a"} for i in range(200)]
+    scorers = ["exact_match"]
     with pytest.raises(FieldError) as local:
-        rageval.evaluate(data, ["exact_match"], progress=False)
+        rageval.evaluate(data, scorers, progress=False)
     with pytest.raises(FieldError) as remote:
-        rageval.evaluate(ray.data.from_items(data, override_num_blocks=6), ["exact_match"], batch_size=30,
-                         progress=False)
+        rageval.evaluate(remote_data(kind, data, tmp_path, 6), scorers, batch_size=30, progress=False, backend="ray")
     assert str(remote.value) == str(local.value) and remote.value.row == 141
 
 
+@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups"])
 @pytest.mark.parametrize("first,second", [(150, 37), (12, 10)])  # across batches; within one batch
-def test_a_duplicate_id_in_a_ray_dataset_names_its_row_as_locally(first, second):
+def test_a_duplicate_id_in_a_ray_dataset_names_its_row_as_locally(kind, first, second, tmp_path):
     data = [{"id": f"q{i}", "answer": f"a {i}", "reference": "a"} for i in range(200)]
     data[first]["id"] = data[second]["id"]
     with pytest.raises(FieldError) as local:
         rageval.evaluate(data, ["exact_match"], progress=False)
     with pytest.raises(FieldError) as remote:
-        rageval.evaluate(ray.data.from_items(data, override_num_blocks=7), ["exact_match"], batch_size=30,
-                         progress=False)
+        rageval.evaluate(remote_data(kind, data, tmp_path, 7), ["exact_match"], batch_size=30, progress=False,
+                         backend="ray")
     assert str(remote.value) == str(local.value) and remote.value.row == first
+
+
+@pytest.mark.parametrize("row_groups,tasks", [(8, 4), (9, 4), (3, None), (1, None)])
+def test_a_parquet_path_is_read_and_scored_by_row_groups_where_it_has_enough(row_groups, tasks, tmp_path):
+    """Four tasks (2 per CPU) read and score ranges of row groups; a file with fewer row groups than
+    that is read by Ray's reader and split. Both equal the local run, failures and errors included."""
+    from rageval.run.evaluate import score_batch
+    from rageval.run.ray_backend import RayScoring, load
+
+    data = [{"id": f"q{i}", "answer": "boom" if i in (5, 150) else f"a {i % 7}", "reference": "a 1"}
+            for i in range(240)]
+    path = remote_data("row_groups", data, tmp_path, row_groups)
+    source = load(path, None, split=None, limit=None, encoding="utf-8")
+    groups = RayScoring(source, [], ["answer"], 10, set(), score_batch, None)._row_groups()
+    assert (None if groups is None else groups.count()) == tasks
+    scorers = [Fragile(), "token_f1", "exact_match"]
+    res = rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray")
+    assert_same(res, rageval.evaluate(data, scorers, batch_size=16, progress=False))
+    assert list(res.errors["id"]) == ["q5", "q150"]
 
 
 def test_a_hugging_face_dataset_is_read_by_ray():
