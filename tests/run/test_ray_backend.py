@@ -132,8 +132,9 @@ def test_a_records_part_is_shipped_compressed_and_reads_back_whole():
     assert len(out["part"][0]) < 0.5 * plain.getvalue().size
 
 
+@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups"])
 @pytest.mark.parametrize("ids", [True, False])
-def test_a_ray_datasets_parts_are_written_by_ray_tasks_as_a_local_run_writes_them(ids, tmp_path, monkeypatch):
+def test_a_ray_datasets_parts_are_written_by_ray_tasks_as_a_local_run_writes_them(ids, kind, tmp_path, monkeypatch):
     """The driver numbers the rows and hands each part to a task that writes it: the run directory
     holds the local run's rows, ids, statistics, scores and errors (rows moved), the driver writes nothing."""
     data = [{"answer": "boom" if i in (3, 170) else f"answer {i}", "reference": f"answer {i % 9}"} for i in range(200)]
@@ -142,9 +143,12 @@ def test_a_ray_datasets_parts_are_written_by_ray_tasks_as_a_local_run_writes_the
     scorers = [Fragile(), RowError(), "token_f1", "bleu"]
     ref = rageval.evaluate(data, scorers, batch_size=16, output=str(tmp_path / "local"), progress=False)
     monkeypatch.setattr(RunDir, "write", no_driver_write)
-    res = rageval.evaluate(ray.data.from_items(data, override_num_blocks=11), scorers, batch_size=16,
-                           output=str(tmp_path / "ray"), progress=False)
+    res = rageval.evaluate(remote_data(kind, data, tmp_path, 11), scorers, batch_size=16,
+                           output=str(tmp_path / "ray"), progress=False, backend="ray")
     assert_same(res, ref)
+    if ids:  # the same call again resumes a finished run: nothing left to score, the same results
+        assert_same(rageval.evaluate(remote_data(kind, data, tmp_path, 11), scorers, batch_size=16,
+                                     output=str(tmp_path / "ray"), progress=False, backend="ray"), ref)
     pd.testing.assert_frame_equal(run_table(tmp_path / "ray"), run_table(tmp_path / "local"))
     assert "at row 170:" in " ".join(run_table(tmp_path / "ray")["error.row_error"].dropna())
     for name in os.listdir(tmp_path / "ray" / EXAMPLES):  # each named after its first row in the data
