@@ -18,7 +18,7 @@ and the idle core-seconds, so a busy machine shows.
 ``rss [N ...]`` (default 100,000 and 1,000,000): each case in a fresh process, its peak resident
 memory (``ru_maxrss`` of the driver; Ray workers are other processes): the Parquet file streamed
 locally (``STREAM_PARQUET_BYTES = 0``), with text and with classic scorers; loaded whole, for
-contrast; and read by Ray workers.
+contrast; read by Ray workers as a Ray dataset; and the path with ``backend="ray"``.
 
 Run: flock /tmp/rageval-bench.lock python benchmarks/scale.py speed|rss [N ...]
 """
@@ -200,17 +200,17 @@ def rss_case(n: int, case: str) -> dict:
     scorers = CLASSIC if case == "classic streamed" else TEXT
     if case.endswith("streamed"):
         adapters.STREAM_PARQUET_BYTES = 0
-    if case == "text on ray":
+    if case.startswith("text") and case.endswith("on ray"):
         import ray
         import ray.data
 
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         ray.data.DataContext.get_current().enable_progress_bars = False
-        data = remote(path)
-    else:
-        data = path
+    data = remote(path) if case == "text on ray" else path
+    backend = "ray" if case.endswith("on ray") else "local"
     with PeakMemory() as memory:
-        seconds, res = timed(lambda: rageval.evaluate(data, scorers, progress=False, batch_size=10_000))
+        seconds, res = timed(lambda: rageval.evaluate(data, scorers, progress=False, batch_size=10_000,
+                                                      backend=backend))
     assert len(res) == n
     return {"case": case, "n": n, "seconds": seconds,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -219,7 +219,7 @@ def rss_case(n: int, case: str) -> dict:
 
 def rss(sizes: list[int]) -> list[dict]:
     rows = []
-    for case in ("text streamed", "classic streamed", "text loaded", "text on ray"):
+    for case in ("text streamed", "classic streamed", "text loaded", "text on ray", "text path on ray"):
         for n in sizes:
             data_file(n)
             done = subprocess.run([sys.executable, __file__, "rss-case", str(n), case], capture_output=True,
