@@ -129,15 +129,3 @@ def test_a_torch_that_refuses_read_only_memory_leaves_it_to_numpy(monkeypatch):
     assert not L._torch_huber(frozen, np.zeros(7), 1.0, out := np.empty(7))
     L.huber_into(frozen, np.zeros(7), 1.0, out)
     np.testing.assert_array_equal(out, torch_reference(frozen.copy(), np.zeros(7), 1.0))
-
-
-@pytest.mark.parametrize("stand_in", [None, "mock"])
-def test_a_stand_in_for_torch_in_sys_modules_is_not_used(stand_in, monkeypatch):
-    from unittest import mock
-
-    monkeypatch.setitem(sys.modules, "torch", mock.MagicMock() if stand_in else None)
-    t, p = np.linspace(-3, 3, 101), np.zeros(101)
-    assert not L._torch_huber(t, p, 1.0, np.empty(101))
-    L.huber_into(t, p, 1.0, out := np.empty(101))
-    monkeypatch.undo()
-    np.testing.assert_array_equal(out, torch_reference(t, p, 1.0))
