@@ -269,12 +269,7 @@ def _torch_view(torch: Any, a: np.ndarray) -> Any:
     (pandas' columns are; huber_loss only reads its inputs)."""
     if a.dtype != np.float64 or not a.flags.aligned or any(s < 0 or s % 8 for s in a.strides):
         return None
-    if a.flags.writeable:
-        return torch.from_numpy(a)
-    try:
-        return torch.from_dlpack(a)
-    except (BufferError, RuntimeError, TypeError):  # a torch that refuses read-only DLPack: numpy then
-        return None
+    return torch.from_numpy(a) if a.flags.writeable else torch.from_dlpack(a)
 
 
 def log_cosh_into(t: np.ndarray, p: np.ndarray, out: np.ndarray) -> float:
