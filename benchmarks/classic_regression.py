@@ -12,9 +12,7 @@ machine is shared: the minimum is the least disturbed run); ``evaluate`` runs up
 Threads: numpy (scikit-learn, scipy) runs on one thread, and so does rageval but for the Tweedie deviances
 (numpy blocks on Python threads, rageval/scorers/classic/parallel.py: why not torch's threads); torch runs on
 all cores. The named torch functions are timed as users run them (torch's default threads) and with
-``torch.set_num_threads(1)``; the goal counts the first. This script imports torch, so rageval's huber
-takes torch's own kernel one block at a time (serial below ATen's grain size; regression_losses.huber_into);
-a process that never imports torch gets the numpy kernel, the same bits ~1.3 ms slower at 1M rows.
+``torch.set_num_threads(1)``; the goal counts the first.
 `main` returns one row per comparison (``scorer, reference, ref_s, ours_s``) for classic.py's summary.
 
 Run: python benchmarks/classic_regression.py [N] [--repeat 5] [--only NAME ...]   (default 1,000,000 rows)
