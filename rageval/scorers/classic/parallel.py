@@ -14,12 +14,6 @@ end of every kernel, and with any other busy process on the machine that wait do
 of 1.0 on 2 cores huber statistics took 27 ms and smape's six kernels 84 ms (numpy: 4-5 ms); at a
 load of 6.5, 55 ms and 309 ms (medians). The load average cannot tell our own process from others,
 so no switch was reliable; rageval keeps one predictable numpy thread there.
-
-What torch is used for, measured: a kernel on fewer elements than ATen's grain size (32768) runs on
-the calling thread, with no OpenMP region to wait on. huber's loss takes torch's fused kernel so, one
-block of 32767 rows at a time, where torch is already imported (`regression_losses.huber_into`):
-1M rows 0.9 ms against numpy's 2.2 ms, the same on a quiet machine and with another process busy on
-the second core, and the same bits. log_cosh stays in numpy (torch's blocks: 4.9 ms against 2.9).
 """
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ squared-log, pinball, Tweedie), torch (``huber_loss``), torchmetrics (log-cosh, 
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -31,9 +30,6 @@ EPS_TM = 1.17e-06  # torchmetrics' clamp in symmetric_mean_absolute_percentage_e
 LARGEST = np.finfo(np.float64).max / 2**32
 #: rows per block of an elementwise loss or a weighted sum (its temporaries, 256 KiB each, stay in cache)
 BLOCK = 1 << 15
-#: ATen's grain size (``at::internal::GRAIN_SIZE``): torch runs an elementwise kernel of fewer elements on
-#: the calling thread (no OpenMP region, so none of `parallel`'s stalls); an elementwise block has fewer
-TORCH_SERIAL = 1 << 15
 
 
 # --- reading the columns ----------------------------------------------------------------------------
@@ -139,14 +135,13 @@ def fill_rows(into: Callable[[np.ndarray, np.ndarray, np.ndarray], Any], t: np.n
     loss reads cache; returns ``[largest |loss|, largest |weight|]`` of those rows (NaN if any is NaN)."""
     d = t.shape[1]
     loss = columns[:d].T
-    step = max(1, (TORCH_SERIAL - 1) // d)  # rows per block: under torch's grain size (`huber_into`)
     unweighted = isinstance(w, float)
     if unweighted:
         columns[d, lo:hi] = w  # a fill (copying a broadcast scalar block by block is several times slower)
     tops, scales = [0.0], [w if unweighted else 0.0]
     with np.errstate(over="ignore", invalid="ignore"):  # per thread: errstate is not inherited
-        for start in range(lo, hi, step):
-            end = min(hi, start + step)
+        for start in range(lo, hi, BLOCK):
+            end = min(hi, start + BLOCK)
             block = loss[start:end]
             top = into(t[start:end], p[start:end], block)
             tops.append(block.max() if top is None else top)
@@ -235,41 +230,12 @@ def huber(t: np.ndarray, p: np.ndarray, delta: float) -> np.ndarray:
 
 
 def huber_into(t: np.ndarray, p: np.ndarray, delta: float, out: np.ndarray) -> None:
-    """`huber` in place. Where torch is already imported (rageval does not import it for this) and
-    ``out`` has fewer than `TORCH_SERIAL` elements, torch's own kernel on zero-copy views
-    (``aten::huber_loss.out``: one fused pass, on this thread; 1M rows in blocks 0.9 ms against
-    numpy's 2.2 ms, measured); otherwise numpy: c = min(|e|, δ); (|e| - 0.5 c)·c is torch's
-    0.5·|e|·|e| where |e| < δ (|e| - 0.5|e| = 0.5|e| exactly) and δ(|e| - 0.5 δ) elsewhere. Both
-    give torch's numbers bit for bit (tested), so which one ran never shows."""
-    if out.size < TORCH_SERIAL and _torch_huber(t, p, delta, out):
-        return
+    """`huber` in place: c = min(|e|, δ); (|e| - 0.5 c)·c is torch's 0.5·|e|·|e| where |e| < δ
+    (|e| - 0.5|e| = 0.5|e| exactly) and δ(|e| - 0.5 δ) elsewhere: the same numbers, with no mask."""
     a = np.abs(np.subtract(t, p, out=out), out=out)
     c = np.minimum(a, delta)
     half = np.multiply(c, -0.5)
     np.multiply(np.add(half, a, out=half), c, out=out)
-
-
-def _torch_huber(t: np.ndarray, p: np.ndarray, delta: float, out: np.ndarray) -> bool:
-    """``out[...] = huber_loss(p, t, reduction="none", delta=delta)`` in torch, if torch is imported and
-    can view the three arrays; False (nothing written) otherwise."""
-    torch = sys.modules.get("torch")
-    if torch is None or not hasattr(torch, "ops"):  # not imported (or half way through its import)
-        return False
-    views = [_torch_view(torch, a) for a in (p, t, out)]
-    if any(v is None for v in views):
-        return False
-    torch.ops.aten.huber_loss.out(views[0], views[1], 0, delta, out=views[2])  # reduction 0: "none"
-    return True
-
-
-def _torch_view(torch: Any, a: np.ndarray) -> Any:
-    """A float64 tensor viewing ``a``'s memory, or None where torch cannot view it (negative or
-    unaligned strides: DLPack aborts the process on a negative one, so they are refused first).
-    A read-only array goes through DLPack: ``torch.from_numpy`` would warn that it is read-only
-    (pandas' columns are; huber_loss only reads its inputs)."""
-    if a.dtype != np.float64 or not a.flags.aligned or any(s < 0 or s % 8 for s in a.strides):
-        return None
-    return torch.from_numpy(a) if a.flags.writeable else torch.from_dlpack(a)
 
 
 def log_cosh_into(t: np.ndarray, p: np.ndarray, out: np.ndarray) -> float:
