@@ -421,21 +421,26 @@ def _score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], colu
     return out
 
 
-def _score_row_groups(batch: pa.Table, *, path: str, names: list[str], size: int, **kwargs: Any) -> dict[str, list]:
+def _score_row_groups(batch: pa.Table, *, path: str, names: list[str], size: int,
+                      **kwargs: Any) -> Iterator[dict[str, list]]:
     """Read the row groups ``first`` to ``last`` (each row of ``batch``) of the Parquet file ``path``,
     columns ``names``, in batches of ``size`` rows, and check and score each (`_score_remote_batch`)
-    in order: the workers read the file, and its rows never travel through the object store."""
+    in order: the workers read the file, and its rows never travel through the object store. Yields
+    each row group's records as it is done (the driver, and a run directory's writes, need not wait
+    for the task: a worker killed midway loses one row group's work)."""
     import pyarrow.parquet as pq
 
-    out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
     file = pq.ParquetFile(path, pre_buffer=False)
     for first, last in zip(batch.column("first").to_pylist(), batch.column("last").to_pylist()):
-        for records in file.iter_batches(batch_size=size, row_groups=range(first, last), columns=names):
-            for key, values in _score_remote_batch(pa.Table.from_batches([records]), **kwargs).items():
-                out[key].extend(values)
-            if out["abort"][-1] is not None:  # a field error: the driver stops the run at this batch
-                return out
-    return out
+        for group in range(first, last):
+            out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
+            for records in file.iter_batches(batch_size=size, row_groups=[group], columns=names):
+                for key, values in _score_remote_batch(pa.Table.from_batches([records]), **kwargs).items():
+                    out[key].extend(values)
+                if out["abort"][-1] is not None:  # a field error: the driver stops the run at this batch
+                    yield out
+                    return
+            yield out
 
 
 class _Attempts:

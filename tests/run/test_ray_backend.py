@@ -260,8 +260,12 @@ def test_a_parquet_path_is_read_and_scored_by_row_groups_where_it_has_enough(row
     assert (None if groups is None else groups.count()) == tasks
     scorers = [Fragile(), "token_f1", "exact_match"]
     res = rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray")
-    assert_same(res, rageval.evaluate(data, scorers, batch_size=16, progress=False))
+    ref = rageval.evaluate(data, scorers, batch_size=16, progress=False)
+    assert_same(res, ref)
     assert list(res.errors["id"]) == ["q5", "q150"]
+    if row_groups == 8:  # an actor pool (as for judges) reads and scores the row groups the same way
+        assert_same(rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray",
+                                     ray_options={"actors": True}), ref)
 
 
 def test_a_hugging_face_dataset_is_read_by_ray():
