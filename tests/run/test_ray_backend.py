@@ -384,11 +384,11 @@ def test_max_retries_bounds_the_reruns_of_a_task_whose_worker_dies(kind, tmp_pat
                          ray_options={"max_retries": "2"})
 
 
-@pytest.mark.parametrize("kind", ["driver", "ray_dataset"])
+@pytest.mark.parametrize("kind", ["driver", "ray_dataset", "row_groups"])
 def test_a_killed_worker_is_resumed_without_rescoring(kind, tmp_path):
     log, flag, run = str(tmp_path / "calls.log"), str(tmp_path / "killed"), str(tmp_path / "run")
     rows_ = [{"id": f"q{i}", "answer": "x" * i} for i in range(120)]
-    data = rows_ if kind == "driver" else ray.data.from_items(rows_, override_num_blocks=12)
+    data = rows_ if kind == "driver" else remote_data(kind, rows_, tmp_path, 12)
     with pytest.raises(Exception):  # noqa: B017 - Ray reports the dead worker in its own exception types
         rageval.evaluate(data, [Killer(log, flag, "q75")], output=run, batch_size=10, progress=False,
                          backend="ray", ray_options={"max_retries": 0})
