@@ -78,14 +78,18 @@ def register_builtins(scorers: Registry) -> None:
     scorers.register("ece", "rageval.scorers.classic.calibration:ECE", family="classification")
     scorers.register("top_k_accuracy", "rageval.scorers.classic.topk:TopKAccuracy", family="classification")
     # regression: scikit-learn's names
-    for name, cls in (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("mape", "MAPE"), ("smape", "SMAPE"),
-                      ("msle", "MSLE"), ("rmsle", "RMSLE"), ("median_ae", "MedianAE"), ("max_error", "MaxError"),
-                      ("r2", "R2"), ("adjusted_r2", "AdjustedR2"), ("explained_variance", "ExplainedVariance"),
-                      ("pinball", "Pinball"), ("d2_pinball", "D2Pinball"), ("poisson_deviance", "PoissonDeviance"),
-                      ("gamma_deviance", "GammaDeviance"), ("tweedie_deviance", "TweedieDeviance"), ("huber", "Huber"),
-                      ("log_cosh", "LogCosh"), ("pearson", "Pearson"), ("spearman", "Spearman"),
-                      ("kendall", "Kendall"), ("ccc", "CCC")):
-        scorers.register(name, f"rageval.scorers.classic.regression:{cls}", family="regression")
+    for module, names in (
+            ("regression_pointwise", (("mse", "MSE"), ("rmse", "RMSE"), ("mae", "MAE"), ("mape", "MAPE"),
+                                      ("smape", "SMAPE"), ("msle", "MSLE"), ("rmsle", "RMSLE"),
+                                      ("median_ae", "MedianAE"), ("max_error", "MaxError"), ("pinball", "Pinball"),
+                                      ("poisson_deviance", "PoissonDeviance"), ("gamma_deviance", "GammaDeviance"),
+                                      ("tweedie_deviance", "TweedieDeviance"), ("huber", "Huber"),
+                                      ("log_cosh", "LogCosh"))),
+            ("regression", (("r2", "R2"), ("adjusted_r2", "AdjustedR2"), ("explained_variance", "ExplainedVariance"),
+                            ("d2_pinball", "D2Pinball"), ("pearson", "Pearson"), ("spearman", "Spearman"),
+                            ("kendall", "Kendall"), ("ccc", "CCC")))):
+        for name, cls in names:
+            scorers.register(name, f"rageval.scorers.classic.{module}:{cls}", family="regression")
     # sequence-level: corpus perplexity from token log-probabilities
     scorers.register("perplexity", "rageval.training.perplexity:Perplexity", family="sequence")
     # losses: rageval.losses functions, each scored as its reduction="mean" (torch.nn.functional's names)
