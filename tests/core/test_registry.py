@@ -52,9 +52,9 @@ def test_bare_precision_and_recall_are_the_classification_ones():
     for name in ("precision", "recall"):
         entry = next(e for e in SCORERS._all() if e.spelling == name)
         assert entry.family == "classification"
-        assert entry.target == f"rageval.scorers.classic.classification:{name.capitalize()}"
+        assert entry.target == f"rageval.scorers.classic.precision_recall:{name.capitalize()}"
         if entry.available():  # the classification classes land separately
-            assert scorer_class(name).name == name and scorer_class(name).__module__.endswith("classification")
+            assert scorer_class(name).name == name and scorer_class(name).__module__.endswith("precision_recall")
             assert name in list_scorers(family="classification")
         else:  # listed nowhere, and asking for it says where the retrieval one went
             assert name not in list_scorers()
