@@ -217,7 +217,7 @@ class RayScoring:
         wanted = {self.source.column(f, names) for f in {*self.fields, "id", "reference", "references"}}
         return [n for n in names if n in wanted]
 
-    def _run(self, ds: Any, worker: Callable[..., dict], kwargs: dict[str, Any], batch_size: int) -> Iterator[Part]:
+    def _run(self, ds: Any, worker: Callable[..., Any], kwargs: dict[str, Any], batch_size: int) -> Iterator[Part]:
         """Score ``ds`` with ``worker`` in tasks or in an actor pool (``concurrency``: a number, or
         ``(min, max)`` actors; Ray 2.51+'s ``compute`` strategies), yielding its parts in order."""
         import ray
@@ -440,7 +440,8 @@ def _score_row_groups(batch: pa.Table, *, path: str, names: list[str], size: int
                 if out["abort"][-1] is not None:  # a field error: the driver stops the run at this batch
                     yield out
                     return
-            yield out
+            if out["n"]:  # (an empty row group gives no record)
+                yield out
 
 
 class _Attempts:

@@ -12,6 +12,8 @@ import warnings
 import datasets
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import ray
 import ray.cloudpickle
@@ -266,6 +268,14 @@ def test_a_parquet_path_is_read_and_scored_by_row_groups_where_it_has_enough(row
     if row_groups == 8:  # an actor pool (as for judges) reads and scores the row groups the same way
         assert_same(rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray",
                                      ray_options={"actors": True}), ref)
+        # empty row groups (a writer's empty partitions) among the others
+        table = pa.Table.from_pandas(pd.DataFrame(data), preserve_index=False)
+        with pq.ParquetWriter(path, table.schema) as writer:
+            for start in range(0, 240, 40):
+                writer.write_table(table.slice(start, 40))
+                writer.write_table(table.slice(0, 0))
+        assert pq.ParquetFile(path).metadata.num_row_groups == 12
+        assert_same(rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray"), ref)
 
 
 def test_a_hugging_face_dataset_is_read_by_ray():
