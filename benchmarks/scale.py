@@ -5,7 +5,7 @@ driver's peak memory when data is streamed.
 file of N generated answer/reference pairs, scored (1) locally, (2) on Ray with one worker and (3)
 with two (``ray.data.read_parquet(path)`` in blocks of `BLOCK_BYTES`: the workers read, check and
 score; the driver receives statistics), and with ``backend="ray"`` and two workers (4) the path
-itself (each task reads and scores a range of its row groups: `rageval.run.ray_backend._score_row_groups`) and (5)
+itself (each task reads and scores a range of its row groups: `rageval.run.ray_workers.score_row_groups`) and (5)
 the same rows as a DataFrame the driver reads, checks and ships. A no-op scorer run locally and on one Ray worker
 gives the Ray path's per-row overhead. Every Ray run's aggregate is checked equal to the local one.
 Ray is started once (``num_cpus=2``) and every path is warmed up on 100k rows (imports, worker

@@ -12,14 +12,15 @@ Two kinds of input reach the workers:
   check each batch's fields and score it; the driver numbers the examples in the dataset's order
   (``preserve_order``), so row positions, generated ids and the rows named in errors are those of
   a local run over the same rows. A Parquet file of enough row groups is scored by a few tasks per
-  CPU that each read a range of its row groups (`_score_row_groups`): no read operator, and no
+  CPU that each read a range of its row groups (`ray_workers.score_row_groups`): no read operator, and no
   texts through the object store; one of fewer row groups is read by ``ray.data.read_parquet``.
 
 CPU scorers run as plain tasks; scorers that load a model (judges, ``model``/``model_type``
 parameters) or any call with ``num_gpus`` run in an actor pool (``concurrency=(min, max)``) whose
 actors load the model once. Each input batch comes back as one record: its statistics, scores and
 errors as an Arrow IPC buffer (the columns of a run directory's part), its size, a field error
-that stops the run, and the judges' usage.
+that stops the run, and the judges' usage. What runs in the worker processes is
+`rageval.run.ray_workers`; this module is the driver's side.
 
 With ``output=``, the workers write the parts of the driver's data into the run directory
 themselves (atomically, named after their first row: `rageval.run.rundir.write_worker_part`; the
@@ -32,9 +33,7 @@ duplicating it.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import itertools
 import json
 import os
@@ -51,6 +50,7 @@ from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
 from rageval.data.adapters import SeenIds, Source, load_source
 from rageval.results.store import EXAMPLES, Part
+from rageval.run.ray_workers import Attempts, ScoringActor, score_local_batch, score_remote_batch, score_row_groups
 from rageval.run.rundir import WORKER_PART, write_worker_part
 
 #: ``ray_options`` keys for ``ray.init`` (used when no Ray is running), not ``map_batches``; ``init``
@@ -146,7 +146,7 @@ class RayScoring:
         #: the run directory the workers write the parts to (evaluate then writes none); None: no output=
         self.output = os.path.realpath(output) if output is not None else None
         self.options = {k: v for k, v in (options or {}).items() if k not in INIT_KEYS}
-        #: reruns allowed per task whose worker died (`_Attempts`); None: Ray Data's own (unlimited)
+        #: reruns allowed per task whose worker died (`Attempts`); None: Ray Data's own (unlimited)
         self.max_retries = self.options.pop("max_retries", None)
         if self.max_retries is not None and (isinstance(self.max_retries, bool) or not isinstance(
                 self.max_retries, (int, np.integer)) or self.max_retries < -1):
@@ -169,9 +169,9 @@ class RayScoring:
             if groups is not None:
                 names = self._needed_names(self.source.remote.schema().names)
                 kwargs |= {"path": self.source.parquet_file, "names": names, "size": self.batch_size}
-                yield from self._run(groups, _score_row_groups, kwargs, 1)
+                yield from self._run(groups, score_row_groups, kwargs, 1)
                 return
-            yield from self._run(self._needed_columns(self.source.remote), _score_remote_batch, kwargs,
+            yield from self._run(self._needed_columns(self.source.remote), score_remote_batch, kwargs,
                                  self.batch_size)
             return
         # the driver's batches, all at once; streamed data (an IterableDataset) a window at a time
@@ -184,11 +184,11 @@ class RayScoring:
             per_task = -(-len(items) // (TASKS_PER_CPU * cpus))
             ds = ray.data.from_items(items, override_num_blocks=-(-len(items) // per_task))
             kwargs = {"blob": blob, "score": self.score, "output": self.output}
-            yield from self._run(ds, _score_local_batch, kwargs, per_task)
+            yield from self._run(ds, score_local_batch, kwargs, per_task)
 
     def _row_groups(self) -> Any:
         """A Parquet file's row groups as a Ray dataset of `ROW_GROUP_TASKS_PER_CPU` ranges per CPU
-        (``first``, ``last``), each read and scored by one task (`_score_row_groups`); None for any
+        (``first``, ``last``), each read and scored by one task (`score_row_groups`); None for any
         other source, or a file of fewer row groups than that many tasks (Ray's reader splits them)."""
         import pyarrow.parquet as pq
         import ray
@@ -223,14 +223,14 @@ class RayScoring:
         import ray
         import ray.data
 
-        remote = worker is _score_remote_batch or worker is _score_row_groups
+        remote = worker is score_remote_batch or worker is score_row_groups
         options = dict(self.options)
         if self.max_retries is not None and self.max_retries >= 0:
             if self._attempts is None:  # on the driver's node, which outlives any worker's
                 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
                 here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=True)
-                self._attempts = ray.remote(num_cpus=0, scheduling_strategy=here)(_Attempts).remote()
+                self._attempts = ray.remote(num_cpus=0, scheduling_strategy=here)(Attempts).remote()
             kwargs = {**kwargs, "attempts": (self._attempts, int(self.max_retries))}
         actors = options.pop("actors", None)
         if actors is None:
@@ -242,7 +242,7 @@ class RayScoring:
                 concurrency = (1, max(1, int(ray.cluster_resources().get("CPU", 1))))
             low, high = concurrency if isinstance(concurrency, tuple) else (concurrency, concurrency)
             options.setdefault("compute", ray.data.ActorPoolStrategy(min_size=low, max_size=high))
-            out = ds.map_batches(_ScoringActor, fn_constructor_args=(worker,), fn_constructor_kwargs=kwargs,
+            out = ds.map_batches(ScoringActor, fn_constructor_args=(worker,), fn_constructor_kwargs=kwargs,
                                  batch_size=batch_size, batch_format="pyarrow", **options)
         else:
             if concurrency is not None:
@@ -347,140 +347,6 @@ def _rebuilt(s: Scorer) -> Scorer:
     return fresh
 
 
-#: scorers unpickled in this worker process, by the digest of their bytes: models load once per process
-_SCORERS: dict[str, list[Scorer]] = {}
-
-
-def _scorers(blob: bytes) -> list[Scorer]:
-    import ray.cloudpickle as cloudpickle
-
-    key = hashlib.sha256(blob).hexdigest()
-    if key not in _SCORERS:
-        _SCORERS.clear()
-        _SCORERS[key] = cloudpickle.loads(blob)
-    return _SCORERS[key]
-
-
-class _ScoringActor:
-    """An actor of the pool: unpickles the scorers once (a judge's model loads on its first batch)."""
-
-    def __init__(self, worker: Callable[..., dict], **kwargs: Any) -> None:
-        self.worker, self.kwargs = worker, kwargs
-        _scorers(kwargs["blob"])
-
-    def __call__(self, batch: pa.Table) -> dict[str, list]:
-        return self.worker(batch, **self.kwargs)
-
-
-def _score_local_batch(batch: pa.Table, *, blob: bytes, score: Callable[..., Part],
-                       output: str | None, attempts: tuple | None = None) -> dict[str, list]:
-    """Score batches the driver checked and shipped with their row positions; with ``output`` (a
-    run directory) write each part there too (`write_worker_part`)."""
-    import ray.cloudpickle as cloudpickle
-
-    _count_attempt(attempts)
-    scorers = _scorers(blob)
-    out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
-    for payload in batch.column("payload").to_pylist():
-        rows, canonical = cloudpickle.loads(payload)
-        before = _usage(scorers)
-        checked = Batch(canonical)
-        checked.checked = True  # the driver checked every field, as a local run's batches
-        part = score(scorers, checked, rows)
-        if output is not None:
-            with contextlib.suppress(OSError):  # not writable from this node: the driver writes it (ensure_written)
-                write_worker_part(output, part)
-        _append(out, len(rows), part, None, _usage_delta(before, _usage(scorers)))
-    return out
-
-
-def _score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], columns: dict[str, str],
-                        done: frozenset, score: Callable[..., Part], attempts: tuple | None = None) -> dict[str, list]:
-    """Check and score one batch of a Ray dataset. Rows are positions in the batch; the driver
-    adds the batch's offset. A field error is returned (the driver raises it with the data's row)."""
-    _count_attempt(attempts)
-    scorers = _scorers(blob)
-    n = batch.num_rows
-    out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
-    raw = {name: _column(batch.column(name)) for name in batch.column_names}
-    try:
-        canonical = Source(dict(columns), table=raw).canonical(fields, raw, 0)
-        for s in scorers:
-            s.validate(Batch(canonical))
-    except FieldError as e:
-        _append(out, n, Part(rows=[], ids=[]), json.dumps([e.field, e.column, e.row, e.problem]), {})
-        return out
-    keep = [i for i, x in enumerate(canonical["id"]) if x not in done] if done else list(range(n))
-    if len(keep) < n:
-        canonical = {k: v[keep] if isinstance(v, np.ndarray) else [v[i] for i in keep] for k, v in canonical.items()}
-    checked = Batch(canonical)
-    checked.checked = True  # every field passed its check just above, as a local run's batches
-    before = _usage(scorers)
-    part = score(scorers, checked, keep) if keep else Part(rows=[], ids=[])
-    _append(out, n, part, None, _usage_delta(before, _usage(scorers)))
-    return out
-
-
-def _score_row_groups(batch: pa.Table, *, path: str, names: list[str], size: int,
-                      **kwargs: Any) -> Iterator[dict[str, list]]:
-    """Read the row groups ``first`` to ``last`` (each row of ``batch``) of the Parquet file ``path``,
-    columns ``names``, in batches of ``size`` rows, and check and score each (`_score_remote_batch`)
-    in order: the workers read the file, and its rows never travel through the object store. Yields
-    each row group's records as it is done (the driver, and a run directory's writes, need not wait
-    for the task: a worker killed midway loses one row group's work)."""
-    import pyarrow.parquet as pq
-
-    file = pq.ParquetFile(path, pre_buffer=False)
-    for first, last in zip(batch.column("first").to_pylist(), batch.column("last").to_pylist()):
-        for group in range(first, last):
-            out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
-            for records in file.iter_batches(batch_size=size, row_groups=[group], columns=names):
-                for key, values in _score_remote_batch(pa.Table.from_batches([records]), **kwargs).items():
-                    out[key].extend(values)
-                if out["abort"][-1] is not None:  # a field error: the driver stops the run at this batch
-                    yield out
-                    return
-            if out["n"]:  # (an empty row group gives no record)
-                yield out
-
-
-class _Attempts:
-    """Ray actor (no CPU, owned by the driver): how many times each task has started. Ray 2.60 has
-    no named ``map_batches`` parameter for ``max_retries`` (``ray_remote_args`` is deprecated, removed
-    in 2.64) and Ray Data reruns a task whose worker died without limit, so ``ray_options``'s
-    ``max_retries`` is kept here: a task started more than ``max_retries + 1`` times stops the run."""
-
-    def __init__(self) -> None:
-        self.started: dict[str, int] = {}
-
-    def start(self, task: str) -> int:
-        self.started[task] = self.started.get(task, 0) + 1
-        return self.started[task]
-
-
-#: tasks this worker process has counted (a task scores several batches; a rerun is a new process)
-_COUNTED: set[str] = set()
-
-
-def _count_attempt(attempts: tuple | None) -> None:
-    """Count this task's start with the driver's `_Attempts` (a rerun keeps its Ray task id) and stop
-    it, as a scorer error that Ray does not retry, once it has started more than ``max_retries + 1`` times."""
-    if attempts is None:
-        return
-    import ray
-
-    counter, max_retries = attempts
-    task = ray.get_runtime_context().get_task_id()
-    if task in _COUNTED:
-        return
-    _COUNTED.add(task)
-    started = ray.get(counter.start.remote(task))
-    if started > max_retries + 1:
-        raise RuntimeError(f"a Ray task's worker died {started - 1} time(s) (its process was killed or its node "
-                           f"lost) and ray_options allows max_retries={max_retries}: the run stops here; run the "
-                           "same call again with output= to resume from the parts written")
-
-
 def _unpinned(table: pa.Table) -> pa.Table:
     """``table`` (read zero-copy from a record's bytes) with its id column copied: a part keeps its
     ids as Arrow strings, which would otherwise keep the record's whole buffer (statistics, errors,
@@ -488,44 +354,6 @@ def _unpinned(table: pa.Table) -> pa.Table:
     i = table.column_names.index("id")
     ids = table.column(i)
     return table.set_column(i, "id", pc.take(ids, pa.array(np.arange(len(ids), dtype=np.int64))))
-
-
-def _column(column: pa.ChunkedArray) -> Any:
-    """An Arrow column as the local adapters give it: numbers without nulls as one numpy array,
-    anything else as Python values."""
-    kind = column.type
-    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)) \
-            and column.null_count == 0:
-        return column.to_numpy()
-    return column.to_pylist()
-
-
-#: a record's part compressed (zstd, level 1): text metrics' statistics and ids take 14 bytes an example,
-#: not 95, so the driver maps 6 MiB of the object store's shared pages over 1M rows, not 58 (its peak
-#: RSS 245 -> 257 MiB from 100k to 1M rows, against 256 -> 305; lz4: 24 bytes, 20 MiB). Encoding
-#: costs the workers 0.1 ms and decoding the driver 0.07 ms per 1,000 rows.
-_IPC = pa.ipc.IpcWriteOptions(compression="zstd")
-
-
-def _append(out: dict[str, list], n: int, part: Part, abort: str | None, usage: dict) -> None:
-    sink = pa.BufferOutputStream()
-    table = part.to_table()
-    with pa.ipc.new_stream(sink, table.schema, options=_IPC) as writer:
-        writer.write_table(table)
-    out["n"].append(n)
-    out["part"].append(sink.getvalue().to_pybytes())
-    out["abort"].append(abort)
-    out["usage"].append(json.dumps(usage))
-
-
-def _usage(scorers: list[Scorer]) -> dict[str, dict[str, Any]]:
-    return {s.key: s.judge.usage() for s in scorers if s.takes_judge}
-
-
-def _usage_delta(before: dict, after: dict) -> dict:
-    return {key: {name: (v - before[key].get(name, 0) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                         and isinstance(before[key].get(name, 0), (int, float)) else v)
-                  for name, v in counters.items()} for key, counters in after.items()}
 
 
 def _rebased(part: Part, offset: int, no_ids: bool) -> Part:

@@ -121,7 +121,7 @@ def test_a_records_part_is_shipped_compressed_and_reads_back_whole():
     from rageval.core.registry import resolve
     from rageval.data.adapters import load_source
     from rageval.run.evaluate import _local_parts
-    from rageval.run.ray_backend import _append
+    from rageval.run.ray_workers import _append
 
     data = [{k: r[k] for k in ("id", "answer", "reference")} for r in rows(2000, seed=5)]
     part = next(_local_parts(resolve(TEXT), load_source(data), ["answer", "reference"], 2000, set(), scores=False))
@@ -214,7 +214,7 @@ def test_a_failing_example_is_reported_with_its_id_as_locally():
 
 def remote_data(kind, data, tmp_path, blocks):
     """``data`` as a Ray dataset of ``blocks`` blocks, or as a Parquet file of ``blocks`` row groups
-    that the workers read and score by row groups (`_score_row_groups`)."""
+    that the workers read and score by row groups (`score_row_groups`)."""
     if kind == "ray_dataset":
         return ray.data.from_items(data, override_num_blocks=blocks)
     path = str(tmp_path / "data.parquet")

@@ -241,7 +241,6 @@ class Pinball(_Mean):
         L.pinball_into(t, p, self.alpha, out)
 
 
-
 class _Tweedie(_Mean):
     """Mean Tweedie deviance (single output)."""
 
