@@ -2,7 +2,9 @@
 the reference function on the bare numpy arrays (issue 12: ≥ 1x end to end).
 
 For each metric: rageval on a DataFrame without an id column (default ids: the row numbers), with an
-int64 id column and with a string id column (1M Python strings, checked unique), and the reference
+int64 id column, with a string id column of pandas' ``str`` dtype (pandas 3's default for strings:
+Arrow-backed, kept as Arrow and checked unique from its buffers) of short ids ("q123") and of UUIDs,
+and with an ``object`` column of the same short ids (1M Python strings, checked unique), and the reference
 (scikit-learn's ``roc_auc_score``, ``average_precision_score``, ``median_absolute_error``; scipy's
 ``spearmanr``, ``kendalltau``). Best of ``--repeat`` runs each; the ratio is reference s / rageval s;
 ``|diff|`` compares the values. Distinct generated rows (continuous scores, no repeated pairs).
@@ -12,6 +14,7 @@ Run: flock /tmp/rageval-bench.lock python benchmarks/evaluate_order.py [--n 1000
 from __future__ import annotations
 
 import argparse
+import uuid
 
 import numpy as np
 import pandas as pd
@@ -40,10 +43,14 @@ def main() -> None:
         ("spearman", {"y_true": target, "y_pred": pred}, lambda: scipy.stats.spearmanr(target, pred).statistic),
         ("kendall", {"y_true": target, "y_pred": pred}, lambda: scipy.stats.kendalltau(target, pred).statistic),
     ]
+    text = np.char.add("q", np.arange(n).astype(str)).astype(object)
+    uuids = np.array([str(uuid.UUID(int=int(x))) for x in rng.integers(0, 2**63, n)], object)
     ids = {"no id column": None, "int64 ids": np.arange(n, dtype=np.int64) * 7 + 3,
-           "string ids": np.char.add("q", np.arange(n).astype(str)).astype(object)}
+           "str ids": pd.Series(text, dtype="str"), "str UUIDs": pd.Series(uuids, dtype="str"),
+           "object ids": pd.Series(text, dtype=object)}
     print(f"{n:,} rows; best of {a.repeat}; ratio = reference s / rageval s")
     print(f"{'metric':<18} {'ids':<13} {'rageval s':>10} {'ref s':>8} {'ratio':>7} {'|diff|':>9}")
+    assert str(ids["str ids"].dtype) == "str" and ids["object ids"].dtype == object
     for name, columns, ref in cases:
         ref_s, want = best(ref, a.repeat)
         for label, id_col in ids.items():

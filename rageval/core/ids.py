@@ -162,6 +162,12 @@ class TextIds(LazyIds):
         return self.array.combine_chunks() if isinstance(self.array, pa.ChunkedArray) else self.array
 
 
+def is_arrow_text(values: Any) -> bool:
+    """True for an Arrow string (or large string) array or chunked array without nulls."""
+    return isinstance(values, (pa.Array, pa.ChunkedArray)) and values.type in (pa.string(), pa.large_string()) \
+        and not values.null_count
+
+
 def arrow_strings(texts: Sequence[str]) -> pa.Array:
     """Python strings as an Arrow string array, from its two buffers (one join, one encode, the
     byte lengths by a C-level map): 1M ids in about 0.05 s, and without `pyarrow.array`, which
@@ -174,6 +180,72 @@ def arrow_strings(texts: Sequence[str]) -> pa.Array:
     if offsets[-1] >= 2**31:  # more than 2 GiB of id text in one batch: Arrow's 64-bit offsets
         return pa.array(texts, pa.large_string())
     return pa.StringArray.from_buffers(len(texts), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data))
+
+
+#: ``_MASKS[k]``: the low ``k`` bytes of a 64-bit word (k = 8: all of it)
+_MASKS = np.array([(1 << 8 * k) - 1 for k in range(8)] + [2**64 - 1], np.uint64)
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_SHIFT = np.uint64(33)
+
+
+def text_hashes(array: Any) -> np.ndarray:
+    """64-bit hashes (int64) of the strings of an Arrow string array, from its buffers, with no
+    Python string: a string's byte length, then its bytes as little-endian 64-bit words (the last
+    word ends at the string's end, overlapping the one before), folded by xor and multiply, then
+    mixed (murmur3's finaliser). Equal strings hash equal in every array, chunk and batch; unequal
+    strings rarely (where hashes are equal the caller compares the strings). Cost: one vector pass
+    per 8 bytes of the longest strings. 1M ids, against making their Python strings and hashing
+    them: 7-byte ids 20 vs 115 ms, UUIDs 77 vs 139, 95-byte URLs 228 vs 172."""
+    if isinstance(array, pa.ChunkedArray):
+        parts = [text_hashes(c) for c in array.chunks]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+    n = len(array)
+    if n == 0:
+        return np.empty(0, np.int64)
+    _, offsets, data = array.buffers()
+    kind = np.dtype(np.int64 if array.type == pa.large_string() else np.int32)
+    edges = np.frombuffer(offsets, kind, n + 1, array.offset * kind.itemsize).astype(np.int64, copy=False)
+    first, stop = int(edges[0]), int(edges[-1])
+    padded = np.zeros(stop - first + 8, np.uint8)  # 8 bytes more: every word read lies in it
+    if stop > first:
+        padded[:stop - first] = np.frombuffer(data, np.uint8, stop - first, first)
+    words = np.ndarray((stop - first + 1,), "<u8", buffer=padded, strides=(1,))  # the word at each byte
+    start = edges[:-1] - first if first else edges[:-1]
+    length = np.diff(edges)
+    # in place where it can be: each new 8 MB array costs its page faults (1M ids: 31 -> 20 ms)
+    h = length.astype(np.uint64)
+    h *= _MIX[0]
+    word = words[start]
+    if length.min() < 8:  # a short string's word: its own bytes only
+        word &= _MASKS[np.minimum(length, 8)]
+    h ^= word
+    h *= _MIX[1]
+    longest = int(length.max())
+    if longest > 8:
+        count = (length + 7) // 8
+        last = np.add(start, length - 8)  # where a string's last word starts
+        every = int(count.min())
+        at = np.empty_like(start)
+        for k in range(1, (longest + 7) // 8):  # word k of each string that has one
+            # a product carries only upwards: the xor-shift brings the high bits down before the next
+            # word (without it, strings differing in the top byte of two words collided 3 in 7,000)
+            if k < every:  # every string has one
+                np.add(start, 8 * k, out=at)
+                np.right_shift(h, _SHIFT, out=word)
+                h ^= word
+                h ^= words[np.minimum(at, last, out=at)]
+                h *= _MIX[1]
+            else:
+                rows = np.flatnonzero(count > k)
+                x = h[rows]
+                x ^= x >> _SHIFT
+                h[rows] = (x ^ words[np.minimum(start[rows] + 8 * k, last[rows])]) * _MIX[1]
+    np.right_shift(h, _SHIFT, out=word)
+    h ^= word
+    h *= _MIX[2]
+    np.right_shift(h, _SHIFT, out=word)
+    h ^= word
+    return h.view(np.int64)
 
 
 def row_ids(start: int, stop: int) -> IntIds:

@@ -26,7 +26,7 @@ import xxhash
 from rageval.core.convert import is_missing
 from rageval.core.errors import ConfigError, FieldError
 from rageval.core.fields import FIELDS, NUMERIC, STRUCTURED, check_references, check_str, numeric_array
-from rageval.core.ids import IntIds, TextIds, row_ids
+from rageval.core.ids import IntIds, TextIds, is_arrow_text, row_ids, text_hashes
 from rageval.core.registry import Registry
 from rageval.data.fingerprint import fingerprint, legacy_fingerprint
 
@@ -109,8 +109,12 @@ class Source:
             values = raw[col]
             if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and values.ndim == 1:
                 return _int_ids(values, col, offset)
+            if is_arrow_text(values):  # kept as Arrow: no Python string per id
+                ids = TextIds(values)
+                _check_unique(ids, text_hashes(values), col, offset)
+                return ids
             ids = FIELDS["id"]("id", col, values, offset)
-            _check_unique(ids, col, offset)
+            _check_unique(ids, np.fromiter(map(hash, ids), np.int64, count=len(ids)), col, offset)
             return ids
         if f in ("reference", "references"):
             return self._reference(f, raw, offset)
@@ -211,9 +215,9 @@ class SeenIds:
         ``offset``, ``offset + 1``...) kept compact; `FieldError` at the first row whose id an earlier
         batch, or an earlier row of this one, had."""
         compact = ids if isinstance(ids, (IntIds, TextIds)) else TextIds(ids)
-        # an integer id is its own hash (uint64 ids viewed as int64: the same bits)
-        hashes = compact.numbers.view(np.int64) if isinstance(compact, IntIds) else \
-            np.fromiter(map(hash, ids), np.int64, count=len(ids))
+        # an integer id is its own hash (uint64 ids viewed as int64: the same bits); text: from its
+        # Arrow buffers, the same hash in every batch
+        hashes = compact.numbers.view(np.int64) if isinstance(compact, IntIds) else text_hashes(compact.array)
         order = np.argsort(hashes, kind="stable")
         ranked = hashes[order]
         hit = np.zeros(len(hashes), bool)
@@ -260,17 +264,18 @@ def _int_ids(values: np.ndarray, column: str, offset: int) -> IntIds:
     return IntIds(values)
 
 
-def _check_unique(ids: list[str], column: str, offset: int) -> None:
-    """`FieldError` at the first row whose id an earlier row has. The ids' hashes sorted and compared
-    with their neighbours (1M new strings: 66 ms, where a set of them took 144 ms, most of it in
-    scattered writes to its table); only equal hashes (a duplicate, or a 64-bit collision) walk the
-    rows to name the row."""
-    hashes = np.fromiter(map(hash, ids), np.int64, count=len(ids))
-    hashes.sort()
-    if not np.count_nonzero(hashes[1:] == hashes[:-1]):
+def _check_unique(ids: Sequence[str], hashes: np.ndarray, column: str, offset: int) -> None:
+    """`FieldError` at the first row whose id an earlier row has, from the ids' 64-bit ``hashes``
+    sorted and compared with their neighbours (1M new strings: 66 ms, where a set of them took 144
+    ms, most of it in scattered writes to its table); only the rows of a repeated hash (a duplicate,
+    or a 64-bit collision) are read as strings, in row order, to name the row."""
+    ranked = np.sort(hashes)
+    repeated = ranked[1:][ranked[1:] == ranked[:-1]]
+    if not len(repeated):
         return
+    rows = np.flatnonzero(np.isin(hashes, repeated))
     seen: set[str] = set()
-    for i, x in enumerate(ids):
+    for i, x in zip(rows.tolist(), ids.take(rows) if isinstance(ids, TextIds) else [ids[i] for i in rows]):
         if x in seen:
             raise FieldError("id", column, offset + i, f"duplicate id {x!r}")
         seen.add(x)
@@ -317,10 +322,21 @@ def from_dataset_dict(data: Any, columns: dict[str, str], *, split: str | None =
 
 def from_dataset(data: Any, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
                  encoding: str = "utf-8") -> Source:
-    """A `datasets.Dataset`, materialised."""
+    """A `datasets.Dataset`, materialised: its number columns without nulls and its id column of
+    strings read from Arrow (`arrow_column`: no Python object per cell), the others as
+    `Dataset.to_dict` gives them (a selection of rows, as `select` or ``limit=`` make: all of them, as
+    taking its rows again would cost more than it saves). 1M rows of a string id and two number
+    columns: 110 -> under 1 ms (the numbers are not copied)."""
     if limit is not None:
         data = data.select(range(min(limit, len(data))))
-    return Source(columns, table=data.to_dict(), origin=f"datasets:{data._fingerprint}")
+    if data._indices is not None:  # a selection: datasets takes its rows from the table on every read
+        return Source(columns, table=data.to_dict(), origin=f"datasets:{data._fingerprint}")
+    arrow, ids = data.data.table, columns.get("id", "id")
+    direct = {c: columnar(arrow.column(c), c == ids) for c in arrow.column_names}
+    direct = {c: v for c, v in direct.items() if v is not None}
+    rest = data.remove_columns(list(direct)).to_dict() if len(direct) < len(arrow.column_names) else {}
+    table = {c: direct[c] if c in direct else rest[c] for c in arrow.column_names}
+    return Source(columns, table=table, origin=f"datasets:{data._fingerprint}")
 
 
 def from_iterable_dataset(data: Any, columns: dict[str, str], *, split: str | None = None,
@@ -344,7 +360,9 @@ def from_pandas(data: Any, columns: dict[str, str], *, split: str | None = None,
                 encoding: str = "utf-8") -> Source:
     """A `pandas.DataFrame` (numeric columns stay numpy arrays, see `_pandas_column`)."""
     frame = data if limit is None else data.head(limit)
-    return Source(columns, table={str(c): _pandas_column(frame[c]) for c in frame.columns}, origin="pandas")
+    ids = columns.get("id", "id")
+    return Source(columns, table={str(c): _pandas_column(frame[c], str(c) == ids) for c in frame.columns},
+                  origin="pandas")
 
 
 def from_rows(data: list, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
@@ -372,11 +390,12 @@ ADAPTERS.register(".csv", "rageval.data.adapters:read_csv", "files")
 ADAPTERS.register(".parquet", "rageval.data.adapters:read_parquet", "files")
 
 
-def _pandas_column(series: Any) -> list | np.ndarray:
+def _pandas_column(series: Any, ids: bool = False) -> Any:
     """A DataFrame column as a list of Python values (an Arrow-backed column through pyarrow,
     which builds them faster than pandas; its missing values become None), or, when it holds one
     number per row and no missing value, as one numpy array (`rageval.core.fields.numeric_array`:
-    numeric fields stay columnar, no Python object per cell)."""
+    numeric fields stay columnar, no Python object per cell); the ``ids`` column, Arrow-backed
+    strings without a missing value (pandas 3's ``str`` dtype), as its Arrow array (`TextIds`)."""
     array = numeric_array(series)
     if array is not None:
         return array
@@ -384,7 +403,7 @@ def _pandas_column(series: Any) -> list | np.ndarray:
         arrow = series.array.__arrow_array__()
         if getattr(arrow, "num_chunks", 0) == 1:  # a ChunkedArray's to_pylist adds up chunk lists: 1M strings
             arrow = arrow.chunk(0)  # from one chunk, 59 -> 49 ms
-        return arrow.to_pylist()
+        return arrow if ids and is_arrow_text(arrow) else arrow.to_pylist()
     return series.tolist()
 
 
@@ -494,7 +513,7 @@ def read_parquet(path: str, columns: dict[str, str], *, split: str | None = None
         # the column names from the schema: reading a first row read and kept whole row groups
         # (1M rows of text: 72 MiB of a 190 MiB peak, 44 at 100k)
         return Source(columns, stream=lambda: _parquet_rows(path, limit),
-                      chunks=lambda names, size: _parquet_chunks(path, limit, names, size),
+                      chunks=lambda names, size: _parquet_chunks(path, limit, names, size, columns.get("id", "id")),
                       names=lambda: list(pq.ParquetFile(path).schema_arrow.names),
                       origin=f"parquet:{os.path.abspath(path)}:{limit}")
     import pandas as pd
@@ -510,10 +529,12 @@ def _parquet_rows(path: str, limit: int | None) -> Iterator[dict[str, Any]]:
     return itertools.islice(rows, limit) if limit is not None else rows
 
 
-def _parquet_chunks(path: str, limit: int | None, names: list[str], batch_size: int) -> Iterator[dict[str, Any]]:
+def _parquet_chunks(path: str, limit: int | None, names: list[str], batch_size: int,
+                    ids: str = "id") -> Iterator[dict[str, Any]]:
     """The columns ``names`` (those the file has) in record batches of up to ``batch_size`` rows:
-    a number column without nulls as one numpy array, any other as its Python values (as a
-    DataFrame column is read, `_pandas_column`): no Python object per row, and no other column read."""
+    a number column without nulls as one numpy array, the ``ids`` column of strings without nulls
+    as Arrow, any other as its Python values (as a DataFrame column is read, `_pandas_column`): no
+    Python object per row, and no other column read."""
     import pyarrow.parquet as pq
 
     # pre_buffer off: with it, pyarrow 26's reader keeps what it read of each column for the whole
@@ -525,14 +546,22 @@ def _parquet_chunks(path: str, limit: int | None, names: list[str], batch_size: 
         if left is not None:
             batch, left = batch.slice(0, left), left - min(left, batch.num_rows)
         if batch.num_rows:
-            yield {n: _arrow_column(batch.column(n)) for n in names}
+            yield {n: arrow_column(batch.column(n), n == ids) for n in names}
         if left == 0:
             return
 
 
-def _arrow_column(column: Any) -> list | np.ndarray:
+def arrow_column(column: Any, ids: bool = False) -> Any:
+    """An Arrow column as the adapters give it: `columnar`, else its Python values."""
+    array = columnar(column, ids)
+    return column.to_pylist() if array is None else array
+
+
+def columnar(column: Any, ids: bool = False) -> Any:
+    """An Arrow column that needs no Python object per cell: numbers without nulls as one numpy
+    array, the ``ids`` column's strings without nulls as the Arrow array (`TextIds`); else None."""
     array = numeric_array(column)
-    return array if array is not None else column.to_pylist()
+    return array if array is not None else column if ids and is_arrow_text(column) else None
 
 
 def _json_cell(value: str, field: str, column: str, row: int) -> Any:

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from rageval.core.errors import FieldError
 from rageval.core.scorer import Batch, Scorer
-from rageval.data.adapters import Source
+from rageval.data.adapters import Source, arrow_column
 from rageval.results.store import Part
 from rageval.run.rundir import write_worker_part
 
@@ -77,7 +77,8 @@ def score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], colum
     scorers = _scorers(blob)
     n = batch.num_rows
     out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
-    raw = {name: _column(batch.column(name)) for name in batch.column_names}
+    ids = columns.get("id", "id")
+    raw = {name: arrow_column(batch.column(name), name == ids) for name in batch.column_names}
     try:
         canonical = Source(dict(columns), table=raw).canonical(fields, raw, 0)
         for s in scorers:
@@ -154,16 +155,6 @@ def _count_attempt(attempts: tuple | None) -> None:
         raise RuntimeError(f"a Ray task's worker died {started - 1} time(s) (its process was killed or its node "
                            f"lost) and ray_options allows max_retries={max_retries}: the run stops here; run the "
                            "same call again with output= to resume from the parts written")
-
-
-def _column(column: pa.ChunkedArray) -> Any:
-    """An Arrow column as the local adapters give it: numbers without nulls as one numpy array,
-    anything else as Python values."""
-    kind = column.type
-    if (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)) \
-            and column.null_count == 0:
-        return column.to_numpy()
-    return column.to_pylist()
 
 
 #: a record's part compressed (zstd, level 1): text metrics' statistics and ids take 14 bytes an example,

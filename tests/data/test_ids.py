@@ -149,23 +149,35 @@ def test_a_duplicate_id_across_a_streams_batches_names_its_row(batch_size):
         rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
 
 
-def test_seen_ids_tell_a_hash_collision_from_a_duplicate():
+def _colliding(monkeypatch, ids: set[str] | None = None) -> None:
+    """Every text id in ``ids`` (all of them if None) hashes to 7 (`text_hashes` of Arrow ids and
+    Python's `hash` of listed ones, as the adapters call them)."""
+    from rageval.core.ids import text_hashes
+    from rageval.data import adapters
+
+    def hashes(array):
+        real = text_hashes(array)
+        hit = np.ones(len(real), bool) if ids is None else np.isin(np.array(array.to_pylist(), object), list(ids))
+        return np.where(hit, 7, real)
+
+    monkeypatch.setattr(adapters, "text_hashes", hashes)
+    monkeypatch.setattr(adapters, "hash", lambda x: 7 if ids is None or x in ids else hash(x), raising=False)
+
+
+def test_seen_ids_tell_a_hash_collision_from_a_duplicate(monkeypatch):
     """Ids whose hashes are equal but which differ are no duplicates; the same id later is refused
     with its row."""
     from rageval.data.adapters import SeenIds
 
-    class Same(str):
-        def __hash__(self):
-            return 7
-
+    _colliding(monkeypatch, {"x", "y", "z", "w"})
     seen = SeenIds("key")
-    first = seen.add([Same("x"), Same("y")], 0)
+    first = seen.add(["x", "y"], 0)
     assert first == ["x", "y"] and isinstance(first, TextIds)
-    assert seen.add([Same("z")], 2) == ["z"]  # hash 7 seen before: checked, not a duplicate
+    assert seen.add(["z"], 2) == ["z"]  # hash 7 seen before: checked, not a duplicate
     for k in range(3, 40):
         seen.add([f"n{k}"], k)
     with pytest.raises(rageval.FieldError, match=r"'key'.* at row 41: duplicate id 'y'"):
-        seen.add([Same("w"), Same("y")], 40)
+        seen.add(["w", "y"], 40)
     # each run sorted (compared pairwise: np.diff of two 64-bit hashes can overflow and wrap negative)
     assert sum(len(r) for r in seen.runs) == 40 and all(np.all(r[1:] >= r[:-1]) for r in seen.runs)
     assert len(seen.runs) <= 7  # sorted runs merge: about log2(batches) of them
@@ -185,7 +197,7 @@ def test_a_stream_tells_a_hash_collision_from_a_duplicate_by_reading_its_ids_aga
         return real(self, stop)
 
     monkeypatch.setattr(adapters.Source, "_ids_before", counted)
-    monkeypatch.setattr(adapters, "hash", lambda x: 7, raising=False)  # the module's `hash`: every id collides
+    _colliding(monkeypatch)  # every id collides
     rows = [{"id": x, "y_true": 1, "y_pred": i % 2} for i, x in enumerate("abcdefgh")]
     res = rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
     assert list(res.ids) == list("abcdefgh") and reads  # collisions checked, none a duplicate
@@ -199,14 +211,10 @@ def test_a_stream_tells_a_hash_collision_from_a_duplicate_by_reading_its_ids_aga
         rageval.evaluate(_stream(rows), ["accuracy"], batch_size=batch_size, progress=False)
 
 
-def test_seen_ids_refuse_an_id_twice_in_one_batch_at_its_first_repeat():
+def test_seen_ids_refuse_an_id_twice_in_one_batch_at_its_first_repeat(monkeypatch):
     """A batch (a Ray part) may repeat an id itself: the first row that repeats an earlier row's id,
     in this batch or an earlier one, is named (its ``rows`` where they are not consecutive)."""
     from rageval.data.adapters import SeenIds
-
-    class Same(str):
-        def __hash__(self):
-            return 7
 
     seen = SeenIds("id")
     seen.add(["a", "b"], 0)
@@ -214,29 +222,81 @@ def test_seen_ids_refuse_an_id_twice_in_one_batch_at_its_first_repeat():
         seen.add(["c", "d", "c", "a"], 2)  # 'c' again (row 4) before 'a' again (row 5)
     with pytest.raises(rageval.FieldError, match=r"at row 12: duplicate id 'a'"):
         seen.add(["e", "a", "e"], 10, rows=[10, 12, 15])  # 'a' of an earlier batch comes first
+    _colliding(monkeypatch, {"x", "y", "z"})
     with pytest.raises(rageval.FieldError, match=r"at row 22: duplicate id 'y'"):
-        SeenIds("id").add([Same("x"), Same("y"), Same("y")], 20)  # equal hashes: the strings decide
-    assert SeenIds("id").add([Same("x"), Same("y"), Same("z")], 0) == ["x", "y", "z"]
+        SeenIds("id").add(["x", "y", "y"], 20)  # equal hashes: the strings decide
+    assert SeenIds("id").add(["x", "y", "z"], 0) == ["x", "y", "z"]
 
 
-def test_a_table_of_string_ids_is_checked_by_hash_and_a_collision_is_no_duplicate(monkeypatch):
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_a_table_of_string_ids_is_checked_by_hash_and_a_collision_is_no_duplicate(monkeypatch, dtype):
     """A table's string ids are checked unique by their sorted hashes: equal hashes alone (every id
-    colliding) are no duplicate; a real one is named at its second row, also deep in a large column."""
-    from rageval.data import adapters
-
+    colliding) are no duplicate; a real one is named at its second row, also deep in a large column.
+    ``str``: pandas' Arrow-backed strings, kept as Arrow (`TextIds`, hashed from the buffers);
+    ``object``: Python strings (Python's hash)."""
     n = 5000
-    ids = [f"doc-{i:05d}-é" for i in range(n)]  # an Arrow-backed pandas string column, non-ASCII
-    res = rageval.evaluate(_frame(n).assign(id=ids), ["accuracy"], progress=False)
-    assert list(res.ids) == ids
+    ids = [f"doc-{i:05d}-é" for i in range(n)]  # non-ASCII
+
+    def frame(k, column):
+        return _frame(k).assign(id=pd.Series(column, dtype=dtype))
+
+    res = rageval.evaluate(frame(n, ids), ["accuracy"], progress=False)
+    assert list(res.ids) == ids and isinstance(res.ids, TextIds) == (dtype == "str")
     for first, second in ((17, 4321), (0, n - 1), (n - 2, n - 1)):
         dup = list(ids)
         dup[second] = dup[first]
         with pytest.raises(rageval.FieldError, match=rf"'id'.* at row {second}: duplicate id '{dup[first]}'"):
-            rageval.evaluate(_frame(n).assign(id=dup), ["accuracy"], progress=False)
-    monkeypatch.setattr(adapters, "hash", lambda x: 7, raising=False)  # the module's `hash`: every id collides
-    assert list(rageval.evaluate(_frame(50).assign(id=ids[:50]), ["accuracy"], progress=False).ids) == ids[:50]
+            rageval.evaluate(frame(n, dup), ["accuracy"], progress=False)
+    _colliding(monkeypatch)  # every id collides
+    assert list(rageval.evaluate(frame(50, ids[:50]), ["accuracy"], progress=False).ids) == ids[:50]
     with pytest.raises(rageval.FieldError, match=r"'id'.* at row 9: duplicate id 'doc-00002-é'"):
-        rageval.evaluate(_frame(50).assign(id=ids[:9] + ids[2:43]), ["accuracy"], progress=False)
+        rageval.evaluate(frame(50, ids[:9] + ids[2:43]), ["accuracy"], progress=False)
+
+
+def test_an_arrow_backed_id_column_with_a_missing_value_names_its_row():
+    ids = pd.Series(["a", "b", None, "d"], dtype="str")
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 2: missing value"):
+        rageval.evaluate(_frame(4).assign(id=ids), ["accuracy"], progress=False)
+
+
+def _texts(seed: int = 0) -> list[str]:
+    """Distinct strings that a weak hash confuses: every length from 0 to 90 bytes, one byte changed
+    at each position, two at each pair of positions, long strings alike but for their middle, shared prefixes and suffixes,
+    non-ASCII, NUL bytes."""
+    rng = np.random.default_rng(seed)
+    base = "".join(chr(c) for c in rng.integers(97, 123, 90))
+    out = {base[:k] for k in range(91)}
+    for k in (7, 8, 9, 16, 17, 63, 64, 65, 90):
+        for i in range(k):
+            out.add(base[:i] + "#" + base[i + 1:k])
+    for k in (24, 72):  # two bytes changed: every pair of positions (a word's top byte with another's)
+        for i in range(k):
+            out |= {base[:i] + "#" + base[i + 1:j] + "#" + base[j + 1:k] for j in range(i + 1, k)}
+    out |= {f"https://example.org/a/long/path/{i}/document.html?lang=en-US&ref=abcdef" for i in range(3000)}
+    out |= {f"q{i}" for i in range(3000)} | {f"é{i}\0ß" for i in range(500)} | {"\0", "\0\0", "\0a", "a\0"}
+    return sorted(out)
+
+
+def test_text_hashes_are_equal_for_equal_strings_in_any_array_and_distinct_otherwise():
+    """`text_hashes` reads Arrow's buffers: equal strings hash equal whether the array is a slice,
+    chunked, large or not, and whatever else it holds (a stream's batches compare their hashes);
+    these distinct strings hash distinct."""
+    import pyarrow as pa
+
+    from rageval.core.ids import text_hashes
+
+    texts = _texts()
+    whole = text_hashes(pa.array(texts))
+    assert whole.dtype == np.int64 and len(set(whole.tolist())) == len(texts)
+    one_by_one = [int(text_hashes(pa.array([t]))[0]) for t in texts[::37]]
+    assert one_by_one == whole[::37].tolist()
+    assert np.array_equal(text_hashes(pa.array(texts, pa.large_string())), whole)
+    chunked = pa.chunked_array([texts[:100], [], texts[100:1001], texts[1001:]])
+    assert np.array_equal(text_hashes(chunked), whole)
+    for lo, hi in ((0, 0), (5, 6), (len(texts) - 3, len(texts)), (1000, 2500)):  # slices, to the buffer's end
+        assert np.array_equal(text_hashes(pa.array(texts).slice(lo, hi - lo)), whole[lo:hi])
+    assert text_hashes(pa.chunked_array([], pa.string())).shape == (0,)
+    assert len(set(text_hashes(pa.array(["", "", "a"])).tolist())) == 2
 
 
 def test_an_arrow_backed_string_column_of_one_or_more_chunks_is_read_whole():
@@ -250,3 +310,32 @@ def test_an_arrow_backed_string_column_of_one_or_more_chunks_is_read_whole():
         assert getattr(series.dtype, "storage", None) == "pyarrow"
         assert _pandas_column(series) == texts
     assert _pandas_column(pd.Series(texts[2:], dtype="str")) == texts[2:]
+
+
+def test_a_datasets_table_keeps_string_ids_as_arrow_and_numbers_as_arrays():
+    """A `datasets.Dataset` gives its string id column as Arrow (`TextIds`, checked from its buffers)
+    and its number columns as numpy arrays; a selection of its rows (``select``, ``limit=``) goes
+    through ``to_dict``: both score alike, and a duplicate or missing id names its row."""
+    import datasets
+
+    from rageval.data.adapters import load_source
+
+    n = 300
+    frame = _frame(n).assign(id=[f"ex-{i}-ü" for i in range(n)], answer=["a b"] * n)
+    data = datasets.Dataset.from_pandas(frame, preserve_index=False)
+    table = load_source(data).table
+    assert isinstance(table["y_score"], np.ndarray) and isinstance(table["answer"], list)
+    whole = rageval.evaluate(data, SCORERS, progress=False)
+    assert isinstance(whole.ids, TextIds) and list(whole.ids) == list(frame["id"])
+    assert whole.aggregate == rageval.evaluate(frame, SCORERS, progress=False).aggregate
+    picked = rageval.evaluate(data.select(range(0, n, 3)), SCORERS, progress=False)
+    assert list(picked.ids) == list(frame["id"][::3])
+    assert picked.aggregate == rageval.evaluate(frame[::3], SCORERS, progress=False).aggregate
+    assert list(rageval.evaluate(data, SCORERS, limit=7, progress=False).ids) == list(frame["id"][:7])
+    dup = frame.assign(id=[f"ex-{i % 250}-ü" for i in range(n)])
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 250: duplicate id 'ex-0-ü'"):
+        rageval.evaluate(datasets.Dataset.from_pandas(dup, preserve_index=False), SCORERS, progress=False)
+    gap = datasets.Dataset.from_dict({**frame.drop(columns="id").to_dict("list"),
+                                      "id": [None if i == 123 else f"x{i}" for i in range(n)]})
+    with pytest.raises(rageval.FieldError, match=r"'id'.* at row 123: missing value"):
+        rageval.evaluate(gap, SCORERS, progress=False)

@@ -134,8 +134,8 @@ def test_only_the_columns_the_scorers_take_are_read(streamed, tmp_path, monkeypa
     data.to_parquet(tmp_path / "d.parquet")
     asked = []
     real = adapters._parquet_chunks
-    monkeypatch.setattr(adapters, "_parquet_chunks", lambda path, limit, names, size: (
-        asked.append(names), (yield from real(path, limit, names, size)))[1])
+    monkeypatch.setattr(adapters, "_parquet_chunks", lambda path, limit, names, size, ids: (
+        asked.append(names), (yield from real(path, limit, names, size, ids)))[1])
     rageval.evaluate(str(tmp_path / "d.parquet"), ["accuracy"], progress=False)
     assert asked == [["id", "sample_weight", "y_pred", "y_true"]]
 
