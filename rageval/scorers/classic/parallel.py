@@ -40,11 +40,24 @@ def cores() -> int:
 def run_chunks(fn: Callable[[int, int], Any], n: int, step: int) -> list[Any]:
     """``fn(lo, hi)`` over contiguous ranges covering ``0..n`` (each a multiple of ``step`` long
     but the last), in order: one range per core on threads when ``n`` is large, else ``fn(0, n)``."""
-    global _POOL
     k = cores()
     if n < MIN_ELEMENTS or k < 2:
         return [fn(0, n)]
     size = -(-n // k // step) * step
+    return list(_pool(k).map(lambda lo: fn(lo, min(n, lo + size)), range(0, n, size)))
+
+
+def run_all(calls: list[Callable[[], Any]], n: int) -> list[Any]:
+    """Independent ``calls``, each over ``n`` rows, on threads when ``n`` is large (numpy's sorts
+    and gathers release the GIL: the two rankings of a correlation), in order."""
+    k = cores()
+    if n < MIN_ELEMENTS or k < 2 or len(calls) < 2:
+        return [call() for call in calls]
+    return list(_pool(k).map(lambda call: call(), calls))
+
+
+def _pool(k: int) -> ThreadPoolExecutor:
+    global _POOL
     if _POOL is None or _POOL[0] != os.getpid():
         _POOL = (os.getpid(), ThreadPoolExecutor(k, thread_name_prefix="rageval-chunks"))
-    return list(_POOL[1].map(lambda lo: fn(lo, min(n, lo + size)), range(0, n, size)))
+    return _POOL[1]

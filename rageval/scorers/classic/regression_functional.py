@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from rageval.scorers.classic import parallel
+
 
 def weighted_mean(values: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     """``Σ w v / Σ w`` per column (``np.average(values, axis=0, weights=w)``); NaN where Σ w = 0."""
@@ -242,7 +244,7 @@ def _spearman1(x: np.ndarray, y: np.ndarray) -> float:
     if _constant(x) or _constant(y):
         return math.nan
     m = (len(x) + 1) / 2.0  # the mean of average ranks
-    rx, ry = average_ranks(x) - m, average_ranks(y) - m
+    rx, ry = parallel.run_all([lambda: average_ranks(x) - m, lambda: average_ranks(y) - m], len(x))
     sxx, syy, sxy = np.einsum("i,i->", rx, rx), np.einsum("i,i->", ry, ry), np.einsum("i,i->", rx, ry)
     return float(np.clip(sxy / math.sqrt(sxx * syy), -1.0, 1.0))
 
@@ -277,8 +279,7 @@ def _discordant(x: np.ndarray, y: np.ndarray) -> int:
 
 
 def _kendall1(x: np.ndarray, y: np.ndarray) -> float:
-    rx, _ = dense_ranks(x)
-    ry, my = dense_ranks(y)
+    (rx, _), (ry, my) = parallel.run_all([lambda: dense_ranks(x), lambda: dense_ranks(y)], len(x))
     key = np.sort(rx * my + ry)  # rows in (x, y) order, as scipy's two sorts leave them
     xs, ys = key // my, key % my
     dis = _discordant(xs + 1, ys + 1)

@@ -78,3 +78,25 @@ def test_bad_input_found_in_the_losses_names_its_field_and_row(name, monkeypatch
     assert [g[:2] for g in got] == [(field, row) for _, field, row in cases]
     one_thread(monkeypatch)
     assert [error(batch) for batch, _, _ in cases] == got
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_rank_correlations_rank_both_columns_on_threads_with_scipys_values(ties, monkeypatch):
+    """spearman and kendall rank y_true and y_pred on two threads (`parallel.run_all`) above the
+    threshold: scipy's values, and the same bits as one thread; the calls come back in order."""
+    import scipy.stats
+
+    assert parallel.run_all([lambda: 1, lambda: 2, lambda: 3], N) == [1, 2, 3]
+    rng = np.random.default_rng(3)
+    t = rng.normal(size=N)
+    p = t + rng.normal(size=N)
+    if ties:
+        t, p = np.round(t, 1), np.round(p, 1)
+    batch = Batch({"y_true": t, "y_pred": p})
+    want = {"spearman": scipy.stats.spearmanr(t, p).statistic, "kendall": scipy.stats.kendalltau(t, p).statistic}
+    threaded = {k: rageval.get_scorer(k).reduce(rageval.get_scorer(k).make_stats(batch))[k] for k in want}
+    one_thread(monkeypatch)
+    single = {k: rageval.get_scorer(k).reduce(rageval.get_scorer(k).make_stats(batch))[k] for k in want}
+    assert threaded == single
+    for k in want:
+        assert threaded[k] == pytest.approx(want[k], rel=1e-12, abs=1e-15)
