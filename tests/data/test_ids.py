@@ -295,6 +295,9 @@ def test_text_hashes_are_equal_for_equal_strings_in_any_array_and_distinct_other
     assert np.array_equal(text_hashes(chunked), whole)
     for lo, hi in ((0, 0), (5, 6), (len(texts) - 3, len(texts)), (1000, 2500)):  # slices, to the buffer's end
         assert np.array_equal(text_hashes(pa.array(texts).slice(lo, hi - lo)), whole[lo:hi])
+    for k in (0, 5, 8, 24, 72):  # strings of one length: their words read as strided views
+        rows = [i for i, t in enumerate(texts) if len(t.encode()) == k]
+        assert rows and np.array_equal(text_hashes(pa.array([texts[i] for i in rows])), whole[rows])
     assert text_hashes(pa.chunked_array([], pa.string())).shape == (0,)
     assert len(set(text_hashes(pa.array(["", "", "a"])).tolist())) == 2
 
