@@ -233,7 +233,7 @@ def test_a_table_of_string_ids_is_checked_by_hash_and_a_collision_is_no_duplicat
     """A table's string ids are checked unique by their sorted hashes: equal hashes alone (every id
     colliding) are no duplicate; a real one is named at its second row, also deep in a large column.
     ``str``: pandas' Arrow-backed strings, kept as Arrow (`TextIds`, hashed from the buffers);
-    ``object``: Python strings (Python's hash)."""
+    ``object``: Python strings, made Arrow."""
     n = 5000
     ids = [f"doc-{i:05d}-é" for i in range(n)]  # non-ASCII
 
@@ -241,7 +241,7 @@ def test_a_table_of_string_ids_is_checked_by_hash_and_a_collision_is_no_duplicat
         return _frame(k).assign(id=pd.Series(column, dtype=dtype))
 
     res = rageval.evaluate(frame(n, ids), ["accuracy"], progress=False)
-    assert list(res.ids) == ids and isinstance(res.ids, TextIds) == (dtype == "str")
+    assert list(res.ids) == ids and isinstance(res.ids, TextIds)  # object strings made Arrow too
     for first, second in ((17, 4321), (0, n - 1), (n - 2, n - 1)):
         dup = list(ids)
         dup[second] = dup[first]
@@ -253,10 +253,20 @@ def test_a_table_of_string_ids_is_checked_by_hash_and_a_collision_is_no_duplicat
         rageval.evaluate(frame(50, ids[:9] + ids[2:43]), ["accuracy"], progress=False)
 
 
-def test_an_arrow_backed_id_column_with_a_missing_value_names_its_row():
-    ids = pd.Series(["a", "b", None, "d"], dtype="str")
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_a_string_id_column_with_a_missing_or_bad_value_names_its_row(dtype):
+    ids = pd.Series(["a", "b", None, "d"], dtype=dtype)
     with pytest.raises(rageval.FieldError, match=r"'id'.* at row 2: missing value"):
         rageval.evaluate(_frame(4).assign(id=ids), ["accuracy"], progress=False)
+    if dtype is object:  # not all strings, or not UTF-8: the checked list path, as before
+        mixed = rageval.evaluate(_frame(4).assign(id=pd.Series(["a", 7, np.str_("c"), "d"], dtype=object)),
+                                 ["accuracy"], progress=False)
+        assert list(mixed.ids) == ["a", "7", "c", "d"]
+        with pytest.raises(rageval.FieldError, match=r"'id'.* at row 1: .*surrogate"):
+            rageval.evaluate(_frame(4).assign(id=pd.Series(["a", "b\ud800", "c", "d"], dtype=object)),
+                             ["accuracy"], progress=False)
+        assert isinstance(rageval.evaluate(_frame(2).assign(id=pd.Series([np.str_("x"), "y"], dtype=object)),
+                                           ["accuracy"], progress=False).ids, TextIds)
 
 
 def _texts(seed: int = 0) -> list[str]:
