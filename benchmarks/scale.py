@@ -194,12 +194,12 @@ class PeakMemory:
 def rss_case(n: int, case: str) -> dict:
     """One case, run in this process: its peak RSS in MiB, and the peaks of its private and
     shared (object-store) parts."""
-    import rageval.data.adapters as adapters
+    import rageval.data.parquet as parquet
 
     path = data_file(n)
     scorers = CLASSIC if case == "classic streamed" else TEXT
     if case.endswith("streamed"):
-        adapters.STREAM_PARQUET_BYTES = 0
+        parquet.STREAM_PARQUET_BYTES = 0
     if case.startswith("text") and case.endswith("on ray"):
         import ray
         import ray.data

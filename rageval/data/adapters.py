@@ -2,8 +2,9 @@
 
 Supported: `datasets.Dataset`, `DatasetDict` (with `split=`), `IterableDataset` (streamed),
 `pandas.DataFrame`, `list[dict]`, `ray.data.Dataset` (scored where it lies, by the Ray backend), and
-paths to `.jsonl`, `.json`, `.csv` and `.parquet` files (a Parquet file over `STREAM_PARQUET_BYTES`
-is streamed row group by row group, never loaded whole).
+paths to `.jsonl`, `.json`, `.csv` and `.parquet` files and to directories of Parquet files
+(`rageval.data.parquet`: over `STREAM_PARQUET_BYTES` streamed record batch by record batch, never
+loaded whole).
 Each is an entry of `ADAPTERS` (a `rageval.core.registry.Registry`), named by the data's type or by
 the file extension; a package adds its own through the entry-point group ``rageval.adapters``.
 `columns` maps canonical field -> the user's column. Every field a scorer needs is checked over
@@ -51,8 +52,8 @@ class Source:
     origin: str = ""
     remote: Any = None
     names: Callable[[], list[str]] | None = None
-    #: the Parquet file that ``remote`` reads, where the workers may read it by row groups instead
-    parquet_file: str | None = None
+    #: the Parquet files that ``remote`` reads, in order, where the workers may read them by row groups instead
+    parquet_files: list[str] | None = None
     _checked: dict[tuple[str, ...], dict[str, list]] = dc_field(default_factory=dict, repr=False)
 
     # --- shape --------------------------------------------------------------------------
@@ -388,7 +389,7 @@ ADAPTERS.register("builtins.list", "rageval.data.adapters:from_rows", "python")
 ADAPTERS.register(".jsonl", "rageval.data.adapters:read_jsonl", "files")
 ADAPTERS.register(".json", "rageval.data.adapters:read_json", "files")
 ADAPTERS.register(".csv", "rageval.data.adapters:read_csv", "files")
-ADAPTERS.register(".parquet", "rageval.data.adapters:read_parquet", "files")
+ADAPTERS.register(".parquet", "rageval.data.parquet:read_parquet", "files")
 
 
 def _pandas_column(series: Any, ids: bool = False) -> Any:
@@ -431,6 +432,8 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None, encoding: 
     if not os.path.exists(path):
         raise ConfigError(f"no such file: {path}")
     ext = "." + path.rsplit(".", 1)[-1].lower() if "." in os.path.basename(path) else ""
+    if os.path.isdir(path):
+        ext = ".parquet"  # the one kind of directory read: Parquet files (rageval.data.parquet)
     if not ext.strip(".") or ext not in ADAPTERS:
         raise ConfigError(f"{path}: unsupported file type {ext or '(no extension)'}; known: "
                           f"{', '.join(n for n in ADAPTERS.names() if n.startswith('.'))}")
@@ -443,6 +446,10 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None, encoding: 
     except UnicodeDecodeError as e:
         raise _decode_error(path, encoding, e) from None
     source.origin = f"file:{os.path.abspath(path)}"
+    if os.path.isdir(path):
+        from rageval.data.parquet import origin
+
+        source.origin = origin(path)
     return source
 
 
@@ -506,59 +513,6 @@ def read_csv(path: str, columns: dict[str, str], *, split: str | None = None, li
         if col in frame.columns:
             frame[col] = [_json_cell(v, f, col, i) for i, v in enumerate(frame[col])]
     return load_source(frame, columns, limit=limit)
-
-
-#: a .parquet file larger than this (bytes on disk) is streamed, never loaded whole
-STREAM_PARQUET_BYTES = 256 * 2**20
-
-
-def read_parquet(path: str, columns: dict[str, str], *, split: str | None = None, limit: int | None = None,
-                 encoding: str = "utf-8") -> Source:
-    """A .parquet file, through pandas; one larger than `STREAM_PARQUET_BYTES` is streamed (record
-    batch by record batch: memory holds one batch of rows, and the run directory's fingerprint is
-    that of a stream, its path)."""
-    if os.path.getsize(path) > STREAM_PARQUET_BYTES:
-        import pyarrow.parquet as pq
-
-        # the column names from the schema: reading a first row read and kept whole row groups
-        # (1M rows of text: 72 MiB of a 190 MiB peak, 44 at 100k)
-        return Source(columns, stream=lambda: _parquet_rows(path, limit),
-                      chunks=lambda names, size: _parquet_chunks(path, limit, names, size, columns.get("id", "id")),
-                      names=lambda: list(pq.ParquetFile(path).schema_arrow.names),
-                      origin=f"parquet:{os.path.abspath(path)}:{limit}")
-    import pandas as pd
-
-    return load_source(pd.read_parquet(path), columns, limit=limit)
-
-
-def _parquet_rows(path: str, limit: int | None) -> Iterator[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
-    rows = (row for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=4096)
-            for row in batch.to_pylist())
-    return itertools.islice(rows, limit) if limit is not None else rows
-
-
-def _parquet_chunks(path: str, limit: int | None, names: list[str], batch_size: int,
-                    ids: str = "id") -> Iterator[dict[str, Any]]:
-    """The columns ``names`` (those the file has) in record batches of up to ``batch_size`` rows:
-    a number column without nulls as one numpy array, the ``ids`` column of strings without nulls
-    as Arrow, any other as its Python values (as a DataFrame column is read, `_pandas_column`): no
-    Python object per row, and no other column read."""
-    import pyarrow.parquet as pq
-
-    # pre_buffer off: with it, pyarrow 26's reader keeps what it read of each column for the whole
-    # file (memory grows with the rows: 7 MB per 1M short ids); without it, one row group at most
-    file = pq.ParquetFile(path, pre_buffer=False)
-    names = [n for n in names if n in file.schema_arrow.names]
-    left = limit
-    for batch in file.iter_batches(batch_size=batch_size, columns=names):
-        if left is not None:
-            batch, left = batch.slice(0, left), left - min(left, batch.num_rows)
-        if batch.num_rows:
-            yield {n: arrow_column(batch.column(n), n == ids) for n in names}
-        if left == 0:
-            return
 
 
 def arrow_column(column: Any, ids: bool = False) -> Any:

@@ -48,6 +48,7 @@ from rageval.core.errors import ConfigError, FieldError
 from rageval.core.ids import IntIds
 from rageval.core.registry import get_scorer
 from rageval.core.scorer import Batch, Scorer
+from rageval.data import parquet
 from rageval.data.adapters import SeenIds, Source, load_source
 from rageval.results.store import EXAMPLES, Part
 from rageval.run.ray_workers import Attempts, ScoringActor, score_local_batch, score_remote_batch, score_row_groups
@@ -89,18 +90,21 @@ def load(data: Any, columns: Mapping[str, str] | None, *, split: str | None, lim
         source = load_source(ray.data.from_arrow(table), columns, limit=limit)
         source.origin = f"datasets:{data._fingerprint}"
         return source
-    if isinstance(data, (str, os.PathLike)) and os.fspath(data).endswith(".parquet") and os.path.isfile(data):
-        source = load_source(read_parquet(os.fspath(data)), columns, limit=limit)
-        source.origin = f"file:{os.path.abspath(data)}"
+    if isinstance(data, (str, os.PathLike)) and (os.fspath(data).endswith(".parquet") and os.path.isfile(data)
+                                                 or os.path.isdir(data)):
+        files = [os.path.abspath(f) for f in parquet.parquet_files(os.fspath(data))]  # in the local run's order
+        source = load_source(read_parquet(files), columns, limit=limit)
+        source.origin = parquet.origin(os.fspath(data))
         if limit is None:
-            source.parquet_file = os.path.abspath(data)
+            source.parquet_files = files
         return source
     return load_source(data, columns, split=split, limit=limit, encoding=encoding)
 
 
-def read_parquet(path: str) -> Any:
-    """``ray.data.read_parquet(path)`` with Ray's V1 Parquet reader where Ray has one (2.60:
-    ``DataContext.use_datasource_v2``), in `TASKS_PER_CPU` blocks per CPU. Ray 2.60's default V2
+def read_parquet(path: str | list[str]) -> Any:
+    """``ray.data.read_parquet(path)`` (a path or a list of them, read in that order) with Ray's V1
+    Parquet reader where Ray has one (2.60: ``DataContext.use_datasource_v2``), in `TASKS_PER_CPU`
+    blocks per CPU. Ray 2.60's default V2
     reader first lists the files in a task of its own: 0.8-2.8 s per call before the first block
     here, against 0.2-0.5 s for V1 (1,000 rows, busy machine)."""
     import ray
@@ -153,6 +157,7 @@ class RayScoring:
             raise ConfigError(f"ray_options max_retries must be an integer >= 0 (or -1: unlimited), "
                               f"not {self.max_retries!r}")
         self._attempts: Any = None
+        self._files: list[tuple[str, int]] = []  # Parquet files read by row groups: (path, row groups)
         self.usage: dict[str, dict[str, Any]] = {}
         if source.remote is not None and done and source.column("id") is None:
             raise ConfigError("resuming a Ray dataset's run needs an id column (columns={'id': ...}): its examples "
@@ -168,7 +173,7 @@ class RayScoring:
             groups = self._row_groups()
             if groups is not None:
                 names = self._needed_names(self.source.remote.schema().names)
-                kwargs |= {"path": self.source.parquet_file, "names": names, "size": self.batch_size}
+                kwargs |= {"files": self._files, "names": names, "size": self.batch_size}
                 yield from self._run(groups, score_row_groups, kwargs, 1)
                 return
             yield from self._run(self._needed_columns(self.source.remote), score_remote_batch, kwargs,
@@ -187,17 +192,18 @@ class RayScoring:
             yield from self._run(ds, score_local_batch, kwargs, per_task)
 
     def _row_groups(self) -> Any:
-        """A Parquet file's row groups as a Ray dataset of `ROW_GROUP_TASKS_PER_CPU` ranges per CPU
-        (``first``, ``last``), each read and scored by one task (`score_row_groups`); None for any
-        other source, or a file of fewer row groups than that many tasks (Ray's reader splits them)."""
+        """Parquet files' row groups, numbered across the files in order, as a Ray dataset of
+        `ROW_GROUP_TASKS_PER_CPU` ranges per CPU (``first``, ``last``), each read and scored by one
+        task (`score_row_groups`; ``self._files``: each file with its number of row groups); None
+        for any other source, or fewer row groups than that many tasks (Ray's reader splits them)."""
         import pyarrow.parquet as pq
         import ray
         import ray.data
 
-        path = self.source.parquet_file
-        if path is None:
+        if self.source.parquet_files is None:
             return None
-        n = pq.ParquetFile(path).metadata.num_row_groups
+        self._files = [(f, pq.ParquetFile(f).metadata.num_row_groups) for f in self.source.parquet_files]
+        n = sum(groups for _, groups in self._files)
         tasks = ROW_GROUP_TASKS_PER_CPU * max(1, int(ray.cluster_resources().get("CPU", 1)))
         if n < tasks:
             return None

@@ -97,20 +97,25 @@ def score_remote_batch(batch: pa.Table, *, blob: bytes, fields: list[str], colum
     return out
 
 
-def score_row_groups(batch: pa.Table, *, path: str, names: list[str], size: int,
-                      **kwargs: Any) -> Iterator[dict[str, list]]:
-    """Read the row groups ``first`` to ``last`` (each row of ``batch``) of the Parquet file ``path``,
-    columns ``names``, in batches of ``size`` rows, and check and score each (`score_remote_batch`)
-    in order: the workers read the file, and its rows never travel through the object store. Yields
-    each row group's records as it is done (the driver, and a run directory's writes, need not wait
-    for the task: a worker killed midway loses one row group's work)."""
+def score_row_groups(batch: pa.Table, *, files: list[tuple[str, int]], names: list[str], size: int,
+                     **kwargs: Any) -> Iterator[dict[str, list]]:
+    """Read the row groups ``first`` to ``last`` (each row of ``batch``; numbered across ``files``,
+    each ``(path, row groups)``, in order) of Parquet files, columns ``names``, in batches of
+    ``size`` rows, and check and score each (`score_remote_batch`) in order: the workers read the
+    files, and their rows never travel through the object store. Yields each row group's records as
+    it is done (the driver, and a run directory's writes, need not wait for the task: a worker
+    killed midway loses one row group's work)."""
     import pyarrow.parquet as pq
 
-    file = pq.ParquetFile(path, pre_buffer=False)
+    starts = np.cumsum([0] + [groups for _, groups in files])  # the first global number of each file
+    opened: dict[int, Any] = {}
     for first, last in zip(batch.column("first").to_pylist(), batch.column("last").to_pylist()):
-        for group in range(first, last):
+        for number in range(first, last):
+            k = int(np.searchsorted(starts, number, side="right")) - 1  # its file
+            if k not in opened:  # one file open at a time
+                opened = {k: pq.ParquetFile(files[k][0], pre_buffer=False)}
             out: dict[str, list] = {"n": [], "part": [], "abort": [], "usage": []}
-            for records in file.iter_batches(batch_size=size, row_groups=[group], columns=names):
+            for records in opened[k].iter_batches(batch_size=size, row_groups=[number - int(starts[k])], columns=names):
                 for key, values in score_remote_batch(pa.Table.from_batches([records]), **kwargs).items():
                     out[key].extend(values)
                 if out["abort"][-1] is not None:  # a field error: the driver stops the run at this batch

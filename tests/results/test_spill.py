@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import rageval
-import rageval.data.adapters as adapters
+import rageval.data.parquet as parquet
 import rageval.results.spill as spill_module
 
 TEXT = ["bleu", "chrf", "exact_match", "token_f1"]
@@ -66,7 +66,7 @@ def same_everywhere(got: rageval.Results, want: rageval.Results) -> None:
 @pytest.fixture
 def streamed(monkeypatch):
     """Every Parquet file streamed, and a spill file every 37 examples (several files)."""
-    monkeypatch.setattr(adapters, "STREAM_PARQUET_BYTES", 0)
+    monkeypatch.setattr(parquet, "STREAM_PARQUET_BYTES", 0)
     monkeypatch.setattr(spill_module, "SPILL_ROWS", 37)
 
 
@@ -99,7 +99,7 @@ def test_a_streamed_parquet_files_columns_come_from_its_schema(streamed, tmp_pat
     def no_rows(*args, **kwargs):
         raise AssertionError("a row was read to learn the columns")
 
-    monkeypatch.setattr(adapters, "_parquet_rows", no_rows)
+    monkeypatch.setattr(parquet, "_rows", no_rows)
     same_everywhere(rageval.evaluate(str(tmp_path / "data.parquet"), TEXT, progress=False, batch_size=20),
                     rageval.evaluate(data, TEXT, progress=False, batch_size=20))
     empty = rageval.evaluate(str(tmp_path / "empty.parquet"), TEXT, progress=False)
@@ -133,9 +133,9 @@ def test_only_the_columns_the_scorers_take_are_read(streamed, tmp_path, monkeypa
     data = frame(50)
     data.to_parquet(tmp_path / "d.parquet")
     asked = []
-    real = adapters._parquet_chunks
-    monkeypatch.setattr(adapters, "_parquet_chunks", lambda path, limit, names, size, ids: (
-        asked.append(names), (yield from real(path, limit, names, size, ids)))[1])
+    real = parquet._chunks
+    monkeypatch.setattr(parquet, "_chunks", lambda files, limit, names, size, ids: (
+        asked.append(names), (yield from real(files, limit, names, size, ids)))[1])
     rageval.evaluate(str(tmp_path / "d.parquet"), ["accuracy"], progress=False)
     assert asked == [["id", "sample_weight", "y_pred", "y_true"]]
 
@@ -275,7 +275,7 @@ def test_spilled_aggregates_keep_their_bits_at_a_realistic_size(tmp_path, monkey
     """Sums over tens of thousands of rows (numpy's pairwise sums then span many blocks) read back
     column by column or summed by label pair, from files of the default size (16,384 rows), equal
     the in-memory run, bit for bit (~3 s)."""
-    monkeypatch.setattr(adapters, "STREAM_PARQUET_BYTES", 0)
+    monkeypatch.setattr(parquet, "STREAM_PARQUET_BYTES", 0)
     rng = np.random.default_rng(1)
     n = 60_000
     labels = pd.DataFrame({"id": [f"x{i}" for i in range(n)], "y_true": rng.integers(0, 4, n),

@@ -214,15 +214,26 @@ def test_a_failing_example_is_reported_with_its_id_as_locally():
 
 def remote_data(kind, data, tmp_path, blocks):
     """``data`` as a Ray dataset of ``blocks`` blocks, or as a Parquet file of ``blocks`` row groups
-    that the workers read and score by row groups (`score_row_groups`)."""
+    that the workers read and score by row groups (`score_row_groups`), or (``directory``) as three
+    Parquet files of unequal sizes in a directory, in row groups of that size (the files' names
+    sort in the data's order; a Spark ``_SUCCESS`` marker beside them)."""
     if kind == "ray_dataset":
         return ray.data.from_items(data, override_num_blocks=blocks)
+    size = -(-len(data) // blocks)
+    if kind == "directory":
+        folder = tmp_path / "shards"
+        folder.mkdir()
+        (folder / "_SUCCESS").write_text("")
+        cuts = [0, len(data) * 3 // 10, len(data) * 3 // 4, len(data)]
+        for k, (a, b) in enumerate(zip(cuts, cuts[1:])):
+            pd.DataFrame(data[a:b]).to_parquet(folder / f"part-{k:05d}.parquet", row_group_size=size)
+        return str(folder)
     path = str(tmp_path / "data.parquet")
-    pd.DataFrame(data).to_parquet(path, row_group_size=-(-len(data) // blocks))
+    pd.DataFrame(data).to_parquet(path, row_group_size=size)
     return path
 
 
-@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups"])
+@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups", "directory"])
 def test_a_field_error_in_a_ray_dataset_names_the_row_of_the_data(kind, tmp_path):
     bad = 7 if kind == "ray_dataset" else None  # (a Parquet column holds one type)
     data = [{"id": f"q{i}", "answer": bad if i == 141 else f"a {i}", "reference": "a"} for i in range(200)]
@@ -234,8 +245,8 @@ def test_a_field_error_in_a_ray_dataset_names_the_row_of_the_data(kind, tmp_path
     assert str(remote.value) == str(local.value) and remote.value.row == 141
 
 
-@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups"])
-@pytest.mark.parametrize("first,second", [(150, 37), (12, 10)])  # across batches; within one batch
+@pytest.mark.parametrize("kind", ["ray_dataset", "row_groups", "directory"])
+@pytest.mark.parametrize("first,second", [(150, 37), (12, 10)])  # across batches (and files); within one batch
 def test_a_duplicate_id_in_a_ray_dataset_names_its_row_as_locally(kind, first, second, tmp_path):
     data = [{"id": f"q{i}", "answer": f"a {i}", "reference": "a"} for i in range(200)]
     data[first]["id"] = data[second]["id"]
@@ -278,6 +289,35 @@ def test_a_parquet_path_is_read_and_scored_by_row_groups_where_it_has_enough(row
         assert_same(rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray"), ref)
 
 
+@pytest.mark.parametrize("row_groups,tasks", [(20, 4), (2, None)])
+def test_a_directory_of_parquet_files_is_scored_by_row_groups_across_its_files(row_groups, tasks, tmp_path,
+                                                                               monkeypatch):
+    """A directory's files, in name order, are one table: its row groups numbered across the files
+    and read by four tasks, some spanning two files (with fewer row groups, Ray's reader reads the
+    files); equal to the local run of the rows, and of the directory, streamed or loaded."""
+    import rageval.data.parquet as parquet
+    from rageval.run.evaluate import score_batch
+    from rageval.run.ray_backend import RayScoring, load
+
+    data = [{"id": f"q{i}", "answer": "boom" if i in (5, 150) else f"a {i % 7}", "reference": "a 1",
+             "y_true": i % 3, "y_pred": (i * 7) % 3} for i in range(240)]
+    path = remote_data("directory", data, tmp_path, row_groups)
+    source = load(path, None, split=None, limit=None, encoding="utf-8")
+    assert [os.path.basename(f) for f in source.parquet_files] == [f"part-{k:05d}.parquet" for k in range(3)]
+    groups = RayScoring(source, [], ["answer"], 10, set(), score_batch, None)._row_groups()
+    assert (None if groups is None else groups.count()) == tasks
+    scorers = [Fragile(), "token_f1", "exact_match", "accuracy"]
+    ref = rageval.evaluate(data, scorers, batch_size=16, progress=False)
+    res = rageval.evaluate(path, scorers, batch_size=16, progress=False, backend="ray")
+    assert_same(res, ref)
+    assert list(res.errors["id"]) == ["q5", "q150"]
+    assert_same(rageval.evaluate(path, scorers, batch_size=16, progress=False), ref)  # loaded locally
+    monkeypatch.setattr(parquet, "STREAM_PARQUET_BYTES", 0)
+    streamed = rageval.evaluate(path, scorers, batch_size=16, progress=False)
+    assert_same(streamed, ref)
+    assert streamed.manifest["fingerprint"] == res.manifest["fingerprint"]  # the same origin either way
+
+
 def test_a_hugging_face_dataset_is_read_by_ray():
     data = [{k: r[k] for k in ("id", "answer", "reference", "retrieved_ids")} for r in rows(120)]
     ds = datasets.Dataset.from_list(data)
@@ -291,7 +331,7 @@ def test_a_hugging_face_dataset_is_read_by_ray():
 def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
     """An IterableDataset streams through the driver a window of batches at a time; a Parquet file
     (too large to load or not) is read by the workers (ray.data.read_parquet), never by the driver."""
-    import rageval.data.adapters as adapters
+    import rageval.data.parquet as parquet
 
     data = [{k: r[k] for k in ("id", "answer", "reference", "y_true", "y_pred")} for r in rows(400)]
     scorers = TEXT + ["accuracy"]
@@ -301,7 +341,7 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
     else:
         source = str(tmp_path / "data.parquet")
         pd.DataFrame(data).to_parquet(source, row_group_size=50)
-        monkeypatch.setattr(adapters, "STREAM_PARQUET_BYTES", 0)
+        monkeypatch.setattr(parquet, "STREAM_PARQUET_BYTES", 0)
         local = rageval.evaluate(source, scorers, batch_size=9, progress=False)
         assert local.manifest["n_examples"] is None  # streamed locally too
         assert_same(local, ref)
@@ -312,7 +352,7 @@ def test_streamed_data_is_scored_on_ray_as_locally(kind, tmp_path, monkeypatch):
     assert res.manifest["fingerprint"].startswith("stream:")
     assert ray.data.DataContext.get_current().use_datasource_v2  # Ray's default, back after the V1 read
     if kind == "parquet":  # a file small enough to load: the workers read it too
-        monkeypatch.setattr(adapters, "STREAM_PARQUET_BYTES", 2**40)
+        monkeypatch.setattr(parquet, "STREAM_PARQUET_BYTES", 2**40)
         assert rageval.evaluate(source, scorers, progress=False).manifest["n_examples"] == 400  # loaded locally
         small = rageval.evaluate(source, scorers, batch_size=9, progress=False, backend="ray")
         assert_same(small, ref)
