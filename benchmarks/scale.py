@@ -5,7 +5,8 @@ driver's peak memory when data is streamed.
 file of N generated answer/reference pairs, scored (1) locally, (2) on Ray with one worker and (3)
 with two (``ray.data.read_parquet(path)`` in blocks of `BLOCK_BYTES`: the workers read, check and
 score; the driver receives statistics), and with ``backend="ray"`` and two workers (4) the path
-itself (each task reads and scores a range of its row groups: `rageval.run.ray_workers.score_row_groups`) and (5)
+itself (each task reads and scores a range of its row groups: `rageval.run.ray_workers.score_row_groups`), (5)
+the same rows as a directory of 8 Parquet files (row groups numbered across the files), and (6)
 the same rows as a DataFrame the driver reads, checks and ships. A no-op scorer run locally and on one Ray worker
 gives the Ray path's per-row overhead. Every Ray run's aggregate is checked equal to the local one.
 Ray is started once (``num_cpus=2``) and every path is warmed up on 100k rows (imports, worker
@@ -76,6 +77,23 @@ def data_file(n: int) -> str:
     return path
 
 
+def data_dir(n: int, files: int = 8) -> str:
+    """`data_file`'s rows as a directory of ``files`` Parquet files of consecutive rows (shards, as
+    Spark or Ray write them; row groups of 50,000 rows), written once."""
+    import pyarrow.parquet as pq
+
+    folder = os.path.join(FOLDER, f"data-{n}-{files}-files")
+    if not os.path.isdir(folder):
+        table = pq.read_table(data_file(n))
+        os.makedirs(folder + ".tmp", exist_ok=True)
+        for k in range(files):
+            lo, hi = k * n // files, (k + 1) * n // files
+            pq.write_table(table.slice(lo, hi - lo), os.path.join(folder + ".tmp", f"part-{k:05d}.parquet"),
+                           row_group_size=50_000)
+        os.rename(folder + ".tmp", folder)
+    return folder
+
+
 #: Ray Data's target block size for the Ray runs: Ray 2.60 reads this one file as one block of ~100 MiB
 #: (one read task, then one worker) by default; 8 MiB blocks stream from the read to both workers
 BLOCK_BYTES = 8 << 20
@@ -137,7 +155,7 @@ def speed(n: int, repeat: int = 2) -> list[dict]:
     rageval.evaluate(small, TEXT + [Noop()], progress=False)
     for workers in (1, 2):
         rageval.evaluate(remote(small), TEXT + [Noop()], progress=False, ray_options={"concurrency": workers})
-    for data in (small, pd.read_parquet(small)):
+    for data in (small, data_dir(100_000), pd.read_parquet(small)):
         rageval.evaluate(data, TEXT + [Noop()], progress=False, backend="ray", ray_options={"concurrency": 2})
     rows = []
     for label, scorers in (("text", TEXT), ("noop", [Noop()])):
@@ -146,6 +164,7 @@ def speed(n: int, repeat: int = 2) -> list[dict]:
         runs = [(f"{label} ray x{w}", w, lambda: remote(path)) for w in ((1, 2) if label == "text" else (1,))]
         if label == "text":  # the two-line switch: the same path, backend="ray" (the workers read it)
             runs.append(("text ray x2, the path (tasks read and score its row groups)", 2, lambda: path))
+            runs.append(("text ray x2, a directory of 8 files (row groups across files)", 2, lambda: data_dir(n)))
             runs.append(("text ray x2, a DataFrame the driver reads and ships", 2, lambda: pd.read_parquet(path)))
         for case, workers, data in runs:
             run, res = best_of(repeat, lambda: rageval.evaluate(data(), scorers, progress=False, batch_size=10_000,

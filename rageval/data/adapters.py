@@ -445,11 +445,8 @@ def _from_path(path: str, columns: dict[str, str], limit: int | None, encoding: 
         source = ADAPTERS.get(ext)(path, columns, split=split, limit=limit, encoding=encoding)
     except UnicodeDecodeError as e:
         raise _decode_error(path, encoding, e) from None
-    source.origin = f"file:{os.path.abspath(path)}"
-    if os.path.isdir(path):
-        from rageval.data.parquet import origin
-
-        source.origin = origin(path)
+    if not os.path.isdir(path):  # a directory's origin also digests its files (rageval.data.parquet)
+        source.origin = f"file:{os.path.abspath(path)}"
     return source
 
 

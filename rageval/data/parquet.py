@@ -83,7 +83,9 @@ def read_parquet(path: str, columns: dict[str, str], *, split: str | None = None
     for f in files[1:]:
         _same_columns(f, pq.read_schema(f), files[0], first, first.names)
     frames = [pd.read_parquet(f) for f in files]
-    return load_source(frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True), columns, limit=limit)
+    source = load_source(frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True), columns, limit=limit)
+    source.origin = origin(path)
+    return source
 
 
 def _same_columns(path: str, schema: Any, first_path: str, first: Any, names: list[str]) -> None:
