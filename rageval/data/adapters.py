@@ -268,9 +268,10 @@ def _int_ids(values: np.ndarray, column: str, offset: int) -> IntIds:
 
 def _check_unique(ids: Sequence[str], hashes: np.ndarray, column: str, offset: int) -> None:
     """`FieldError` at the first row whose id an earlier row has, from the ids' 64-bit ``hashes``
-    sorted and compared with their neighbours (1M new strings: 66 ms, where a set of them took 144
-    ms, most of it in scattered writes to its table); only the rows of a repeated hash (a duplicate,
-    or a 64-bit collision) are read as strings, in row order, to name the row."""
+    (Arrow ids: `text_hashes`; listed strings: Python's) sorted and compared with their neighbours
+    (1M listed strings: 66 ms, where a set of them took 144 ms, most of it in scattered writes to
+    its table; 1M Arrow ids: 27 ms); only the rows of a repeated hash (a duplicate, or a 64-bit
+    collision) are read as strings, in row order, to name the row."""
     ranked = np.sort(hashes)
     repeated = ranked[1:][ranked[1:] == ranked[:-1]]
     if not len(repeated):
