@@ -352,3 +352,15 @@ def test_a_datasets_table_keeps_string_ids_as_arrow_and_numbers_as_arrays():
                                       "id": [None if i == 123 else f"x{i}" for i in range(n)]})
     with pytest.raises(rageval.FieldError, match=r"'id'.* at row 123: missing value"):
         rageval.evaluate(gap, SCORERS, progress=False)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32])
+def test_integer_ids_are_the_columns_numbers_then_even_if_the_column_changes(dtype):
+    """Integer ids are held as one array, copied once from the user's column (not on every slice
+    and join inside the run): changing the column afterwards leaves the results' ids as they were."""
+    numbers = np.arange(10, 40, dtype=dtype)
+    frame = _frame(30).assign(id=numbers)
+    res = rageval.evaluate(frame, ["accuracy"], batch_size=7, progress=False)
+    numbers[:] = 0
+    frame["id"] = 0
+    assert list(res.ids) == [str(i) for i in range(10, 40)] and res.ids[3:5] == ["13", "14"]
