@@ -251,9 +251,12 @@ def test_numpy_columns_take_the_fast_path_with_the_same_statistics():
             fast, slow = s.stats(b), s.stats(lists)
             np.testing.assert_array_equal(np.asarray(fast), np.asarray(slow))
             assert s.reduce(fast) == s.reduce(slow)
-    rng = np.random.default_rng(3)  # more rows, tied maxima
-    raw = np.round(rng.dirichlet(np.ones(5), 40_000), 1)  # tied maxima
-    y = rng.integers(0, 5, 40_000)
+    from rageval.scorers.classic import parallel
+
+    n = parallel.MIN_ELEMENTS + 1_234  # more rows, tied maxima: the fast path's argmax runs on threads
+    rng = np.random.default_rng(3)
+    raw = np.round(rng.dirichlet(np.ones(5), n), 1)  # tied maxima
+    y = rng.integers(0, 5, n)
     s = ECE()
     np.testing.assert_array_equal(np.asarray(s.stats({"y_true": y, "y_score": raw})),
                                   np.asarray(s.stats({"y_true": y.tolist(), "y_score": raw.tolist()})))
