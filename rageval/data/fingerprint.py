@@ -21,9 +21,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from rageval.core.fields import TEXT_TYPES
+from rageval.core.ids import LazyIds, TextIds
 
 VERSION = "v2:"
 
@@ -52,6 +55,13 @@ def _digest(hasher: Any, values: list | np.ndarray) -> None:
         hasher.update(b"A" + values.dtype.str.encode() + np.asarray(values.shape, np.int64).tobytes())
         hasher.update(np.ascontiguousarray(values).tobytes())
         return
+    if isinstance(values, LazyIds):  # ids held compact: as the list of their strings
+        joined = _arrow_joined(values) if isinstance(values, TextIds) and len(values) else None
+        if joined is not None:  # the list's form (below), joined by Arrow: 1M ids 187 -> 7 ms
+            hasher.update(b"SJ")
+            hasher.update(joined)
+            return
+        values = list(values)  # integer ids, none, or an id holding a NUL: the list itself
     kinds = set(map(type, values))
     nested = bool(values) and (not kinds - {list} or not kinds - {dict})
     if values and (nested or not kinds - TEXT_TYPES):
@@ -73,6 +83,19 @@ def _digest(hasher: Any, values: list | np.ndarray) -> None:
     pickler = pickle.Pickler(SimpleNamespace(write=hasher.update), protocol=4)
     pickler.fast = True
     pickler.dump(values)
+
+
+def _arrow_joined(ids: TextIds) -> Any:
+    """The ids' UTF-8 text joined by NUL (the ``J`` form of `_text`), joined by Arrow; None where an
+    id holds a NUL."""
+    array = ids.to_arrow()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())  # binary_join has no kernel for a large list of strings
+    one = pa.LargeListArray.from_arrays(pa.array([0, len(array)], pa.int64()), array)
+    joined = pc.binary_join(one, pa.scalar("\0", pa.large_string()))[0].as_buffer()
+    if np.count_nonzero(np.frombuffer(joined, np.uint8) == 0) != len(array) - 1:
+        return None
+    return joined
 
 
 def _grades(rows: list[dict]) -> bytes:

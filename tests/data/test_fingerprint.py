@@ -44,3 +44,25 @@ def test_dicts_whose_values_are_not_numbers_are_pickled():
     b = {"p": [{"segments": [1, 3], "info": "x"}]}
     assert fingerprint(a) != fingerprint(b)
     assert fingerprint({"p": [{"k": 1}]}) != fingerprint({"p": [{"k": "1"}]})
+
+
+@pytest.mark.parametrize("ids", [["x", "y", "東京", ""], ["a\0b", "c"], ["\0"], ["only"], []])
+def test_arrow_ids_hash_as_the_list_of_their_strings(ids):
+    """Ids held as Arrow (`TextIds`: a pandas ``str`` column, Parquet, datasets) fingerprint as the
+    same strings in a list, so a run directory resumes whichever way the ids arrived (an id holding
+    a NUL takes the list's other form), in one chunk or several, as string or large string."""
+    import pyarrow as pa
+
+    from rageval.core.ids import TextIds
+
+    want = fingerprint({"id": ids, "answer": ["x"] * len(ids)})
+    for kind in (pa.string(), pa.large_string()):
+        chunked = pa.chunked_array([ids[:1], ids[1:]] if ids else [], kind)
+        for held in (TextIds(pa.array(ids, kind)), TextIds(chunked)):
+            assert fingerprint({"id": held, "answer": ["x"] * len(ids)}) == want
+    if ids:
+        assert fingerprint({"id": TextIds(pa.array(ids[::-1]))}) != fingerprint({"id": ids}) or ids == ids[::-1]
+    from rageval.core.ids import IntIds
+
+    for numbers in ([3, 1, 2], []):  # integer ids too
+        assert fingerprint({"id": IntIds(np.array(numbers, np.int64))}) == fingerprint({"id": [str(k) for k in numbers]})
