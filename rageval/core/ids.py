@@ -191,16 +191,22 @@ _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xFF51AFD7ED558CCD), np.uint64(
 _SHIFT = np.uint64(33)
 
 
+#: strings longer than this (bytes) take Python's hash of the string (`text_hashes`)
+WORDS_UP_TO = 64
+
+
 def text_hashes(array: Any) -> np.ndarray:
     """64-bit hashes (int64) of the strings of an Arrow string array, from its buffers, with no
     Python string: a string's byte length, then its bytes as little-endian 64-bit words (the last
-    word ends at the string's end, overlapping the one before), folded by xor and multiply, then
-    mixed (murmur3's finaliser). Equal strings hash equal in every array, chunk and batch; unequal
-    strings rarely (where hashes are equal the caller compares the strings). Cost: a few vector
-    passes per 8 bytes of the longest strings, each reading a gather of words, or for strings of one
-    length a strided view. 1M ids, against making their Python strings and hashing them: up to
-    7 bytes 20 vs 104 ms, UUIDs 29 vs 119, 40-byte ids of mixed lengths 81 vs 111, 95-byte URLs
-    199 vs 157 (the one case slower)."""
+    word ends at the string's end, overlapping the one before), folded by xor-shift and multiply,
+    then mixed (murmur3's finaliser). A string longer than `WORDS_UP_TO` bytes takes Python's hash
+    of it instead (its Python string made): one vector pass per word costs more than that beyond 8
+    words. The rule is per string, so equal strings hash equal in every array, chunk and batch;
+    unequal strings rarely (where hashes are equal the caller compares the strings). Words are
+    read by gathers, or for strings of one length by strided views. 1M distinct ids against making
+    their Python strings and hashing them (`benchmarks/ids.py`): "q123" 38 vs 140 ms, UUIDs 42 vs
+    166, up to 40 bytes of mixed lengths 94 vs 148; 95-byte URLs (Python's hashes) 183 vs 201 (by
+    words: 236 vs 188 where their lengths differ)."""
     if isinstance(array, pa.ChunkedArray):
         parts = [text_hashes(c) for c in array.chunks]
         return np.concatenate(parts) if parts else np.empty(0, np.int64)
@@ -210,17 +216,19 @@ def text_hashes(array: Any) -> np.ndarray:
     _, offsets, data = array.buffers()
     kind = np.dtype(np.int64 if array.type == pa.large_string() else np.int32)
     edges = np.frombuffer(offsets, kind, n + 1, array.offset * kind.itemsize).astype(np.int64, copy=False)
+    length = np.diff(edges)
+    shortest, longest = int(length.min()), int(length.max())
+    if shortest > WORDS_UP_TO:  # all long: Python's hashes
+        return np.fromiter(map(hash, array.to_pylist()), np.int64, count=n)
     first, stop = int(edges[0]), int(edges[-1])
     padded = np.zeros(stop - first + 8, np.uint8)  # 8 bytes more: every word read lies in it
     if stop > first:
         padded[:stop - first] = np.frombuffer(data, np.uint8, stop - first, first)
     words = np.ndarray((stop - first + 1,), "<u8", buffer=padded, strides=(1,))  # the word at each byte
     start = edges[:-1] - first if first else edges[:-1]
-    length = np.diff(edges)
     # in place where it can be: each new 8 MB array costs its page faults (1M ids: 31 -> 20 ms)
     h = length.astype(np.uint64)
     h *= _MIX[0]
-    shortest, longest = int(length.min()), int(length.max())
     if shortest == longest:  # one length (UUIDs, hex digests): word k of every string is a strided view
         def word_at(k: int) -> np.ndarray:
             return np.ndarray((n,), "<u8", buffer=padded, offset=min(8 * k, max(longest - 8, 0)), strides=(longest,))
@@ -233,10 +241,13 @@ def text_hashes(array: Any) -> np.ndarray:
         word &= _MASKS[np.minimum(length, 8)]
     h ^= word
     h *= _MIX[1]
+    long = np.flatnonzero(length > WORDS_UP_TO) if longest > WORDS_UP_TO else None
     if longest > 8:
         count = (length + 7) // 8
+        if long is not None:
+            count[long] = 0  # their words are not read
         every = int(count.min())
-        for k in range(1, (longest + 7) // 8):  # word k of each string that has one
+        for k in range(1, (min(longest, WORDS_UP_TO) + 7) // 8):  # word k of each string that has one
             # a product carries only upwards: the xor-shift brings the high bits down before the next
             # word (without it, strings differing in the top byte of two words collided 3 in 7,000)
             if k < every:  # every string has one
@@ -254,7 +265,10 @@ def text_hashes(array: Any) -> np.ndarray:
     h *= _MIX[2]
     np.right_shift(h, _SHIFT, out=word)
     h ^= word
-    return h.view(np.int64)
+    hashes = h.view(np.int64)
+    if long is not None:
+        hashes[long] = np.fromiter(map(hash, array.take(pa.array(long)).to_pylist()), np.int64, count=len(long))
+    return hashes
 
 
 def row_ids(start: int, stop: int) -> IntIds:
