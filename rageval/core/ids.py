@@ -72,7 +72,7 @@ class IntIds(LazyIds):
         if numbers.dtype.kind not in "iu" or numbers.ndim != 1:
             raise TypeError(f"IntIds takes a 1-D integer array, not {numbers.dtype} of shape {numbers.shape}")
         kind = numbers.dtype if numbers.dtype.kind == "u" and numbers.itemsize == 8 else np.int64
-        self.numbers = numbers.astype(kind, copy=copy)  # 1M rows: 18 copies per evaluate were 8 ms
+        self.numbers = numbers.astype(kind, copy=copy)  # 1M rows: 18 copies per evaluate were 6 ms
 
     def __len__(self) -> int:
         return len(self.numbers)
