@@ -104,9 +104,8 @@ def load(data: Any, columns: Mapping[str, str] | None, *, split: str | None, lim
 def read_parquet(path: str | list[str]) -> Any:
     """``ray.data.read_parquet(path)`` (a path or a list of them, read in that order) with Ray's V1
     Parquet reader where Ray has one (2.60: ``DataContext.use_datasource_v2``), in `TASKS_PER_CPU`
-    blocks per CPU. Ray 2.60's default V2
-    reader first lists the files in a task of its own: 0.8-2.8 s per call before the first block
-    here, against 0.2-0.5 s for V1 (1,000 rows, busy machine)."""
+    blocks per CPU. Ray 2.60's default V2 reader first lists the files in a task of its own: 0.8-2.8 s
+    per call before the first block here, against 0.2-0.5 s for V1 (1,000 rows, busy machine)."""
     import ray
     import ray.data
 
