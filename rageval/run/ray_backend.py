@@ -86,7 +86,9 @@ def load(data: Any, columns: Mapping[str, str] | None, *, split: str | None, lim
     if "datasets.Dataset" in kinds:
         import ray.data
 
-        table = (data.flatten_indices() if data._indices is not None else data).data.table
+        table = data.data.table
+        if data._indices is not None:  # a selection's rows, taken by pyarrow (flatten_indices: seconds, a cache file)
+            table = table.take(data._indices.column(0))
         source = load_source(ray.data.from_arrow(table), columns, limit=limit)
         source.origin = f"datasets:{data._fingerprint}"
         return source

@@ -327,8 +327,9 @@ def test_an_arrow_backed_string_column_of_one_or_more_chunks_is_read_whole():
 
 def test_a_datasets_table_keeps_string_ids_as_arrow_and_numbers_as_arrays():
     """A `datasets.Dataset` gives its string id column as Arrow (`TextIds`, checked from its buffers)
-    and its number columns as numpy arrays; a selection of its rows (``select``, ``limit=``) goes
-    through ``to_dict``: both score alike, and a duplicate or missing id names its row."""
+    and its number columns as numpy arrays, also for a selection of its rows (``select``,
+    ``shuffle``, ``filter``, a split, ``limit=``: taken from its table by pyarrow); each scores as
+    the same rows in a DataFrame, and a duplicate or missing id names its row."""
     import datasets
 
     from rageval.data.adapters import load_source
@@ -344,6 +345,11 @@ def test_a_datasets_table_keeps_string_ids_as_arrow_and_numbers_as_arrays():
     picked = rageval.evaluate(data.select(range(0, n, 3)), SCORERS, progress=False)
     assert list(picked.ids) == list(frame["id"][::3])
     assert picked.aggregate == rageval.evaluate(frame[::3], SCORERS, progress=False).aggregate
+    for chosen in (data.shuffle(seed=1), data.filter(lambda r: r["y_true"] == 1),
+                   data.train_test_split(test_size=0.3, seed=2)["test"]):  # selections of rows, in their order
+        got = rageval.evaluate(chosen, SCORERS, progress=False)
+        want = rageval.evaluate(chosen.to_pandas(), SCORERS, progress=False)
+        assert list(got.ids) == list(want.ids) and got.aggregate == want.aggregate
     assert list(rageval.evaluate(data, SCORERS, limit=7, progress=False).ids) == list(frame["id"][:7])
     dup = frame.assign(id=[f"ex-{i % 250}-ü" for i in range(n)])
     with pytest.raises(rageval.FieldError, match=r"'id'.* at row 250: duplicate id 'ex-0-ü'"):
@@ -364,3 +370,20 @@ def test_integer_ids_are_the_columns_numbers_then_even_if_the_column_changes(dty
     numbers[:] = 0
     frame["id"] = 0
     assert list(res.ids) == [str(i) for i in range(10, 40)] and res.ids[3:5] == ["13", "14"]
+
+
+def test_a_datasets_json_feature_is_decoded_as_datasets_decodes_it():
+    """A column of datasets' ``Json`` feature (stored as JSON text; mixed types) reads as
+    ``Dataset.to_dict`` gives it: the decoded objects (here id -> grade dicts)."""
+    import datasets
+
+    rows = [{"id": f"q{i}", "retrieved_ids": [f"d{j}" for j in range(i % 5 + 1)],
+             "relevant_ids": {f"d{i % 3}": 1 + i % 2}} for i in range(40)]
+    features = datasets.Features({"id": datasets.Value("string"), "retrieved_ids": datasets.List(datasets.Value("string")),
+                                  "relevant_ids": datasets.Json()})
+    data = datasets.Dataset.from_list(rows, features=features)
+    assert data.data.table.schema.field("relevant_ids").type != data.features["id"].pa_type  # JSON text in Arrow
+    for chosen, want in ((data, rows), (data.select(range(0, 40, 3)), rows[::3])):
+        got = rageval.evaluate(chosen, ["ndcg@10", "mrr"], progress=False)
+        ref = rageval.evaluate(want, ["ndcg@10", "mrr"], progress=False)
+        assert list(got.ids) == list(ref.ids) and got.aggregate == ref.aggregate

@@ -325,6 +325,11 @@ def test_a_hugging_face_dataset_is_read_by_ray():
     res = rageval.evaluate(ds, TEXT + ["hit_rate"], columns={"relevant_ids": "retrieved_ids"}, progress=False,
                            backend="ray", batch_size=25)
     assert_same(res, ref)
+    picked = ds.shuffle(seed=3).select(range(0, 120, 2))  # a selection: its rows taken in its order
+    ref = rageval.evaluate(picked.to_list(), TEXT + ["hit_rate"], columns={"relevant_ids": "retrieved_ids"},
+                           progress=False)
+    assert_same(rageval.evaluate(picked, TEXT + ["hit_rate"], columns={"relevant_ids": "retrieved_ids"},
+                                 progress=False, backend="ray", batch_size=25), ref)
 
 
 @pytest.mark.parametrize("kind", ["iterable", "parquet"])
