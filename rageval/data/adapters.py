@@ -526,16 +526,13 @@ def read_csv(path: str, columns: dict[str, str], *, split: str | None = None, li
 
 
 def arrow_column(column: Any, ids: bool = False) -> Any:
-    """An Arrow column as the adapters give it: `columnar`, else its Python values."""
-    array = columnar(column, ids)
-    return column.to_pylist() if array is None else array
-
-
-def columnar(column: Any, ids: bool = False) -> Any:
-    """An Arrow column that needs no Python object per cell: numbers without nulls as one numpy
-    array, the ``ids`` column's strings without nulls as the Arrow array (`TextIds`); else None."""
+    """An Arrow column as the adapters give it: numbers without nulls as one numpy array, the
+    ``ids`` column's strings without nulls as the Arrow array (`TextIds`): no Python object per
+    cell; anything else as its Python values."""
     array = numeric_array(column)
-    return array if array is not None else column if ids and is_arrow_text(column) else None
+    if array is not None:
+        return array
+    return column if ids and is_arrow_text(column) else column.to_pylist()
 
 
 def _json_cell(value: str, field: str, column: str, row: int) -> Any:
